@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import { catalogRoutes } from './catalog/routes.js';
+import { requireRole, requireUser } from './http/session.js';
+import { salesRoutes } from './sales/routes.js';
+import type { Services } from './services.js';
+import { stockRoutes } from './stock/routes.js';
+import { usersRoutes } from './users/routes.js';
+
+/** The shop's JSON API (../shared/api-contract.md), one line a route. */
+export function shopApi(s: Services): Router {
+  const users = usersRoutes(s.users);
+  const catalog = catalogRoutes(s.catalog);
+  const stock = stockRoutes(s.stock);
+  const sales = salesRoutes(s.sales);
+  const manager = requireRole('manager');
+  const pharmacist = requireRole('pharmacist');
+
+  const r = Router();
+  r.post('/session', users.login);
+  r.delete('/session', users.logout);
+  r.use(requireUser);
+  r.get('/session', users.me);
+  r.get('/users', manager, users.list);
+  r.post('/users', manager, users.create);
+
+  r.get('/products', catalog.search);
+  r.post('/products', pharmacist, catalog.create);
+  r.get('/products/:id', catalog.get);
+  r.patch('/products/:id', manager, catalog.update);
+  r.get('/products/:id/batches', stock.ofProduct);
+
+  r.post('/batches', manager, stock.receive);
+  r.get('/batches/:id', stock.get);
+  r.patch('/batches/:id', manager, stock.correct);
+  r.post('/batches/:id/movements', manager, stock.movement);
+
+  r.post('/sales', sales.record);
+  r.get('/sales', sales.list);
+  r.get('/sales/:id', sales.get);
+  r.post('/sales/:id/void', manager, sales.void);
+
+  r.get('/sync/status', async (_req, res) => {
+    res.json(await s.sync.status());
+  });
+  return r;
+}

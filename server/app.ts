@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import { shopApi } from './api-routes.js';
+import type { Deps, ShopContext } from './context.js';
+import type { Role } from './config.js';
+import { errorHandler, notFoundHandler, requestLog } from './http/errors.js';
+import { loadSession, sameOrigin } from './http/session.js';
+import { createServices, type Services } from './services.js';
+
+export type AppOptions = Omit<Deps, 'shop'> & { role: Role; shop?: ShopContext; services?: Services };
+
+/** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
+export function createApp(opts: AppOptions): { app: Express; services: Services | undefined } {
+  const shop = opts.shop;
+  const services = opts.services ?? (shop ? createServices({ ...opts, shop }) : undefined);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLog(opts.logger.child({ component: 'http' })));
+
+  app.get('/healthz', async (_req, res) => {
+    await opts.db.one('select 1');
+    res.json({ status: 'ok', role: opts.role, shop: shop?.code, time: new Date().toISOString() });
+  });
+
+  if (opts.role === 'shop' && services) {
+    app.use('/api', express.json({ limit: '256kb' }), sameOrigin, loadSession(services.users), shopApi(services));
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(opts.logger.child({ component: 'http' })));
+  return { app, services };
+}

@@ -1,0 +1,85 @@
+import type { Queryable } from '../db/pool.js';
+
+export interface Product {
+  id: string;
+  sku: string;
+  gtin: string | null;
+  name: string;
+  unitPrice: number;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ProductWithStock extends Product {
+  sellableQuantity: number;
+}
+
+export interface ProductRow extends Product {
+  searchText: string;
+  originShopId: string | null;
+  hlc: string;
+  fieldClocks: Record<string, string>;
+}
+
+const columns = 'p.id, p.sku, p.gtin, p.name, p.unit_price, p.active, p.created_at, p.updated_at';
+
+export async function insertProduct(db: Queryable, p: Omit<ProductRow, 'createdAt' | 'updatedAt'>): Promise<Product> {
+  return (await db.one<Product>(
+    `insert into products as p (id, sku, gtin, name, search_text, unit_price, active, origin_shop_id, hlc, field_clocks)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     returning ${columns}`,
+    [p.id, p.sku, p.gtin, p.name, p.searchText, p.unitPrice, p.active, p.originShopId, p.hlc, p.fieldClocks],
+  ))!;
+}
+
+export async function productById(db: Queryable, id: string): Promise<ProductRow | undefined> {
+  return db.one<ProductRow>(
+    `select ${columns}, p.search_text, p.origin_shop_id, p.hlc, p.field_clocks from products p where p.id = $1`,
+    [id],
+  );
+}
+
+export async function lockProduct(db: Queryable, id: string): Promise<ProductRow | undefined> {
+  return db.one<ProductRow>(
+    `select ${columns}, p.search_text, p.origin_shop_id, p.hlc, p.field_clocks from products p where p.id = $1 for update`,
+    [id],
+  );
+}
+
+export async function productsByIds(db: Queryable, ids: readonly string[]): Promise<Product[]> {
+  return db.rows<Product>(`select ${columns} from products p where p.id = any($1::uuid[])`, [ids]);
+}
+
+export async function updateProductFields(
+  db: Queryable,
+  id: string,
+  f: { name: string; searchText: string; unitPrice: number; active: boolean; hlc: string; fieldClocks: Record<string, string> },
+): Promise<Product> {
+  return (await db.one<Product>(
+    `update products p set name = $2, search_text = $3, unit_price = $4, active = $5, hlc = $6, field_clocks = $7
+     where p.id = $1 returning ${columns}`,
+    [id, f.name, f.searchText, f.unitPrice, f.active, f.hlc, f.fieldClocks],
+  ))!;
+}
+
+/**
+ * Every word must appear in the folded name/SKU/GTIN. An exact GTIN or SKU
+ * comes first (a scan), then French alphabetical order.
+ */
+export async function searchProducts(
+  db: Queryable,
+  q: { patterns: string[]; exact: string; shopId: string; today: string; limit: number; includeInactive: boolean },
+): Promise<ProductWithStock[]> {
+  return db.rows<ProductWithStock>(
+    `select ${columns},
+       coalesce((select sum(b.quantity) from product_batches b
+                 where b.product_id = p.id and b.shop_id = $3 and b.status = 'active'
+                   and b.expiration_date >= $4 and b.quantity > 0), 0)::int as sellable_quantity
+     from products p
+     where p.search_text like all($1::text[]) and ($6 or p.active)
+     order by (p.sku = $2 or coalesce(p.gtin = $2, false)) desc, p.name collate french, p.sku
+     limit $5`,
+    [q.patterns, q.exact, q.shopId, q.today, q.limit, q.includeInactive],
+  );
+}

@@ -1,0 +1,107 @@
+import type { Actor, Deps } from '../context.js';
+import { uniqueViolation } from '../db/errors.js';
+import { dateInZone } from '../domain/dates.js';
+import { isValidGtin } from '../domain/gtin.js';
+import { likePattern, productSearchText, searchWords } from '../domain/search.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { stampTransaction } from '../sync/clock.js';
+import { appendOutbox } from '../sync/queries.js';
+import {
+  insertProduct,
+  lockProduct,
+  productById,
+  searchProducts,
+  updateProductFields,
+  type Product,
+  type ProductWithStock,
+} from './queries.js';
+import type { CreateProductInput, UpdateProductInput } from './schemas.js';
+
+function duplicateProduct(err: unknown, input: { sku: string; gtin: string | null }): never {
+  const constraint = uniqueViolation(err);
+  if (constraint === 'products_sku_key') throw new AppError(409, 'sku_taken', 'product.sku_taken', { sku: input.sku });
+  if (constraint === 'products_gtin_key') throw new AppError(409, 'gtin_taken', 'product.gtin_taken', { gtin: input.gtin ?? '' });
+  throw err;
+}
+
+export function catalogService({ db, shop, now }: Deps) {
+  return {
+    async createProduct(input: CreateProductInput, _actor: Actor): Promise<Product> {
+      if (input.gtin && !isValidGtin(input.gtin)) {
+        throw new AppError(422, 'gtin_invalid', 'product.gtin_invalid', { gtin: input.gtin });
+      }
+      try {
+        return await db.withTransaction(async (tx) => {
+          const hlc = await stampTransaction(tx, now());
+          const product = await insertProduct(tx, {
+            id: newId(),
+            sku: input.sku,
+            gtin: input.gtin,
+            name: input.name,
+            searchText: productSearchText(input),
+            unitPrice: input.unitPrice,
+            active: true,
+            originShopId: shop.id,
+            hlc,
+            fieldClocks: { name: hlc, unitPrice: hlc, active: hlc },
+          });
+          await appendOutbox(tx, [{ entity: 'product', entityId: product.id, op: 'insert', payload: product, hlc }]);
+          return product;
+        });
+      } catch (err) {
+        duplicateProduct(err, input);
+      }
+    },
+
+    async updateProduct(id: string, input: UpdateProductInput, _actor: Actor): Promise<Product> {
+      return db.withTransaction(async (tx) => {
+        const current = await lockProduct(tx, id);
+        if (!current) throw notFound('product.not_found');
+        const hlc = await stampTransaction(tx, now());
+        const changed = (Object.keys(input) as (keyof UpdateProductInput)[]).filter(
+          (k) => input[k] !== undefined && input[k] !== current[k],
+        );
+        const next = { ...current, ...input };
+        const fieldClocks = { ...current.fieldClocks };
+        for (const k of changed) fieldClocks[k] = hlc;
+        const product = await updateProductFields(tx, id, {
+          name: next.name,
+          searchText: productSearchText(next),
+          unitPrice: next.unitPrice,
+          active: next.active,
+          hlc,
+          fieldClocks,
+        });
+        if (changed.length > 0) {
+          const fields = Object.fromEntries(changed.map((k) => [k, product[k]]));
+          await appendOutbox(tx, [
+            { entity: 'product', entityId: id, op: 'update', payload: { id, ...fields, fieldClocks }, hlc },
+          ]);
+        }
+        return product;
+      });
+    },
+
+    async getProduct(id: string): Promise<Product> {
+      const row = await productById(db, id);
+      if (!row) throw notFound('product.not_found');
+      const { searchText: _s, originShopId: _o, hlc: _h, fieldClocks: _f, ...product } = row;
+      return product;
+    },
+
+    async searchProducts(query: string, limit: number, includeInactive = false): Promise<ProductWithStock[]> {
+      const words = searchWords(query);
+      return searchProducts(db, {
+        patterns: words.map(likePattern),
+        exact: query.trim(),
+        shopId: shop.id,
+        today: dateInZone(now(), shop.timezone),
+        limit,
+        includeInactive,
+      });
+    },
+  };
+}
+
+export type CatalogService = ReturnType<typeof catalogService>;

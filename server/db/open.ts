@@ -1,0 +1,23 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { startEmbeddedPostgres } from './embedded.js';
+
+export interface OpenedDatabase {
+  connectionString: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when given; otherwise the embedded PostgreSQL under DATA_DIR. */
+export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
+  if (config.databaseUrl) {
+    return { connectionString: config.databaseUrl, embedded: false, stop: async () => undefined };
+  }
+  const pg = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPgPort,
+    database: 'comptoir',
+    logger: logger.child({ component: 'postgres' }),
+  });
+  return { connectionString: pg.connectionString, embedded: true, stop: pg.stop };
+}

@@ -1,0 +1,92 @@
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { toCamel } from './rows.js';
+
+// Dates without a time zone stay 'YYYY-MM-DD' strings: a JS Date would shift
+// them by the server's offset. int8 (counts, outbox seqs) fits a JS number.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** What a query runs on: the pool, or the one client of a transaction. */
+export interface Queryable {
+  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  one<T>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  exec(sql: string, params?: unknown[]): Promise<number>;
+}
+
+export type Tx = Queryable & { readonly inTransaction: true };
+
+export interface Db extends Queryable {
+  withTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  readonly pool: pg.Pool;
+}
+
+function queryable(
+  run: (sql: string, params?: unknown[]) => Promise<pg.QueryResult>,
+): Queryable {
+  return {
+    async rows<T>(sql: string, params?: unknown[]) {
+      const res = await run(sql, params);
+      return res.rows.map((r) => toCamel<T>(r));
+    },
+    async one<T>(sql: string, params?: unknown[]) {
+      const res = await run(sql, params);
+      const row = res.rows[0];
+      return row === undefined ? undefined : toCamel<T>(row);
+    },
+    async exec(sql: string, params?: unknown[]) {
+      const res = await run(sql, params);
+      return res.rowCount ?? 0;
+    },
+  };
+}
+
+function timed(logger: Logger, client: pg.Pool | pg.PoolClient) {
+  return async (sql: string, params?: unknown[]) => {
+    const started = performance.now();
+    const res = await client.query(sql, params);
+    if (logger.isLevelEnabled('debug')) {
+      // Parameters are never logged: they hold PINs, tokens and customer data.
+      logger.debug({ ms: +(performance.now() - started).toFixed(2), sql: sql.slice(0, 120) }, 'query');
+    }
+    return res;
+  };
+}
+
+export interface DbOptions {
+  connectionString: string;
+  max?: number;
+  logger: Logger;
+}
+
+export function createDb({ connectionString, max = 10, logger }: DbOptions): Db {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+  // An idle client can lose its connection (server restart); without this
+  // listener the process would crash on the 'error' event.
+  pool.on('error', (err) => logger.warn({ err }, 'idle database client failed'));
+  const base = queryable(timed(logger, pool));
+
+  return {
+    ...base,
+    pool,
+    async withTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      const tx = { ...queryable(timed(logger, client)), inTransaction: true as const };
+      try {
+        await client.query('BEGIN');
+        const result = await work(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { daysBetween, type IsoDate } from './dates.js';
+
+export type BatchStatus = 'active' | 'quarantined' | 'recalled';
+
+export interface FefoBatch {
+  id: string;
+  lotNumber: string;
+  expirationDate: IsoDate;
+  receivedDate: IsoDate;
+  quantity: number;
+  status: BatchStatus;
+}
+
+export interface Allocation {
+  batchId: string;
+  quantity: number;
+}
+
+/** Stock that exists but may not be sold, by reason. */
+export interface BlockedStock {
+  expired: number;
+  recalled: number;
+  quarantined: number;
+}
+
+export type FefoResult =
+  | { ok: true; allocations: Allocation[] }
+  | { ok: false; available: number; blocked: BlockedStock };
+
+export const EXPIRY_WARNING_DAYS = 30;
+
+export function isSellable(b: FefoBatch, today: IsoDate): boolean {
+  return b.status === 'active' && b.expirationDate >= today && b.quantity > 0;
+}
+
+/** First expired, first out: expiry, then oldest receipt, then id for a total order. */
+export function fefoOrder(a: FefoBatch, b: FefoBatch): number {
+  if (a.expirationDate !== b.expirationDate) return a.expirationDate < b.expirationDate ? -1 : 1;
+  if (a.receivedDate !== b.receivedDate) return a.receivedDate < b.receivedDate ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export function sellableBatches<B extends FefoBatch>(batches: readonly B[], today: IsoDate): B[] {
+  return batches.filter((b) => isSellable(b, today)).sort(fefoOrder);
+}
+
+export function blockedStock(batches: readonly FefoBatch[], today: IsoDate): BlockedStock {
+  const blocked: BlockedStock = { expired: 0, recalled: 0, quarantined: 0 };
+  for (const b of batches) {
+    if (b.quantity <= 0) continue;
+    if (b.status === 'recalled') blocked.recalled += b.quantity;
+    else if (b.status === 'quarantined') blocked.quarantined += b.quantity;
+    else if (b.expirationDate < today) blocked.expired += b.quantity;
+  }
+  return blocked;
+}
+
+/**
+ * Takes `quantity` units from the sellable batches, earliest expiry first,
+ * one allocation per batch used. Never partial: either all is found or
+ * nothing is taken.
+ */
+export function allocateFefo(batches: readonly FefoBatch[], quantity: number, today: IsoDate): FefoResult {
+  if (!Number.isInteger(quantity) || quantity <= 0) throw new RangeError(`quantity must be a positive integer: ${quantity}`);
+  const sellable = sellableBatches(batches, today);
+  const available = sellable.reduce((sum, b) => sum + b.quantity, 0);
+  if (available < quantity) return { ok: false, available, blocked: blockedStock(batches, today) };
+  const allocations: Allocation[] = [];
+  let remaining = quantity;
+  for (const b of sellable) {
+    if (remaining === 0) break;
+    const take = Math.min(b.quantity, remaining);
+    allocations.push({ batchId: b.id, quantity: take });
+    remaining -= take;
+  }
+  return { ok: true, allocations };
+}
+
+export function expiresWithin(expirationDate: IsoDate, today: IsoDate, days = EXPIRY_WARNING_DAYS): boolean {
+  const left = daysBetween(today, expirationDate);
+  return left >= 0 && left <= days;
+}

@@ -1,0 +1,25 @@
+export type MovementKind = 'receipt' | 'sale' | 'return' | 'adjustment' | 'count' | 'transfer';
+
+export interface LedgerEntry {
+  kind: MovementKind;
+  delta: number;
+  countedQty: number | null;
+  hlc: string;
+}
+
+/**
+ * A batch's quantity from its movements (design.md principle 4): in clock
+ * order, a count sets the quantity as of its clock value and every other
+ * movement adds its delta on top.
+ */
+export function ledgerQuantity(entries: readonly LedgerEntry[]): number {
+  const ordered = [...entries].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0));
+  let quantity = 0;
+  for (const e of ordered) quantity = e.kind === 'count' ? (e.countedQty ?? 0) : quantity + e.delta;
+  return quantity;
+}
+
+/** The delta a count records locally, so that the cache stays the sum of deltas. */
+export function countDelta(currentQuantity: number, countedQty: number): number {
+  return countedQty - currentQuantity;
+}

@@ -1,0 +1,86 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Actor } from '../context.js';
+import { hasRole, type UserRole } from '../domain/roles.js';
+import { AppError } from '../errors.js';
+import type { UsersService } from '../users/service.js';
+
+export const SESSION_COOKIE = 'comptoir_session';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    actor?: Actor;
+    sessionToken?: string;
+  }
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+export function setSessionCookie(res: Response, token: string, expiresAt: Date): void {
+  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt });
+}
+
+export function clearSessionCookie(res: Response): void {
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' });
+}
+
+/** Finds the user behind the session cookie, if any; refusing is left to `requireUser`. */
+export function loadSession(users: UsersService): RequestHandler {
+  return async (req, _res, next) => {
+    const token = cookie(req, SESSION_COOKIE);
+    if (token) {
+      const user = await users.userOfSession(token);
+      if (user) {
+        req.actor = { id: user.id, name: user.name, role: user.role };
+        req.sessionToken = token;
+      }
+    }
+    next();
+  };
+}
+
+export const requireUser: RequestHandler = (req, _res, next) => {
+  if (!req.actor) throw new AppError(401, 'unauthenticated', 'error.unauthenticated');
+  next();
+};
+
+export function requireRole(role: UserRole): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.actor) throw new AppError(401, 'unauthenticated', 'error.unauthenticated');
+    if (!hasRole(req.actor.role, role)) throw new AppError(403, 'forbidden', 'error.forbidden_role');
+    next();
+  };
+}
+
+/**
+ * Cross-site request forgery: the cookie is SameSite=Strict, and a state
+ * change whose Origin names another host is refused.
+ */
+export const sameOrigin: RequestHandler = (req, _res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+  const origin = req.headers.origin;
+  if (origin && origin !== 'null') {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (host !== req.headers.host) throw new AppError(403, 'csrf', 'error.csrf');
+  } else if (origin === 'null') {
+    throw new AppError(403, 'csrf', 'error.csrf');
+  }
+  next();
+};
+
+export const actorOf = (req: Request): Actor => {
+  if (!req.actor) throw new AppError(401, 'unauthenticated', 'error.unauthenticated');
+  return req.actor;
+};

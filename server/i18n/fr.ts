@@ -1,0 +1,55 @@
+/**
+ * Every word a user sees, in French. Keys are stable; `{name}` placeholders
+ * are filled by `t()`. Another language is another file with the same keys.
+ */
+export const fr = {
+  'error.validation': 'Données invalides : {details}',
+  'error.not_found': 'Introuvable.',
+  'error.internal': 'Une erreur inattendue est survenue. Réessayez ; si cela persiste, prévenez le responsable.',
+  'error.body_too_large': 'La requête est trop volumineuse.',
+  'error.bad_json': 'Le corps de la requête n’est pas un JSON valide.',
+  'error.unauthenticated': 'Veuillez vous connecter avec votre code PIN.',
+  'error.forbidden_role': 'Cette action est réservée au responsable.',
+  'error.csrf': 'Requête refusée : elle ne vient pas d’un poste de cette boutique.',
+
+  'auth.pin_wrong': 'Code PIN incorrect.',
+  'auth.pin_wrong_remaining': 'Code PIN incorrect. Encore {remaining} essai(s) avant blocage.',
+  'auth.locked': 'Trop d’essais incorrects. Réessayez dans {minutes} minute(s).',
+  'auth.user_inactive': 'Ce compte est désactivé.',
+
+  'user.pin_taken': 'Ce code PIN est déjà utilisé par un autre utilisateur.',
+  'user.pin_format': 'Le code PIN doit comporter de 4 à 8 chiffres.',
+
+  'product.not_found': 'Produit introuvable.',
+  'product.sku_taken': 'La référence (SKU) {sku} existe déjà.',
+  'product.gtin_taken': 'Le code-barres (GTIN) {gtin} est déjà attribué à un autre produit.',
+  'product.gtin_invalid': 'Le code-barres {gtin} n’est pas valide (chiffre de contrôle incorrect).',
+  'product.inactive': 'Le produit « {name} » n’est plus vendu.',
+
+  'batch.not_found': 'Lot introuvable.',
+  'batch.lot_taken': 'Le lot {lotNumber} existe déjà pour ce produit.',
+  'batch.stock_negative': 'Ajustement refusé : le stock du lot {lotNumber} deviendrait négatif ({quantity} en stock).',
+  'batch.recalled_final': 'Le lot {lotNumber} est rappelé : son statut ne peut plus changer.',
+  'batch.nothing_to_change': 'Aucune modification demandée.',
+
+  'sale.empty': 'La vente ne contient aucun article.',
+  'sale.insufficient_stock': 'Stock insuffisant pour « {name} » : {requested} demandé(s), {available} disponible(s).',
+  'sale.no_sellable_lot': 'Aucun lot vendable pour « {name} » : {reasons}.',
+  'sale.reason_expired': '{quantity} en lot(s) périmé(s)',
+  'sale.reason_recalled': '{quantity} en lot(s) rappelé(s)',
+  'sale.reason_quarantined': '{quantity} en lot(s) en quarantaine',
+  'sale.tendered_too_low': 'Montant remis insuffisant : {tendered} remis pour un total de {total}.',
+  'sale.not_found': 'Vente introuvable.',
+  'sale.already_voided': 'La vente {number} est déjà annulée.',
+
+  'movement.reason_required': 'Indiquez le motif.',
+} as const;
+
+export type MessageKey = keyof typeof fr;
+export type MessageParams = Record<string, string | number>;
+
+export function t(key: MessageKey, params: MessageParams = {}): string {
+  return fr[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}

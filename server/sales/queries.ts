@@ -1,0 +1,109 @@
+import type { Queryable } from '../db/pool.js';
+
+export type PaymentMethod = 'cash' | 'mobile_money' | 'card';
+
+export interface Sale {
+  id: string;
+  shopId: string;
+  number: string;
+  cashierId: string;
+  cashierName: string;
+  total: number;
+  tendered: number;
+  change: number;
+  paymentMethod: PaymentMethod;
+  status: 'completed' | 'voided';
+  voidedAt: Date | null;
+  voidedBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SaleItem {
+  id: string;
+  saleId: string;
+  lineNo: number;
+  productId: string;
+  batchId: string;
+  productName: string;
+  lotNumber: string;
+  expirationDate: string;
+  quantity: number;
+  unitPrice: number;
+  lineTotal: number;
+  createdAt: Date;
+}
+
+const saleColumns = `s.id, s.shop_id, s.number, s.cashier_id, s.cashier_name, s.total, s.tendered, s.change,
+  s.payment_method, s.status, s.voided_at, s.voided_by, s.created_at, s.updated_at`;
+const itemColumns = `i.id, i.sale_id, i.line_no, i.product_id, i.batch_id, i.product_name, i.lot_number,
+  i.expiration_date, i.quantity, i.unit_price, i.line_total, i.created_at`;
+
+/** The next receipt number; the row stays locked until the sale commits or rolls back. */
+export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<number> {
+  const row = await db.one<{ lastNumber: number }>(
+    'update receipt_counters set last_number = last_number + 1 where shop_id = $1 returning last_number',
+    [shopId],
+  );
+  if (!row) throw new Error(`no receipt counter for shop ${shopId}`);
+  return row.lastNumber;
+}
+
+export async function insertSale(db: Queryable, s: Omit<Sale, 'createdAt' | 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status'> & { hlc: string }): Promise<Sale> {
+  return (await db.one<Sale>(
+    `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${saleColumns}`,
+    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc],
+  ))!;
+}
+
+export async function insertSaleItems(db: Queryable, items: readonly Omit<SaleItem, 'createdAt'>[]): Promise<SaleItem[]> {
+  return db.rows<SaleItem>(
+    `insert into sale_items as i (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date,
+       quantity, unit_price, line_total)
+     select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[],
+       $9::int[], $10::bigint[], $11::bigint[])
+     returning ${itemColumns}`,
+    [
+      items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId),
+      items.map((i) => i.batchId), items.map((i) => i.productName), items.map((i) => i.lotNumber),
+      items.map((i) => i.expirationDate), items.map((i) => i.quantity), items.map((i) => i.unitPrice),
+      items.map((i) => i.lineTotal),
+    ],
+  );
+}
+
+export async function saleById(db: Queryable, shopId: string, id: string, forUpdate = false): Promise<Sale | undefined> {
+  return db.one<Sale>(
+    `select ${saleColumns} from sales s where s.shop_id = $1 and s.id = $2${forUpdate ? ' for update' : ''}`,
+    [shopId, id],
+  );
+}
+
+export async function itemsOfSales(db: Queryable, saleIds: readonly string[]): Promise<SaleItem[]> {
+  return db.rows<SaleItem>(`select ${itemColumns} from sale_items i where i.sale_id = any($1::uuid[]) order by i.sale_id, i.line_no`, [
+    saleIds,
+  ]);
+}
+
+export async function markVoided(db: Queryable, id: string, userId: string, hlc: string): Promise<Sale> {
+  return (await db.one<Sale>(
+    `update sales s set status = 'voided', voided_at = now(), voided_by = $2, hlc = $3 where s.id = $1 returning ${saleColumns}`,
+    [id, userId, hlc],
+  ))!;
+}
+
+/** Sales of the shop's calendar days from..to (inclusive, in its time zone), newest first. */
+export async function salesBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<Sale[]> {
+  return db.rows<Sale>(
+    `select ${saleColumns} from sales s
+     where s.shop_id = $1
+       and s.created_at >= ($2::date::timestamp at time zone $4)
+       and s.created_at < (($3::date + 1)::timestamp at time zone $4)
+     order by s.created_at desc, s.number desc limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
+  );
+}

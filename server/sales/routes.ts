@@ -1,0 +1,23 @@
+import type { RequestHandler } from 'express';
+import { actorOf } from '../http/session.js';
+import { idParam } from '../http/params.js';
+import { parse } from '../http/validate.js';
+import { listSalesSchema, saleSchema } from './schemas.js';
+import type { SalesService } from './service.js';
+
+export function salesRoutes(sales: SalesService) {
+  return {
+    record: (async (req, res) => {
+      res.status(201).json(await sales.recordSale(parse(saleSchema, req.body), actorOf(req)));
+    }) satisfies RequestHandler,
+    list: (async (req, res) => {
+      res.json(await sales.listSales(parse(listSalesSchema, req.query)));
+    }) satisfies RequestHandler,
+    get: (async (req, res) => {
+      res.json(await sales.getSale(idParam(req)));
+    }) satisfies RequestHandler,
+    void: (async (req, res) => {
+      res.json(await sales.voidSale(idParam(req), actorOf(req)));
+    }) satisfies RequestHandler,
+  };
+}

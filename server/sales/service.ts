@@ -1,0 +1,170 @@
+import type { Actor, Deps } from '../context.js';
+import { productsByIds, type Product } from '../catalog/queries.js';
+import { dateInZone } from '../domain/dates.js';
+import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
+import { formatFcfa, lineTotal } from '../domain/money.js';
+import { formatReceiptNumber } from '../domain/receipt-number.js';
+import { AppError, notFound } from '../errors.js';
+import { t } from '../i18n/fr.js';
+import { newId } from '../ids.js';
+import { applyDeltas, insertMovements, lockBatchesByIds, lockBatchesWithStock, type Batch } from '../stock/queries.js';
+import { stampTransaction } from '../sync/clock.js';
+import { appendOutbox, type OutboxEntry } from '../sync/queries.js';
+import {
+  insertSale,
+  insertSaleItems,
+  itemsOfSales,
+  markVoided,
+  saleById,
+  salesBetween,
+  takeReceiptNumber,
+  type Sale,
+  type SaleItem,
+} from './queries.js';
+import type { SaleInput } from './schemas.js';
+
+export interface SaleWithItems extends Sale {
+  items: SaleItem[];
+}
+
+/** Several lines for one product are one demand: FEFO must see the whole of it. */
+function mergeLines(lines: SaleInput['lines']): { productId: string; quantity: number }[] {
+  const merged = new Map<string, number>();
+  for (const l of lines) merged.set(l.productId, (merged.get(l.productId) ?? 0) + l.quantity);
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+function shortage(product: Product, requested: number, available: number, blocked: BlockedStock): AppError {
+  const reasons = (['expired', 'recalled', 'quarantined'] as const)
+    .filter((k) => blocked[k] > 0)
+    .map((k) => t(`sale.reason_${k}`, { quantity: blocked[k] }));
+  if (available === 0 && reasons.length > 0) {
+    return new AppError(422, 'no_sellable_lot', 'sale.no_sellable_lot', { name: product.name, reasons: reasons.join(', ') }, {
+      productId: product.id,
+      ...blocked,
+    });
+  }
+  return new AppError(422, 'insufficient_stock', 'sale.insufficient_stock', { name: product.name, requested, available }, {
+    productId: product.id,
+    requested,
+    available,
+  });
+}
+
+export function salesService({ db, shop, now }: Deps) {
+  return {
+    /**
+     * One transaction: FEFO allocation under row locks (batches in id order,
+     * then the receipt counter, then the clock), the sale, one item and one
+     * `sale` movement per batch used, and their outbox rows.
+     */
+    async recordSale(input: SaleInput, actor: Actor): Promise<SaleWithItems> {
+      const demand = mergeLines(input.lines);
+      const day = dateInZone(now(), shop.timezone);
+      return db.withTransaction(async (tx) => {
+        const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
+        for (const d of demand) {
+          const p = products.get(d.productId);
+          if (!p) throw new AppError(404, 'product_not_found', 'product.not_found', {}, { productId: d.productId });
+          if (!p.active) throw new AppError(422, 'product_inactive', 'product.inactive', { name: p.name }, { productId: p.id });
+        }
+        const locked = await lockBatchesWithStock(tx, shop.id, demand.map((d) => d.productId));
+        const batches = new Map(locked.map((b) => [b.id, b]));
+
+        const lines: { product: Product; batch: Batch; quantity: number }[] = [];
+        for (const d of demand) {
+          const product = products.get(d.productId)!;
+          const result = allocateFefo(locked.filter((b) => b.productId === d.productId), d.quantity, day);
+          if (!result.ok) throw shortage(product, d.quantity, result.available, result.blocked);
+          for (const a of result.allocations) lines.push({ product, batch: batches.get(a.batchId)!, quantity: a.quantity });
+        }
+
+        const total = lines.reduce((sum, l) => sum + lineTotal(l.product.unitPrice, l.quantity), 0);
+        const tendered = input.payment.method === 'cash' ? (input.payment.tendered ?? total) : total;
+        if (tendered < total) {
+          throw new AppError(422, 'tendered_too_low', 'sale.tendered_too_low', {
+            tendered: formatFcfa(tendered),
+            total: formatFcfa(total),
+          });
+        }
+
+        const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
+        const hlc = await stampTransaction(tx, now());
+        const sale = await insertSale(tx, {
+          id: newId(), shopId: shop.id, number, cashierId: actor.id, cashierName: actor.name,
+          total, tendered, change: tendered - total, paymentMethod: input.payment.method, hlc,
+        });
+        const items = await insertSaleItems(
+          tx,
+          lines.map((l, i) => ({
+            id: newId(), saleId: sale.id, lineNo: i + 1, productId: l.product.id, batchId: l.batch.id,
+            productName: l.product.name, lotNumber: l.batch.lotNumber, expirationDate: l.batch.expirationDate,
+            quantity: l.quantity, unitPrice: l.product.unitPrice, lineTotal: lineTotal(l.product.unitPrice, l.quantity),
+          })),
+        );
+        const movements = await insertMovements(
+          tx,
+          items.map((item) => ({
+            id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'sale' as const, delta: -item.quantity,
+            countedQty: null, reason: null, saleItemId: item.id, userId: actor.id, hlc,
+          })),
+        );
+        await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
+        await appendOutbox(tx, [
+          { entity: 'sale', entityId: sale.id, op: 'insert', payload: sale, hlc },
+          ...items.map((i): OutboxEntry => ({ entity: 'sale_item', entityId: i.id, op: 'insert', payload: i, hlc })),
+          ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
+        ]);
+        return { ...sale, items };
+      });
+    },
+
+    /** A manager cancels a sale: every unit goes back to the lot it came from. */
+    async voidSale(id: string, actor: Actor): Promise<SaleWithItems> {
+      return db.withTransaction(async (tx) => {
+        const sale = await saleById(tx, shop.id, id, true);
+        if (!sale) throw notFound('sale.not_found');
+        if (sale.status === 'voided') throw new AppError(409, 'already_voided', 'sale.already_voided', { number: sale.number });
+        const items = await itemsOfSales(tx, [id]);
+        await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
+        const hlc = await stampTransaction(tx, now());
+        const voided = await markVoided(tx, id, actor.id, hlc);
+        const movements = await insertMovements(
+          tx,
+          items.map((item) => ({
+            id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'return' as const, delta: item.quantity,
+            countedQty: null, reason: `annulation ${sale.number}`, saleItemId: item.id, userId: actor.id, hlc,
+          })),
+        );
+        await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
+        await appendOutbox(tx, [
+          {
+            entity: 'sale', entityId: id, op: 'update',
+            payload: { id, status: voided.status, voidedAt: voided.voidedAt, voidedBy: voided.voidedBy }, hlc,
+          },
+          ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
+        ]);
+        return { ...voided, items };
+      });
+    },
+
+    async getSale(id: string): Promise<SaleWithItems> {
+      const sale = await saleById(db, shop.id, id);
+      if (!sale) throw notFound('sale.not_found');
+      return { ...sale, items: await itemsOfSales(db, [id]) };
+    },
+
+    async listSales(q: { from?: string; to?: string; limit: number }): Promise<SaleWithItems[]> {
+      const today = dateInZone(now(), shop.timezone);
+      const sales = await salesBetween(db, {
+        shopId: shop.id, from: q.from ?? today, to: q.to ?? q.from ?? today, timezone: shop.timezone, limit: q.limit,
+      });
+      const items = await itemsOfSales(db, sales.map((s) => s.id));
+      const bySale = new Map<string, SaleItem[]>();
+      for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
+      return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [] }));
+    },
+  };
+}
+
+export type SalesService = ReturnType<typeof salesService>;

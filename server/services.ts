@@ -1,0 +1,18 @@
+import { catalogService } from './catalog/service.js';
+import type { Deps } from './context.js';
+import { salesService } from './sales/service.js';
+import { stockService } from './stock/service.js';
+import { syncService } from './sync/service.js';
+import { usersService } from './users/service.js';
+
+export function createServices(deps: Deps) {
+  return {
+    catalog: catalogService(deps),
+    stock: stockService(deps),
+    sales: salesService(deps),
+    users: usersService(deps),
+    sync: syncService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,152 @@
+import type { Queryable } from '../db/pool.js';
+import type { BatchStatus } from '../domain/fefo.js';
+import type { MovementKind } from '../domain/ledger.js';
+
+export interface Batch {
+  id: string;
+  shopId: string;
+  productId: string;
+  lotNumber: string;
+  expirationDate: string;
+  initialQty: number;
+  quantity: number;
+  unitCost: number | null;
+  receivedDate: string;
+  status: BatchStatus;
+  statusReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BatchRow extends Batch {
+  hlc: string;
+  fieldClocks: Record<string, string>;
+}
+
+export interface Movement {
+  id: string;
+  shopId: string;
+  batchId: string;
+  kind: MovementKind;
+  delta: number;
+  countedQty: number | null;
+  reason: string | null;
+  saleItemId: string | null;
+  userId: string | null;
+  hlc: string;
+  createdAt: Date;
+}
+
+export type NewMovement = Omit<Movement, 'createdAt'>;
+
+const columns = `b.id, b.shop_id, b.product_id, b.lot_number, b.expiration_date, b.initial_qty, b.quantity,
+  b.unit_cost, b.received_date, b.status, b.status_reason, b.created_at, b.updated_at`;
+const rowColumns = `${columns}, b.hlc, b.field_clocks`;
+
+export async function insertBatch(db: Queryable, b: Omit<BatchRow, 'createdAt' | 'updatedAt'>): Promise<BatchRow> {
+  return (await db.one<BatchRow>(
+    `insert into product_batches as b (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity,
+       unit_cost, received_date, status, status_reason, hlc, field_clocks)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     returning ${rowColumns}`,
+    [
+      b.id, b.shopId, b.productId, b.lotNumber, b.expirationDate, b.initialQty, b.quantity,
+      b.unitCost, b.receivedDate, b.status, b.statusReason, b.hlc, b.fieldClocks,
+    ],
+  ))!;
+}
+
+export async function lockBatch(db: Queryable, shopId: string, id: string): Promise<BatchRow | undefined> {
+  return db.one<BatchRow>(`select ${rowColumns} from product_batches b where b.shop_id = $1 and b.id = $2 for update`, [
+    shopId,
+    id,
+  ]);
+}
+
+export async function lockBatchByLot(
+  db: Queryable,
+  shopId: string,
+  productId: string,
+  lotNumber: string,
+): Promise<BatchRow | undefined> {
+  return db.one<BatchRow>(
+    `select ${rowColumns} from product_batches b
+     where b.shop_id = $1 and b.product_id = $2 and b.lot_number = $3 for update`,
+    [shopId, productId, lotNumber],
+  );
+}
+
+export async function batchById(db: Queryable, shopId: string, id: string): Promise<Batch | undefined> {
+  return db.one<Batch>(`select ${columns} from product_batches b where b.shop_id = $1 and b.id = $2`, [shopId, id]);
+}
+
+/** A product's batches in FEFO order. */
+export async function batchesOfProduct(db: Queryable, shopId: string, productId: string): Promise<Batch[]> {
+  return db.rows<Batch>(
+    `select ${columns} from product_batches b where b.shop_id = $1 and b.product_id = $2
+     order by b.expiration_date, b.received_date, b.id`,
+    [shopId, productId],
+  );
+}
+
+/**
+ * Locks every batch with stock of these products, in id order: every writer
+ * locks batches in this one order, so two tills never deadlock.
+ */
+export async function lockBatchesWithStock(db: Queryable, shopId: string, productIds: readonly string[]): Promise<Batch[]> {
+  return db.rows<Batch>(
+    `select ${columns} from product_batches b
+     where b.shop_id = $1 and b.product_id = any($2::uuid[]) and b.quantity > 0
+     order by b.id for update`,
+    [shopId, productIds],
+  );
+}
+
+export async function lockBatchesByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<Batch[]> {
+  return db.rows<Batch>(
+    `select ${columns} from product_batches b where b.shop_id = $1 and b.id = any($2::uuid[]) order by b.id for update`,
+    [shopId, ids],
+  );
+}
+
+/** Keeps the cached quantity equal to the ledger; the rows must already be locked. */
+export async function applyDeltas(db: Queryable, deltas: readonly { batchId: string; delta: number }[]): Promise<void> {
+  await db.exec(
+    `update product_batches b set quantity = b.quantity + d.delta
+     from unnest($1::uuid[], $2::int[]) as d(id, delta) where b.id = d.id`,
+    [deltas.map((d) => d.batchId), deltas.map((d) => d.delta)],
+  );
+}
+
+export async function updateBatchFields(
+  db: Queryable,
+  id: string,
+  f: { expirationDate: string; unitCost: number | null; status: BatchStatus; statusReason: string | null; hlc: string; fieldClocks: Record<string, string> },
+): Promise<BatchRow> {
+  return (await db.one<BatchRow>(
+    `update product_batches b set expiration_date = $2, unit_cost = $3, status = $4, status_reason = $5, hlc = $6, field_clocks = $7
+     where b.id = $1 returning ${rowColumns}`,
+    [id, f.expirationDate, f.unitCost, f.status, f.statusReason, f.hlc, f.fieldClocks],
+  ))!;
+}
+
+export async function insertMovements(db: Queryable, ms: readonly NewMovement[]): Promise<Movement[]> {
+  return db.rows<Movement>(
+    `insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::int[], $7::text[], $8::uuid[], $9::uuid[], $10::text[])
+     returning id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at`,
+    [
+      ms.map((m) => m.id), ms.map((m) => m.shopId), ms.map((m) => m.batchId), ms.map((m) => m.kind),
+      ms.map((m) => m.delta), ms.map((m) => m.countedQty), ms.map((m) => m.reason), ms.map((m) => m.saleItemId),
+      ms.map((m) => m.userId), ms.map((m) => m.hlc),
+    ],
+  );
+}
+
+export async function movementsOfBatch(db: Queryable, batchId: string): Promise<Movement[]> {
+  return db.rows<Movement>(
+    `select id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at
+     from stock_movements where batch_id = $1 order by hlc, id`,
+    [batchId],
+  );
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { isIsoDate } from '../domain/dates.js';
+
+export const isoDate = z.string().refine(isIsoDate, { message: 'date attendue au format AAAA-MM-JJ' });
+const quantity = z.number().int().min(1).max(1_000_000);
+const reason = z.string().trim().min(1, 'motif obligatoire').max(500);
+
+export const receiveBatchSchema = z.object({
+  productId: z.uuid(),
+  lotNumber: z.string().trim().min(1).max(64),
+  expirationDate: isoDate,
+  quantity,
+  unitCost: z.number().int().min(0).max(1_000_000_000).nullish().transform((v) => v ?? null),
+  receivedDate: isoDate.optional(),
+});
+
+export const correctBatchSchema = z
+  .object({
+    expirationDate: isoDate.optional(),
+    unitCost: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
+    status: z.enum(['active', 'quarantined', 'recalled']).optional(),
+    statusReason: z.string().trim().max(500).optional(),
+  })
+  .strict();
+
+export const movementSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('adjustment'), delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'ne peut pas être 0'), reason }),
+  z.object({ kind: z.literal('count'), countedQty: z.number().int().min(0).max(1_000_000), reason }),
+]);
+
+export type ReceiveBatchInput = z.infer<typeof receiveBatchSchema>;
+export type CorrectBatchInput = z.infer<typeof correctBatchSchema>;
+export type MovementInput = z.infer<typeof movementSchema>;

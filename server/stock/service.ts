@@ -1,0 +1,166 @@
+import type { Actor, Deps } from '../context.js';
+import { productById } from '../catalog/queries.js';
+import { uniqueViolation } from '../db/errors.js';
+import { dateInZone } from '../domain/dates.js';
+import { expiresWithin, isSellable } from '../domain/fefo.js';
+import { countDelta } from '../domain/ledger.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { stampTransaction } from '../sync/clock.js';
+import { appendOutbox } from '../sync/queries.js';
+import {
+  applyDeltas,
+  batchById,
+  batchesOfProduct,
+  insertBatch,
+  insertMovements,
+  lockBatch,
+  lockBatchByLot,
+  movementsOfBatch,
+  updateBatchFields,
+  type Batch,
+  type BatchRow,
+  type Movement,
+} from './queries.js';
+import type { CorrectBatchInput, MovementInput, ReceiveBatchInput } from './schemas.js';
+
+export interface BatchView extends Batch {
+  sellable: boolean;
+  expired: boolean;
+  expiringSoon: boolean;
+}
+
+function publicBatch({ hlc: _h, fieldClocks: _f, ...batch }: BatchRow): Batch {
+  return batch;
+}
+
+export function stockService({ db, shop, now }: Deps) {
+  const today = () => dateInZone(now(), shop.timezone);
+  const view = (b: Batch, day: string): BatchView => ({
+    ...b,
+    sellable: isSellable(b, day),
+    expired: b.expirationDate < day,
+    expiringSoon: expiresWithin(b.expirationDate, day),
+  });
+
+  return {
+    /**
+     * A delivery: a new lot is written with its `receipt` movement; the same
+     * lot delivered again (same expiry) gets one more `receipt` movement.
+     */
+    async receiveBatch(input: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
+      const day = today();
+      try {
+        return await db.withTransaction(async (tx) => {
+          const product = await productById(tx, input.productId);
+          if (!product) throw notFound('product.not_found');
+          const existing = await lockBatchByLot(tx, shop.id, input.productId, input.lotNumber);
+          if (existing && existing.expirationDate !== input.expirationDate) {
+            throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
+          }
+          const hlc = await stampTransaction(tx, now());
+          const batch =
+            existing ??
+            (await insertBatch(tx, {
+              id: newId(),
+              shopId: shop.id,
+              productId: input.productId,
+              lotNumber: input.lotNumber,
+              expirationDate: input.expirationDate,
+              initialQty: input.quantity,
+              quantity: 0,
+              unitCost: input.unitCost,
+              receivedDate: input.receivedDate ?? day,
+              status: 'active',
+              statusReason: null,
+              hlc,
+              fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc },
+            }));
+          const [movement] = await insertMovements(tx, [
+            {
+              id: newId(), shopId: shop.id, batchId: batch.id, kind: 'receipt', delta: input.quantity,
+              countedQty: null, reason: null, saleItemId: null, userId: actor.id, hlc,
+            },
+          ]);
+          await applyDeltas(tx, [{ batchId: batch.id, delta: input.quantity }]);
+          await appendOutbox(tx, [
+            ...(existing ? [] : [{ entity: 'batch' as const, entityId: batch.id, op: 'insert' as const, payload: publicBatch(batch), hlc }]),
+            { entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc },
+          ]);
+          return view({ ...publicBatch(batch), quantity: batch.quantity + input.quantity }, day);
+        });
+      } catch (err) {
+        if (uniqueViolation(err) === 'product_batches_shop_id_product_id_lot_number_key') {
+          throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
+        }
+        throw err;
+      }
+    },
+
+    /** A manager's correction of expiry, cost or status; never of quantity. */
+    async correctBatch(id: string, input: CorrectBatchInput, _actor: Actor): Promise<BatchView> {
+      return db.withTransaction(async (tx) => {
+        const current = await lockBatch(tx, shop.id, id);
+        if (!current) throw notFound('batch.not_found');
+        if (current.status === 'recalled' && input.status !== undefined && input.status !== 'recalled') {
+          throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
+        }
+        const next = {
+          expirationDate: input.expirationDate ?? current.expirationDate,
+          unitCost: input.unitCost !== undefined ? input.unitCost : current.unitCost,
+          status: input.status ?? current.status,
+          statusReason: input.statusReason !== undefined ? input.statusReason || null : current.statusReason,
+        };
+        const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== current[k]);
+        if (changed.length === 0) return view(publicBatch(current), today());
+        const hlc = await stampTransaction(tx, now());
+        const fieldClocks = { ...current.fieldClocks };
+        for (const k of changed) fieldClocks[k] = hlc;
+        const batch = await updateBatchFields(tx, id, { ...next, hlc, fieldClocks });
+        const fields = Object.fromEntries(changed.map((k) => [k, next[k]]));
+        await appendOutbox(tx, [{ entity: 'batch', entityId: id, op: 'update', payload: { id, ...fields, fieldClocks }, hlc }]);
+        return view(publicBatch(batch), today());
+      });
+    },
+
+    /** An adjustment (± delta) or a physical count, with its reason. */
+    async recordMovement(batchId: string, input: MovementInput, actor: Actor): Promise<{ movement: Movement; batch: BatchView }> {
+      return db.withTransaction(async (tx) => {
+        const batch = await lockBatch(tx, shop.id, batchId);
+        if (!batch) throw notFound('batch.not_found');
+        const delta = input.kind === 'count' ? countDelta(batch.quantity, input.countedQty) : input.delta;
+        if (batch.quantity + delta < 0) {
+          throw new AppError(422, 'stock_negative', 'batch.stock_negative', {
+            lotNumber: batch.lotNumber,
+            quantity: batch.quantity,
+          });
+        }
+        const hlc = await stampTransaction(tx, now());
+        const [movement] = await insertMovements(tx, [
+          {
+            id: newId(), shopId: shop.id, batchId, kind: input.kind, delta,
+            countedQty: input.kind === 'count' ? input.countedQty : null,
+            reason: input.reason, saleItemId: null, userId: actor.id, hlc,
+          },
+        ]);
+        await applyDeltas(tx, [{ batchId, delta }]);
+        await appendOutbox(tx, [{ entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc }]);
+        return { movement: movement!, batch: view({ ...publicBatch(batch), quantity: batch.quantity + delta }, today()) };
+      });
+    },
+
+    async batchesOfProduct(productId: string): Promise<BatchView[]> {
+      if (!(await productById(db, productId))) throw notFound('product.not_found');
+      const day = today();
+      return (await batchesOfProduct(db, shop.id, productId)).map((b) => view(b, day));
+    },
+
+    async getBatch(id: string): Promise<BatchView & { movements: Movement[] }> {
+      const batch = await batchById(db, shop.id, id);
+      if (!batch) throw notFound('batch.not_found');
+      return { ...view(batch, today()), movements: await movementsOfBatch(db, id) };
+    },
+  };
+}
+
+export type StockService = ReturnType<typeof stockService>;

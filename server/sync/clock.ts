@@ -1,0 +1,19 @@
+import type { Queryable, Tx } from '../db/pool.js';
+import { decodeHlc, encodeHlc, tick, zeroHlc } from '../domain/hlc.js';
+import { initHlcState, lockHlcState, saveHlcState } from './queries.js';
+
+/**
+ * One HLC value per local transaction, persisted in it. Take it after every
+ * other row lock of the transaction: it is the one row all writers share.
+ */
+export async function stampTransaction(tx: Tx, now: Date): Promise<string> {
+  const state = await lockHlcState(tx);
+  if (!state) throw new Error('hlc_state is not initialised');
+  const next = encodeHlc(tick(decodeHlc(state.last), now.getTime(), state.nodeId));
+  await saveHlcState(tx, next);
+  return next;
+}
+
+export async function initClock(db: Queryable, nodeId: string): Promise<void> {
+  await initHlcState(db, nodeId, encodeHlc(zeroHlc(nodeId)));
+}

@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Deps } from '../context.js';
+import type { UserRole } from '../domain/roles.js';
+import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
+import { generatePin, hashPin, verifyPin } from './pin.js';
+import {
+  activeUsersWithSecrets,
+  clearThrottle,
+  clearUserFailures,
+  countUsers,
+  deleteSession,
+  insertSession,
+  insertUser,
+  listUsers,
+  recordThrottleFailure,
+  recordUserFailure,
+  throttleOf,
+  userOfSession,
+  userWithSecret,
+  type User,
+} from './queries.js';
+
+export const MAX_PIN_FAILURES = 5;
+export const LOCK_MINUTES = 5;
+export const SESSION_HOURS = 12;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function lockedError(until: Date, now: Date): AppError {
+  const minutes = Math.max(1, Math.round((until.getTime() - now.getTime()) / 60_000));
+  return new AppError(429, 'locked', 'auth.locked', { minutes }, { lockedUntil: until.toISOString() });
+}
+
+function wrongPin(failures: number): AppError {
+  const remaining = MAX_PIN_FAILURES - failures;
+  return new AppError(401, 'pin_wrong', 'auth.pin_wrong_remaining', { remaining });
+}
+
+export function usersService({ db, shop }: Deps) {
+  async function assertPinFree(pin: string): Promise<void> {
+    const users = await activeUsersWithSecrets(db, shop.id);
+    const matches = await Promise.all(users.map((u) => verifyPin(pin, u.pinHash)));
+    if (matches.some(Boolean)) throw new AppError(409, 'pin_taken', 'user.pin_taken');
+  }
+
+  return {
+    /** PINs are unique in a shop: a PIN alone says who is at the till. */
+    async createUser(input: { name: string; role: UserRole; pin: string }): Promise<User> {
+      await assertPinFree(input.pin);
+      return insertUser(db, { id: newId(), shopId: shop.id, name: input.name, role: input.role, pinHash: await hashPin(input.pin) });
+    },
+
+    listUsers: () => listUsers(db, shop.id),
+
+    /** The first start of a shop makes its manager; a generated PIN is returned to be shown once. */
+    async ensureFirstManager(pin: string | undefined): Promise<{ created: boolean; generatedPin?: string }> {
+      if ((await countUsers(db, shop.id)) > 0) return { created: false };
+      const chosen = pin ?? generatePin();
+      await insertUser(db, { id: newId(), shopId: shop.id, name: 'Responsable', role: 'manager', pinHash: await hashPin(chosen) });
+      return pin ? { created: true } : { created: true, generatedPin: chosen };
+    },
+
+    /**
+     * With a user chosen, wrong PINs count against that user; with the PIN
+     * alone, against the terminal. Five wrong ones lock for five minutes.
+     */
+    async login(input: { pin: string; userId?: string | undefined }, terminal: string): Promise<{ token: string; user: User; expiresAt: Date }> {
+      const now = new Date();
+      let user: User | undefined;
+      if (input.userId) {
+        const candidate = await userWithSecret(db, shop.id, input.userId);
+        if (candidate?.lockedUntil && candidate.lockedUntil > now) throw lockedError(candidate.lockedUntil, now);
+        if (candidate && !candidate.active) throw new AppError(403, 'user_inactive', 'auth.user_inactive');
+        if (!candidate || !(await verifyPin(input.pin, candidate.pinHash))) {
+          if (!candidate) throw new AppError(401, 'pin_wrong', 'auth.pin_wrong');
+          const after = await recordUserFailure(db, candidate.id, MAX_PIN_FAILURES, LOCK_MINUTES);
+          if (after.lockedUntil && after.lockedUntil > now) throw lockedError(after.lockedUntil, now);
+          throw wrongPin(after.failedAttempts);
+        }
+        user = candidate;
+      } else {
+        const subject = `terminal:${terminal}`;
+        const throttle = await throttleOf(db, subject);
+        if (throttle?.lockedUntil && throttle.lockedUntil > now) throw lockedError(throttle.lockedUntil, now);
+        const users = await activeUsersWithSecrets(db, shop.id);
+        const matches = await Promise.all(users.map((u) => verifyPin(input.pin, u.pinHash)));
+        const found = users[matches.indexOf(true)];
+        if (!found) {
+          const after = await recordThrottleFailure(db, subject, MAX_PIN_FAILURES, LOCK_MINUTES);
+          if (after.lockedUntil && after.lockedUntil > now) throw lockedError(after.lockedUntil, now);
+          throw wrongPin(after.failures);
+        }
+        if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
+        await clearThrottle(db, subject);
+        user = found;
+      }
+      await clearUserFailures(db, user.id);
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000);
+      await insertSession(db, hashToken(token), user.id, expiresAt);
+      const { id, shopId, name, role, active, createdAt, updatedAt } = user;
+      return { token, user: { id, shopId, name, role, active, createdAt, updatedAt }, expiresAt };
+    },
+
+    userOfSession: (token: string) => userOfSession(db, hashToken(token)),
+    logout: (token: string) => deleteSession(db, hashToken(token)),
+  };
+}
+
+export type UsersService = ReturnType<typeof usersService>;

@@ -1,0 +1,99 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usersService } from '../../server/users/service.js';
+import { PINS, testShop, type TestShop } from '../support/harness.js';
+
+let t: TestShop;
+beforeAll(async () => {
+  t = await testShop();
+});
+
+describe('sessions by PIN', () => {
+  it('opens a session with a correct PIN in an HTTP-only cookie', async () => {
+    const res = await request(t.app).post('/api/session').send({ pin: PINS.cashier });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ name: 'Test cashier', role: 'cashier' });
+    expect(res.body.user.pinHash).toBeUndefined();
+    const cookie = res.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/^comptoir_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const stored = await t.db.one<{ tokenHash: string }>('select token_hash from sessions limit 1');
+    expect(cookie).not.toContain(stored!.tokenHash); // only a hash of the token is kept
+  });
+
+  it('refuses a wrong PIN with the attempts left, then locks the terminal after five', async () => {
+    const terminal = request.agent(t.app);
+    for (let i = 1; i <= 4; i++) {
+      const res = await terminal.post('/api/session').send({ pin: '000000' });
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toBe(`Code PIN incorrect. Encore ${5 - i} essai(s) avant blocage.`);
+    }
+    const fifth = await terminal.post('/api/session').send({ pin: '000000' });
+    expect(fifth.status).toBe(429);
+    expect(fifth.body.error).toMatchObject({ code: 'locked', message: 'Trop d’essais incorrects. Réessayez dans 5 minute(s).' });
+    // even the right PIN is refused while locked
+    const right = await terminal.post('/api/session').send({ pin: PINS.manager });
+    expect(right.status).toBe(429);
+    // five minutes later it opens again
+    await t.db.exec(`update login_throttle set locked_until = now() - interval '1 second'`);
+    expect((await terminal.post('/api/session').send({ pin: PINS.manager })).status).toBe(200);
+  });
+
+  it('locks a chosen user after five wrong PINs for that user', async () => {
+    for (let i = 0; i < 4; i++) {
+      expect((await request(t.app).post('/api/session').send({ pin: '999999', userId: t.userIds.pharmacist })).status).toBe(401);
+    }
+    const res = await request(t.app).post('/api/session').send({ pin: '999999', userId: t.userIds.pharmacist });
+    expect(res.status).toBe(429);
+    expect((await request(t.app).post('/api/session').send({ pin: PINS.pharmacist, userId: t.userIds.pharmacist })).status).toBe(429);
+    expect((await request(t.app).post('/api/session').send({ pin: PINS.pharmacist })).status).toBe(429);
+    const row = await t.db.one<{ lockedUntil: Date }>('select locked_until from users where id = $1', [t.userIds.pharmacist]);
+    const minutes = (row!.lockedUntil.getTime() - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(4.9);
+    expect(minutes).toBeLessThanOrEqual(5);
+  });
+
+  it('refuses a malformed PIN as a validation error', async () => {
+    const res = await request(t.app).post('/api/session').send({ pin: '12' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields[0].field).toBe('pin');
+  });
+
+  it('ends the session on logout', async () => {
+    const agent = await t.as('cashier');
+    expect((await agent.get('/api/session')).status).toBe(200);
+    expect((await agent.delete('/api/session')).status).toBe(204);
+    expect((await agent.get('/api/session')).status).toBe(401);
+  });
+
+  it('refuses a state change sent from another site', async () => {
+    const agent = await t.as('manager');
+    const before = await t.counts();
+    const res = await agent.post('/api/products').set('Origin', 'http://evil.example').send({ sku: 'EVIL', name: 'x', unitPrice: 1 });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('csrf');
+    expect(await t.counts()).toEqual(before);
+  });
+
+  it('refuses a PIN already used by someone else in the shop', async () => {
+    const manager = await t.as('manager');
+    const res = await manager.post('/api/users').send({ name: 'Awa', role: 'cashier', pin: PINS.cashier });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe('Ce code PIN est déjà utilisé par un autre utilisateur.');
+    expect((await manager.post('/api/users').send({ name: 'Awa', role: 'cashier', pin: '5678' })).status).toBe(201);
+  });
+
+  it('makes the first manager once, from the configured PIN or a generated one', async () => {
+    const empty = await testShop({ code: 'THS02' });
+    await empty.db.exec('delete from sessions');
+    await empty.db.exec('delete from users');
+    const svc = usersService(empty.deps);
+    const first = await svc.ensureFirstManager(undefined);
+    expect(first.created).toBe(true);
+    expect(first.generatedPin).toMatch(/^\d{6}$/);
+    expect(await svc.ensureFirstManager('4321')).toEqual({ created: false });
+    const login = await svc.login({ pin: first.generatedPin! }, 'test');
+    expect(login.user.role).toBe('manager');
+  });
+});

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import request from 'supertest';
+import { afterAll, inject } from 'vitest';
+import { createApp } from '../../server/app.js';
+import type { Deps, ShopContext } from '../../server/context.js';
+import { createDb, type Db } from '../../server/db/pool.js';
+import type { UserRole } from '../../server/domain/roles.js';
+import { createLogger } from '../../server/logger.js';
+import { createServices, type Services } from '../../server/services.js';
+import { ensureShop } from '../../server/shops/service.js';
+import { initClock } from '../../server/sync/clock.js';
+
+export const PINS: Record<UserRole, string> = { cashier: '1111', pharmacist: '2222', manager: '3333', admin: '4444' };
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A database of this test file's own, cloned from the migrated template. */
+export async function freshDatabase(): Promise<{ url: string; name: string }> {
+  const adminUrl = inject('pgAdminUrl');
+  const template = inject('pgTemplate');
+  const name = `${template}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${template}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: withDatabase(adminUrl, name), name };
+}
+
+/** Time that a test can move: `clock.set('2027-01-01T10:00:00Z')`. */
+export function testClock(start = new Date()) {
+  let current = start;
+  return {
+    now: () => current,
+    set(iso: string | Date) {
+      current = new Date(iso);
+    },
+  };
+}
+
+export interface TestShop {
+  db: Db;
+  url: string;
+  deps: Deps;
+  services: Services;
+  shop: ShopContext;
+  clock: ReturnType<typeof testClock>;
+  app: ReturnType<typeof createApp>['app'];
+  userIds: Record<UserRole, string>;
+  /** A supertest agent logged in with that role's PIN. */
+  as(role: UserRole): Promise<ReturnType<typeof request.agent>>;
+  /** Row counts of every table a refusal must not touch. */
+  counts(): Promise<Record<string, number>>;
+}
+
+const WRITTEN_TABLES = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters'];
+
+export async function testShop(opts: { code?: string; timezone?: string; poolSize?: number; now?: Date } = {}): Promise<TestShop> {
+  const { url } = await freshDatabase();
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const db = createDb({ connectionString: url, logger, max: opts.poolSize ?? 10 });
+  const code = opts.code ?? 'DKR01';
+  await initClock(db, code);
+  const shop = await ensureShop(db, { code, name: 'Pharmacie du Test', timezone: opts.timezone ?? 'Africa/Dakar' });
+  const clock = testClock(opts.now);
+  const deps: Deps = { db, logger, shop, now: clock.now };
+  const services = createServices(deps);
+  const userIds = {} as Record<UserRole, string>;
+  for (const role of Object.keys(PINS) as UserRole[]) {
+    userIds[role] = (await services.users.createUser({ name: `Test ${role}`, role, pin: PINS[role] })).id;
+  }
+  const { app } = createApp({ role: 'shop', db, logger, shop, now: clock.now, services });
+  afterAll(() => db.close());
+
+  return {
+    db, url, deps, services, shop, clock, app, userIds,
+    async as(role) {
+      const agent = request.agent(app);
+      const res = await agent.post('/api/session').send({ pin: PINS[role] });
+      if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return agent;
+    },
+    async counts() {
+      const out: Record<string, number> = {};
+      for (const t of WRITTEN_TABLES) {
+        out[t] = (await db.one<{ n: number }>(`select count(*)::int as n from ${t}`))!.n;
+      }
+      const counter = await db.one<{ lastNumber: number }>('select last_number from receipt_counters where shop_id = $1', [shop.id]);
+      out.lastReceiptNumber = counter?.lastNumber ?? 0;
+      return out;
+    },
+  };
+}
+
+/** Fixtures written through the services, as a user would. */
+export async function seedProduct(
+  t: TestShop,
+  p: { sku?: string; name?: string; unitPrice?: number; gtin?: string | null } = {},
+) {
+  const actor = { id: t.userIds.manager, name: 'Test manager', role: 'manager' as const };
+  return t.services.catalog.createProduct(
+    { sku: p.sku ?? `SKU-${randomBytes(4).toString('hex')}`, name: p.name ?? 'Paracétamol 500 mg', unitPrice: p.unitPrice ?? 1000, gtin: p.gtin ?? null },
+    actor,
+  );
+}
+
+export async function seedBatch(
+  t: TestShop,
+  b: { productId: string; lotNumber?: string; expirationDate: string; quantity: number; receivedDate?: string },
+) {
+  const actor = { id: t.userIds.manager, name: 'Test manager', role: 'manager' as const };
+  return t.services.stock.receiveBatch(
+    { productId: b.productId, lotNumber: b.lotNumber ?? `L${randomBytes(3).toString('hex')}`, expirationDate: b.expirationDate, quantity: b.quantity, unitCost: null, receivedDate: b.receivedDate },
+    actor,
+  );
+}
+
+export const managerActor = (t: TestShop) => ({ id: t.userIds.manager, name: 'Test manager', role: 'manager' as const });
+export const cashierActor = (t: TestShop) => ({ id: t.userIds.cashier, name: 'Test cashier', role: 'cashier' as const });
