@@ -146,6 +146,14 @@ async function clearStaleServer(clusterDir: string, logger: Logger): Promise<voi
     /* not Linux, or gone */
   }
   const ours = cmdline.includes('postgres') && path.resolve(dirLine ?? '') === path.resolve(clusterDir);
+  if (ours) {
+    const owner = liveNodeParent(pid);
+    if (owner) {
+      throw new EmbeddedPostgresError(
+        `The data directory is in use by another running Comptoir (process ${owner}). Stop it first, or use another DATA_DIR.`,
+      );
+    }
+  }
   if (!ours) {
     logger.warn({ pid }, 'stale postmaster.pid names another program; removing it');
     fs.rmSync(pidFile, { force: true });
@@ -156,6 +164,19 @@ async function clearStaleServer(clusterDir: string, logger: Logger): Promise<voi
   if (!(await waitFor(() => !processAlive(pid), 20_000))) {
     process.kill(pid, 'SIGQUIT');
     await waitFor(() => !processAlive(pid), 5_000);
+  }
+}
+
+/** The pid of a live Node process that still owns this postgres, if any (an orphan's parent is gone). */
+function liveNodeParent(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!ppid || ppid === 1 || ppid === process.pid) return undefined;
+    const parent = fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+    return /(^|\/)node\0/.test(parent) || parent.includes('tsx') ? ppid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
