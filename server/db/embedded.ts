@@ -20,6 +20,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   logger: Logger;
   startTimeoutMs?: number;
+  /** The CLI: when the server already runs this cluster, connect to it instead of refusing. */
+  shareRunning?: boolean;
 }
 
 export interface EmbeddedPostgres {
@@ -30,6 +32,13 @@ export interface EmbeddedPostgres {
 }
 
 export class EmbeddedPostgresError extends Error {}
+
+/** Thrown when a live Comptoir owns the cluster; carries the port it listens on. */
+class ClusterInUse extends EmbeddedPostgresError {
+  constructor(readonly owner: number, readonly port: number) {
+    super(`The data directory is in use by another running Comptoir (process ${owner}). Stop it first, or use another DATA_DIR.`);
+  }
+}
 
 interface Binaries {
   initdb: string;
@@ -136,7 +145,7 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 async function clearStaleServer(clusterDir: string, logger: Logger): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
-  const [pidLine, dirLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
+  const [pidLine, dirLine, , portLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(pidLine);
   if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return; // postgres removes it itself
   let cmdline = '';
@@ -148,11 +157,7 @@ async function clearStaleServer(clusterDir: string, logger: Logger): Promise<voi
   const ours = cmdline.includes('postgres') && path.resolve(dirLine ?? '') === path.resolve(clusterDir);
   if (ours) {
     const owner = liveNodeParent(pid);
-    if (owner) {
-      throw new EmbeddedPostgresError(
-        `The data directory is in use by another running Comptoir (process ${owner}). Stop it first, or use another DATA_DIR.`,
-      );
-    }
+    if (owner) throw new ClusterInUse(owner, Number(portLine));
   }
   if (!ours) {
     logger.warn({ pid }, 'stale postmaster.pid names another program; removing it');
@@ -267,7 +272,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await initCluster(bin, clusterDir, password, user);
   } else {
     ensureDir(clusterDir, user);
-    await clearStaleServer(clusterDir, logger);
+    try {
+      await clearStaleServer(clusterDir, logger);
+    } catch (err) {
+      if (!(err instanceof ClusterInUse && opts.shareRunning)) throw err;
+      const url = (db: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${err.port}/${db}`;
+      return { connectionString: url(database), adminConnectionString: url('postgres'), clusterDir, stop: async () => undefined };
+    }
   }
   await assertPortFree(port);
 

@@ -9,7 +9,11 @@ export interface OpenedDatabase {
 }
 
 /** DATABASE_URL when given; otherwise the embedded PostgreSQL under DATA_DIR. */
-export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  opts: { shareRunning?: boolean } = {},
+): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
     return { connectionString: config.databaseUrl, embedded: false, stop: async () => undefined };
   }
@@ -18,6 +22,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     port: config.embeddedPgPort,
     database: 'comptoir',
     logger: logger.child({ component: 'postgres' }),
+    shareRunning: opts.shareRunning ?? false,
   });
   return { connectionString: pg.connectionString, embedded: true, stop: pg.stop };
 }

@@ -42,7 +42,11 @@ export const fr = {
   'sale.not_found': 'Vente introuvable.',
   'sale.already_voided': 'La vente {number} est déjà annulée.',
 
-  'movement.reason_required': 'Indiquez le motif.',
+
+  'role.cashier': 'caisse',
+  'role.pharmacist': 'pharmacien',
+  'role.manager': 'responsable',
+  'role.admin': 'administrateur',
 } as const;
 
 export type MessageKey = keyof typeof fr;

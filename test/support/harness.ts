@@ -57,10 +57,11 @@ export interface TestShop {
   /** A supertest agent logged in with that role's PIN. */
   as(role: UserRole): Promise<ReturnType<typeof request.agent>>;
   /** Row counts of every table a refusal must not touch. */
-  counts(): Promise<Record<string, number>>;
+  counts(): Promise<Counts>;
 }
 
-const WRITTEN_TABLES = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters'];
+const WRITTEN_TABLES = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters'] as const;
+export type Counts = Record<(typeof WRITTEN_TABLES)[number] | 'lastReceiptNumber', number>;
 
 export async function testShop(opts: { code?: string; timezone?: string; poolSize?: number; now?: Date } = {}): Promise<TestShop> {
   const { url } = await freshDatabase();
@@ -88,7 +89,7 @@ export async function testShop(opts: { code?: string; timezone?: string; poolSiz
       return agent;
     },
     async counts() {
-      const out: Record<string, number> = {};
+      const out = {} as Counts;
       for (const t of WRITTEN_TABLES) {
         out[t] = (await db.one<{ n: number }>(`select count(*)::int as n from ${t}`))!.n;
       }

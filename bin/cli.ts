@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { boot, type Booted } from '../server/boot.js';
+import { ConfigError } from '../server/config.js';
+import { EmbeddedPostgresError } from '../server/db/embedded.js';
+import { MigrationError } from '../server/db/migrate.js';
+import { seedDemo } from '../server/demo/seed.js';
+import { AppError } from '../server/errors.js';
+
+const usage = `Usage: npx comptoir <command>
+
+  migrate                                   apply pending migrations
+  user add --name NAME --role ROLE --pin PIN
+                                            add a user (cashier, pharmacist, manager, admin)
+  user list                                 list the shop's users
+  sync status                               changes waiting for head office
+  seed-demo                                 load the demo catalogue into an empty shop
+
+The shop's environment applies (DATA_DIR, DATABASE_URL, SHOP_CODE…); while
+the server runs on the embedded PostgreSQL, the CLI uses that same server.`;
+
+process.env.LOG_LEVEL ??= 'warn';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+async function withShop<T>(work: (b: Booted) => Promise<T>): Promise<T> {
+  const booted = await boot('shop', { listen: false });
+  try {
+    return await work(booted);
+  } finally {
+    await booted.shutdown.run();
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals.join(' ');
+  switch (command) {
+    case 'migrate':
+      await withShop(async () => print('Migrations à jour.'));
+      return 0;
+    case 'user add': {
+      const role = values.role as 'cashier' | 'pharmacist' | 'manager' | 'admin';
+      if (!values.name || !['cashier', 'pharmacist', 'manager', 'admin'].includes(role) || !/^\d{4,8}$/.test(values.pin ?? '')) {
+        print('user add needs --name, --role (cashier|pharmacist|manager|admin) and --pin (4 to 8 digits)');
+        return 2;
+      }
+      const user = await withShop((b) => b.services!.users.createUser({ name: values.name!, role, pin: values.pin! }));
+      print(`Utilisateur créé : ${user.name} (${user.role}) ${user.id}`);
+      return 0;
+    }
+    case 'user list':
+      await withShop(async (b) => {
+        for (const u of await b.services!.users.listUsers()) print(`${u.id}  ${u.role.padEnd(10)}  ${u.active ? 'actif  ' : 'inactif'}  ${u.name}`);
+      });
+      return 0;
+    case 'sync status':
+      await withShop(async (b) => print(JSON.stringify(await b.services!.sync.status(), null, 2)));
+      return 0;
+    case 'seed-demo':
+      await withShop(async (b) => {
+        const manager = await b.db.one<{ id: string; name: string }>(`select id, name from users where role in ('manager', 'admin') order by created_at limit 1`);
+        if (!manager) throw new Error('no manager yet: start the shop once (npm start) or add one with: user add --role manager');
+        const { seeded } = await seedDemo(b.services!, b.shop!, new Date(), { ...manager, role: 'manager' });
+        print(seeded ? 'Catalogue de démonstration chargé.' : 'La boutique a déjà des produits : rien à faire.');
+      });
+      return 0;
+    default:
+      print(usage);
+      return values.help ? 0 : 2;
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (err) {
+  const plain = err instanceof AppError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
+  process.stderr.write(`${plain ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,107 @@
+import type { Server } from 'node:http';
+import { startJobs } from '../jobs/index.js';
+import { createApp } from './app.js';
+import { loadConfig, type Config, type Role } from './config.js';
+import type { ShopContext } from './context.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { createDb, type Db } from './db/pool.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServices, type Services } from './services.js';
+import { ensureShop } from './shops/service.js';
+import { initClock } from './sync/clock.js';
+
+type Step = { name: string; run: () => Promise<void> };
+
+/** Each part of the boot registers how to undo itself; shutdown runs them in reverse. */
+export class Shutdown {
+  private steps: Step[] = [];
+  private running: Promise<void> | undefined;
+  constructor(private logger: Logger) {}
+  add(name: string, run: () => Promise<void>) {
+    this.steps.push({ name, run });
+  }
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of [...this.steps].reverse()) {
+        try {
+          await step.run();
+        } catch (err) {
+          this.logger.error({ err, step: step.name }, 'shutdown step failed');
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // In-flight requests get ten seconds; a till holding a socket open does not keep us up.
+    setTimeout(() => server.closeAllConnections(), 10_000).unref();
+  });
+}
+
+export interface Booted {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  shop: ShopContext | undefined;
+  services: Services | undefined;
+  shutdown: Shutdown;
+}
+
+/**
+ * The boot sequence, top to bottom: config → database → migrations → shop →
+ * first manager → jobs → app → listen. `listen: false` stops before the HTTP
+ * part (the CLI and the demo seeder use that).
+ */
+export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Booted> {
+  const config = loadConfig(role, opts.env);
+  const logger = createLogger(config.logLevel);
+  const shutdown = new Shutdown(logger);
+  try {
+    const database = await openDatabase(config, logger, { shareRunning: opts.listen === false });
+    shutdown.add('database', database.stop);
+    await migrate(database.connectionString, logger.child({ component: 'migrate' }));
+    const db = createDb({ connectionString: database.connectionString, logger: logger.child({ component: 'db' }) });
+    shutdown.add('pool', db.close);
+
+    await initClock(db, role === 'shop' ? config.shopCode : 'HQ');
+    const shop =
+      role === 'shop' ? await ensureShop(db, { code: config.shopCode, name: config.shopName, timezone: config.timezone }) : undefined;
+    const now = () => new Date();
+    const services = shop ? createServices({ db, logger, shop, now }) : undefined;
+    const booted: Booted = { config, logger, db, shop, services, shutdown };
+    if (opts.listen === false) return booted;
+
+    if (services) {
+      const first = await services.users.ensureFirstManager(config.adminPin);
+      if (first.generatedPin) {
+        // Shown once on the operator's terminal, never written to the log.
+        process.stdout.write(`\n  Premier responsable créé. Code PIN : ${first.generatedPin}\n  (notez-le : il ne sera plus affiché)\n\n`);
+      }
+    }
+
+    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }));
+    shutdown.add('jobs', jobs.stop);
+
+    const { app } = createApp({ role, db, logger, now, ...(shop ? { shop } : {}), ...(services ? { services } : {}) });
+    const server = app.listen(config.port);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    shutdown.add('http', () => closeServer(server));
+    logger.info(
+      { role, port: config.port, shop: shop?.code, embeddedDatabase: database.embedded },
+      `Comptoir ${role} listening on http://localhost:${config.port}`,
+    );
+    return booted;
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}
