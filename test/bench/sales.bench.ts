@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: costs of the till's hot paths on a real PostgreSQL,
+ * reported as ratios to a baseline measured in the same run (the smallest
+ * write transaction: lock and update one row), so figures compare across machines.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServices } from '../../server/services.js';
+import { createDb } from '../../server/db/pool.js';
+import { startEmbeddedPostgres } from '../../server/db/embedded.js';
+import { migrate } from '../../server/db/migrate.js';
+import { createLogger } from '../../server/logger.js';
+import { ensureShop } from '../../server/shops/service.js';
+import { initClock } from '../../server/sync/clock.js';
+import { seedDemo } from '../../server/demo/seed.js';
+import { freePort } from '../support/process.js';
+
+const logger = createLogger('warn');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-bench-'));
+fs.chmodSync(dir, 0o755);
+const external = process.env.TEST_DATABASE_URL;
+const pg = external ? undefined : await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'bench', logger });
+const url = external ?? pg!.connectionString;
+await migrate(url, logger);
+const db = createDb({ connectionString: url, logger });
+
+try {
+  await initClock(db, 'BENCH');
+  const shop = await ensureShop(db, { code: 'BENCH', name: 'Bench', timezone: 'Africa/Dakar' });
+  const services = createServices({ db, logger, shop, now: () => new Date() });
+  const manager = await services.users.createUser({ name: 'M', role: 'manager', pin: '9876' });
+  const actor = { id: manager.id, name: manager.name, role: 'manager' as const };
+  await seedDemo(services, shop, new Date(), actor);
+  const products = await services.catalog.searchProducts('', 500);
+  const sellable = products.filter((p) => p.sellableQuantity > 0).map((p) => p.id);
+  for (const id of sellable) {
+    await services.stock.receiveBatch({ productId: id, lotNumber: `BENCH-${id.slice(-6)}`, expirationDate: '2030-12-31', quantity: 100_000, unitCost: null }, actor);
+  }
+
+  async function measure(name: string, iterations: number, fn: (i: number) => Promise<unknown>) {
+    for (let i = 0; i < 20; i++) await fn(i); // warm-up
+    const started = performance.now();
+    for (let i = 0; i < iterations; i++) await fn(i);
+    const ms = (performance.now() - started) / iterations;
+    return { name, ms };
+  }
+
+  const baseline = await measure('baseline: one-row write transaction', 400, () =>
+    db.withTransaction((tx) => tx.exec('update receipt_counters set last_number = last_number where shop_id = $1', [shop.id])),
+  );
+  const results = [
+    await measure('sale, 1 line', 200, (i) =>
+      services.sales.recordSale({ lines: [{ productId: sellable[i % sellable.length]!, quantity: 1 }], payment: { method: 'card' } }, actor)),
+    await measure('sale, 5 lines', 200, (i) =>
+      services.sales.recordSale(
+        { lines: Array.from({ length: 5 }, (_, k) => ({ productId: sellable[(i + k * 7) % sellable.length]!, quantity: 1 })), payment: { method: 'cash', tendered: 1_000_000 } },
+        actor,
+      )),
+    await measure('product search, 2 words', 400, () => services.catalog.searchProducts('paracetamol 500', 20)),
+    await measure('lots of a product (FEFO list)', 400, (i) => services.stock.batchesOfProduct(sellable[i % sellable.length]!)),
+  ];
+  process.stdout.write(`\n${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Node ${process.version}\n`);
+  process.stdout.write(`${baseline.name}: ${baseline.ms.toFixed(2)} ms\n`);
+  for (const r of results) process.stdout.write(`${r.name}: ${r.ms.toFixed(2)} ms (${(r.ms / baseline.ms).toFixed(1)} × baseline)\n`);
+} finally {
+  await db.close();
+  await pg?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
