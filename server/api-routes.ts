@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { catalogRoutes } from './catalog/routes.js';
 import { requireRole, requireUser } from './http/session.js';
+import { receiptsRoutes } from './receipts/routes.js';
 import { salesRoutes } from './sales/routes.js';
+import { settingsRoutes } from './shops/routes.js';
 import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
 import { usersRoutes } from './users/routes.js';
@@ -11,7 +13,9 @@ export function shopApi(s: Services): Router {
   const users = usersRoutes(s.users);
   const catalog = catalogRoutes(s.catalog);
   const stock = stockRoutes(s.stock);
-  const sales = salesRoutes(s.sales);
+  const sales = salesRoutes(s.sales, s.receipts);
+  const receipts = receiptsRoutes(s.receipts);
+  const settings = settingsRoutes(s.settings);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -38,6 +42,12 @@ export function shopApi(s: Services): Router {
   r.get('/sales', sales.list);
   r.get('/sales/:id', sales.get);
   r.post('/sales/:id/void', manager, sales.void);
+  r.get('/sales/:id/receipt.pdf', receipts.pdf);
+  r.post('/sales/:id/print', receipts.print);
+  r.get('/sales/:id/prints', receipts.prints);
+
+  r.get('/settings', settings.get);
+  r.patch('/settings', manager, settings.update);
 
   r.get('/sync/status', async (_req, res) => {
     res.json(await s.sync.status());

@@ -85,6 +85,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       }
     }
 
+    if (services) shutdown.add('receipt prints', services.receipts.drain);
     const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }));
     shutdown.add('jobs', jobs.stop);
 

@@ -1,6 +1,8 @@
 import { catalogService } from './catalog/service.js';
 import type { Deps } from './context.js';
+import { receiptsService } from './receipts/service.js';
 import { salesService } from './sales/service.js';
+import { settingsService } from './shops/service.js';
 import { stockService } from './stock/service.js';
 import { syncService } from './sync/service.js';
 import { usersService } from './users/service.js';
@@ -12,6 +14,8 @@ export function createServices(deps: Deps) {
     sales: salesService(deps),
     users: usersService(deps),
     sync: syncService(deps),
+    receipts: receiptsService(deps),
+    settings: settingsService(deps),
   };
 }
 

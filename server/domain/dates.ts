@@ -35,3 +35,24 @@ export function formatDateFr(date: IsoDate): string {
   const [y, m, d] = date.split('-');
   return `${d}/${m}/${y}`;
 }
+
+const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** 26/11/2026 14:05 in the shop's time zone; built from parts so no ICU spacing leaks in. */
+export function formatDateTimeFr(instant: Date, timeZone: string): string {
+  let f = dateTimeFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    });
+    dateTimeFormatters.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(instant).map((x) => [x.type, x.value]));
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
+}
+
+/** 03/2027: how an expiry is printed on a receipt line. */
+export function formatMonthYear(date: IsoDate): string {
+  const [y, m] = date.split('-');
+  return `${m}/${y}`;
+}

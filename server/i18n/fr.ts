@@ -43,6 +43,30 @@ export const fr = {
   'sale.already_voided': 'La vente {number} est déjà annulée.',
 
 
+  'payment.cash': 'Espèces',
+  'payment.mobile_money': 'Mobile money',
+  'payment.card': 'Carte bancaire',
+
+  'receipt.title': 'Ticket {number}',
+  'receipt.number': 'Ticket n° {number}',
+  'receipt.phone': 'Tél. {phone}',
+  'receipt.tax_id': 'NINEA / Id. fiscal : {taxId}',
+  'receipt.cashier': 'Caissier : {name}',
+  'receipt.lot': 'Lot {lot} · Exp. {expiry}',
+  'receipt.quantity_price': '{quantity} × {unitPrice}',
+  'receipt.total': 'TOTAL',
+  'receipt.payment': 'Paiement : {method}',
+  'receipt.tendered': 'Montant remis',
+  'receipt.change': 'Monnaie rendue',
+  'receipt.items': '{count} article(s)',
+  'receipt.duplicate': 'DUPLICATA',
+  'receipt.voided': 'ANNULÉE',
+  'receipt.voided_on': 'Vente annulée le {date}',
+  'receipt.keep': 'Conservez ce ticket pour tout retour.',
+  'receipt.print_failed': 'Impression du ticket {number} impossible : {reason}',
+
+  'settings.printer_target_required': 'Indiquez l’imprimante : file CUPS, /dev/usb/lp0 ou tcp://adresse:9100.',
+
   'role.cashier': 'caisse',
   'role.pharmacist': 'pharmacien',
   'role.manager': 'responsable',

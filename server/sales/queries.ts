@@ -49,11 +49,12 @@ export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<
   return row.lastNumber;
 }
 
-export async function insertSale(db: Queryable, s: Omit<Sale, 'createdAt' | 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status'> & { hlc: string }): Promise<Sale> {
+/** `createdAt` is the till's time: the moment of the sale, printed on the receipt. */
+export async function insertSale(db: Queryable, s: Omit<Sale, 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status'> & { hlc: string }): Promise<Sale> {
   return (await db.one<Sale>(
-    `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${saleColumns}`,
-    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc],
+    `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) returning ${saleColumns}`,
+    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc, s.createdAt],
   ))!;
 }
 
@@ -86,10 +87,10 @@ export async function itemsOfSales(db: Queryable, saleIds: readonly string[]): P
   ]);
 }
 
-export async function markVoided(db: Queryable, id: string, userId: string, hlc: string): Promise<Sale> {
+export async function markVoided(db: Queryable, id: string, userId: string, hlc: string, at: Date): Promise<Sale> {
   return (await db.one<Sale>(
-    `update sales s set status = 'voided', voided_at = now(), voided_by = $2, hlc = $3 where s.id = $1 returning ${saleColumns}`,
-    [id, userId, hlc],
+    `update sales s set status = 'voided', voided_at = $4, voided_by = $2, hlc = $3 where s.id = $1 returning ${saleColumns}`,
+    [id, userId, hlc, at],
   ))!;
 }
 

@@ -3,12 +3,15 @@ import { actorOf } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { listSalesSchema, saleSchema } from './schemas.js';
+import type { ReceiptsService } from '../receipts/service.js';
 import type { SalesService } from './service.js';
 
-export function salesRoutes(sales: SalesService) {
+export function salesRoutes(sales: SalesService, receipts: ReceiptsService) {
   return {
     record: (async (req, res) => {
-      res.status(201).json(await sales.recordSale(parse(saleSchema, req.body), actorOf(req)));
+      const sale = await sales.recordSale(parse(saleSchema, req.body), actorOf(req));
+      receipts.printInBackground(sale.id, actorOf(req)); // a printer failure never fails the sale
+      res.status(201).json(sale);
     }) satisfies RequestHandler,
     list: (async (req, res) => {
       res.json(await sales.listSales(parse(listSalesSchema, req.query)));

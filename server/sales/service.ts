@@ -92,7 +92,7 @@ export function salesService({ db, shop, now }: Deps) {
         const hlc = await stampTransaction(tx, now());
         const sale = await insertSale(tx, {
           id: newId(), shopId: shop.id, number, cashierId: actor.id, cashierName: actor.name,
-          total, tendered, change: tendered - total, paymentMethod: input.payment.method, hlc,
+          total, tendered, change: tendered - total, paymentMethod: input.payment.method, hlc, createdAt: now(),
         });
         const items = await insertSaleItems(
           tx,
@@ -128,7 +128,7 @@ export function salesService({ db, shop, now }: Deps) {
         const items = await itemsOfSales(tx, [id]);
         await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         const hlc = await stampTransaction(tx, now());
-        const voided = await markVoided(tx, id, actor.id, hlc);
+        const voided = await markVoided(tx, id, actor.id, hlc, now());
         const movements = await insertMovements(
           tx,
           items.map((item) => ({

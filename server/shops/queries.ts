@@ -9,11 +9,15 @@ export interface Shop {
   phone: string;
   taxId: string;
   receiptFooter: string;
+  receiptWidthMm: 58 | 80;
+  printerKind: 'none' | 'escpos' | 'cups';
+  printerTarget: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const columns = 'id, code, name, timezone, address, phone, tax_id, receipt_footer, created_at, updated_at';
+const columns = `id, code, name, timezone, address, phone, tax_id, receipt_footer, receipt_width_mm, printer_kind,
+  printer_target, created_at, updated_at`;
 
 export async function shopByCode(db: Queryable, code: string): Promise<Shop | undefined> {
   return db.one<Shop>(`select ${columns} from shops where code = $1`, [code]);
@@ -35,4 +39,19 @@ export async function insertShopIfAbsent(
 
 export async function setShopTimezone(db: Queryable, id: string, timezone: string): Promise<void> {
   await db.exec('update shops set timezone = $2 where id = $1 and timezone <> $2', [id, timezone]);
+}
+
+export async function shopById(db: Queryable, id: string): Promise<Shop | undefined> {
+  return db.one<Shop>(`select ${columns} from shops where id = $1`, [id]);
+}
+
+export type ShopSettings = Pick<Shop, 'name' | 'address' | 'phone' | 'taxId' | 'receiptFooter' | 'receiptWidthMm' | 'printerKind' | 'printerTarget'>;
+
+export async function updateShopSettings(db: Queryable, id: string, s: ShopSettings): Promise<Shop> {
+  return (await db.one<Shop>(
+    `update shops set name = $2, address = $3, phone = $4, tax_id = $5, receipt_footer = $6, receipt_width_mm = $7,
+       printer_kind = $8, printer_target = $9
+     where id = $1 returning ${columns}`,
+    [id, s.name, s.address, s.phone, s.taxId, s.receiptFooter, s.receiptWidthMm, s.printerKind, s.printerTarget],
+  ))!;
 }

@@ -1,7 +1,9 @@
-import type { ShopContext } from '../context.js';
+import type { Deps, ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
+import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import { insertShopIfAbsent, setShopTimezone, shopByCode } from './queries.js';
+import { insertShopIfAbsent, setShopTimezone, shopByCode, shopById, updateShopSettings, type Shop } from './queries.js';
+import type { SettingsInput } from './schemas.js';
 
 /** The shop row for SHOP_CODE, made on first start; TZ wins over the stored zone. */
 export async function ensureShop(
@@ -13,3 +15,24 @@ export async function ensureShop(
   if (shop.timezone !== wanted.timezone) await setShopTimezone(db, shop.id, wanted.timezone);
   return { id: shop.id, code: shop.code, name: shop.name, timezone: wanted.timezone };
 }
+
+export function settingsService({ db, shop }: Deps) {
+  return {
+    async get(): Promise<Shop> {
+      return (await shopById(db, shop.id))!;
+    },
+    /** Shop details printed on receipts, and where receipts are printed. */
+    async update(input: SettingsInput): Promise<Shop> {
+      return db.withTransaction(async (tx) => {
+        const current = (await shopById(tx, shop.id))!;
+        const next = { ...current, ...input };
+        if (next.printerKind !== 'none' && !next.printerTarget) {
+          throw new AppError(400, 'printer_target_required', 'settings.printer_target_required');
+        }
+        return updateShopSettings(tx, shop.id, next);
+      });
+    },
+  };
+}
+
+export type SettingsService = ReturnType<typeof settingsService>;

@@ -1,0 +1,70 @@
+import type { Actor, Deps } from '../context.js';
+import { receiptModel, type ReceiptModel } from '../domain/receipt.js';
+import { notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { itemsOfSales, saleById } from '../sales/queries.js';
+import { shopById, type Shop } from '../shops/queries.js';
+import { printCups } from './cups.js';
+import { printEscpos } from './escpos.js';
+import { receiptPdf } from './pdf.js';
+import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from './queries.js';
+
+export function receiptsService({ db, shop, logger }: Deps) {
+  const pending = new Set<Promise<unknown>>();
+
+  async function load(saleId: string): Promise<{ model: ReceiptModel; settings: Shop; number: string }> {
+    const sale = await saleById(db, shop.id, saleId);
+    if (!sale) throw notFound('sale.not_found');
+    const [items, settings, done] = await Promise.all([itemsOfSales(db, [saleId]), shopById(db, shop.id), successfulPrints(db, saleId)]);
+    const model = receiptModel({ shop: { ...settings!, timezone: shop.timezone }, sale, items, duplicate: done > 0 });
+    return { model, settings: settings!, number: sale.number };
+  }
+
+  /** Sends one receipt to the configured printer; a failure is recorded and logged, never thrown. */
+  async function printNow(saleId: string, actor: Actor): Promise<ReceiptPrint['status']> {
+    const { model, settings, number } = await load(saleId);
+    if (settings.printerKind === 'none') return 'done';
+    const channel = settings.printerKind;
+    try {
+      if (channel === 'escpos') await printEscpos(model, settings.printerTarget, settings.receiptWidthMm);
+      else await printCups(await receiptPdf(model, settings.receiptWidthMm), settings.printerTarget);
+      await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel, status: 'done', error: null });
+      return 'done';
+    } catch (err) {
+      const error = (err as Error).message || String(err);
+      logger.warn({ saleId, number, channel, target: settings.printerTarget, err: error }, 'receipt print failed');
+      await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel, status: 'failed', error });
+      return 'failed';
+    }
+  }
+
+  return {
+    /** The PDF, the reference copy. The first one handed out is the original; later ones say DUPLICATA. */
+    async pdf(saleId: string, actor: Actor): Promise<{ pdf: Buffer; number: string }> {
+      const { model, settings, number } = await load(saleId);
+      const pdf = await receiptPdf(model, settings.receiptWidthMm);
+      await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel: 'pdf', status: 'done', error: null });
+      return { pdf, number };
+    },
+
+    printNow,
+
+    /** After a sale commits: print without making the till wait; shutdown waits for it. */
+    printInBackground(saleId: string, actor: Actor): void {
+      const job = printNow(saleId, actor).catch((err: unknown) => logger.error({ err, saleId }, 'receipt print crashed'));
+      pending.add(job);
+      void job.finally(() => pending.delete(job));
+    },
+
+    async drain(): Promise<void> {
+      await Promise.all([...pending]);
+    },
+
+    async prints(saleId: string): Promise<ReceiptPrint[]> {
+      if (!(await saleById(db, shop.id, saleId))) throw notFound('sale.not_found');
+      return printsOfSale(db, saleId);
+    },
+  };
+}
+
+export type ReceiptsService = ReturnType<typeof receiptsService>;

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const settingsSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    address: z.string().trim().max(300),
+    phone: z.string().trim().max(40),
+    taxId: z.string().trim().max(40),
+    receiptFooter: z.string().trim().max(300),
+    receiptWidthMm: z.union([z.literal(58), z.literal(80)]),
+    printerKind: z.enum(['none', 'escpos', 'cups']),
+    printerTarget: z.string().trim().max(200),
+  })
+  .partial()
+  .strict();
+
+export type SettingsInput = z.infer<typeof settingsSchema>;
