@@ -1,22 +1,60 @@
 import PgBoss from 'pg-boss';
+import type { ChangeBus } from '../server/events.js';
 import type { Logger } from '../server/logger.js';
+import type { SyncService } from '../server/sync/service.js';
 
 export interface Jobs {
   boss: PgBoss;
   stop(): Promise<void>;
 }
 
+export const QUEUES = { push: 'sync-push', pull: 'sync-pull' } as const;
+
 /**
  * pg-boss in the shop's own PostgreSQL: jobs survive restarts and power cuts
- * with the data they act on. Queues are created before anything is sent.
+ * with the data they act on. The outbox is the truth; a job is only a kick.
+ * Handlers are thin: the sync service holds the rules and records failures.
  */
-export async function startJobs(connectionString: string, logger: Logger): Promise<Jobs> {
+export async function startJobs(
+  connectionString: string,
+  logger: Logger,
+  deps: { sync?: SyncService | undefined; bus?: ChangeBus | undefined } = {},
+): Promise<Jobs> {
   const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 4 });
   boss.on('error', (err) => logger.error({ err }, 'job queue error'));
   await boss.start();
+
+  const { sync, bus } = deps;
+  if (sync?.configured) {
+    // stately: at most one queued and one running, so kicks after every sale collapse.
+    await boss.createQueue(QUEUES.push, { name: QUEUES.push, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
+    await boss.createQueue(QUEUES.pull, { name: QUEUES.pull, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
+    const run = (what: string, work: (force: boolean) => Promise<unknown>) => async (jobs: PgBoss.Job<{ force?: boolean }>[]) => {
+      try {
+        await work(jobs.some((j) => j.data?.force === true));
+      } catch (err) {
+        logger.debug({ err, job: what }, 'sync job ended with an error (recorded in sync_state)');
+      }
+    };
+    await boss.work(QUEUES.push, { pollingIntervalSeconds: 2 }, run('push', (force) => sync.pushNow({ force })));
+    await boss.work(QUEUES.pull, { pollingIntervalSeconds: 2 }, run('pull', (force) => sync.pullNow({ force })));
+    await boss.schedule(QUEUES.push, '* * * * *');
+    await boss.schedule(QUEUES.pull, '*/5 * * * *');
+    const kick = (force: boolean) => {
+      void boss.send(QUEUES.push, { force }).catch((err: unknown) => logger.warn({ err }, 'could not queue a push'));
+    };
+    bus?.on('committed', (entity) => {
+      if (entity !== 'sync') kick(false);
+    });
+    bus?.on('syncRequested', () => {
+      kick(true);
+      void boss.send(QUEUES.pull, { force: true }, { startAfter: 2 }).catch((err: unknown) => logger.warn({ err }, 'could not queue a pull'));
+    });
+  }
   return {
     boss,
     async stop() {
+      bus?.removeAllListeners();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };

@@ -52,5 +52,13 @@ export function shopApi(s: Services): Router {
   r.get('/sync/status', async (_req, res) => {
     res.json(await s.sync.status());
   });
+  r.post('/sync/run', async (_req, res) => {
+    s.sync.assertConfigured();
+    s.sync.requestRun();
+    res.status(202).json(await s.sync.status());
+  });
+  r.get('/conflicts', manager, async (req, res) => {
+    res.json(await s.sync.conflicts(Math.min(Number(req.query.limit) || 200, 5000)));
+  });
   return r;
 }

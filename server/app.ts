@@ -3,10 +3,18 @@ import { shopApi } from './api-routes.js';
 import type { Deps, ShopContext } from './context.js';
 import type { Role } from './config.js';
 import { errorHandler, notFoundHandler, requestLog } from './http/errors.js';
+import { hqApi } from './hq/routes.js';
+import { hqService } from './hq/service.js';
 import { loadSession, sameOrigin } from './http/session.js';
 import { createServices, type Services } from './services.js';
 
-export type AppOptions = Omit<Deps, 'shop'> & { role: Role; shop?: ShopContext; services?: Services };
+export type AppOptions = Omit<Deps, 'shop'> & {
+  role: Role;
+  shop?: ShopContext;
+  services?: Services;
+  /** Head office: the administration token's hash. */
+  hqAdminTokenHash?: string;
+};
 
 /** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
 export function createApp(opts: AppOptions): { app: Express; services: Services | undefined } {
@@ -24,6 +32,10 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
 
   if (opts.role === 'shop' && services) {
     app.use('/api', express.json({ limit: '256kb' }), sameOrigin, loadSession(services.users), shopApi(services));
+  }
+  if (opts.role === 'hq' && opts.hqAdminTokenHash) {
+    // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), hqApi(hqService(opts), opts.hqAdminTokenHash));
   }
 
   app.use(notFoundHandler);

@@ -8,7 +8,9 @@ import { openDatabase } from './db/open.js';
 import { createDb, type Db } from './db/pool.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices, type Services } from './services.js';
+import { resolveAdminToken } from './hq/admin-token.js';
 import { ensureShop } from './shops/service.js';
+import { ChangeBus } from './events.js';
 import { initClock } from './sync/clock.js';
 
 type Step = { name: string; run: () => Promise<void> };
@@ -73,7 +75,9 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const shop =
       role === 'shop' ? await ensureShop(db, { code: config.shopCode, name: config.shopName, timezone: config.timezone }) : undefined;
     const now = () => new Date();
-    const services = shop ? createServices({ db, logger, shop, now }) : undefined;
+    const bus = new ChangeBus();
+    const hq = config.hqUrl && config.hqToken ? { url: config.hqUrl, token: config.hqToken } : undefined;
+    const services = shop ? createServices({ db, logger, shop, now, bus, ...(hq ? { hq } : {}) }) : undefined;
     const booted: Booted = { config, logger, db, shop, services, shutdown };
     if (opts.listen === false) return booted;
 
@@ -86,10 +90,21 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     }
 
     if (services) shutdown.add('receipt prints', services.receipts.drain);
-    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }));
+    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), { sync: services?.sync, bus });
     shutdown.add('jobs', jobs.stop);
 
-    const { app } = createApp({ role, db, logger, now, ...(shop ? { shop } : {}), ...(services ? { services } : {}) });
+    let hqAdminTokenHash: string | undefined;
+    if (role === 'hq') {
+      const admin = await resolveAdminToken(db, config.hqAdminToken);
+      hqAdminTokenHash = admin.hash;
+      if (admin.generated) {
+        process.stdout.write(`\n  Jeton d'administration du siège : ${admin.generated}\n  (notez-le : il ne sera plus affiché)\n\n`);
+      }
+    }
+
+    const { app } = createApp({
+      role, db, logger, now, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
+    });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

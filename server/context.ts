@@ -1,4 +1,5 @@
 import type { Db } from './db/pool.js';
+import type { ChangeBus } from './events.js';
 import type { Logger } from './logger.js';
 
 /** The shop this server is, as its services see it. */
@@ -15,6 +16,10 @@ export interface Deps {
   logger: Logger;
   shop: ShopContext;
   now: () => Date;
+  /** Told after each committed change; optional so a script can run services alone. */
+  bus?: ChangeBus;
+  /** Head office, when this shop syncs with one. */
+  hq?: { url: string; token: string };
 }
 
 /** Who is acting, as the services need it. */

@@ -25,14 +25,14 @@ function duplicateProduct(err: unknown, input: { sku: string; gtin: string | nul
   throw err;
 }
 
-export function catalogService({ db, shop, now }: Deps) {
+export function catalogService({ db, shop, now, bus }: Deps) {
   return {
     async createProduct(input: CreateProductInput, _actor: Actor): Promise<Product> {
       if (input.gtin && !isValidGtin(input.gtin)) {
         throw new AppError(422, 'gtin_invalid', 'product.gtin_invalid', { gtin: input.gtin });
       }
       try {
-        return await db.withTransaction(async (tx) => {
+        const created = await db.withTransaction(async (tx) => {
           const hlc = await stampTransaction(tx, now());
           const product = await insertProduct(tx, {
             id: newId(),
@@ -49,13 +49,15 @@ export function catalogService({ db, shop, now }: Deps) {
           await appendOutbox(tx, [{ entity: 'product', entityId: product.id, op: 'insert', payload: product, hlc }]);
           return product;
         });
+        bus?.committed('product');
+        return created;
       } catch (err) {
         duplicateProduct(err, input);
       }
     },
 
     async updateProduct(id: string, input: UpdateProductInput, _actor: Actor): Promise<Product> {
-      return db.withTransaction(async (tx) => {
+      const updated = await db.withTransaction(async (tx) => {
         const current = await lockProduct(tx, id);
         if (!current) throw notFound('product.not_found');
         const hlc = await stampTransaction(tx, now());
@@ -75,12 +77,15 @@ export function catalogService({ db, shop, now }: Deps) {
         });
         if (changed.length > 0) {
           const fields = Object.fromEntries(changed.map((k) => [k, product[k]]));
+          const baseClocks = Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k]]));
           await appendOutbox(tx, [
-            { entity: 'product', entityId: id, op: 'update', payload: { id, ...fields, fieldClocks }, hlc },
+            { entity: 'product', entityId: id, op: 'update', payload: { id, ...fields, fieldClocks, baseClocks }, hlc },
           ]);
         }
         return product;
       });
+      bus?.committed('product');
+      return updated;
     },
 
     async getProduct(id: string): Promise<Product> {

@@ -108,3 +108,40 @@ export async function salesBetween(
     [q.shopId, q.from, q.to, q.timezone, q.limit],
   );
 }
+
+/** Head office: the sale as the shop made it, once; returns whether it was new. */
+export async function insertSaleIfAbsent(db: Queryable, s: Omit<Sale, 'updatedAt'> & { hlc: string }): Promise<boolean> {
+  return (await db.exec(
+    `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status,
+       voided_at, voided_by, hlc, created_at, updated_at, received_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, now())
+     on conflict (id) do nothing`,
+    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.status,
+      s.voidedAt, s.voidedBy, s.hlc, s.createdAt],
+  )) > 0;
+}
+
+export async function insertSaleItemsIfAbsent(db: Queryable, items: readonly Omit<SaleItem, 'createdAt'>[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const rows = await db.rows<{ id: string }>(
+    `insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date,
+       quantity, unit_price, line_total)
+     select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[],
+       $9::int[], $10::bigint[], $11::bigint[])
+     on conflict (id) do nothing returning id`,
+    [
+      items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId),
+      items.map((i) => i.batchId), items.map((i) => i.productName), items.map((i) => i.lotNumber),
+      items.map((i) => i.expirationDate), items.map((i) => i.quantity), items.map((i) => i.unitPrice), items.map((i) => i.lineTotal),
+    ],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function saleItemsByIds(db: Queryable, ids: readonly string[]): Promise<SaleItem[]> {
+  return db.rows<SaleItem>(`select ${itemColumns} from sale_items i where i.id = any($1::uuid[])`, [ids]);
+}
+
+export async function salesByIds(db: Queryable, ids: readonly string[]): Promise<Sale[]> {
+  return db.rows<Sale>(`select ${saleColumns} from sales s where s.id = any($1::uuid[])`, [ids]);
+}

@@ -34,10 +34,14 @@ function mergeLines(lines: SaleInput['lines']): { productId: string; quantity: n
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-function shortage(product: Product, requested: number, available: number, blocked: BlockedStock): AppError {
+function shortage(product: Product, requested: number, available: number, blocked: BlockedStock, recallReasons: string[]): AppError {
   const reasons = (['expired', 'recalled', 'quarantined'] as const)
     .filter((k) => blocked[k] > 0)
-    .map((k) => t(`sale.reason_${k}`, { quantity: blocked[k] }));
+    .map((k) =>
+      k === 'recalled' && recallReasons.length > 0
+        ? t('sale.reason_recalled_why', { quantity: blocked[k], why: recallReasons.join(' ; ') })
+        : t(`sale.reason_${k}`, { quantity: blocked[k] }),
+    );
   if (available === 0 && reasons.length > 0) {
     return new AppError(422, 'no_sellable_lot', 'sale.no_sellable_lot', { name: product.name, reasons: reasons.join(', ') }, {
       productId: product.id,
@@ -51,7 +55,7 @@ function shortage(product: Product, requested: number, available: number, blocke
   });
 }
 
-export function salesService({ db, shop, now }: Deps) {
+export function salesService({ db, shop, now, bus }: Deps) {
   return {
     /**
      * One transaction: FEFO allocation under row locks (batches in id order,
@@ -61,7 +65,7 @@ export function salesService({ db, shop, now }: Deps) {
     async recordSale(input: SaleInput, actor: Actor): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
-      return db.withTransaction(async (tx) => {
+      const recorded = await db.withTransaction(async (tx) => {
         const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
         for (const d of demand) {
           const p = products.get(d.productId);
@@ -74,8 +78,12 @@ export function salesService({ db, shop, now }: Deps) {
         const lines: { product: Product; batch: Batch; quantity: number }[] = [];
         for (const d of demand) {
           const product = products.get(d.productId)!;
-          const result = allocateFefo(locked.filter((b) => b.productId === d.productId), d.quantity, day);
-          if (!result.ok) throw shortage(product, d.quantity, result.available, result.blocked);
+          const mine = locked.filter((b) => b.productId === d.productId);
+          const result = allocateFefo(mine, d.quantity, day);
+          if (!result.ok) {
+            const why = [...new Set(mine.filter((b) => b.status === 'recalled' && b.statusReason).map((b) => b.statusReason!))];
+            throw shortage(product, d.quantity, result.available, result.blocked, why);
+          }
           for (const a of result.allocations) lines.push({ product, batch: batches.get(a.batchId)!, quantity: a.quantity });
         }
 
@@ -117,11 +125,13 @@ export function salesService({ db, shop, now }: Deps) {
         ]);
         return { ...sale, items };
       });
+      bus?.committed('sale');
+      return recorded;
     },
 
     /** A manager cancels a sale: every unit goes back to the lot it came from. */
     async voidSale(id: string, actor: Actor): Promise<SaleWithItems> {
-      return db.withTransaction(async (tx) => {
+      const voidedSale = await db.withTransaction(async (tx) => {
         const sale = await saleById(tx, shop.id, id, true);
         if (!sale) throw notFound('sale.not_found');
         if (sale.status === 'voided') throw new AppError(409, 'already_voided', 'sale.already_voided', { number: sale.number });
@@ -146,6 +156,8 @@ export function salesService({ db, shop, now }: Deps) {
         ]);
         return { ...voided, items };
       });
+      bus?.committed('sale');
+      return voidedSale;
     },
 
     async getSale(id: string): Promise<SaleWithItems> {

@@ -1,7 +1,7 @@
 import type { Deps, ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
 import { AppError } from '../errors.js';
-import { newId } from '../ids.js';
+import { shopIdFor } from '../ids.js';
 import { insertShopIfAbsent, setShopTimezone, shopByCode, shopById, updateShopSettings, type Shop } from './queries.js';
 import type { SettingsInput } from './schemas.js';
 
@@ -10,7 +10,7 @@ export async function ensureShop(
   db: Db,
   wanted: { code: string; name: string; timezone: string },
 ): Promise<ShopContext> {
-  await insertShopIfAbsent(db, { id: newId(), ...wanted });
+  await insertShopIfAbsent(db, { id: shopIdFor(wanted.code), ...wanted });
   const shop = (await shopByCode(db, wanted.code))!;
   if (shop.timezone !== wanted.timezone) await setShopTimezone(db, shop.id, wanted.timezone);
   return { id: shop.id, code: shop.code, name: shop.name, timezone: wanted.timezone };

@@ -121,12 +121,21 @@ export async function applyDeltas(db: Queryable, deltas: readonly { batchId: str
 export async function updateBatchFields(
   db: Queryable,
   id: string,
-  f: { expirationDate: string; unitCost: number | null; status: BatchStatus; statusReason: string | null; hlc: string; fieldClocks: Record<string, string> },
+  f: {
+    lotNumber?: string;
+    expirationDate: string;
+    unitCost: number | null;
+    status: BatchStatus;
+    statusReason: string | null;
+    hlc: string;
+    fieldClocks: Record<string, string>;
+  },
 ): Promise<BatchRow> {
   return (await db.one<BatchRow>(
-    `update product_batches b set expiration_date = $2, unit_cost = $3, status = $4, status_reason = $5, hlc = $6, field_clocks = $7
+    `update product_batches b set expiration_date = $2, unit_cost = $3, status = $4, status_reason = $5, hlc = $6,
+       field_clocks = $7, lot_number = coalesce($8, b.lot_number)
      where b.id = $1 returning ${rowColumns}`,
-    [id, f.expirationDate, f.unitCost, f.status, f.statusReason, f.hlc, f.fieldClocks],
+    [id, f.expirationDate, f.unitCost, f.status, f.statusReason, f.hlc, f.fieldClocks, f.lotNumber ?? null],
   ))!;
 }
 
@@ -149,4 +158,86 @@ export async function movementsOfBatch(db: Queryable, batchId: string): Promise<
      from stock_movements where batch_id = $1 order by hlc, id`,
     [batchId],
   );
+}
+
+/** Head office: movements as the shop made them; a copy already here is left alone. Returns the ids inserted. */
+export async function insertMovementsIfAbsent(db: Queryable, ms: readonly Movement[]): Promise<string[]> {
+  if (ms.length === 0) return [];
+  const rows = await db.rows<{ id: string }>(
+    `insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at, received_at)
+     select *, now() from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::int[], $7::text[], $8::uuid[], $9::uuid[],
+       $10::text[], $11::timestamptz[])
+     on conflict (id) do nothing returning id`,
+    [
+      ms.map((m) => m.id), ms.map((m) => m.shopId), ms.map((m) => m.batchId), ms.map((m) => m.kind), ms.map((m) => m.delta),
+      ms.map((m) => m.countedQty), ms.map((m) => m.reason), ms.map((m) => m.saleItemId), ms.map((m) => m.userId),
+      ms.map((m) => m.hlc), ms.map((m) => m.createdAt),
+    ],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function movementsByIds(db: Queryable, ids: readonly string[]): Promise<Movement[]> {
+  return db.rows<Movement>(
+    `select id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at
+     from stock_movements where id = any($1::uuid[])`,
+    [ids],
+  );
+}
+
+export async function movementsOfBatches(db: Queryable, batchIds: readonly string[]): Promise<Movement[]> {
+  return db.rows<Movement>(
+    `select id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at
+     from stock_movements where batch_id = any($1::uuid[]) order by hlc, id`,
+    [batchIds],
+  );
+}
+
+export async function setQuantities(db: Queryable, qs: readonly { batchId: string; quantity: number }[]): Promise<void> {
+  await db.exec(
+    `update product_batches b set quantity = q.quantity from unnest($1::uuid[], $2::int[]) as q(id, quantity)
+     where b.id = q.id and b.quantity <> q.quantity`,
+    [qs.map((q) => q.batchId), qs.map((q) => q.quantity)],
+  );
+}
+
+export async function lockBatchesAnyShop(db: Queryable, ids: readonly string[]): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(`select ${rowColumns} from product_batches b where b.id = any($1::uuid[]) order by b.id for update`, [ids]);
+}
+
+export async function batchesOfShop(db: Queryable, shopId: string): Promise<Batch[]> {
+  return db.rows<Batch>(
+    `select ${columns} from product_batches b where b.shop_id = $1 order by b.product_id, b.expiration_date, b.received_date, b.id`,
+    [shopId],
+  );
+}
+
+export async function lockBatchesOfLot(db: Queryable, productId: string, lotNumber: string): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(
+    `select ${rowColumns} from product_batches b where b.product_id = $1 and b.lot_number = $2 order by b.id for update`,
+    [productId, lotNumber],
+  );
+}
+
+export interface Recall {
+  id: string;
+  productId: string;
+  lotNumber: string;
+  reason: string;
+  hlc: string;
+}
+
+export async function insertRecallIfAbsent(db: Queryable, r: Recall): Promise<boolean> {
+  return (await db.exec(
+    `insert into recalls (id, product_id, lot_number, reason, hlc) values ($1, $2, $3, $4, $5)
+     on conflict (product_id, lot_number) do nothing`,
+    [r.id, r.productId, r.lotNumber, r.reason, r.hlc],
+  )) > 0;
+}
+
+export async function recallOf(db: Queryable, productId: string, lotNumber: string): Promise<Recall | undefined> {
+  return db.one<Recall>('select id, product_id, lot_number, reason, hlc from recalls where product_id = $1 and lot_number = $2', [
+    productId,
+    lotNumber,
+  ]);
 }

@@ -17,6 +17,7 @@ import {
   lockBatch,
   lockBatchByLot,
   movementsOfBatch,
+  recallOf,
   updateBatchFields,
   type Batch,
   type BatchRow,
@@ -34,7 +35,7 @@ function publicBatch({ hlc: _h, fieldClocks: _f, ...batch }: BatchRow): Batch {
   return batch;
 }
 
-export function stockService({ db, shop, now }: Deps) {
+export function stockService({ db, shop, now, bus }: Deps) {
   const today = () => dateInZone(now(), shop.timezone);
   const view = (b: Batch, day: string): BatchView => ({
     ...b,
@@ -51,13 +52,15 @@ export function stockService({ db, shop, now }: Deps) {
     async receiveBatch(input: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
       const day = today();
       try {
-        return await db.withTransaction(async (tx) => {
+        const received = await db.withTransaction(async (tx) => {
           const product = await productById(tx, input.productId);
           if (!product) throw notFound('product.not_found');
           const existing = await lockBatchByLot(tx, shop.id, input.productId, input.lotNumber);
           if (existing && existing.expirationDate !== input.expirationDate) {
             throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
           }
+          // A lot head office has recalled is received as recalled, whenever it arrives.
+          const recall = existing ? undefined : await recallOf(tx, input.productId, input.lotNumber);
           const hlc = await stampTransaction(tx, now());
           const batch =
             existing ??
@@ -71,10 +74,10 @@ export function stockService({ db, shop, now }: Deps) {
               quantity: 0,
               unitCost: input.unitCost,
               receivedDate: input.receivedDate ?? day,
-              status: 'active',
-              statusReason: null,
+              status: recall ? 'recalled' : 'active',
+              statusReason: recall?.reason ?? null,
               hlc,
-              fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc },
+              fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc, statusReason: hlc },
             }));
           const [movement] = await insertMovements(tx, [
             {
@@ -89,6 +92,8 @@ export function stockService({ db, shop, now }: Deps) {
           ]);
           return view({ ...publicBatch(batch), quantity: batch.quantity + input.quantity }, day);
         });
+        bus?.committed('batch');
+        return received;
       } catch (err) {
         if (uniqueViolation(err) === 'product_batches_shop_id_product_id_lot_number_key') {
           throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
@@ -99,7 +104,7 @@ export function stockService({ db, shop, now }: Deps) {
 
     /** A manager's correction of expiry, cost or status; never of quantity. */
     async correctBatch(id: string, input: CorrectBatchInput, _actor: Actor): Promise<BatchView> {
-      return db.withTransaction(async (tx) => {
+      const corrected = await db.withTransaction(async (tx) => {
         const current = await lockBatch(tx, shop.id, id);
         if (!current) throw notFound('batch.not_found');
         if (current.status === 'recalled' && input.status !== undefined && input.status !== 'recalled') {
@@ -118,14 +123,17 @@ export function stockService({ db, shop, now }: Deps) {
         for (const k of changed) fieldClocks[k] = hlc;
         const batch = await updateBatchFields(tx, id, { ...next, hlc, fieldClocks });
         const fields = Object.fromEntries(changed.map((k) => [k, next[k]]));
-        await appendOutbox(tx, [{ entity: 'batch', entityId: id, op: 'update', payload: { id, ...fields, fieldClocks }, hlc }]);
+        const baseClocks = Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k]]));
+        await appendOutbox(tx, [{ entity: 'batch', entityId: id, op: 'update', payload: { id, shopId: shop.id, ...fields, fieldClocks, baseClocks }, hlc }]);
         return view(publicBatch(batch), today());
       });
+      bus?.committed('batch');
+      return corrected;
     },
 
     /** An adjustment (± delta) or a physical count, with its reason. */
     async recordMovement(batchId: string, input: MovementInput, actor: Actor): Promise<{ movement: Movement; batch: BatchView }> {
-      return db.withTransaction(async (tx) => {
+      const recorded = await db.withTransaction(async (tx) => {
         const batch = await lockBatch(tx, shop.id, batchId);
         if (!batch) throw notFound('batch.not_found');
         const delta = input.kind === 'count' ? countDelta(batch.quantity, input.countedQty) : input.delta;
@@ -147,6 +155,8 @@ export function stockService({ db, shop, now }: Deps) {
         await appendOutbox(tx, [{ entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc }]);
         return { movement: movement!, batch: view({ ...publicBatch(batch), quantity: batch.quantity + delta }, today()) };
       });
+      bus?.committed('batch');
+      return recorded;
     },
 
     async batchesOfProduct(productId: string): Promise<BatchView[]> {

@@ -1,5 +1,5 @@
 import type { Queryable, Tx } from '../db/pool.js';
-import { decodeHlc, encodeHlc, tick, zeroHlc } from '../domain/hlc.js';
+import { decodeHlc, encodeHlc, receive, tick, zeroHlc } from '../domain/hlc.js';
 import { initHlcState, lockHlcState, saveHlcState } from './queries.js';
 
 /**
@@ -16,4 +16,18 @@ export async function stampTransaction(tx: Tx, now: Date): Promise<string> {
 
 export async function initClock(db: Queryable, nodeId: string): Promise<void> {
   await initHlcState(db, nodeId, encodeHlc(zeroHlc(nodeId)));
+}
+
+/** Takes in another node's clock (head office's answer, a shop's push) so ours stays ahead of it. */
+export async function absorbClock(tx: Tx, remote: string, now: Date): Promise<string> {
+  const state = await lockHlcState(tx);
+  if (!state) throw new Error('hlc_state is not initialised');
+  const next = encodeHlc(receive(decodeHlc(state.last), decodeHlc(remote), now.getTime(), state.nodeId));
+  await saveHlcState(tx, next);
+  return next;
+}
+
+export async function currentClock(db: Queryable): Promise<string> {
+  const row = await db.one<{ last: string }>('select last from hlc_state where singleton');
+  return row!.last;
 }

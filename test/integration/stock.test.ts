@@ -122,7 +122,7 @@ describe('correcting a lot', () => {
     expect(res.body).toMatchObject({ expirationDate: '2027-02-28', unitCost: 1500, quantity: 9, createdAt: b.createdAt });
     const out = await t.db.one<{ payload: Record<string, unknown> }>(
       `select payload from sync_outbox where entity = 'batch' and entity_id = $1 and op = 'update'`, [b.id]);
-    expect(Object.keys(out!.payload).sort()).toEqual(['expirationDate', 'fieldClocks', 'id', 'unitCost']);
+    expect(Object.keys(out!.payload).sort()).toEqual(['baseClocks', 'expirationDate', 'fieldClocks', 'id', 'shopId', 'unitCost']);
     const before = await t.counts();
     const qty = await manager.patch(`/api/batches/${b.id}`).send({ quantity: 100 });
     expect(qty.status).toBe(400);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, inject } from 'vitest';
@@ -7,6 +9,7 @@ import type { Deps, ShopContext } from '../../server/context.js';
 import { createDb, type Db } from '../../server/db/pool.js';
 import type { UserRole } from '../../server/domain/roles.js';
 import { createLogger } from '../../server/logger.js';
+import { hashToken } from '../../server/hq/service.js';
 import { createServices, type Services } from '../../server/services.js';
 import { ensureShop } from '../../server/shops/service.js';
 import { initClock } from '../../server/sync/clock.js';
@@ -63,22 +66,39 @@ export interface TestShop {
 const WRITTEN_TABLES = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters'] as const;
 export type Counts = Record<(typeof WRITTEN_TABLES)[number] | 'lastReceiptNumber', number>;
 
-export async function testShop(opts: { code?: string; timezone?: string; poolSize?: number; now?: Date } = {}): Promise<TestShop> {
-  const { url } = await freshDatabase();
+export interface ShopOptions {
+  code?: string;
+  timezone?: string;
+  poolSize?: number;
+  now?: Date;
+  hq?: { url: string; token: string };
+  /** An existing database (a restored backup): no fresh clone, no new users. */
+  url?: string;
+}
+
+export async function testShop(opts: ShopOptions = {}): Promise<TestShop> {
+  const url = opts.url ?? (await freshDatabase()).url;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb({ connectionString: url, logger, max: opts.poolSize ?? 10 });
   const code = opts.code ?? 'DKR01';
   await initClock(db, code);
   const shop = await ensureShop(db, { code, name: 'Pharmacie du Test', timezone: opts.timezone ?? 'Africa/Dakar' });
   const clock = testClock(opts.now);
-  const deps: Deps = { db, logger, shop, now: clock.now };
+  const deps: Deps = { db, logger, shop, now: clock.now, ...(opts.hq ? { hq: opts.hq } : {}) };
   const services = createServices(deps);
   const userIds = {} as Record<UserRole, string>;
-  for (const role of Object.keys(PINS) as UserRole[]) {
-    userIds[role] = (await services.users.createUser({ name: `Test ${role}`, role, pin: PINS[role] })).id;
+  if (opts.url) {
+    for (const u of await db.rows<{ id: string; role: UserRole }>('select id, role from users')) userIds[u.role] = u.id;
+  } else {
+    for (const role of Object.keys(PINS) as UserRole[]) {
+      userIds[role] = (await services.users.createUser({ name: `Test ${role}`, role, pin: PINS[role] })).id;
+    }
   }
   const { app } = createApp({ role: 'shop', db, logger, shop, now: clock.now, services });
-  afterAll(() => db.close());
+  afterAll(async () => {
+    await services.receipts.drain();
+    await db.close();
+  });
 
   return {
     db, url, deps, services, shop, clock, app, userIds,
@@ -125,3 +145,60 @@ export async function seedBatch(
 
 export const managerActor = (t: TestShop) => ({ id: t.userIds.manager, name: 'Test manager', role: 'manager' as const });
 export const cashierActor = (t: TestShop) => ({ id: t.userIds.cashier, name: 'Test cashier', role: 'cashier' as const });
+
+export interface TestHq {
+  db: Db;
+  url: string;
+  app: ReturnType<typeof createApp>['app'];
+  clock: ReturnType<typeof testClock>;
+  adminToken: string;
+  /** supertest on the head-office app with the admin token. */
+  admin(method: 'get' | 'post' | 'patch', path: string): request.Test;
+  registerShop(code: string, timezone?: string): Promise<string>;
+  listen(port?: number): Promise<number>;
+  stop(): Promise<void>;
+  count(table: string): Promise<number>;
+}
+
+/** Head office on its own database, served over real HTTP so shops reach it with fetch. */
+export async function testHq(opts: { now?: Date } = {}): Promise<TestHq> {
+  const { url } = await freshDatabase();
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const db = createDb({ connectionString: url, logger });
+  await initClock(db, 'HQ');
+  const clock = testClock(opts.now);
+  const adminToken = 'test-admin-token-0123456789';
+  const { app } = createApp({ role: 'hq', db, logger, now: clock.now, hqAdminTokenHash: hashToken(adminToken) });
+  let server: Server | undefined;
+  const hq: TestHq = {
+    db, url: '', app, clock, adminToken,
+    admin: (method, path) => request(app)[method](path).set('authorization', `Bearer ${adminToken}`),
+    async registerShop(code, timezone = 'Africa/Dakar') {
+      const res = await hq.admin('post', '/api/shops').send({ code, name: `Boutique ${code}`, timezone });
+      if (res.status !== 201) throw new Error(`register ${code}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
+    },
+    async listen(port = 0) {
+      server = app.listen(port, '127.0.0.1');
+      await new Promise<void>((resolve, reject) => {
+        server!.once('listening', resolve);
+        server!.once('error', reject);
+      });
+      const actual = (server.address() as AddressInfo).port;
+      hq.url = `http://127.0.0.1:${actual}`;
+      return actual;
+    },
+    async stop() {
+      if (!server) return;
+      server.closeAllConnections();
+      await new Promise<void>((r) => server!.close(() => r()));
+      server = undefined;
+    },
+    count: async (table) => (await db.one<{ n: number }>(`select count(*)::int as n from ${table}`))!.n,
+  };
+  afterAll(async () => {
+    await hq.stop();
+    await db.close();
+  });
+  return hq;
+}

@@ -1,0 +1,56 @@
+import { Router, type RequestHandler } from 'express';
+import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
+import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
+import { idParam } from '../http/params.js';
+import { parse } from '../http/validate.js';
+import { conflictsQuerySchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema } from './schemas.js';
+import type { HqService } from './service.js';
+
+const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
+
+/** Head office's API: the sync endpoints for shops, the rest for its administrators. */
+export function hqApi(hq: HqService, adminTokenHash: string): Router {
+  const admin = requireAdminToken(adminTokenHash);
+  const shop = requireShopToken(hq);
+  const r = Router();
+
+  r.post('/sync/push', shop, (async (req, res) => {
+    res.json(await hq.push(shopOf(req), parse(pushSchema, req.body)));
+  }) satisfies RequestHandler);
+  r.get('/sync/pull', shop, (async (req, res) => {
+    res.json(await hq.pull(shopOf(req), parse(pullSchema, req.query)));
+  }) satisfies RequestHandler);
+
+  r.post('/shops', admin, async (req, res) => {
+    res.status(201).json(await hq.registerShop(parse(registerShopSchema, req.body)));
+  });
+  r.get('/shops', admin, async (_req, res) => {
+    res.json(await hq.shops());
+  });
+  r.get('/shops/:code/sales', admin, async (req, res) => {
+    res.json(await hq.shopSales(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/shops/:code/batches', admin, async (req, res) => {
+    res.json(await hq.shopBatches(code(req)));
+  });
+  r.get('/conflicts', admin, async (req, res) => {
+    const q = parse(conflictsQuerySchema, req.query);
+    res.json(await hq.conflicts({ shopId: q.shop ? (await hq.shopByCode(q.shop)).id : undefined, limit: q.limit }));
+  });
+  r.post('/recalls', admin, async (req, res) => {
+    res.status(201).json(await hq.recall(parse(recallSchema, req.body)));
+  });
+  r.get('/batches/:id', admin, async (req, res) => {
+    res.json(await hq.batch(idParam(req)));
+  });
+  r.patch('/batches/:id', admin, async (req, res) => {
+    res.json(await hq.correctBatch(idParam(req), parse(hqBatchPatchSchema, req.body)));
+  });
+  r.post('/products', admin, async (req, res) => {
+    res.status(201).json(await hq.createProduct(parse(createProductSchema, req.body)));
+  });
+  r.patch('/products/:id', admin, async (req, res) => {
+    res.json(await hq.updateProduct(idParam(req), parse(updateProductSchema, req.body)));
+  });
+  return r;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { isoDate } from '../stock/schemas.js';
+
+const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, 'horloge HLC invalide');
+const clocks = z.record(z.string(), hlc);
+const money = z.number().int().min(0);
+const timestamp = z.iso.datetime({ offset: true });
+
+const productInsert = z.object({
+  id: z.uuid(), sku: z.string().min(1).max(64), gtin: z.string().regex(/^\d{8,14}$/).nullable(), name: z.string().min(1).max(200),
+  unitPrice: money, active: z.boolean(), createdAt: timestamp,
+});
+const productUpdate = z.object({
+  id: z.uuid(), name: z.string().min(1).max(200).optional(), unitPrice: money.optional(), active: z.boolean().optional(),
+  fieldClocks: clocks, baseClocks: clocks.optional(),
+});
+const batchInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), productId: z.uuid(), lotNumber: z.string().min(1).max(64), expirationDate: isoDate,
+  initialQty: z.number().int().min(0), unitCost: money.nullable(), receivedDate: isoDate,
+  status: z.enum(['active', 'quarantined', 'recalled']), statusReason: z.string().nullable(), createdAt: timestamp,
+});
+const batchUpdate = z.object({
+  id: z.uuid(), shopId: z.uuid(), expirationDate: isoDate.optional(), unitCost: money.nullable().optional(),
+  status: z.enum(['active', 'quarantined', 'recalled']).optional(), statusReason: z.string().nullable().optional(),
+  lotNumber: z.string().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
+});
+const movementInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer']),
+  delta: z.number().int(), countedQty: z.number().int().min(0).nullable(), reason: z.string().nullable(),
+  saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
+});
+const saleInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), number: z.string().min(1).max(40), cashierId: z.uuid(), cashierName: z.string(),
+  total: money, tendered: money, change: money, paymentMethod: z.enum(['cash', 'mobile_money', 'card']),
+  status: z.enum(['completed', 'voided']), voidedAt: timestamp.nullable(), voidedBy: z.uuid().nullable(), createdAt: timestamp,
+});
+const saleUpdate = z.object({ id: z.uuid(), status: z.literal('voided'), voidedAt: timestamp, voidedBy: z.uuid() });
+const saleItemInsert = z.object({
+  id: z.uuid(), saleId: z.uuid(), lineNo: z.number().int().min(1), productId: z.uuid(), batchId: z.uuid(),
+  productName: z.string(), lotNumber: z.string(), expirationDate: isoDate, quantity: z.number().int().min(1),
+  unitPrice: money, lineTotal: money,
+});
+
+const base = { seq: z.number().int().min(1), id: z.uuid(), hlc };
+export const changeSchema = z.discriminatedUnion('kind', [
+  z.object({ ...base, kind: z.literal('product:insert'), data: productInsert }),
+  z.object({ ...base, kind: z.literal('product:update'), data: productUpdate }),
+  z.object({ ...base, kind: z.literal('batch:insert'), data: batchInsert }),
+  z.object({ ...base, kind: z.literal('batch:update'), data: batchUpdate }),
+  z.object({ ...base, kind: z.literal('movement:insert'), data: movementInsert }),
+  z.object({ ...base, kind: z.literal('sale:insert'), data: saleInsert }),
+  z.object({ ...base, kind: z.literal('sale:update'), data: saleUpdate }),
+  z.object({ ...base, kind: z.literal('sale_item:insert'), data: saleItemInsert }),
+]);
+
+/** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
+export const pushSchema = z.object({
+  shopCode: z.string().regex(/^[A-Z0-9]{2,12}$/),
+  hlc,
+  sentAt: timestamp.optional(),
+  changes: z
+    .array(
+      z.preprocess(
+        (c) => (c !== null && typeof c === 'object' ? { ...c, kind: `${(c as { entity?: unknown }).entity}:${(c as { op?: unknown }).op}` } : c),
+        changeSchema,
+      ),
+    )
+    .max(2000),
+});
+
+export type Change = z.infer<typeof changeSchema>;
+
+export const pullSchema = z.object({
+  since: z.string().regex(/^\d+:\d+$/).default('0:0'),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+export const registerShopSchema = z.object({
+  code: z.string().trim().regex(/^[A-Z0-9]{2,12}$/, '2 à 12 majuscules ou chiffres'),
+  name: z.string().trim().min(1).max(120),
+  timezone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('fr', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'fuseau horaire inconnu'),
+});
+
+export const recallSchema = z.object({ productId: z.uuid(), lotNumber: z.string().trim().min(1).max(64), reason: z.string().trim().min(1).max(500) });
+
+export const hqBatchPatchSchema = z
+  .object({ expirationDate: isoDate.optional(), unitCost: money.nullable().optional(), status: z.enum(['active', 'quarantined', 'recalled']).optional() })
+  .strict();
+
+export const shopSalesSchema = z.object({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+export const conflictsQuerySchema = z.object({ shop: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(200) });

@@ -1,0 +1,43 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { AppError } from '../errors.js';
+import { hashToken, type HqService } from '../hq/service.js';
+import type { HqShop } from '../hq/queries.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    hqShop?: HqShop;
+  }
+}
+
+function bearer(req: Request): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1];
+}
+
+/** A shop's sync token: it may read its feed and write its own rows, nothing else. */
+export function requireShopToken(hq: HqService): RequestHandler {
+  return async (req, _res, next) => {
+    const token = bearer(req);
+    const shop = token ? await hq.shopOfToken(token) : undefined;
+    if (!shop) throw new AppError(401, 'bad_token', 'sync.bad_token');
+    req.hqShop = shop;
+    next();
+  };
+}
+
+/** Head office administration: compared as hashes, in constant time. */
+export function requireAdminToken(adminTokenHash: string): RequestHandler {
+  const expected = Buffer.from(adminTokenHash, 'hex');
+  return (req, _res, next) => {
+    const token = bearer(req);
+    const given = token ? Buffer.from(hashToken(token), 'hex') : Buffer.alloc(0);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError(401, 'bad_admin_token', 'sync.bad_admin_token');
+    next();
+  };
+}
+
+export const shopOf = (req: Request): HqShop => {
+  if (!req.hqShop) throw new AppError(401, 'bad_token', 'sync.bad_token');
+  return req.hqShop;
+};
