@@ -62,7 +62,7 @@ export const pushSchema = z.object({
     .array(
       z.preprocess(
         (c) => (c !== null && typeof c === 'object' ? { ...c, kind: `${(c as { entity?: unknown }).entity}:${(c as { op?: unknown }).op}` } : c),
-        changeSchema,
+        changeSchema.refine((c) => c.data.id === c.id, { message: 'l’identifiant des données diffère de celui du changement', path: ['data', 'id'] }),
       ),
     )
     .max(2000),

@@ -33,6 +33,18 @@ export interface HqDeps {
   now: () => Date;
 }
 
+/**
+ * A push whose rows contradict each other or the database (a child without
+ * its parent, a duplicate line, a number out of range) is the shop's data
+ * being wrong: refused whole, as a 4xx, rather than a 500.
+ */
+function refusedByDatabase(err: unknown): never {
+  const code = (err as { code?: string }).code ?? '';
+  if (code.startsWith('23')) throw new AppError(422, 'inconsistent_push', 'sync.inconsistent', { detail: (err as Error).message });
+  if (code.startsWith('22')) throw new AppError(400, 'bad_value', 'sync.inconsistent', { detail: (err as Error).message });
+  throw err;
+}
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** A shop whose clock is off by more than this is flagged on the dashboard. */
@@ -78,17 +90,19 @@ export function hqService({ db, logger, now }: HqDeps) {
       if (body.shopCode !== shop.code) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: shop.code });
       const at = now();
       const skewMs = body.sentAt ? Date.parse(body.sentAt) - at.getTime() : decodeHlc(body.hlc).wall - at.getTime();
-      const result = await db.withTransaction(async (tx) => {
-        const run = new PushApplication(tx, shop, at.getTime());
-        await run.lockBatches(body.changes);
-        for (const change of body.changes) await run.apply(change);
-        await run.finish();
-        await insertConflicts(tx, run.conflicts);
-        // A clock a day ahead is never absorbed: it would drag ours (and every shop's) into the future.
-        const hlc = isFarAhead(body.hlc, at.getTime()) ? await stampTransaction(tx, at) : await absorbClock(tx, body.hlc, at);
-        await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length });
-        return { hlc, conflicts: run.conflicts.length };
-      });
+      const result = await db
+        .withTransaction(async (tx) => {
+          const run = new PushApplication(tx, shop, at.getTime());
+          await run.lockBatches(body.changes);
+          for (const change of body.changes) await run.apply(change);
+          await run.finish();
+          await insertConflicts(tx, run.conflicts);
+          // A clock a day ahead is never absorbed: it would drag ours (and every shop's) into the future.
+          const hlc = isFarAhead(body.hlc, at.getTime()) ? await stampTransaction(tx, at) : await absorbClock(tx, body.hlc, at);
+          await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length });
+          return { hlc, conflicts: run.conflicts.length };
+        })
+        .catch(refusedByDatabase);
       if (Math.abs(skewMs) > SKEW_WARNING_MS) logger.warn({ shop: shop.code, skewMs }, 'shop clock is off');
       const acked = body.changes.map((c) => c.seq);
       return { acked, ackSeq: acked.length ? Math.max(...acked) : null, ...result };

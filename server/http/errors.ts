@@ -7,18 +7,18 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
-/** Errors of body-parser carry a `type`; they are the client's fault, not ours. */
-function fromBodyParser(err: { type?: string; status?: number }): AppError | undefined {
+/** Errors of body-parser (and of its gunzip) are the client's fault, not ours: they say so with `expose`. */
+function fromBodyParser(err: { type?: string; status?: number; expose?: boolean }): AppError | undefined {
   if (err.type === 'entity.too.large') return new AppError(413, 'body_too_large', 'error.body_too_large');
   if (err.type === 'entity.parse.failed') return new AppError(400, 'bad_json', 'error.bad_json');
-  if (err.type && err.status && err.status < 500) return new AppError(err.status, 'bad_request', 'error.bad_json');
+  if ((err.type || err.expose) && err.status && err.status >= 400 && err.status < 500) return new AppError(err.status, 'bad_request', 'error.bad_json');
   return undefined;
 }
 
 /** The one error pipeline: logs once, never shows a database error to a user. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromBodyParser(err as { type?: string; status?: number });
+    const known = err instanceof AppError ? err : fromBodyParser(err as { type?: string; status?: number; expose?: boolean });
     if (known) {
       res.locals.errorCode = known.code; // logged once, with the request
       const body: ErrorBody = { error: { code: known.code, message: known.message } };

@@ -72,6 +72,7 @@ export const fr = {
   'sync.bad_admin_token': 'Jeton d’administration invalide.',
   'sync.wrong_shop': 'Ce jeton ne peut écrire que les données de la boutique {code}.',
   'sync.unknown_entity': 'Changement {entity} {id} inconnu du siège : il dépend d’un enregistrement jamais reçu.',
+  'sync.inconsistent': 'Envoi refusé : données incohérentes ({detail}).',
   'sync.hq_unreachable': 'Siège injoignable : {reason}',
   'sync.hq_refused': 'Le siège a refusé l’envoi ({status}) : {message}',
   'sync.not_configured': 'Synchronisation non configurée (HQ_URL et HQ_TOKEN).',

@@ -22,10 +22,12 @@ export class FeedApplication {
   private readonly conflicts: ConflictRow[] = [];
   readonly changed = new Set<'product' | 'batch'>();
 
+  // Head office's clock is the reference: the far-future guard protects it from shops, not the reverse.
+  private readonly nowWall = Number.MAX_SAFE_INTEGER;
+
   constructor(
     private readonly tx: Tx,
     private readonly shop: ShopContext,
-    private readonly nowWall: number,
   ) {}
 
   async apply(c: PulledChange): Promise<void> {

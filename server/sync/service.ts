@@ -135,7 +135,7 @@ export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' 
         }
         const { changes, cursor: next, hasMore, hlc } = res!;
         const changed = await db.withTransaction(async (tx) => {
-          const run = new FeedApplication(tx, shop, now().getTime());
+          const run = new FeedApplication(tx, shop);
           for (const c of changes) await run.apply(c);
           await run.finish();
           await absorbClock(tx, hlc, now());

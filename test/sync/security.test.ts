@@ -1,0 +1,145 @@
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newId, shopIdFor } from '../../server/ids.js';
+import { outboxHead } from '../../server/sync/queries.js';
+import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+
+let hq: TestHq;
+let tokenA: string;
+let tokenB: string;
+let shopA: TestShop;
+let shopB: TestShop;
+
+beforeAll(async () => {
+  hq = await testHq();
+  tokenA = await hq.registerShop('SECA');
+  tokenB = await hq.registerShop('SECB');
+  shopA = await testShop({ code: 'SECA' });
+  shopB = await testShop({ code: 'SECB' });
+});
+
+const push = (token: string, body: unknown) => request(hq.app).post('/api/sync/push').set('authorization', `Bearer ${token}`).send(body as object);
+const tables = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_conflicts', 'change_feed'];
+const counts = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await hq.count(t)] as const)));
+
+async function bodyOf(shop: TestShop) {
+  const rows = await outboxHead(shop.db, 5000);
+  return {
+    shopCode: shop.shop.code,
+    hlc: rows.at(-1)!.hlc,
+    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, data: r.payload })),
+  };
+}
+
+describe('who may push', () => {
+  it('refuses a wrong or missing token with 401', async () => {
+    expect((await push('not-a-token', { shopCode: 'SECA', hlc: '000000000000001:000000:SECA', changes: [] })).status).toBe(401);
+    const none = await request(hq.app).post('/api/sync/push').send({});
+    expect(none.status).toBe(401);
+    expect(none.body.error).toEqual({ code: 'bad_token', message: 'Jeton de boutique invalide.' });
+    expect((await request(hq.app).get('/api/conflicts').set('authorization', 'Bearer nope')).status).toBe(401);
+  });
+
+  it("refuses shop A pushing shop B's rows with 403, writing nothing", async () => {
+    const p = await seedProduct(shopB, {});
+    await seedBatch(shopB, { productId: p.id, expirationDate: '2030-01-31', quantity: 5 });
+    const bodyB = await bodyOf(shopB);
+    const before = await counts();
+    const asA = await push(tokenA, { ...bodyB, shopCode: 'SECA' });
+    expect(asA.status).toBe(403);
+    expect(asA.body.error.code).toBe('wrong_shop');
+    const claimed = await push(tokenA, bodyB);
+    expect(claimed.status).toBe(403);
+    expect(await counts()).toEqual(before);
+    expect((await push(tokenB, bodyB)).status).toBe(200);
+  });
+});
+
+describe('what may be pushed', () => {
+  it('refuses a malformed body with 400 naming the field, writing nothing', async () => {
+    const p = await seedProduct(shopA, {});
+    await seedBatch(shopA, { productId: p.id, expirationDate: '2030-01-31', quantity: 5 });
+    const body = await bodyOf(shopA);
+    const broken = structuredClone(body);
+    (broken.changes[2]!.data as Record<string, unknown>).delta = 'beaucoup';
+    const before = await counts();
+    const res = await push(tokenA, broken);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain('changes[2].data.delta');
+    const unknownEntity = await push(tokenA, { ...body, changes: [{ ...body.changes[0], entity: 'user' }] });
+    expect(unknownEntity.status).toBe(400);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses an oversized body with 413, writing nothing, and accepts gzip', async () => {
+    const before = await counts();
+    const huge = { shopCode: 'SECA', hlc: '000000000000001:000000:SECA', changes: [], padding: 'x'.repeat(1_100_000) };
+    const res = await push(tokenA, huge);
+    expect(res.status).toBe(413);
+    expect(await counts()).toEqual(before);
+
+    const p = await seedProduct(shopA, {});
+    const body = await bodyOf(shopA);
+    await hq.listen();
+    const post = (payload: Buffer) =>
+      fetch(`${hq.url}/api/sync/push`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: new Blob([new Uint8Array(payload)]),
+      });
+    const notGzip = await post(Buffer.from('{"not":"gzip"}'));
+    expect(notGzip.status).toBe(400);
+    const gz = await post(gzipSync(Buffer.from(JSON.stringify(body))));
+    expect(gz.status).toBe(200);
+    expect(((await gz.json()) as { acked: number[] }).acked).toEqual(body.changes.map((c) => c.seq));
+    expect(await hq.db.one('select 1 from products where id = $1', [p.id])).toBeDefined();
+  });
+});
+
+describe('a push is all or nothing', () => {
+  it('for random corruptions of a valid push, either every row is applied or none', async () => {
+    const shop = await testShop({ code: 'SECA' });
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          change: fc.nat(),
+          field: fc.nat(),
+          value: fc.oneof(fc.constant(null), fc.constant(undefined), fc.string(), fc.integer(), fc.constant(-1), fc.constant(shopIdFor('SECB')), fc.uuid()),
+          drop: fc.boolean(),
+        }),
+        async ({ change, field, value, drop }) => {
+          round++;
+          const p = await seedProduct(shop, { sku: `PROP-${round}-${newId().slice(-6)}` });
+          await seedBatch(shop, { productId: p.id, expirationDate: '2030-01-31', quantity: 20 });
+          await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 2 }], payment: { method: 'card' } }, cashierActor(shop));
+          const body = await bodyOf(shop);
+          await shop.db.exec('delete from sync_outbox');
+          const target = body.changes[change % body.changes.length]!;
+          const data = target.data as Record<string, unknown>;
+          const keys = Object.keys(data);
+          const key = keys[field % keys.length]!;
+          if (drop) delete data[key];
+          else data[key] = value;
+
+          const res = await push(tokenA, body);
+          const present = await Promise.all(
+            body.changes.filter((c) => c.op === 'insert').map(async (c) => {
+              const table = { product: 'products', batch: 'product_batches', movement: 'stock_movements', sale: 'sales', sale_item: 'sale_items' }[c.entity];
+              return !!(await hq.db.one(`select 1 from ${table} where id = $1`, [c.id]));
+            }),
+          );
+          if (res.status === 200) expect(present.every(Boolean)).toBe(true);
+          else {
+            expect(res.status).toBeGreaterThanOrEqual(400);
+            expect(res.status).toBeLessThan(500);
+            expect(present.some(Boolean)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
