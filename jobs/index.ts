@@ -25,6 +25,7 @@ export async function startJobs(
   await boss.start();
 
   const { sync, bus } = deps;
+  const manual = new Set<Promise<unknown>>();
   if (sync?.configured) {
     // stately: at most one queued and one running, so kicks after every sale collapse.
     await boss.createQueue(QUEUES.push, { name: QUEUES.push, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
@@ -46,15 +47,18 @@ export async function startJobs(
     bus?.on('committed', (entity) => {
       if (entity !== 'sync') kick(false);
     });
+    // Asked by a person: run now, here, rather than queue behind a routine kick that would respect the backoff.
     bus?.on('syncRequested', () => {
-      kick(true);
-      void boss.send(QUEUES.pull, { force: true }, { startAfter: 2 }).catch((err: unknown) => logger.warn({ err }, 'could not queue a pull'));
+      const run = sync.runNow({ force: true }).catch((err: unknown) => logger.debug({ err }, 'manual sync ended with an error (recorded in sync_state)'));
+      manual.add(run);
+      void run.finally(() => manual.delete(run));
     });
   }
   return {
     boss,
     async stop() {
       bus?.removeAllListeners();
+      await Promise.all([...manual]);
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };

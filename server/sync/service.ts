@@ -53,7 +53,10 @@ export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' 
     const retryInMs = backoffMs(state.failures + 1, Math.random());
     const message = e.kind === 'refused' ? t('sync.hq_refused', { status: e.status ?? 0, message: e.message }) : t('sync.hq_unreachable', { reason: e.message });
     await recordSyncFailure(db, { kind: e.kind, message, retryInMs, phase });
-    log.warn({ phase, kind: e.kind, error: e.message, retryInMs }, 'sync failed');
+    // The age of the oldest unsent change is logged: a wedged queue must be visible from the logs too.
+    const { pendingChanges, oldestPendingAt } = await outboxStats(db);
+    const oldestPendingAgeSeconds = oldestPendingAt ? Math.round((now().getTime() - oldestPendingAt.getTime()) / 1000) : null;
+    log.warn({ phase, kind: e.kind, error: e.message, retryInMs, pendingChanges, oldestPendingAgeSeconds }, 'sync failed');
     throw e;
   }
 
