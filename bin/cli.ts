@@ -5,6 +5,10 @@ import { EmbeddedPostgresError } from '../server/db/embedded.js';
 import { MigrationError } from '../server/db/migrate.js';
 import { seedDemo } from '../server/demo/seed.js';
 import { AppError } from '../server/errors.js';
+import { registerShopSchema } from '../server/hq/schemas.js';
+import { hqService } from '../server/hq/service.js';
+import { HqError } from '../server/sync/client.js';
+import { parse } from '../server/http/validate.js';
 
 const usage = `Usage: npx comptoir <command>
 
@@ -12,18 +16,22 @@ const usage = `Usage: npx comptoir <command>
   user add --name NAME --role ROLE --pin PIN
                                             add a user (cashier, pharmacist, manager, admin)
   user list                                 list the shop's users
-  sync status                               changes waiting for head office
+  sync status                               changes waiting for head office, last success, last error
+  sync now                                  push to head office, then pull from it
+  shop add --code CODE --name NAME --timezone TZ
+                                            head office: register a shop, print its sync token once
   seed-demo                                 load the demo catalogue into an empty shop
 
-The shop's environment applies (DATA_DIR, DATABASE_URL, SHOP_CODE…); while
-the server runs on the embedded PostgreSQL, the CLI uses that same server.`;
+The environment applies as for npm start (DATA_DIR, DATABASE_URL, SHOP_CODE,
+HQ_URL…); \`shop add\` is head office's (npm run hq: DATA_DIR defaults to
+./data-hq). While a server runs on the embedded PostgreSQL, the CLI uses it.`;
 
 process.env.LOG_LEVEL ??= 'warn';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
-async function withShop<T>(work: (b: Booted) => Promise<T>): Promise<T> {
-  const booted = await boot('shop', { listen: false });
+async function withShop<T>(work: (b: Booted) => Promise<T>, role: 'shop' | 'hq' = 'shop'): Promise<T> {
+  const booted = await boot(role, { listen: false });
   try {
     return await work(booted);
   } finally {
@@ -35,7 +43,10 @@ async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const command = positionals.join(' ');
   switch (command) {
@@ -60,6 +71,20 @@ async function run(argv: string[]): Promise<number> {
     case 'sync status':
       await withShop(async (b) => print(JSON.stringify(await b.services!.sync.status(), null, 2)));
       return 0;
+    case 'sync now':
+      await withShop(async (b) => {
+        b.services!.sync.assertConfigured();
+        const r = await b.services!.sync.runNow({ force: true });
+        print(`Envoyé : ${r.push.sent} changement(s). Reçu : ${r.pull.applied} changement(s).`);
+      });
+      return 0;
+    case 'shop add': {
+      const input = parse(registerShopSchema, { code: values.code, name: values.name, timezone: values.timezone });
+      const { token } = await withShop((b) => hqService({ db: b.db, logger: b.logger, now: () => new Date() }).registerShop(input), 'hq');
+      print(`Boutique ${input.code} créée. Jeton de synchronisation (affiché une seule fois) :\n${token}`);
+      print(`Sur le mini-PC de la boutique : SHOP_CODE=${input.code} HQ_URL=<adresse du siège> HQ_TOKEN=<ce jeton> npm start`);
+      return 0;
+    }
     case 'seed-demo':
       await withShop(async (b) => {
         const manager = await b.db.one<{ id: string; name: string }>(`select id, name from users where role in ('manager', 'admin') order by created_at limit 1`);
@@ -77,7 +102,7 @@ async function run(argv: string[]): Promise<number> {
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
-  const plain = err instanceof AppError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
+  const plain = err instanceof AppError || err instanceof HqError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
   process.stderr.write(`${plain ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
   process.exitCode = 1;
 }

@@ -1,31 +1,61 @@
 /**
- * `npm run demo`: a shop with a realistic French pharmacy catalogue, users
- * and stock, on its own embedded PostgreSQL under ./data-demo.
+ * `npm run demo`: head office and one shop on this machine, each on its own
+ * embedded PostgreSQL under ./data-demo, the shop loaded with a French
+ * pharmacy catalogue, users, stock and sales, and synced once so its sales
+ * show at head office.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { boot } from '../server/boot.js';
 import { DEMO_USERS, seedDemo } from '../server/demo/seed.js';
+import { hqService } from '../server/hq/service.js';
 import { t } from '../server/i18n/fr.js';
 
-process.env.DATA_DIR ??= './data-demo';
-process.env.SHOP_CODE ??= 'DKR01';
-process.env.SHOP_NAME ??= 'Pharmacie du Plateau';
-process.env.COMPTOIR_ADMIN_PIN ??= '123456';
-process.env.TZ ??= 'Africa/Dakar';
-process.env.EMBEDDED_PG_PORT ??= '54350';
+const root = path.resolve(process.env.DEMO_DIR ?? './data-demo');
+const shopCode = 'DKR01';
+const adminToken = process.env.COMPTOIR_HQ_ADMIN_TOKEN ?? 'demo-admin-token-change-me';
+const hqPort = process.env.HQ_PORT ?? '4000';
+const shopPort = process.env.PORT ?? '3000';
+fs.mkdirSync(root, { recursive: true });
+fs.chmodSync(root, 0o755); // the embedded PostgreSQL runs as `postgres` when we are root
 
-const booted = await boot('shop');
-const { services, shop, db, config, shutdown } = booted;
-const manager = await db.one<{ id: string; name: string }>(`select id, name from users where role = 'manager' order by created_at limit 1`);
-const { seeded } = await seedDemo(services!, shop!, new Date(), { id: manager!.id, name: manager!.name, role: 'manager' });
+const hq = await boot('hq', {
+  env: { ...process.env, PORT: hqPort, DATA_DIR: path.join(root, 'hq'), EMBEDDED_PG_PORT: '54351', COMPTOIR_HQ_ADMIN_TOKEN: adminToken },
+});
+
+// The shop's sync token is shown once by head office; the demo keeps it beside its data.
+const tokenFile = path.join(root, 'shop-token');
+if (!fs.existsSync(tokenFile)) {
+  const { token } = await hqService({ db: hq.db, logger: hq.logger, now: () => new Date() }).registerShop({
+    code: shopCode, name: 'Pharmacie du Plateau', timezone: 'Africa/Dakar',
+  });
+  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+}
+
+const shop = await boot('shop', {
+  env: {
+    ...process.env, PORT: shopPort, DATA_DIR: path.join(root, 'shop'), EMBEDDED_PG_PORT: '54350', SHOP_CODE: shopCode,
+    SHOP_NAME: 'Pharmacie du Plateau', COMPTOIR_ADMIN_PIN: process.env.COMPTOIR_ADMIN_PIN ?? '123456', TZ: process.env.TZ ?? 'Africa/Dakar',
+    HQ_URL: `http://127.0.0.1:${hqPort}`, HQ_TOKEN: fs.readFileSync(tokenFile, 'utf8').trim(),
+  },
+});
+const manager = await shop.db.one<{ id: string; name: string }>(`select id, name from users where role = 'manager' order by created_at limit 1`);
+const { seeded } = await seedDemo(shop.services!, shop.shop!, new Date(), { id: manager!.id, name: manager!.name, role: 'manager' });
+const synced = await shop.services!.sync.runNow({ force: true }).catch((err: Error) => ({ error: err.message }));
 
 process.stdout.write(`
   Comptoir — démonstration ${seeded ? '(données chargées)' : '(données déjà présentes)'}
-  Boutique ${shop!.code} : http://localhost:${config.port}
-  Codes PIN : Responsable ${config.adminPin}, ${DEMO_USERS.map((u) => `${u.name} (${t(`role.${u.role}`)}) ${u.pin}`).join(', ')}
+  Boutique ${shopCode} : http://localhost:${shopPort}
+    Codes PIN : Responsable ${shop.config.adminPin}, ${DEMO_USERS.map((u) => `${u.name} (${t(`role.${u.role}`)}) ${u.pin}`).join(', ')}
+  Siège : http://localhost:${hqPort}   jeton d'administration : ${adminToken}
+    curl -H "Authorization: Bearer ${adminToken}" http://localhost:${hqPort}/api/shops/${shopCode}/sales
+  Synchronisation : ${'error' in synced ? synced.error : `${synced.push.sent} changement(s) envoyé(s) au siège`}
   (Ctrl-C pour arrêter)
 
 `);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void shutdown.run().then(() => process.exit(0)));
+  process.on(signal, () => {
+    void shop.shutdown.run().then(() => hq.shutdown.run()).then(() => process.exit(0));
+  });
 }

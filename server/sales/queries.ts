@@ -17,6 +17,8 @@ export interface Sale {
   voidedBy: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Head office: when the sale reached it (createdAt is the till's time). Null at the shop. */
+  receivedAt: Date | null;
 }
 
 export interface SaleItem {
@@ -35,7 +37,7 @@ export interface SaleItem {
 }
 
 const saleColumns = `s.id, s.shop_id, s.number, s.cashier_id, s.cashier_name, s.total, s.tendered, s.change,
-  s.payment_method, s.status, s.voided_at, s.voided_by, s.created_at, s.updated_at`;
+  s.payment_method, s.status, s.voided_at, s.voided_by, s.created_at, s.updated_at, s.received_at`;
 const itemColumns = `i.id, i.sale_id, i.line_no, i.product_id, i.batch_id, i.product_name, i.lot_number,
   i.expiration_date, i.quantity, i.unit_price, i.line_total, i.created_at`;
 
@@ -50,7 +52,7 @@ export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<
 }
 
 /** `createdAt` is the till's time: the moment of the sale, printed on the receipt. */
-export async function insertSale(db: Queryable, s: Omit<Sale, 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status'> & { hlc: string }): Promise<Sale> {
+export async function insertSale(db: Queryable, s: Omit<Sale, 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status' | 'receivedAt'> & { hlc: string }): Promise<Sale> {
   return (await db.one<Sale>(
     `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) returning ${saleColumns}`,
@@ -110,7 +112,7 @@ export async function salesBetween(
 }
 
 /** Head office: the sale as the shop made it, once; returns whether it was new. */
-export async function insertSaleIfAbsent(db: Queryable, s: Omit<Sale, 'updatedAt'> & { hlc: string }): Promise<boolean> {
+export async function insertSaleIfAbsent(db: Queryable, s: Omit<Sale, 'updatedAt' | 'receivedAt'> & { hlc: string }): Promise<boolean> {
   return (await db.exec(
     `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status,
        voided_at, voided_by, hlc, created_at, updated_at, received_at)
