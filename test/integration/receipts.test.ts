@@ -142,13 +142,20 @@ describe('receipt access', () => {
 describe('printing at the counter', () => {
   it('sends the ticket to an ESC/POS network printer when a sale completes, in its code page', async () => {
     const received: Buffer[] = [];
-    const printer = net.createServer((socket) => socket.on('data', (d) => received.push(d)));
+    let printed!: () => void;
+    const done = new Promise<void>((r) => (printed = r));
+    // Like a printer: reads until the sender hangs up.
+    const printer = net.createServer((socket) => {
+      socket.on('data', (d) => received.push(d));
+      socket.on('close', () => printed());
+    });
     await new Promise<void>((r) => printer.listen(0, '127.0.0.1', r));
     const port = (printer.address() as net.AddressInfo).port;
     try {
       await (await t.as('manager')).patch('/api/settings').send({ printerKind: 'escpos', printerTarget: `tcp://127.0.0.1:${port}` }).expect(200);
       const sale = await saleOf([{ name: 'Crème Œstrogel', unitPrice: 3500, quantity: 1 }]);
       await t.services.receipts.drain();
+      await done;
       const bytes = Buffer.concat(received);
       const latin = bytes.toString('latin1');
       expect(latin).toContain('Pharmacie du Plateau');
