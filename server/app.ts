@@ -7,6 +7,9 @@ import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
 import { loadSession, sameOrigin } from './http/session.js';
 import { createServices, type Services } from './services.js';
+import { assetRoutes, shopPages } from './page-routes.js';
+import { pageErrorHandler } from './web/errors.js';
+import { loadViews } from './web/views.js';
 
 export type AppOptions = Omit<Deps, 'shop'> & {
   role: Role;
@@ -30,8 +33,12 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     res.json({ status: 'ok', role: opts.role, shop: shop?.code, time: new Date().toISOString() });
   });
 
-  if (opts.role === 'shop' && services) {
+  if (opts.role === 'shop' && services && shop) {
     app.use('/api', express.json({ limit: '256kb' }), sameOrigin, loadSession(services.users), shopApi(services));
+    const views = loadViews();
+    app.use('/assets', assetRoutes());
+    app.use(sameOrigin, loadSession(services.users), shopPages(services, views, { db: opts.db, shop, now: opts.now }));
+    app.use(pageErrorHandler(views));
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.

@@ -11,6 +11,8 @@ import { createServices, type Services } from './services.js';
 import { resolveAdminToken } from './hq/admin-token.js';
 import { ensureShop } from './shops/service.js';
 import { ChangeBus } from './events.js';
+import { attachLiveHub } from './live/hub.js';
+import { loadViews } from './web/views.js';
 import { initClock } from './sync/clock.js';
 
 type Step = { name: string; run: () => Promise<void> };
@@ -111,6 +113,10 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       server.once('error', reject);
     });
     shutdown.add('http', () => closeServer(server));
+    if (services && shop) {
+      const hub = attachLiveHub(server, { services, views: loadViews(), bus, logger: logger.child({ component: 'live' }), timezone: shop.timezone });
+      shutdown.add('live', hub.close);
+    }
     logger.info(
       { role, port: config.port, shop: shop?.code, embeddedDatabase: database.embedded },
       `Comptoir ${role} listening on http://localhost:${config.port}`,

@@ -5,13 +5,17 @@ import { salesService } from './sales/service.js';
 import { settingsService } from './shops/service.js';
 import { stockService } from './stock/service.js';
 import { syncService } from './sync/service.js';
+import { tillService } from './till/service.js';
 import { usersService } from './users/service.js';
 
 export function createServices(deps: Deps) {
+  const catalog = catalogService(deps);
+  const sales = salesService(deps);
   return {
-    catalog: catalogService(deps),
+    catalog,
     stock: stockService(deps),
-    sales: salesService(deps),
+    sales,
+    till: tillService(deps, catalog, sales),
     users: usersService(deps),
     sync: syncService(deps),
     receipts: receiptsService(deps),

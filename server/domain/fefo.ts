@@ -25,7 +25,8 @@ export interface BlockedStock {
 
 export type FefoResult =
   | { ok: true; allocations: Allocation[] }
-  | { ok: false; available: number; blocked: BlockedStock };
+  | { ok: false; available: number; blocked: BlockedStock }
+  | { ok: false; unsellableLot: FefoBatch };
 
 export const EXPIRY_WARNING_DAYS = 30;
 
@@ -57,22 +58,41 @@ export function blockedStock(batches: readonly FefoBatch[], today: IsoDate): Blo
 
 /**
  * Takes `quantity` units from the sellable batches, earliest expiry first,
- * one allocation per batch used. Never partial: either all is found or
- * nothing is taken.
+ * one allocation per batch used. Units the customer chose from a given lot
+ * (a scanned DataMatrix) come from that lot first, the rest FEFO. Never
+ * partial: either all is found or nothing is taken.
  */
-export function allocateFefo(batches: readonly FefoBatch[], quantity: number, today: IsoDate): FefoResult {
+export function allocateFefo(
+  batches: readonly FefoBatch[],
+  quantity: number,
+  today: IsoDate,
+  pinned: readonly Allocation[] = [],
+): FefoResult {
   if (!Number.isInteger(quantity) || quantity <= 0) throw new RangeError(`quantity must be a positive integer: ${quantity}`);
   const sellable = sellableBatches(batches, today);
   const available = sellable.reduce((sum, b) => sum + b.quantity, 0);
+  for (const pin of pinned) {
+    if (!sellable.some((b) => b.id === pin.batchId)) {
+      const lot = batches.find((b) => b.id === pin.batchId);
+      if (lot) return { ok: false, unsellableLot: lot };
+    }
+  }
   if (available < quantity) return { ok: false, available, blocked: blockedStock(batches, today) };
-  const allocations: Allocation[] = [];
+  const left = new Map(sellable.map((b) => [b.id, b.quantity]));
+  const taken = new Map<string, number>();
+  const take = (id: string, wanted: number) => {
+    const n = Math.min(left.get(id) ?? 0, wanted);
+    left.set(id, (left.get(id) ?? 0) - n);
+    taken.set(id, (taken.get(id) ?? 0) + n);
+    return n;
+  };
   let remaining = quantity;
+  for (const pin of pinned) remaining -= take(pin.batchId, Math.min(pin.quantity, remaining));
   for (const b of sellable) {
     if (remaining === 0) break;
-    const take = Math.min(b.quantity, remaining);
-    allocations.push({ batchId: b.id, quantity: take });
-    remaining -= take;
+    remaining -= take(b.id, remaining);
   }
+  const allocations = sellable.filter((b) => (taken.get(b.id) ?? 0) > 0).map((b) => ({ batchId: b.id, quantity: taken.get(b.id)! }));
   return { ok: true, allocations };
 }
 

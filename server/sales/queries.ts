@@ -147,3 +147,13 @@ export async function saleItemsByIds(db: Queryable, ids: readonly string[]): Pro
 export async function salesByIds(db: Queryable, ids: readonly string[]): Promise<Sale[]> {
   return db.rows<Sale>(`select ${saleColumns} from sales s where s.id = any($1::uuid[])`, [ids]);
 }
+
+/** Takings of the shop's calendar days from..to: completed sales only. */
+export async function takings(db: Queryable, q: { shopId: string; from: string; to: string; timezone: string }): Promise<{ total: number; count: number }> {
+  return (await db.one<{ total: number; count: number }>(
+    `select coalesce(sum(total), 0)::bigint as total, count(*)::int as count from sales s
+     where s.shop_id = $1 and s.status = 'completed'
+       and s.created_at >= ($2::date::timestamp at time zone $4) and s.created_at < (($3::date + 1)::timestamp at time zone $4)`,
+    [q.shopId, q.from, q.to, q.timezone],
+  ))!;
+}

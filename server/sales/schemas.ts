@@ -3,7 +3,7 @@ import { isoDate } from '../stock/schemas.js';
 
 export const saleSchema = z.object({
   lines: z
-    .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(100_000) }))
+    .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(100_000), batchId: z.uuid().optional() }))
     .min(1)
     .max(200),
   payment: z.object({

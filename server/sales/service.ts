@@ -1,4 +1,5 @@
 import type { Actor, Deps } from '../context.js';
+import type { Tx } from '../db/pool.js';
 import { productsByIds, type Product } from '../catalog/queries.js';
 import { dateInZone } from '../domain/dates.js';
 import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
@@ -27,11 +28,23 @@ export interface SaleWithItems extends Sale {
   items: SaleItem[];
 }
 
+interface Demand {
+  productId: string;
+  quantity: number;
+  /** Units asked from a given lot (a scanned DataMatrix). */
+  pinned: { batchId: string; quantity: number }[];
+}
+
 /** Several lines for one product are one demand: FEFO must see the whole of it. */
-function mergeLines(lines: SaleInput['lines']): { productId: string; quantity: number }[] {
-  const merged = new Map<string, number>();
-  for (const l of lines) merged.set(l.productId, (merged.get(l.productId) ?? 0) + l.quantity);
-  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+function mergeLines(lines: SaleInput['lines']): Demand[] {
+  const merged = new Map<string, Demand>();
+  for (const l of lines) {
+    const d = merged.get(l.productId) ?? { productId: l.productId, quantity: 0, pinned: [] };
+    d.quantity += l.quantity;
+    if (l.batchId) d.pinned.push({ batchId: l.batchId, quantity: l.quantity });
+    merged.set(l.productId, d);
+  }
+  return [...merged.values()];
 }
 
 function shortage(product: Product, requested: number, available: number, blocked: BlockedStock, recallReasons: string[]): AppError {
@@ -62,7 +75,7 @@ export function salesService({ db, shop, now, bus }: Deps) {
      * then the receipt counter, then the clock), the sale, one item and one
      * `sale` movement per batch used, and their outbox rows.
      */
-    async recordSale(input: SaleInput, actor: Actor): Promise<SaleWithItems> {
+    async recordSale(input: SaleInput, actor: Actor, opts: { alsoInTransaction?: (tx: Tx) => Promise<void> } = {}): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
       const recorded = await db.withTransaction(async (tx) => {
@@ -79,7 +92,12 @@ export function salesService({ db, shop, now, bus }: Deps) {
         for (const d of demand) {
           const product = products.get(d.productId)!;
           const mine = locked.filter((b) => b.productId === d.productId);
-          const result = allocateFefo(mine, d.quantity, day);
+          const result = allocateFefo(mine, d.quantity, day, d.pinned);
+          if (!result.ok && 'unsellableLot' in result) {
+            const lot = result.unsellableLot;
+            const why = lot.status === 'recalled' ? t('lot.recalled') : lot.status === 'quarantined' ? t('lot.quarantined') : lot.quantity <= 0 ? t('lot.empty') : t('lot.expired');
+            throw new AppError(422, 'lot_not_sellable', 'sale.lot_not_sellable', { lotNumber: lot.lotNumber, name: product.name, why }, { productId: product.id, batchId: lot.id });
+          }
           if (!result.ok) {
             const why = [...new Set(mine.filter((b) => b.status === 'recalled' && b.statusReason).map((b) => b.statusReason!))];
             throw shortage(product, d.quantity, result.available, result.blocked, why);
@@ -123,6 +141,8 @@ export function salesService({ db, shop, now, bus }: Deps) {
           ...items.map((i): OutboxEntry => ({ entity: 'sale_item', entityId: i.id, op: 'insert', payload: i, hlc })),
           ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
         ]);
+        // The till empties its cart in the same transaction: a sale is never left in a cart to be sold twice.
+        await opts.alsoInTransaction?.(tx);
         return { ...sale, items };
       });
       bus?.committed('sale');

@@ -241,3 +241,22 @@ export async function recallOf(db: Queryable, productId: string, lotNumber: stri
     lotNumber,
   ]);
 }
+
+export interface LotListRow extends Batch {
+  productName: string;
+  sku: string;
+}
+
+/** Lots with stock, soonest expiry first, optionally only those expiring before a date. */
+export async function lotsByExpiry(db: Queryable, q: { shopId: string; before?: string | undefined; limit: number }): Promise<LotListRow[]> {
+  return db.rows<LotListRow>(
+    `select ${columns}, p.name as product_name, p.sku from product_batches b join products p on p.id = b.product_id
+     where b.shop_id = $1 and b.quantity > 0 and ($2::date is null or b.expiration_date < $2)
+     order by b.expiration_date, p.name collate french, b.id limit $3`,
+    [q.shopId, q.before ?? null, q.limit],
+  );
+}
+
+export async function productIdByCode(db: Queryable, code: string): Promise<string | undefined> {
+  return (await db.one<{ id: string }>(`select id from products where sku = $1 or lpad(gtin, 14, '0') = lpad($1, 14, '0') limit 1`, [code]))?.id;
+}

@@ -1,7 +1,8 @@
 import type { Actor, Deps } from '../context.js';
 import { productById } from '../catalog/queries.js';
 import { uniqueViolation } from '../db/errors.js';
-import { dateInZone } from '../domain/dates.js';
+import { addDays, dateInZone } from '../domain/dates.js';
+import type { Tx } from '../db/pool.js';
 import { expiresWithin, isSellable } from '../domain/fefo.js';
 import { countDelta } from '../domain/ledger.js';
 import { AppError, notFound } from '../errors.js';
@@ -16,11 +17,14 @@ import {
   insertMovements,
   lockBatch,
   lockBatchByLot,
+  lotsByExpiry,
   movementsOfBatch,
+  productIdByCode,
   recallOf,
   updateBatchFields,
   type Batch,
   type BatchRow,
+  type LotListRow,
   type Movement,
 } from './queries.js';
 import type { CorrectBatchInput, MovementInput, ReceiveBatchInput } from './schemas.js';
@@ -44,62 +48,65 @@ export function stockService({ db, shop, now, bus }: Deps) {
     expiringSoon: expiresWithin(b.expirationDate, day),
   });
 
-  return {
-    /**
-     * A delivery: a new lot is written with its `receipt` movement; the same
-     * lot delivered again (same expiry) gets one more `receipt` movement.
-     */
-    async receiveBatch(input: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
-      const day = today();
-      try {
-        const received = await db.withTransaction(async (tx) => {
-          const product = await productById(tx, input.productId);
-          if (!product) throw notFound('product.not_found');
-          const existing = await lockBatchByLot(tx, shop.id, input.productId, input.lotNumber);
-          if (existing && existing.expirationDate !== input.expirationDate) {
-            throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
-          }
-          // A lot head office has recalled is received as recalled, whenever it arrives.
-          const recall = existing ? undefined : await recallOf(tx, input.productId, input.lotNumber);
-          const hlc = await stampTransaction(tx, now());
-          const batch =
-            existing ??
-            (await insertBatch(tx, {
-              id: newId(),
-              shopId: shop.id,
-              productId: input.productId,
-              lotNumber: input.lotNumber,
-              expirationDate: input.expirationDate,
-              initialQty: input.quantity,
-              quantity: 0,
-              unitCost: input.unitCost,
-              receivedDate: input.receivedDate ?? day,
-              status: recall ? 'recalled' : 'active',
-              statusReason: recall?.reason ?? null,
-              hlc,
-              fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc, statusReason: hlc },
-            }));
-          const [movement] = await insertMovements(tx, [
-            {
-              id: newId(), shopId: shop.id, batchId: batch.id, kind: 'receipt', delta: input.quantity,
-              countedQty: null, reason: null, saleItemId: null, userId: actor.id, hlc,
-            },
-          ]);
-          await applyDeltas(tx, [{ batchId: batch.id, delta: input.quantity }]);
-          await appendOutbox(tx, [
-            ...(existing ? [] : [{ entity: 'batch' as const, entityId: batch.id, op: 'insert' as const, payload: publicBatch(batch), hlc }]),
-            { entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc },
-          ]);
-          return view({ ...publicBatch(batch), quantity: batch.quantity + input.quantity }, day);
-        });
-        bus?.committed('batch');
-        return received;
-      } catch (err) {
-        if (uniqueViolation(err) === 'product_batches_shop_id_product_id_lot_number_key') {
-          throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
-        }
-        throw err;
+  /**
+   * A delivery: a new lot is written with its `receipt` movement; the same
+   * lot delivered again (same expiry) gets one more `receipt` movement.
+   */
+  async function receiveIn(tx: Tx, input: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
+    const day = today();
+    const product = await productById(tx, input.productId);
+    if (!product) throw notFound('product.not_found');
+    const existing = await lockBatchByLot(tx, shop.id, input.productId, input.lotNumber);
+    if (existing && existing.expirationDate !== input.expirationDate) {
+      throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
+    }
+    // A lot head office has recalled is received as recalled, whenever it arrives.
+    const recall = existing ? undefined : await recallOf(tx, input.productId, input.lotNumber);
+    const hlc = await stampTransaction(tx, now());
+    let batch: BatchRow;
+    try {
+      batch =
+        existing ??
+        (await insertBatch(tx, {
+          id: newId(),
+          shopId: shop.id,
+          productId: input.productId,
+          lotNumber: input.lotNumber,
+          expirationDate: input.expirationDate,
+          initialQty: input.quantity,
+          quantity: 0,
+          unitCost: input.unitCost,
+          receivedDate: input.receivedDate ?? day,
+          status: recall ? 'recalled' : 'active',
+          statusReason: recall?.reason ?? null,
+          hlc,
+          fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc, statusReason: hlc },
+        }));
+    } catch (err) {
+      if (uniqueViolation(err) === 'product_batches_shop_id_product_id_lot_number_key') {
+        throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
       }
+      throw err;
+    }
+    const [movement] = await insertMovements(tx, [
+      {
+        id: newId(), shopId: shop.id, batchId: batch.id, kind: 'receipt', delta: input.quantity,
+        countedQty: null, reason: null, saleItemId: null, userId: actor.id, hlc,
+      },
+    ]);
+    await applyDeltas(tx, [{ batchId: batch.id, delta: input.quantity }]);
+    await appendOutbox(tx, [
+      ...(existing ? [] : [{ entity: 'batch' as const, entityId: batch.id, op: 'insert' as const, payload: publicBatch(batch), hlc }]),
+      { entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc },
+    ]);
+    return view({ ...publicBatch(batch), quantity: batch.quantity + input.quantity }, day);
+  }
+
+  return {
+    async receiveBatch(input: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
+      const received = await db.withTransaction((tx) => receiveIn(tx, input, actor));
+      bus?.committed('batch');
+      return received;
     },
 
     /** A manager's correction of expiry, cost or status; never of quantity. */
@@ -157,6 +164,46 @@ export function stockService({ db, shop, now, bus }: Deps) {
       });
       bus?.committed('batch');
       return recorded;
+    },
+
+    /** Lots with stock by expiry: all, expired, or expiring within `days`. */
+    async lotsByExpiry(filter: 'all' | 'expired' | 30 | 60 | 90): Promise<(LotListRow & BatchView)[]> {
+      const day = today();
+      const before = filter === 'all' ? undefined : filter === 'expired' ? day : addDays(day, filter + 1);
+      const rows = await lotsByExpiry(db, { shopId: shop.id, before, limit: 1000 });
+      return rows.map((r) => ({ ...r, ...view(r, day) }));
+    },
+
+    /** Expiry alerts: lots with stock expired, or expiring within 30, 60 and 90 days. */
+    async expiryAlerts() {
+      const day = today();
+      const rows = await lotsByExpiry(db, { shopId: shop.id, before: addDays(day, 91), limit: 5000 });
+      const within = (n: number) => rows.filter((r) => r.expirationDate >= day && r.expirationDate <= addDays(day, n));
+      return {
+        expired: rows.filter((r) => r.expirationDate < day).map((r) => ({ ...r, ...view(r, day) })),
+        d30: within(30).length,
+        d60: within(60).length,
+        d90: within(90).length,
+        soon: within(30).map((r) => ({ ...r, ...view(r, day) })),
+      };
+    },
+
+    /** A delivery of several lots, all or none, products named by GTIN or SKU. */
+    async receiveDelivery(rows: (Omit<ReceiveBatchInput, 'productId'> & { product: string })[], actor: Actor): Promise<BatchView[]> {
+      const resolved: ReceiveBatchInput[] = [];
+      for (const [i, r] of rows.entries()) {
+        const productId = await productIdByCode(db, r.product);
+        if (!productId) throw new AppError(404, 'product_not_found', 'stock.unknown_product', { code: r.product, row: i + 1 }, { row: i });
+        const { product: _p, ...rest } = r;
+        resolved.push({ ...rest, productId });
+      }
+      const received = await db.withTransaction(async (tx) => {
+        const out: BatchView[] = [];
+        for (const input of resolved) out.push(await receiveIn(tx, input, actor));
+        return out;
+      });
+      bus?.committed('batch');
+      return received;
     },
 
     async batchesOfProduct(productId: string): Promise<BatchView[]> {

@@ -25,7 +25,9 @@ export const MAX_PIN_FAILURES = 5;
 export const LOCK_MINUTES = 5;
 export const SESSION_HOURS = 12;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** Sessions are stored by the SHA-256 of their token; the cart is kept under the same hash. */
+export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = sessionHash;
 
 function lockedError(until: Date, now: Date): AppError {
   const minutes = Math.max(1, Math.round((until.getTime() - now.getTime()) / 60_000));

@@ -10,6 +10,7 @@ import { createDb, type Db } from '../../server/db/pool.js';
 import type { UserRole } from '../../server/domain/roles.js';
 import { createLogger } from '../../server/logger.js';
 import { hashToken } from '../../server/hq/service.js';
+import { ChangeBus } from '../../server/events.js';
 import { createServices, type Services } from '../../server/services.js';
 import { ensureShop } from '../../server/shops/service.js';
 import { initClock } from '../../server/sync/clock.js';
@@ -84,7 +85,8 @@ export async function testShop(opts: ShopOptions = {}): Promise<TestShop> {
   await initClock(db, code);
   const shop = await ensureShop(db, { code, name: 'Pharmacie du Test', timezone: opts.timezone ?? 'Africa/Dakar' });
   const clock = testClock(opts.now);
-  const deps: Deps = { db, logger, shop, now: clock.now, ...(opts.hq ? { hq: opts.hq } : {}) };
+  const bus = new ChangeBus();
+  const deps: Deps = { db, logger, shop, now: clock.now, bus, ...(opts.hq ? { hq: opts.hq } : {}) };
   const services = createServices(deps);
   const userIds = {} as Record<UserRole, string>;
   if (opts.url) {

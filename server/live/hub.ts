@@ -1,0 +1,128 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { ChangeBus } from '../events.js';
+import { SESSION_COOKIE } from '../http/session.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import { sessionHash } from '../users/service.js';
+import type { Views } from '../web/views.js';
+
+interface Client {
+  session: string;
+  page: string;
+  url: string;
+  alive: boolean;
+}
+
+const HEARTBEAT_MS = 30_000;
+
+/** What a page's own URL answers to htmx, and so what a live refresh replaces. */
+const LIST_OF_PAGE: Record<string, string> = { stock: '#lots', ventes: '#sales-list', produits: '#product-list', parametres: '#sync-panel' };
+
+function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * Live tills over ws on the same HTTP server: the session is checked during
+ * the upgrade, dead sockets are dropped by ping/pong, and after each commit
+ * every till gets rendered fragments that htmx swaps out of band (its cart
+ * with the lots it would now take, and a refresh of what it shows).
+ */
+export function attachLiveHub(server: Server, deps: { services: Services; views: Views; bus: ChangeBus; logger: Logger; timezone: string }) {
+  const { services, views, bus, logger } = deps;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const clients = new Map<WebSocket, Client>();
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://till');
+    if (url.pathname !== '/live') return socket.destroy();
+    const origin = req.headers.origin;
+    if (origin && new URL(origin).host !== req.headers.host) return socket.destroy();
+    const token = cookieOf(req, SESSION_COOKIE);
+    void (token ? services.users.userOfSession(token) : Promise.resolve(undefined)).then((user) => {
+      if (!user || !token) {
+        socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        return socket.destroy();
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        clients.set(ws, { session: sessionHash(token), page: url.searchParams.get('page') ?? '', url: url.searchParams.get('url') ?? '', alive: true });
+        ws.on('pong', () => {
+          const c = clients.get(ws);
+          if (c) c.alive = true;
+        });
+        ws.on('close', () => clients.delete(ws));
+        ws.on('error', () => clients.delete(ws));
+        ws.on('message', () => undefined); // tills only listen
+      });
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const [ws, c] of clients) {
+      if (!c.alive) {
+        ws.terminate();
+        clients.delete(ws);
+        continue;
+      }
+      c.alive = false;
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  async function fragmentsFor(c: Client, sync: Awaited<ReturnType<Services['sync']['status']>>): Promise<string> {
+    const parts = [views.fragment('sync-badge', { sync }).replace('<a id="sync-badge"', '<a id="sync-badge" hx-swap-oob="true"')];
+    if (c.page === 'caisse') {
+      const cart = await services.till.cart(c.session);
+      if (cart.lines.length > 0) parts.push(views.fragment('cart', { cart, oob: true, timezone: deps.timezone }));
+      parts.push('<div id="live-refresh" hx-swap-oob="true"><span hx-get="/caisse/recherche" hx-include="#scan" hx-trigger="load" hx-target="#results" hx-swap="outerHTML"></span></div>');
+    } else if (c.url.startsWith('/') && !c.url.startsWith('//')) {
+      // Other pages reload the list they show (the fragment their URL answers with), never a form being filled.
+      const url = c.url.replace(/["<>]/g, '');
+      const target = LIST_OF_PAGE[c.page];
+      const attrs = target
+        ? `hx-get="${url}" hx-target="${target}" hx-swap="outerHTML"`
+        : `hx-get="${url}" hx-headers='{"HX-Boosted":"true"}' hx-select="#main" hx-target="#main" hx-swap="outerHTML"`;
+      parts.push(`<div id="live-refresh" hx-swap-oob="true"><span ${attrs} hx-trigger="load"></span></div>`);
+    }
+    return parts.join('\n');
+  }
+
+  let pending: NodeJS.Timeout | undefined;
+  const push = async () => {
+    pending = undefined;
+    if (clients.size === 0) return;
+    const sync = await services.sync.status();
+    await Promise.all(
+      [...clients].map(async ([ws, c]) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        try {
+          ws.send(await fragmentsFor(c, sync));
+        } catch (err) {
+          logger.warn({ err }, 'live update failed');
+        }
+      }),
+    );
+  };
+  // Several commits in a burst (a delivery of twenty lots) become one update.
+  bus.on('committed', () => {
+    pending ??= setTimeout(() => void push().catch((err: unknown) => logger.warn({ err }, 'live update failed')), 100);
+  });
+
+  return {
+    clients: () => clients.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(heartbeat);
+        if (pending) clearTimeout(pending);
+        for (const ws of clients.keys()) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,137 @@
+import type { Actor, Deps } from '../context.js';
+import type { ProductWithStock } from '../catalog/queries.js';
+import type { CatalogService } from '../catalog/service.js';
+import { dateInZone, formatDateFr } from '../domain/dates.js';
+import { allocateFefo, expiresWithin, fefoOrder, isSellable } from '../domain/fefo.js';
+import { lineTotal } from '../domain/money.js';
+import { gtin14, parseScan } from '../domain/scan.js';
+import { AppError } from '../errors.js';
+import { t } from '../i18n/fr.js';
+import { newId } from '../ids.js';
+import type { SalesService, SaleWithItems } from '../sales/service.js';
+import type { PaymentMethod } from '../sales/queries.js';
+import { batchesOfProduct, type Batch } from '../stock/queries.js';
+import { addToCart, cartLines, clearCart, productByGtin, setCartQuantity } from './queries.js';
+
+export interface CartLineView {
+  id: string;
+  productId: string;
+  productName: string;
+  quantity: number;
+  unitPrice: number;
+  lineTotal: number;
+  pinnedLot: string | null;
+  lots: { lotNumber: string; expirationDate: string; quantity: number; expiringSoon: boolean }[];
+  problem: string | null;
+  warning: string | null;
+}
+
+export interface CartView {
+  lines: CartLineView[];
+  total: number;
+  units: number;
+}
+
+export type ScanOutcome =
+  | { kind: 'added'; message: string; warning: string | null }
+  | { kind: 'results'; results: ProductWithStock[] }
+  | { kind: 'refused'; message: string };
+
+/** The till: a cart per session, kept in the database, shown with the lots FEFO will take. */
+export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sales: SalesService) {
+  const today = () => dateInZone(now(), shop.timezone);
+
+  function earlierLotWarning(batches: Batch[], pinned: Batch, day: string): string | null {
+    const earlier = batches.filter((b) => isSellable(b, day) && b.id !== pinned.id).sort(fefoOrder)[0];
+    return earlier && earlier.expirationDate < pinned.expirationDate
+      ? t('scan.earlier_lot', { lot: earlier.lotNumber, date: formatDateFr(earlier.expirationDate) })
+      : null;
+  }
+
+  const service = {
+    async cart(sessionHash: string): Promise<CartView> {
+      const rows = await cartLines(db, sessionHash);
+      const day = today();
+      const byProduct = new Map<string, Batch[]>();
+      for (const id of new Set(rows.map((r) => r.productId))) byProduct.set(id, await batchesOfProduct(db, shop.id, id));
+      const lines: CartLineView[] = rows.map((r) => {
+        const batches = byProduct.get(r.productId)!;
+        const byId = new Map(batches.map((b) => [b.id, b]));
+        const pinned = r.batchId ? byId.get(r.batchId) : undefined;
+        const result = allocateFefo(batches, r.quantity, day, pinned ? [{ batchId: pinned.id, quantity: r.quantity }] : []);
+        const base = {
+          id: r.id, productId: r.productId, productName: r.productName, quantity: r.quantity, unitPrice: r.unitPrice,
+          lineTotal: lineTotal(r.unitPrice, r.quantity), pinnedLot: pinned?.lotNumber ?? null,
+          warning: pinned ? earlierLotWarning(batches, pinned, day) : null,
+        };
+        if (!result.ok) {
+          const problem = 'unsellableLot' in result
+            ? t('sale.lot_not_sellable', { lotNumber: result.unsellableLot.lotNumber, name: r.productName, why: t('lot.expired') })
+            : t('cart.short', { available: result.available });
+          return { ...base, lots: [], problem };
+        }
+        const lots = result.allocations.map((a) => {
+          const b = byId.get(a.batchId)!;
+          return { lotNumber: b.lotNumber, expirationDate: b.expirationDate, quantity: a.quantity, expiringSoon: expiresWithin(b.expirationDate, day) };
+        });
+        return { ...base, lots, problem: null };
+      });
+      return { lines, total: lines.reduce((s, l) => s + l.lineTotal, 0), units: lines.reduce((s, l) => s + l.quantity, 0) };
+    },
+
+    async add(sessionHash: string, productId: string, batchId: string | null = null): Promise<void> {
+      await addToCart(db, { id: newId(), sessionHash, productId, batchId, quantity: 1 });
+    },
+
+    /** A scanner's Enter: a GS1 DataMatrix picks that lot, a GTIN the product, text searches. */
+    async scan(sessionHash: string, code: string): Promise<ScanOutcome> {
+      const scan = parseScan(code);
+      if (scan.kind === 'invalid') {
+        return { kind: 'refused', message: t(`scan.${scan.reason}`, { code: code.trim() }) };
+      }
+      if (scan.kind === 'text') {
+        const results = scan.text ? await catalog.searchProducts(scan.text, 20) : [];
+        if (results.length === 1 && results[0]!.sellableQuantity > 0) {
+          await service.add(sessionHash, results[0]!.id);
+          return { kind: 'added', message: t('scan.added', { name: results[0]!.name }), warning: null };
+        }
+        return { kind: 'results', results };
+      }
+      const product = await productByGtin(db, gtin14(scan.gtin));
+      if (!product) return { kind: 'refused', message: t('scan.unknown_gtin', { gtin: scan.gtin }) };
+      if (!product.active) return { kind: 'refused', message: t('product.inactive', { name: product.name }) };
+      if (scan.kind === 'gtin' || !scan.lot) {
+        await service.add(sessionHash, product.id);
+        return { kind: 'added', message: t('scan.added', { name: product.name }), warning: null };
+      }
+      const day = today();
+      const batches = await batchesOfProduct(db, shop.id, product.id);
+      const lot = batches.find((b) => b.lotNumber === scan.lot);
+      const names = { lot: scan.lot, name: product.name };
+      if (!lot) return { kind: 'refused', message: t('scan.unknown_lot', names) };
+      if (lot.status === 'recalled') return { kind: 'refused', message: t('scan.lot_recalled', { ...names, reason: lot.statusReason ?? '' }) };
+      if (lot.status === 'quarantined') return { kind: 'refused', message: t('scan.lot_quarantined', names) };
+      if (lot.expirationDate < day) return { kind: 'refused', message: t('scan.lot_expired', { ...names, date: formatDateFr(lot.expirationDate) }) };
+      if (lot.quantity <= 0) return { kind: 'refused', message: t('scan.lot_empty', names) };
+      await service.add(sessionHash, product.id, lot.id);
+      return { kind: 'added', message: t('scan.added_lot', names), warning: earlierLotWarning(batches, lot, day) };
+    },
+
+    setQuantity: (sessionHash: string, lineId: string, quantity: number) => setCartQuantity(db, sessionHash, lineId, quantity),
+    clear: (sessionHash: string) => clearCart(db, sessionHash),
+
+    /** Pays the cart as one sale; a refusal leaves the cart as it was. */
+    async checkout(sessionHash: string, payment: { method: PaymentMethod; tendered?: number | undefined }, actor: Actor): Promise<SaleWithItems> {
+      const lines = await cartLines(db, sessionHash);
+      if (lines.length === 0) throw new AppError(422, 'empty_cart', 'sale.empty');
+      return sales.recordSale(
+        { lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, ...(l.batchId ? { batchId: l.batchId } : {}) })), payment },
+        actor,
+        { alsoInTransaction: (tx) => clearCart(tx, sessionHash) },
+      );
+    },
+  };
+  return service;
+}
+
+export type TillService = ReturnType<typeof tillService>;

@@ -1,0 +1,97 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { parse } from '../../http/validate.js';
+import { actorOf } from '../../http/session.js';
+import { t } from '../../i18n/fr.js';
+import type { Services } from '../../services.js';
+import { sessionOf } from '../context.js';
+import { onRefusal } from '../errors.js';
+import { show } from '../respond.js';
+import type { Views } from '../views.js';
+
+const optionalInt = z.preprocess((v) => (v === '' || v === undefined ? undefined : Number(v)), z.number().int().min(0).max(1_000_000_000).optional());
+const paySchema = z.object({ method: z.enum(['cash', 'mobile_money', 'card']), tendered: optionalInt });
+const quantitySchema = z.object({ quantity: z.preprocess(Number, z.number().int().min(0).max(100_000)) });
+const addSchema = z.object({ productId: z.uuid(), batchId: z.uuid().optional() });
+
+/** La caisse: scan, search, cart, payment. Every answer is a fragment of the same page. */
+export function tillPages(s: Services, views: Views) {
+  const cartData = async (req: Parameters<RequestHandler>[0], extra: Record<string, unknown> = {}) => ({ cart: await s.till.cart(sessionOf(req)), ...extra });
+  const showCart = async (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], extra: Record<string, unknown> = {}, status = 200) =>
+    show(views, req, res, { page: 'till', fragment: 'cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req, extra)) } }, status);
+
+  return {
+    page: (async (req, res) => {
+      show(views, req, res, { page: 'till', fragment: 'cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req)) } });
+    }) satisfies RequestHandler,
+
+    cart: (async (req, res) => showCart(req, res)) satisfies RequestHandler,
+
+    search: (async (req, res) => {
+      const q = String(req.query.q ?? '');
+      const results = q.trim() ? await s.catalog.searchProducts(q, 20) : [];
+      show(views, req, res, { page: 'till', fragment: 'till-results', data: { title: t('ui.nav.till'), results, searched: q.trim() !== '', feedback: {}, ...(await cartData(req)) } });
+    }) satisfies RequestHandler,
+
+    /** A scan answers with the message, and the cart and results out of band. */
+    scan: (async (req, res) => {
+      const code = String((req.body as Record<string, unknown>).q ?? '');
+      const outcome = await s.till.scan(sessionOf(req), code);
+      const cart = await s.till.cart(sessionOf(req));
+      const feedback =
+        outcome.kind === 'added' ? { message: outcome.message, warning: outcome.warning } : outcome.kind === 'refused' ? { error: outcome.message } : {};
+      const results = outcome.kind === 'results' ? outcome.results : [];
+      res.set('HX-Trigger', JSON.stringify({ 'scan-done': { clear: outcome.kind === 'added' } }));
+      res.vary('HX-Request');
+      const html = [
+        views.fragment('till-feedback', { feedback }),
+        views.fragment('cart', { ...res.locals.common, cart, oob: true }),
+        views.fragment('till-results', { results, searched: outcome.kind === 'results' }).replace('<div id="results"', '<div id="results" hx-swap-oob="true"'),
+      ].join('\n');
+      res.status(outcome.kind === 'refused' ? 422 : 200).type('html').send(html);
+    }) satisfies RequestHandler,
+
+    add: (async (req, res) => {
+      const input = parse(addSchema, req.body);
+      await s.till.add(sessionOf(req), input.productId, input.batchId ?? null);
+      await showCart(req, res);
+    }) satisfies RequestHandler,
+
+    setQuantity: (async (req, res) => {
+      const { quantity } = parse(quantitySchema, req.body);
+      await s.till.setQuantity(sessionOf(req), String(req.params.lineId), quantity);
+      await showCart(req, res);
+    }) satisfies RequestHandler,
+
+    remove: (async (req, res) => {
+      await s.till.setQuantity(sessionOf(req), String(req.params.lineId), 0);
+      await showCart(req, res);
+    }) satisfies RequestHandler,
+
+    clear: (async (req, res) => {
+      await s.till.clear(sessionOf(req));
+      await showCart(req, res);
+    }) satisfies RequestHandler,
+
+    /** Pays the cart. A refusal shows next to the line or the payment, and the cart stays as it was. */
+    pay: (async (req, res) => {
+      const body = req.body as Record<string, unknown>;
+      onRefusal(res, async (err: AppError) => {
+        const cart = await s.till.cart(sessionOf(req));
+        const productId = err.details?.productId;
+        const lines = cart.lines.map((l) => (l.productId === productId ? { ...l, problem: err.message } : l));
+        return {
+          page: 'till', fragment: 'cart',
+          data: { title: t('ui.nav.till'), results: [], feedback: {}, cart: { ...cart, lines }, payError: productId ? null : err.message, tendered: body.tendered },
+        };
+      });
+      const payment = parse(paySchema, body);
+      const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req));
+      s.receipts.printInBackground(sale.id, actorOf(req));
+      const settings = await s.settings.get();
+      res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf`, open: settings.printerKind === 'none' } }));
+      show(views, req, res, { page: 'till', fragment: 'sale-done', data: { title: t('ui.nav.till'), sale, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } } });
+    }) satisfies RequestHandler,
+  };
+}

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll } from 'vitest';
+import type { ChangeBus } from '../../server/events.js';
+import { attachLiveHub } from '../../server/live/hub.js';
+import { loadViews } from '../../server/web/views.js';
+import type { TestShop } from './harness.js';
+import { repoRoot } from './process.js';
+
+export const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
+
+/** The shop's app and its live hub on a real port, as a till's browser reaches them. */
+export async function serveShop(t: TestShop): Promise<string> {
+  const server: Server = t.app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', r));
+  const hub = attachLiveHub(server, { services: t.services, views: loadViews(), bus: t.deps.bus as ChangeBus, logger: t.deps.logger, timezone: t.shop.timezone });
+  afterAll(async () => {
+    await hub.close();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Debian's Chromium, driven by playwright-core (a fresh profile each launch); never a downloaded browser. */
+export async function launchChromium(): Promise<Browser> {
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  afterAll(() => browser.close());
+  return browser;
+}
