@@ -248,12 +248,15 @@ export interface LotListRow extends Batch {
 }
 
 /** Lots with stock, soonest expiry first, optionally only those expiring before a date. */
-export async function lotsByExpiry(db: Queryable, q: { shopId: string; before?: string | undefined; limit: number }): Promise<LotListRow[]> {
+export async function lotsByExpiry(
+  db: Queryable,
+  q: { shopId: string; from?: string | undefined; before?: string | undefined; limit: number },
+): Promise<LotListRow[]> {
   return db.rows<LotListRow>(
     `select ${columns}, p.name as product_name, p.sku from product_batches b join products p on p.id = b.product_id
-     where b.shop_id = $1 and b.quantity > 0 and ($2::date is null or b.expiration_date < $2)
+     where b.shop_id = $1 and b.quantity > 0 and ($2::date is null or b.expiration_date < $2) and ($4::date is null or b.expiration_date >= $4)
      order by b.expiration_date, p.name collate french, b.id limit $3`,
-    [q.shopId, q.before ?? null, q.limit],
+    [q.shopId, q.before ?? null, q.limit, q.from ?? null],
   );
 }
 

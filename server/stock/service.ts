@@ -170,7 +170,8 @@ export function stockService({ db, shop, now, bus }: Deps) {
     async lotsByExpiry(filter: 'all' | 'expired' | 30 | 60 | 90): Promise<(LotListRow & BatchView)[]> {
       const day = today();
       const before = filter === 'all' ? undefined : filter === 'expired' ? day : addDays(day, filter + 1);
-      const rows = await lotsByExpiry(db, { shopId: shop.id, before, limit: 1000 });
+      const from = typeof filter === 'number' ? day : undefined; // "< 30 jours": still sellable, expiring soon
+      const rows = await lotsByExpiry(db, { shopId: shop.id, before, from, limit: 1000 });
       return rows.map((r) => ({ ...r, ...view(r, day) }));
     },
 
