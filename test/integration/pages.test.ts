@@ -136,6 +136,68 @@ describe('pages and fragments', () => {
   });
 });
 
+describe('back-office pages', () => {
+  it('receives a delivery of several lots at once, a scanned DataMatrix filling GTIN, lot and expiry', async () => {
+    const p = await t.services.catalog.createProduct({ sku: 'AMOX', gtin: '3400935955838', name: 'Amoxicilline', unitPrice: 2200 }, { id: t.userIds.manager, name: 'm', role: 'manager' });
+    const { agent, csrf } = await browserAs('manager');
+    const row = await agent.post('/stock/reception/ligne').set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form')
+      .send({ scan: '(01)03400935955838(17)270800(10)AMX-77' });
+    expect(row.text).toContain('value="3400935955838"');
+    expect(row.text).toContain('value="AMX-77"');
+    expect(row.text).toContain('value="2027-08-31"'); // day 00: the end of that month
+    const res = await agent.post('/stock/reception').set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form')
+      .send('product=3400935955838&lotNumber=AMX-77&expirationDate=2027-08-31&quantity=12&unitCost=1500&product=AMOX&lotNumber=AMX-78&expirationDate=2027-10-31&quantity=6&unitCost=');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('2 lot(s) réceptionné(s).');
+    expect((await t.services.stock.batchesOfProduct(p.id)).map((b) => [b.lotNumber, b.quantity])).toEqual([['AMX-77', 12], ['AMX-78', 6]]);
+    const before = await t.counts();
+    const bad = await agent.post('/stock/reception').set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form')
+      .send('product=AMOX&lotNumber=AMX-79&expirationDate=2027-10-31&quantity=3&product=NOPE&lotNumber=X&expirationDate=2027-10-31&quantity=1');
+    expect(bad.status).toBe(404);
+    expect(bad.text).toContain('Ligne 2 : aucun produit n’a le code-barres ou la référence NOPE.');
+    expect(bad.text).toContain('value="AMX-79"'); // what was typed stays
+    expect(await t.counts()).toEqual(before); // all or none
+  });
+
+  it('counts a lot from its row, and shows a refusal in that row', async () => {
+    const [lot] = await t.services.stock.batchesOfProduct(productId);
+    const { agent, csrf } = await browserAs('manager');
+    const ok = await agent.post(`/stock/lots/${lot!.id}/mouvement`).set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form')
+      .send({ kind: 'count', value: '7', reason: 'Inventaire' });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toMatch(new RegExp(`^<tr id="batch-${lot!.id}"`));
+    expect(ok.text).toContain('data-quantity="7"');
+    const refused = await agent.post(`/stock/lots/${lot!.id}/mouvement`).set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form')
+      .send({ kind: 'adjustment', value: '-50', reason: 'Casse' });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('deviendrait négatif (7 en stock)');
+  });
+
+  it('changes a price from the product list', async () => {
+    const { agent, csrf } = await browserAs('manager');
+    const res = await agent.post(`/produits/${productId}`).set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form').send({ unitPrice: '850' });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('value="850"');
+    expect((await t.services.catalog.getProduct(productId)).unitPrice).toBe(850);
+  });
+
+  it('saves the shop’s details and adds a user from Paramètres, and says when there is no head office', async () => {
+    const { agent, csrf } = await browserAs('manager');
+    const post = (url: string, body: Record<string, string>) => agent.post(url).set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form').send(body);
+    const saved = await post('/parametres/boutique', { name: 'Pharmacie du Port', address: 'Rue 1', phone: '33', taxId: 'N1', receiptFooter: 'Merci', receiptWidthMm: '58', printerKind: 'none', printerTarget: '' });
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('Enregistré.');
+    expect(await t.services.settings.get()).toMatchObject({ name: 'Pharmacie du Port', receiptWidthMm: 58 });
+    const user = await post('/parametres/utilisateurs', { name: 'Fatou', role: 'cashier', pin: '8642' });
+    expect(user.text).toContain('« Fatou » peut se connecter avec son code PIN.');
+    const taken = await post('/parametres/utilisateurs', { name: 'Autre', role: 'cashier', pin: '8642' });
+    expect(taken.status).toBe(409);
+    expect(taken.text).toContain('déjà utilisé');
+    const sync = await post('/parametres/synchroniser', {});
+    expect(sync.text).toContain('Synchronisation non configurée');
+  });
+});
+
 describe('the message catalogue', () => {
   it('has every key the templates ask for', () => {
     const dir = path.join(repoRoot, 'views');
