@@ -117,6 +117,11 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
 
   return {
     clients: () => clients.size,
+    /** Cuts every socket as a flaky link would (tills reconnect by themselves). */
+    dropConnections: () => {
+      for (const ws of clients.keys()) ws.terminate();
+      clients.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(heartbeat);

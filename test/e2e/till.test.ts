@@ -16,6 +16,7 @@ const yymmdd = (iso: string) => iso.slice(2).replace(/-/g, '');
 
 let t: TestShop;
 let base: string;
+let hub: Awaited<ReturnType<typeof serveShop>>['hub'];
 const today = new Date().toISOString().slice(0, 10);
 const soon = addDays(today, 10);
 const products: Record<string, { id: string; gtin: string }> = {};
@@ -55,7 +56,7 @@ async function scan(page: Page, code: string) {
 describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
   beforeAll(async () => {
     t = await testShop({ code: 'E2E01', now: new Date() });
-    base = await serveShop(t);
+    ({ url: base, hub } = await serveShop(t));
     await product('DOLI', 'Doliprane 500 mg', 1200);
     await seedBatch(t, { productId: products.DOLI!.id, lotNumber: 'D-SOON', expirationDate: soon, quantity: 2 });
     await seedBatch(t, { productId: products.DOLI!.id, lotNumber: 'D-LATE', expirationDate: '2028-06-30', quantity: 10 });
@@ -117,6 +118,19 @@ describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
     // The other till's cart now takes Doliprane from the later lot: live, without a reload.
     await expect.poll(() => page2.locator('#cart').innerText(), { timeout: 5000 }).toContain('D-LATE');
     expect(await page2.locator('#cart').innerText()).not.toContain('D-SOON');
+
+    // The link drops; the page reconnects by itself and still hears of the next change.
+    hub.dropConnections();
+    await expect.poll(() => hub.clients(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await seedBatch(t, { productId: products.DOLI!.id, lotNumber: 'D-NEW', expirationDate: soon, quantity: 4 });
+    await expect.poll(() => page2.locator('#cart').innerText(), { timeout: 5000 }).toContain('D-NEW');
+
+    // Quantity with the touch buttons, Esc to clear.
+    await scan(page, products.BIAF!.gtin);
+    await page.locator('.cart-line .step[data-step="1"]').first().click();
+    await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (2)');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#cart').innerText()).toContain('Panier vide');
 
     // Next customer: change due.
     await scan(page, products.BIAF!.gtin);

@@ -13,7 +13,7 @@ import { repoRoot } from './process.js';
 export const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 /** The shop's app and its live hub on a real port, as a till's browser reaches them. */
-export async function serveShop(t: TestShop): Promise<string> {
+export async function serveShop(t: TestShop): Promise<{ url: string; hub: ReturnType<typeof attachLiveHub> }> {
   const server: Server = t.app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', r));
   const hub = attachLiveHub(server, { services: t.services, views: loadViews(), bus: t.deps.bus as ChangeBus, logger: t.deps.logger, timezone: t.shop.timezone });
@@ -22,7 +22,7 @@ export async function serveShop(t: TestShop): Promise<string> {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
   });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hub };
 }
 
 /** Debian's Chromium, driven by playwright-core (a fresh profile each launch); never a downloaded browser. */
