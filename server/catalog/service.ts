@@ -1,6 +1,7 @@
 import type { Actor, Deps } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
+import { changedFields, editClocks } from '../domain/merge.js';
 import { isValidGtin } from '../domain/gtin.js';
 import { likePattern, productSearchText, searchWords } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
@@ -61,25 +62,20 @@ export function catalogService({ db, shop, now, bus }: Deps) {
         const current = await lockProduct(tx, id);
         if (!current) throw notFound('product.not_found');
         const hlc = await stampTransaction(tx, now());
-        const changed = (Object.keys(input) as (keyof UpdateProductInput)[]).filter(
-          (k) => input[k] !== undefined && input[k] !== current[k],
-        );
+        const changed = changedFields(current, input);
         const next = { ...current, ...input };
-        const fieldClocks = { ...current.fieldClocks };
-        for (const k of changed) fieldClocks[k] = hlc;
+        const edit = editClocks(current, next, changed, hlc);
         const product = await updateProductFields(tx, id, {
           name: next.name,
           searchText: productSearchText(next),
           unitPrice: next.unitPrice,
           active: next.active,
           hlc,
-          fieldClocks,
+          fieldClocks: edit.fieldClocks,
         });
         if (changed.length > 0) {
-          const fields = Object.fromEntries(changed.map((k) => [k, product[k]]));
-          const baseClocks = Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k]]));
           await appendOutbox(tx, [
-            { entity: 'product', entityId: id, op: 'update', payload: { id, ...fields, fieldClocks, baseClocks }, hlc },
+            { entity: 'product', entityId: id, op: 'update', payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks }, hlc },
           ]);
         }
         return product;

@@ -111,3 +111,69 @@ export function backoffMs(failures: number, random: number): number {
   const ceiling = Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, failures - 1));
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
+
+export interface MergeTarget {
+  /** The row's current values of its merged fields. */
+  values: Record<string, unknown>;
+  fieldClocks: Record<string, string>;
+  /** The row's clock: the clock of a field written before field clocks were kept. */
+  hlc: string;
+}
+
+export interface MergeInput {
+  values: Record<string, unknown>;
+  clocks?: Record<string, string> | undefined;
+  baseClocks?: Record<string, string> | undefined;
+  /** The change's clock: the clock of any field the change does not date itself. */
+  hlc: string;
+}
+
+/**
+ * A change merged into a row, field by field: the row's values and field
+ * clocks after it, and the decisions to log. One function for both sides.
+ */
+export function mergeInto(row: MergeTarget, fields: readonly string[], change: MergeInput, nowWall: number) {
+  const local: Record<string, LocalField> = Object.fromEntries(fields.map((f) => [f, { value: row.values[f], clock: row.fieldClocks[f] ?? row.hlc }]));
+  const values = Object.fromEntries(Object.entries(change.values).filter(([f, v]) => fields.includes(f) && v !== undefined));
+  const clocks = Object.fromEntries(Object.keys(values).map((f) => [f, change.clocks?.[f] ?? change.hlc]));
+  const merged = mergeRow(local, { values, clocks, ...(change.baseClocks ? { baseClocks: change.baseClocks } : {}) }, nowWall);
+  const next = { ...row.values };
+  const fieldClocks = { ...row.fieldClocks };
+  for (const [f, a] of Object.entries(merged.apply)) {
+    next[f] = a.value;
+    fieldClocks[f] = a.clock;
+  }
+  return {
+    ...merged,
+    changed: Object.keys(merged.apply).length > 0,
+    values: next,
+    fieldClocks,
+    incoming: { values, clocks },
+    hlc: row.hlc > change.hlc ? row.hlc : change.hlc,
+  };
+}
+
+/** The fields a local edit really changes. */
+export function changedFields<T extends object>(current: T, next: Partial<T>): (keyof T & string)[] {
+  return (Object.keys(next) as (keyof T & string)[]).filter((k) => next[k] !== undefined && next[k] !== current[k]);
+}
+
+/**
+ * A local edit's clocks: each changed field takes the edit's clock, and the
+ * clock it replaced travels as its base, so the other side can tell a
+ * successor from a concurrent write.
+ */
+export function editClocks(
+  current: { fieldClocks: Record<string, string>; hlc: string },
+  next: object,
+  changed: readonly string[],
+  hlc: string,
+) {
+  const fieldClocks = { ...current.fieldClocks };
+  for (const k of changed) fieldClocks[k] = hlc;
+  return {
+    fieldClocks,
+    baseClocks: Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k] ?? current.hlc])),
+    fields: Object.fromEntries(changed.map((k) => [k, (next as Record<string, unknown>)[k]])),
+  };
+}

@@ -2,7 +2,7 @@ import { productById, insertProduct, lockProduct, updateProductFields, type Prod
 import type { Tx } from '../db/pool.js';
 import { decodeHlc } from '../domain/hlc.js';
 import { ledgerQuantity } from '../domain/ledger.js';
-import { FAR_FUTURE_MS, mergeRow, type Decision, type LocalField } from '../domain/merge.js';
+import { FAR_FUTURE_MS, mergeInto, type Decision } from '../domain/merge.js';
 import { productSearchText } from '../domain/search.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -40,8 +40,7 @@ interface ConflictNote {
   reason: ConflictReason;
 }
 
-const BATCH_FIELDS = ['lotNumber', 'expirationDate', 'unitCost', 'status', 'statusReason'] as const;
-const PRODUCT_FIELDS = ['name', 'unitPrice', 'active'] as const;
+import { BATCH_FIELDS, PRODUCT_FIELDS, batchFields, pickFields } from '../sync/fields.js';
 
 /** What one push request builds up while its changes are applied, in one transaction. */
 export class PushApplication {
@@ -135,8 +134,7 @@ export class PushApplication {
   private async productUpdate(d: Extract<Change, { kind: 'product:update' }>['data'], hlc: string): Promise<void> {
     const existing = await lockProduct(this.tx, d.id);
     if (!existing) this.unknown('product', d.id);
-    const values = Object.fromEntries(PRODUCT_FIELDS.filter((f) => d[f] !== undefined).map((f) => [f, d[f]]));
-    await this.mergeProduct(existing, values, d.fieldClocks, d.baseClocks, hlc);
+    await this.mergeProduct(existing, pickFields(d, PRODUCT_FIELDS), d.fieldClocks, d.baseClocks, hlc);
   }
 
   private async mergeProduct(
@@ -146,25 +144,19 @@ export class PushApplication {
     baseClocks: Record<string, string> | undefined,
     hlc: string,
   ): Promise<void> {
-    const local: Record<string, LocalField> = Object.fromEntries(
-      PRODUCT_FIELDS.map((f) => [f, { value: existing[f], clock: existing.fieldClocks[f] ?? existing.hlc }]),
+    const m = mergeInto(
+      { values: pickFields(existing, PRODUCT_FIELDS), fieldClocks: existing.fieldClocks, hlc: existing.hlc },
+      PRODUCT_FIELDS, { values, clocks, baseClocks, hlc }, this.nowWall,
     );
-    const remoteClocks = Object.fromEntries(Object.keys(values).map((f) => [f, clocks[f] ?? hlc]));
-    const merged = mergeRow(local, { values, clocks: remoteClocks, ...(baseClocks ? { baseClocks } : {}) }, this.nowWall);
-    for (const d of merged.decisions) this.conflict('product', existing.id, d);
-    if (merged.held) await this.hold('product', existing.id, { values, clocks: remoteClocks }, hlc);
-    if (Object.keys(merged.apply).length === 0) return;
-    const next = { name: existing.name, unitPrice: existing.unitPrice, active: existing.active };
-    const fieldClocks = { ...existing.fieldClocks };
-    for (const [f, a] of Object.entries(merged.apply)) {
-      (next as Record<string, unknown>)[f] = a.value;
-      fieldClocks[f] = a.clock;
-    }
+    for (const d of m.decisions) this.conflict('product', existing.id, d);
+    if (m.held) await this.hold('product', existing.id, m.incoming, hlc);
+    if (!m.changed) return;
+    const next = { name: m.values.name as string, unitPrice: m.values.unitPrice as number, active: m.values.active as boolean };
     await updateProductFields(this.tx, existing.id, {
-      ...next, searchText: productSearchText({ ...next, sku: existing.sku, gtin: existing.gtin }), hlc: maxClock(existing.hlc, hlc), fieldClocks,
+      ...next, searchText: productSearchText({ ...next, sku: existing.sku, gtin: existing.gtin }), hlc: m.hlc, fieldClocks: m.fieldClocks,
     });
-    const applied = Object.fromEntries(Object.entries(merged.apply).map(([f, a]) => [f, a.value]));
-    this.feed.push({ shopId: null, originShopId: this.shop.id, entity: 'product', entityId: existing.id, hlc, payload: { id: existing.id, ...applied, fieldClocks } });
+    const applied = Object.fromEntries(Object.entries(m.apply).map(([f, a]) => [f, a.value]));
+    this.feed.push({ shopId: null, originShopId: this.shop.id, entity: 'product', entityId: existing.id, hlc, payload: { id: existing.id, ...applied, fieldClocks: m.fieldClocks } });
   }
 
   private async batchInsert(d: Extract<Change, { kind: 'batch:insert' }>['data'], hlc: string): Promise<void> {
@@ -172,8 +164,7 @@ export class PushApplication {
     const existing = this.batches.get(d.id);
     if (existing) {
       if (existing.shopId !== this.shop.id) this.forbid();
-      const values = Object.fromEntries(BATCH_FIELDS.map((f) => [f, d[f]]));
-      return this.mergeBatch(existing, values, Object.fromEntries(BATCH_FIELDS.map((f) => [f, hlc])), undefined, hlc);
+      return this.mergeBatch(existing, pickFields(d, BATCH_FIELDS), {}, undefined, hlc);
     }
     if (!(await productById(this.tx, d.productId))) this.unknown('product', d.productId);
     const recall = await recallOf(this.tx, d.productId, d.lotNumber);
@@ -190,8 +181,7 @@ export class PushApplication {
   private async batchUpdate(d: Extract<Change, { kind: 'batch:update' }>['data'], hlc: string): Promise<void> {
     if (d.shopId !== this.shop.id) this.forbid();
     const existing = this.ownBatch(d.id);
-    const values = Object.fromEntries(BATCH_FIELDS.filter((f) => d[f] !== undefined).map((f) => [f, d[f]]));
-    await this.mergeBatch(existing, values, d.fieldClocks, d.baseClocks, hlc);
+    await this.mergeBatch(existing, pickFields(d, BATCH_FIELDS), d.fieldClocks, d.baseClocks, hlc);
   }
 
   private async mergeBatch(
@@ -201,24 +191,14 @@ export class PushApplication {
     baseClocks: Record<string, string> | undefined,
     hlc: string,
   ): Promise<void> {
-    const local: Record<string, LocalField> = Object.fromEntries(
-      BATCH_FIELDS.map((f) => [f, { value: existing[f], clock: existing.fieldClocks[f] ?? existing.hlc }]),
+    const m = mergeInto(
+      { values: pickFields(existing, BATCH_FIELDS), fieldClocks: existing.fieldClocks, hlc: existing.hlc },
+      BATCH_FIELDS, { values, clocks, baseClocks, hlc }, this.nowWall,
     );
-    const remoteClocks = Object.fromEntries(Object.keys(values).map((f) => [f, clocks[f] ?? hlc]));
-    const merged = mergeRow(local, { values, clocks: remoteClocks, ...(baseClocks ? { baseClocks } : {}) }, this.nowWall);
-    for (const d of merged.decisions) this.conflict('batch', existing.id, d);
-    if (merged.held) await this.hold('batch', existing.id, { values, clocks: remoteClocks }, hlc);
-    if (Object.keys(merged.apply).length === 0) return;
-    const next: Record<string, unknown> = Object.fromEntries(BATCH_FIELDS.map((f) => [f, existing[f]]));
-    const fieldClocks = { ...existing.fieldClocks };
-    for (const [f, a] of Object.entries(merged.apply)) {
-      next[f] = a.value;
-      fieldClocks[f] = a.clock;
-    }
-    const updated = await updateBatchFields(this.tx, existing.id, {
-      lotNumber: next.lotNumber as string, expirationDate: next.expirationDate as string, unitCost: next.unitCost as number | null,
-      status: next.status as BatchRow['status'], statusReason: next.statusReason as string | null, hlc: maxClock(existing.hlc, hlc), fieldClocks,
-    });
+    for (const d of m.decisions) this.conflict('batch', existing.id, d);
+    if (m.held) await this.hold('batch', existing.id, m.incoming, hlc);
+    if (!m.changed) return;
+    const updated = await updateBatchFields(this.tx, existing.id, { ...batchFields(m.values), hlc: m.hlc, fieldClocks: m.fieldClocks });
     this.batches.set(updated.id, updated);
   }
 

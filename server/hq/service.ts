@@ -6,6 +6,7 @@ import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { decodeHlc } from '../domain/hlc.js';
+import { changedFields, editClocks } from '../domain/merge.js';
 import { isValidGtin } from '../domain/gtin.js';
 import { productSearchText } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
@@ -159,16 +160,14 @@ export function hqService({ db, logger, now }: HqDeps) {
           unitCost: input.unitCost !== undefined ? input.unitCost : current.unitCost,
           status: input.status ?? current.status,
         };
-        const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== current[k]);
+        const changed = changedFields(current, next);
         if (changed.length === 0) return current;
         const hlc = await stampTransaction(tx, now());
-        const fieldClocks = { ...current.fieldClocks };
-        for (const k of changed) fieldClocks[k] = hlc;
-        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks });
-        const baseClocks = Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k] ?? current.hlc]));
+        const edit = editClocks(current, next, changed, hlc);
+        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks });
         await appendFeed(tx, [{
           shopId: row.shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
-          payload: { id, ...Object.fromEntries(changed.map((k) => [k, next[k]])), fieldClocks, baseClocks },
+          payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks },
         }]);
         const { hlc: _h, fieldClocks: _f, ...batch } = updated;
         return batch;
@@ -220,17 +219,15 @@ export function hqService({ db, logger, now }: HqDeps) {
       return db.withTransaction(async (tx) => {
         const current = await lockProduct(tx, id);
         if (!current) throw notFound('product.not_found');
-        const changed = (Object.keys(input) as (keyof UpdateProductInput)[]).filter((k) => input[k] !== undefined && input[k] !== current[k]);
+        const changed = changedFields(current, input);
         const hlc = await stampTransaction(tx, now());
         const next = { ...current, ...input };
-        const fieldClocks = { ...current.fieldClocks };
-        for (const k of changed) fieldClocks[k] = hlc;
-        const product = await updateProductFields(tx, id, { name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks });
+        const edit = editClocks(current, next, changed, hlc);
+        const product = await updateProductFields(tx, id, { name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks });
         if (changed.length > 0) {
-          const baseClocks = Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k] ?? current.hlc]));
           await appendFeed(tx, [{
             shopId: null, originShopId: null, entity: 'product', entityId: id, hlc,
-            payload: { id, ...Object.fromEntries(changed.map((k) => [k, product[k]])), fieldClocks, baseClocks },
+            payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks },
           }]);
         }
         return product;

@@ -5,6 +5,7 @@ import { addDays, dateInZone } from '../domain/dates.js';
 import type { Tx } from '../db/pool.js';
 import { expiresWithin, isSellable } from '../domain/fefo.js';
 import { countDelta } from '../domain/ledger.js';
+import { changedFields, editClocks } from '../domain/merge.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../sync/clock.js';
@@ -123,15 +124,14 @@ export function stockService({ db, shop, now, bus }: Deps) {
           status: input.status ?? current.status,
           statusReason: input.statusReason !== undefined ? input.statusReason || null : current.statusReason,
         };
-        const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== current[k]);
+        const changed = changedFields(current, next);
         if (changed.length === 0) return view(publicBatch(current), today());
         const hlc = await stampTransaction(tx, now());
-        const fieldClocks = { ...current.fieldClocks };
-        for (const k of changed) fieldClocks[k] = hlc;
-        const batch = await updateBatchFields(tx, id, { ...next, hlc, fieldClocks });
-        const fields = Object.fromEntries(changed.map((k) => [k, next[k]]));
-        const baseClocks = Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k]]));
-        await appendOutbox(tx, [{ entity: 'batch', entityId: id, op: 'update', payload: { id, shopId: shop.id, ...fields, fieldClocks, baseClocks }, hlc }]);
+        const edit = editClocks(current, next, changed, hlc);
+        const batch = await updateBatchFields(tx, id, { ...next, hlc, fieldClocks: edit.fieldClocks });
+        await appendOutbox(tx, [
+          { entity: 'batch', entityId: id, op: 'update', payload: { id, shopId: shop.id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks }, hlc },
+        ]);
         return view(publicBatch(batch), today());
       });
       bus?.committed('batch');

@@ -1,18 +1,14 @@
 import { insertProduct, lockProduct, updateProductFields } from '../catalog/queries.js';
 import type { ShopContext } from '../context.js';
 import type { Tx } from '../db/pool.js';
-import { mergeRow, type LocalField } from '../domain/merge.js';
+import { mergeInto, type MergeInput, type mergeRow } from '../domain/merge.js';
+import { BATCH_FIELDS, PRODUCT_FIELDS, batchFields, pickFields } from './fields.js';
 import { productSearchText } from '../domain/search.js';
 import { newId } from '../ids.js';
 import { insertRecallIfAbsent, lockBatch, updateBatchFields, type BatchRow } from '../stock/queries.js';
 import type { PulledChange } from './client.js';
 import { insertConflicts, type ConflictRow } from './queries.js';
 
-const PRODUCT_FIELDS = ['name', 'unitPrice', 'active'] as const;
-const BATCH_FIELDS = ['lotNumber', 'expirationDate', 'unitCost', 'status', 'statusReason'] as const;
-
-const pick = (data: Record<string, unknown>, fields: readonly string[]) =>
-  Object.fromEntries(fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
 
 /**
  * Applies a page pulled from head office with the same merge rules as head
@@ -67,23 +63,15 @@ export class FeedApplication {
       this.changed.add('product');
       return;
     }
-    const local: Record<string, LocalField> = Object.fromEntries(
-      PRODUCT_FIELDS.map((f) => [f, { value: existing[f], clock: existing.fieldClocks[f] ?? existing.hlc }]),
+    const m = mergeInto(
+      { values: pickFields(existing, PRODUCT_FIELDS), fieldClocks: existing.fieldClocks, hlc: existing.hlc },
+      PRODUCT_FIELDS, { values: d, clocks, baseClocks: d.baseClocks as Record<string, string> | undefined, hlc: c.hlc }, this.nowWall,
     );
-    const values = pick(d, PRODUCT_FIELDS);
-    const merged = mergeRow(local, { values, clocks: Object.fromEntries(Object.keys(values).map((f) => [f, clocks[f] ?? c.hlc])), ...(d.baseClocks ? { baseClocks: d.baseClocks as Record<string, string> } : {}) }, this.nowWall);
-    this.note('product', existing.id, merged.decisions);
-    if (Object.keys(merged.apply).length === 0) return;
-    const next = { name: existing.name, unitPrice: existing.unitPrice, active: existing.active } as Record<string, unknown>;
-    const fieldClocks = { ...existing.fieldClocks };
-    for (const [f, a] of Object.entries(merged.apply)) {
-      next[f] = a.value;
-      fieldClocks[f] = a.clock;
-    }
+    this.note('product', existing.id, m.decisions);
+    if (!m.changed) return;
+    const next = { name: m.values.name as string, unitPrice: m.values.unitPrice as number, active: m.values.active as boolean };
     await updateProductFields(this.tx, existing.id, {
-      name: next.name as string, unitPrice: next.unitPrice as number, active: next.active as boolean,
-      searchText: productSearchText({ name: next.name as string, sku: existing.sku, gtin: existing.gtin }),
-      hlc: existing.hlc > c.hlc ? existing.hlc : c.hlc, fieldClocks,
+      ...next, searchText: productSearchText({ ...next, sku: existing.sku, gtin: existing.gtin }), hlc: m.hlc, fieldClocks: m.fieldClocks,
     });
     this.changed.add('product');
   }
@@ -92,30 +80,14 @@ export class FeedApplication {
     const existing = await lockBatch(this.tx, this.shop.id, c.entityId);
     if (!existing) return; // not one of ours
     const d = c.data;
-    const clocks = (d.fieldClocks ?? {}) as Record<string, string>;
-    const values = pick(d, BATCH_FIELDS);
-    const merged = mergeRow(
-      Object.fromEntries(BATCH_FIELDS.map((f) => [f, { value: existing[f], clock: existing.fieldClocks[f] ?? existing.hlc }])),
-      { values, clocks: Object.fromEntries(Object.keys(values).map((f) => [f, clocks[f] ?? c.hlc])), ...(d.baseClocks ? { baseClocks: d.baseClocks as Record<string, string> } : {}) },
-      this.nowWall,
-    );
-    this.note('batch', existing.id, merged.decisions);
-    await this.applyBatch(existing, merged.apply, c.hlc);
+    await this.mergeBatch(existing, { values: d, clocks: d.fieldClocks as Record<string, string> | undefined, baseClocks: d.baseClocks as Record<string, string> | undefined, hlc: c.hlc });
   }
 
-  private async applyBatch(existing: BatchRow, apply: Record<string, { value: unknown; clock: string }>, hlc: string): Promise<void> {
-    if (Object.keys(apply).length === 0) return;
-    const next: Record<string, unknown> = Object.fromEntries(BATCH_FIELDS.map((f) => [f, existing[f]]));
-    const fieldClocks = { ...existing.fieldClocks };
-    for (const [f, a] of Object.entries(apply)) {
-      next[f] = a.value;
-      fieldClocks[f] = a.clock;
-    }
-    await updateBatchFields(this.tx, existing.id, {
-      lotNumber: next.lotNumber as string, expirationDate: next.expirationDate as string, unitCost: next.unitCost as number | null,
-      status: next.status as BatchRow['status'], statusReason: next.statusReason as string | null,
-      hlc: existing.hlc > hlc ? existing.hlc : hlc, fieldClocks,
-    });
+  private async mergeBatch(existing: BatchRow, change: MergeInput): Promise<void> {
+    const m = mergeInto({ values: pickFields(existing, BATCH_FIELDS), fieldClocks: existing.fieldClocks, hlc: existing.hlc }, BATCH_FIELDS, change, this.nowWall);
+    this.note('batch', existing.id, m.decisions);
+    if (!m.changed) return;
+    await updateBatchFields(this.tx, existing.id, { ...batchFields(m.values), hlc: m.hlc, fieldClocks: m.fieldClocks });
     this.changed.add('batch');
   }
 
@@ -129,7 +101,12 @@ export class FeedApplication {
     if (!batch) return;
     const existing = (await lockBatch(this.tx, this.shop.id, batch.id))!;
     if (existing.status === 'recalled') return;
+    // A recall is one-way and absolute: no clock comparison, its reason comes with it.
     const clock = existing.hlc > d.hlc ? existing.hlc : d.hlc;
-    await this.applyBatch(existing, { status: { value: 'recalled', clock }, statusReason: { value: d.reason, clock } }, d.hlc);
+    await updateBatchFields(this.tx, existing.id, {
+      ...batchFields(pickFields(existing, BATCH_FIELDS)), status: 'recalled', statusReason: d.reason, hlc: clock,
+      fieldClocks: { ...existing.fieldClocks, status: clock, statusReason: clock },
+    });
+    this.changed.add('batch');
   }
 }
