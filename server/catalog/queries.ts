@@ -63,6 +63,13 @@ export async function updateProductFields(
   ))!;
 }
 
+const sellable = `coalesce((select sum(b.quantity) from product_batches b
+  where b.product_id = p.id and b.shop_id = $1 and b.status = 'active' and b.expiration_date >= $2 and b.quantity > 0), 0)::int`;
+
+export async function productWithStock(db: Queryable, q: { id: string; shopId: string; today: string }): Promise<ProductWithStock | undefined> {
+  return db.one<ProductWithStock>(`select ${columns}, ${sellable} as sellable_quantity from products p where p.id = $3`, [q.shopId, q.today, q.id]);
+}
+
 /**
  * Every word must appear in the folded name/SKU/GTIN. An exact GTIN or SKU
  * comes first (a scan), then French alphabetical order.
@@ -72,14 +79,11 @@ export async function searchProducts(
   q: { patterns: string[]; exact: string; shopId: string; today: string; limit: number; includeInactive: boolean },
 ): Promise<ProductWithStock[]> {
   return db.rows<ProductWithStock>(
-    `select ${columns},
-       coalesce((select sum(b.quantity) from product_batches b
-                 where b.product_id = p.id and b.shop_id = $3 and b.status = 'active'
-                   and b.expiration_date >= $4 and b.quantity > 0), 0)::int as sellable_quantity
+    `select ${columns}, ${sellable} as sellable_quantity
      from products p
-     where p.search_text like all($1::text[]) and ($6 or p.active)
-     order by (p.sku = $2 or coalesce(p.gtin = $2, false)) desc, p.name collate french, p.sku
+     where p.search_text like all($3::text[]) and ($6 or p.active)
+     order by (p.sku = $4 or coalesce(p.gtin = $4, false)) desc, p.name collate french, p.sku
      limit $5`,
-    [q.patterns, q.exact, q.shopId, q.today, q.limit, q.includeInactive],
+    [q.shopId, q.today, q.patterns, q.exact, q.limit, q.includeInactive],
   );
 }

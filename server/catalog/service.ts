@@ -12,6 +12,7 @@ import {
   insertProduct,
   lockProduct,
   productById,
+  productWithStock,
   searchProducts,
   updateProductFields,
   type Product,
@@ -88,6 +89,12 @@ export function catalogService({ db, shop, now, bus }: Deps) {
       const row = await productById(db, id);
       if (!row) throw notFound('product.not_found');
       const { searchText: _s, originShopId: _o, hlc: _h, fieldClocks: _f, ...product } = row;
+      return product;
+    },
+
+    async productWithStock(id: string): Promise<ProductWithStock> {
+      const product = await productWithStock(db, { id, shopId: shop.id, today: dateInZone(now(), shop.timezone) });
+      if (!product) throw notFound('product.not_found');
       return product;
     },
 

@@ -100,3 +100,22 @@ export function expiresWithin(expirationDate: IsoDate, today: IsoDate, days = EX
   const left = daysBetween(today, expirationDate);
   return left >= 0 && left <= days;
 }
+
+/**
+ * A correction of a lot's expiry, cost or status, as it would leave the lot.
+ * Undefined means "unchanged"; null clears the cost. A recalled lot stays
+ * recalled: `unrecall` says the correction tried to undo it.
+ */
+export function correctedLot<L extends { expirationDate: IsoDate; unitCost: number | null; status: BatchStatus }>(
+  current: L,
+  input: { expirationDate?: IsoDate | undefined; unitCost?: number | null | undefined; status?: BatchStatus | undefined },
+) {
+  return {
+    unrecall: current.status === 'recalled' && input.status !== undefined && input.status !== 'recalled',
+    next: {
+      expirationDate: input.expirationDate ?? current.expirationDate,
+      unitCost: input.unitCost !== undefined ? input.unitCost : current.unitCost,
+      status: input.status ?? current.status,
+    },
+  };
+}

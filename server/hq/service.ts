@@ -7,6 +7,7 @@ import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { decodeHlc } from '../domain/hlc.js';
 import { changedFields, editClocks } from '../domain/merge.js';
+import { correctedLot } from '../domain/fefo.js';
 import { isValidGtin } from '../domain/gtin.js';
 import { productSearchText } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
@@ -152,14 +153,8 @@ export function hqService({ db, logger, now }: HqDeps) {
         const row = await tx.one<{ shopId: string }>('select shop_id from product_batches where id = $1', [id]);
         if (!row) throw notFound('batch.not_found');
         const current = (await lockBatch(tx, row.shopId, id))!;
-        if (current.status === 'recalled' && input.status !== undefined && input.status !== 'recalled') {
-          throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
-        }
-        const next = {
-          expirationDate: input.expirationDate ?? current.expirationDate,
-          unitCost: input.unitCost !== undefined ? input.unitCost : current.unitCost,
-          status: input.status ?? current.status,
-        };
+        const { unrecall, next } = correctedLot(current, input);
+        if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
         const changed = changedFields(current, next);
         if (changed.length === 0) return current;
         const hlc = await stampTransaction(tx, now());

@@ -3,7 +3,7 @@ import { productById } from '../catalog/queries.js';
 import { uniqueViolation } from '../db/errors.js';
 import { addDays, dateInZone } from '../domain/dates.js';
 import type { Tx } from '../db/pool.js';
-import { expiresWithin, isSellable } from '../domain/fefo.js';
+import { correctedLot, expiresWithin, isSellable } from '../domain/fefo.js';
 import { countDelta } from '../domain/ledger.js';
 import { changedFields, editClocks } from '../domain/merge.js';
 import { AppError, notFound } from '../errors.js';
@@ -115,15 +115,9 @@ export function stockService({ db, shop, now, bus }: Deps) {
       const corrected = await db.withTransaction(async (tx) => {
         const current = await lockBatch(tx, shop.id, id);
         if (!current) throw notFound('batch.not_found');
-        if (current.status === 'recalled' && input.status !== undefined && input.status !== 'recalled') {
-          throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
-        }
-        const next = {
-          expirationDate: input.expirationDate ?? current.expirationDate,
-          unitCost: input.unitCost !== undefined ? input.unitCost : current.unitCost,
-          status: input.status ?? current.status,
-          statusReason: input.statusReason !== undefined ? input.statusReason || null : current.statusReason,
-        };
+        const { unrecall, next: corrected } = correctedLot(current, input);
+        if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
+        const next = { ...corrected, statusReason: input.statusReason !== undefined ? input.statusReason || null : current.statusReason };
         const changed = changedFields(current, next);
         if (changed.length === 0) return view(publicBatch(current), today());
         const hlc = await stampTransaction(tx, now());

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocateFefo, blockedStock, expiresWithin, sellableBatches, type FefoBatch } from '../../server/domain/fefo.js';
+import { allocateFefo, blockedStock, correctedLot, expiresWithin, sellableBatches, type FefoBatch } from '../../server/domain/fefo.js';
 
 const today = '2026-11-26';
 const batch = (over: Partial<FefoBatch> & { id: string }): FefoBatch => ({
@@ -115,5 +115,28 @@ describe('blockedStock and expiry warnings', () => {
     expect(expiresWithin('2026-12-26', today)).toBe(true);
     expect(expiresWithin('2026-12-27', today)).toBe(false);
     expect(expiresWithin('2026-11-25', today)).toBe(false);
+  });
+});
+
+describe('lot corrections', () => {
+  it('keeps what is not given, clears a cost given as null, and never undoes a recall', () => {
+    const lot = { expirationDate: '2027-01-31', unitCost: 100 as number | null, status: 'active' as const };
+    expect(correctedLot(lot, { unitCost: null })).toEqual({ unrecall: false, next: { expirationDate: '2027-01-31', unitCost: null, status: 'active' } });
+    expect(correctedLot({ ...lot, status: 'recalled' as const }, { status: 'active' }).unrecall).toBe(true);
+    expect(correctedLot({ ...lot, status: 'recalled' as const }, { expirationDate: '2027-02-28' }).unrecall).toBe(false);
+  });
+});
+
+describe('a lot chosen by a scan', () => {
+  it('takes the scanned lot first, the rest FEFO, and refuses a lot that may not be sold', () => {
+    const lots = [batch({ id: 'early', expirationDate: '2027-01-31', quantity: 5 }), batch({ id: 'late', expirationDate: '2027-09-30', quantity: 2 })];
+    expect(allocateFefo(lots, 3, today, [{ batchId: 'late', quantity: 3 }])).toEqual({
+      ok: true,
+      allocations: [{ batchId: 'early', quantity: 1 }, { batchId: 'late', quantity: 2 }],
+    });
+    const recalled = [...lots, batch({ id: 'bad', status: 'recalled' })];
+    const r = allocateFefo(recalled, 1, today, [{ batchId: 'bad', quantity: 1 }]);
+    expect(r.ok).toBe(false);
+    expect('unsellableLot' in r && r.unsellableLot.id).toBe('bad');
   });
 });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { createProductSchema } from '../../catalog/schemas.js';
 import { dateInZone } from '../../domain/dates.js';
 import { isIsoDate } from '../../domain/dates.js';
+import { parseScan } from '../../domain/scan.js';
+import { movementSchema } from '../../stock/schemas.js';
 import { actorOf } from '../../http/session.js';
 import { parse } from '../../http/validate.js';
 import { t } from '../../i18n/fr.js';
@@ -61,7 +63,6 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     /** A reception row, filled from a scanned GS1 code when there is one. */
     receptionRow: (async (req, res) => {
       const code = String((req.body as Record<string, unknown>).scan ?? '');
-      const { parseScan } = await import('../../domain/scan.js');
       const scan = code ? parseScan(code) : undefined;
       const row = scan?.kind === 'gs1' ? { product: scan.gtin.replace(/^0+(?=\d{13})/, ''), lotNumber: scan.lot ?? '', expirationDate: scan.expiry ?? '' }
         : scan?.kind === 'gtin' ? { product: scan.gtin } : scan?.kind === 'text' ? { product: scan.text } : {};
@@ -98,7 +99,6 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
       onRefusal(res, (err) => rowOf({ error: err.message }));
       const value = int(b.value);
       const input = b.kind === 'count' ? { kind: 'count' as const, countedQty: value, reason: b.reason } : { kind: 'adjustment' as const, delta: value, reason: b.reason };
-      const { movementSchema } = await import('../../stock/schemas.js');
       await s.stock.recordMovement(id, parse(movementSchema, input), actorOf(req));
       show(views, req, res, await rowOf());
     }) satisfies RequestHandler,
@@ -122,7 +122,7 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     updatePrice: (async (req, res) => {
       const id = String(req.params.id);
       const rowOf = async (extra: Record<string, unknown> = {}) => {
-        const product = { ...(await s.catalog.getProduct(id)), sellableQuantity: (await s.catalog.searchProducts((await s.catalog.getProduct(id)).sku, 1, true))[0]?.sellableQuantity ?? 0 };
+        const product = await s.catalog.productWithStock(id);
         return { page: 'products', fragment: 'product-row', data: { title: t('ui.nav.products'), products: [], product, ...extra } };
       };
       onRefusal(res, (err) => rowOf({ error: err.message }));
