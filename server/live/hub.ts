@@ -115,6 +115,12 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
     pending ??= setTimeout(() => void push().catch((err: unknown) => logger.warn({ err }, 'live update failed')), 100);
   });
 
+  // A printer failure is shown on every till: the printer is the shop's, and the sale stands.
+  bus.on('printFailed', (message) => {
+    const html = views.fragment('till-feedback', { feedback: { error: message } }).replace('<div id="till-feedback"', '<div id="till-feedback" hx-swap-oob="true"');
+    for (const [ws, c] of clients) if (c.page === 'caisse' && ws.readyState === WebSocket.OPEN) ws.send(html);
+  });
+
   return {
     clients: () => clients.size,
     /** Cuts every socket as a flaky link would (tills reconnect by themselves). */

@@ -2,6 +2,7 @@ import type { Actor, Deps } from '../context.js';
 import { receiptModel, type ReceiptModel } from '../domain/receipt.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
+import { t } from '../i18n/fr.js';
 import { itemsOfSales, saleById } from '../sales/queries.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import { printCups } from './cups.js';
@@ -9,7 +10,7 @@ import { printEscpos } from './escpos.js';
 import { receiptPdf } from './pdf.js';
 import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from './queries.js';
 
-export function receiptsService({ db, shop, logger }: Deps) {
+export function receiptsService({ db, shop, logger, bus }: Deps) {
   const pending = new Set<Promise<unknown>>();
 
   async function load(saleId: string): Promise<{ model: ReceiptModel; settings: Shop; number: string }> {
@@ -34,6 +35,7 @@ export function receiptsService({ db, shop, logger }: Deps) {
       const error = (err as Error).message || String(err);
       logger.warn({ saleId, number, channel, target: settings.printerTarget, err: error }, 'receipt print failed');
       await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel, status: 'failed', error });
+      bus?.printFailed(t('receipt.print_failed', { number, reason: error }));
       return 'failed';
     }
   }

@@ -132,11 +132,14 @@ describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('#cart').innerText()).toContain('Panier vide');
 
-    // Next customer: change due.
+    // Next customer: change due; the thermal printer is off, which the till says, and the sale stands.
+    await t.services.settings.update({ printerKind: 'escpos', printerTarget: 'tcp://127.0.0.1:9' });
     await scan(page, products.BIAF!.gtin);
     await page.locator('#tendered').fill('5000');
     await page.keyboard.press('F2');
     await expect.poll(() => page.locator('#change-due').innerText()).toBe('700\u00a0FCFA');
+    await expect.poll(() => page.locator('#till-feedback').innerText(), { timeout: 10_000 }).toContain('Impression du ticket');
+    await t.services.settings.update({ printerKind: 'none', printerTarget: '' });
 
     // Ventes: the sale with its lots; a manager voids it and the stock comes back.
     const manager = await (await browser.newContext({ viewport: { width: 1024, height: 768 } })).newPage();
