@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { boot, type Booted } from '../server/boot.js';
 import { ConfigError } from '../server/config.js';
 import { EmbeddedPostgresError } from '../server/db/embedded.js';
 import { MigrationError } from '../server/db/migrate.js';
 import { seedDemo } from '../server/demo/seed.js';
+import { BackupError, backupDatabase, defaultBackupFile, restoreDatabase } from '../server/ops/backup.js';
 import { AppError } from '../server/errors.js';
 import { registerShopSchema } from '../server/hq/schemas.js';
 import { hqService } from '../server/hq/service.js';
@@ -21,6 +23,10 @@ const usage = `Usage: npx comptoir <command>
   shop add --code CODE --name NAME --timezone TZ
                                             head office: register a shop, print its sync token once
   seed-demo                                 load the demo catalogue into an empty shop
+  backup [--file FILE]                      a consistent copy of the database (pg_dump, custom format);
+                                            default DATA_DIR/backups/comptoir-<shop>-<time>.dump
+  restore --file FILE                       replace the database with a backup (stop Comptoir first);
+                                            then sync: head office drops what it already has
 
 The environment applies as for npm start (DATA_DIR, DATABASE_URL, SHOP_CODE,
 HQ_URL…); \`shop add\` is head office's (npm run hq: DATA_DIR defaults to
@@ -45,6 +51,7 @@ async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
+      file: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,14 +92,35 @@ async function run(argv: string[]): Promise<number> {
       print(`Sur le mini-PC de la boutique : SHOP_CODE=${input.code} HQ_URL=<adresse du siège> HQ_TOKEN=<ce jeton> npm start`);
       return 0;
     }
-    case 'seed-demo':
+    case 'backup':
       await withShop(async (b) => {
-        const manager = await b.db.one<{ id: string; name: string }>(`select id, name from users where role in ('manager', 'admin') order by created_at limit 1`);
-        if (!manager) throw new Error('no manager yet: start the shop once (npm start) or add one with: user add --role manager');
-        const { seeded } = await seedDemo(b.services!, b.shop!, new Date(), { ...manager, role: 'manager' });
-        print(seeded ? 'Catalogue de démonstration chargé.' : 'La boutique a déjà des produits : rien à faire.');
+        const file = path.resolve(values.file ?? defaultBackupFile(b.config.dataDir, b.config.shopCode));
+        const { bytes } = await backupDatabase(b.database.connectionString, file);
+        print(`Sauvegarde écrite : ${file} (${Math.round(bytes / 1024)} Ko)`);
       });
       return 0;
+    case 'restore':
+      if (!values.file) {
+        print('restore needs --file FILE');
+        return 2;
+      }
+      await withShop(async (b) => {
+        if (b.database.shared) throw new BackupError('Comptoir is running on this data directory: stop it (systemctl stop comptoir, or Ctrl-C) before restoring.');
+        await restoreDatabase(b.database.connectionString, path.resolve(values.file!));
+        print('Restauration terminée. Démarrez Comptoir puis synchronisez (npx comptoir sync now) : le siège ignore ce qu’il a déjà.');
+      });
+      return 0;
+    case 'seed-demo':
+      return withShop(async (b) => {
+        const manager = await b.db.one<{ id: string; name: string }>(`select id, name from users where role in ('manager', 'admin') order by created_at limit 1`);
+        if (!manager) {
+          print('No manager yet: start the shop once (npm start), or add one with: npx comptoir user add --role manager …');
+          return 2;
+        }
+        const { seeded } = await seedDemo(b.services!, b.shop!, new Date(), { ...manager, role: 'manager' });
+        print(seeded ? 'Catalogue de démonstration chargé.' : 'La boutique a déjà des produits : rien à faire.');
+        return 0;
+      });
     default:
       print(usage);
       return values.help ? 0 : 2;
@@ -102,7 +130,7 @@ async function run(argv: string[]): Promise<number> {
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
-  const plain = err instanceof AppError || err instanceof HqError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
+  const plain = err instanceof AppError || err instanceof BackupError || err instanceof HqError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
   process.stderr.write(`${plain ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
   process.exitCode = 1;
 }

@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { loadConfig, type Config, type Role } from './config.js';
 import type { ShopContext } from './context.js';
 import { migrate } from './db/migrate.js';
-import { openDatabase } from './db/open.js';
+import { openDatabase, type OpenedDatabase } from './db/open.js';
 import { createDb, type Db } from './db/pool.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices, type Services } from './services.js';
@@ -50,6 +50,7 @@ function closeServer(server: Server): Promise<void> {
 
 export interface Booted {
   config: Config;
+  database: OpenedDatabase;
   logger: Logger;
   db: Db;
   shop: ShopContext | undefined;
@@ -80,7 +81,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const bus = new ChangeBus();
     const hq = config.hqUrl && config.hqToken ? { url: config.hqUrl, token: config.hqToken } : undefined;
     const services = shop ? createServices({ db, logger, shop, now, bus, ...(hq ? { hq } : {}) }) : undefined;
-    const booted: Booted = { config, logger, db, shop, services, shutdown };
+    const booted: Booted = { config, database, logger, db, shop, services, shutdown };
     if (opts.listen === false) return booted;
 
     if (services) {

@@ -28,6 +28,8 @@ export interface EmbeddedPostgres {
   connectionString: string;
   adminConnectionString: string;
   clusterDir: string;
+  /** True when another running Comptoir owns this cluster and we only connected to it. */
+  shared: boolean;
   stop(): Promise<void>;
 }
 
@@ -277,7 +279,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     } catch (err) {
       if (!(err instanceof ClusterInUse && opts.shareRunning)) throw err;
       const url = (db: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${err.port}/${db}`;
-      return { connectionString: url(database), adminConnectionString: url('postgres'), clusterDir, stop: async () => undefined };
+      return { connectionString: url(database), adminConnectionString: url('postgres'), clusterDir, shared: true, stop: async () => undefined };
     }
   }
   await assertPortFree(port);
@@ -319,6 +321,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     adminConnectionString: admin,
     clusterDir,
+    shared: false,
     async stop() {
       if (exited || child.pid === undefined) return;
       const pid = child.pid;

@@ -5,6 +5,8 @@ import { startEmbeddedPostgres } from './embedded.js';
 export interface OpenedDatabase {
   connectionString: string;
   embedded: boolean;
+  /** The embedded cluster belongs to a Comptoir server running now. */
+  shared: boolean;
   stop(): Promise<void>;
 }
 
@@ -15,7 +17,7 @@ export async function openDatabase(
   opts: { shareRunning?: boolean } = {},
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
-    return { connectionString: config.databaseUrl, embedded: false, stop: async () => undefined };
+    return { connectionString: config.databaseUrl, embedded: false, shared: false, stop: async () => undefined };
   }
   const pg = await startEmbeddedPostgres({
     dataDir: config.dataDir,
@@ -24,5 +26,5 @@ export async function openDatabase(
     logger: logger.child({ component: 'postgres' }),
     shareRunning: opts.shareRunning ?? false,
   });
-  return { connectionString: pg.connectionString, embedded: true, stop: pg.stop };
+  return { connectionString: pg.connectionString, embedded: true, shared: pg.shared, stop: pg.stop };
 }
