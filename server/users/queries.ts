@@ -92,6 +92,12 @@ export async function insertSession(db: Queryable, tokenHash: string, userId: st
   await db.exec('insert into sessions (token_hash, user_id, expires_at) values ($1, $2, $3)', [tokenHash, userId, expiresAt]);
 }
 
+/** Expired sessions (and their carts) and old wrong-PIN counters go; done at each login, the rows are few. */
+export async function purgeStaleLogins(db: Queryable): Promise<void> {
+  await db.exec('delete from sessions where expires_at < now()');
+  await db.exec(`delete from login_throttle where updated_at < now() - interval '1 day' and (locked_until is null or locked_until < now())`);
+}
+
 export async function userOfSession(db: Queryable, tokenHash: string): Promise<User | undefined> {
   return db.one<User>(
     `select ${columns} from sessions s join users u on u.id = s.user_id

@@ -13,6 +13,7 @@ import {
   insertSession,
   insertUser,
   listUsers,
+  purgeStaleLogins,
   recordThrottleFailure,
   recordUserFailure,
   throttleOf,
@@ -98,6 +99,7 @@ export function usersService({ db, shop }: Deps) {
         user = found;
       }
       await clearUserFailures(db, user.id);
+      await purgeStaleLogins(db);
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000);
       await insertSession(db, hashToken(token), user.id, expiresAt);

@@ -60,6 +60,14 @@ describe('sessions by PIN', () => {
     expect(res.body.error.details.fields[0].field).toBe('pin');
   });
 
+  it('forgets expired sessions, and their carts, when someone logs in', async () => {
+    const agent = await t.as('cashier');
+    await t.db.exec(`update sessions set expires_at = now() - interval '1 minute'`);
+    expect((await agent.get('/api/session')).status).toBe(401);
+    await t.as('manager');
+    expect(await t.db.one<{ n: number }>('select count(*)::int as n from sessions')).toEqual({ n: 1 });
+  });
+
   it('ends the session on logout', async () => {
     const agent = await t.as('cashier');
     expect((await agent.get('/api/session')).status).toBe(200);
