@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { startJobs } from '../jobs/index.js';
 import { createApp } from './app.js';
 import { loadConfig, type Config, type Role } from './config.js';
@@ -13,7 +15,7 @@ import { ensureShop } from './shops/service.js';
 import { ChangeBus } from './events.js';
 import { attachLiveHub } from './live/hub.js';
 import { loadViews } from './web/views.js';
-import { initClock } from './sync/clock.js';
+import { currentClock, initClock } from './sync/clock.js';
 
 type Step = { name: string; run: () => Promise<void> };
 
@@ -48,6 +50,21 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function readClockFile(file: string): string | undefined {
+  try {
+    const value = fs.readFileSync(file, 'utf8').trim();
+    return /^\d{15}:\d{6}:.+$/.test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeClockFile(file: string, value: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(`${file}.tmp`, value);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 export interface Booted {
   config: Config;
   database: OpenedDatabase;
@@ -74,7 +91,9 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const db = createDb({ connectionString: database.connectionString, logger: logger.child({ component: 'db' }) });
     shutdown.add('pool', db.close);
 
-    await initClock(db, role === 'shop' ? config.shopCode : 'HQ');
+    // The clock's high-water mark also lives beside the data, so restoring an old backup cannot wind it back.
+    const clockFile = path.join(config.dataDir, 'hlc');
+    await initClock(db, role === 'shop' ? config.shopCode : 'HQ', readClockFile(clockFile));
     const shop =
       role === 'shop' ? await ensureShop(db, { code: config.shopCode, name: config.shopName, timezone: config.timezone }) : undefined;
     const now = () => new Date();
@@ -92,6 +111,13 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       }
     }
 
+    const saveClock = async () => writeClockFile(clockFile, await currentClock(db));
+    const clockTimer = setInterval(() => void saveClock().catch((err: unknown) => logger.warn({ err }, 'could not save the clock')), 60_000);
+    clockTimer.unref();
+    shutdown.add('clock', async () => {
+      clearInterval(clockTimer);
+      await saveClock();
+    });
     if (services) shutdown.add('receipt prints', services.receipts.drain);
     const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), { sync: services?.sync, bus });
     shutdown.add('jobs', jobs.stop);

@@ -14,8 +14,17 @@ export async function stampTransaction(tx: Tx, now: Date): Promise<string> {
   return next;
 }
 
-export async function initClock(db: Queryable, nodeId: string): Promise<void> {
+/**
+ * `floor`: a clock value kept outside the database (DATA_DIR/hlc). A database
+ * restored from an old backup would otherwise restart its clock behind what
+ * this node already sent.
+ */
+export async function initClock(db: Queryable, nodeId: string, floor?: string): Promise<void> {
   await initHlcState(db, nodeId, encodeHlc(zeroHlc(nodeId)));
+  if (floor) {
+    const f = decodeHlc(floor);
+    await db.exec('update hlc_state set last = $1 where singleton and last < $1', [encodeHlc({ ...f, node: nodeId })]);
+  }
 }
 
 /** Takes in another node's clock (head office's answer, a shop's push) so ours stays ahead of it. */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupDatabase, defaultBackupFile, restoreDatabase } from '../../server/ops/backup.js';
+import { currentClock, initClock } from '../../server/sync/clock.js';
 import { cashierActor, freshDatabase, seedBatch, seedProduct, testShop } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 
@@ -29,6 +30,12 @@ describe.skipIf(!pgDump.available)('backup and restore', () => {
     expect(await target.counts()).toEqual(atBackup);
     expect((await target.services.stock.getBatch(lot.id)).quantity).toBe(17);
     expect((await target.services.sync.status()).pendingChanges).toBe(atBackup.sync_outbox);
+
+    // The restored clock is behind what the shop already sent; the copy kept beside the data lifts it.
+    const sent = await currentClock(t.db);
+    expect(await currentClock(target.db) < sent).toBe(true);
+    await initClock(target.db, 'BKP01', sent);
+    expect(await currentClock(target.db)).toBe(sent);
   });
 
   it('says so when the backup file does not exist, and changes nothing', async () => {

@@ -90,9 +90,7 @@
       }
     } else if (e.key === 'Escape' && document.body.getAttribute('data-page') === 'caisse') {
       e.preventDefault();
-      // Through the cart's own button, so the clear queues behind a quantity change still on its way.
-      var clear = document.getElementById('clear-cart');
-      if (clear) clear.click();
+      if (window.htmx) window.htmx.ajax('POST', '/caisse/vider', { target: '#cart', swap: 'outerHTML' });
       if (scan) scan.value = '';
     }
   });
