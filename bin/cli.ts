@@ -10,6 +10,7 @@ import { AppError } from '../server/errors.js';
 import { registerShopSchema } from '../server/hq/schemas.js';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
+import { firstManager } from '../server/users/queries.js';
 import { parse } from '../server/http/validate.js';
 
 const usage = `Usage: npx comptoir <command>
@@ -112,7 +113,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     case 'seed-demo':
       return withShop(async (b) => {
-        const manager = await b.db.one<{ id: string; name: string }>(`select id, name from users where role in ('manager', 'admin') order by created_at limit 1`);
+        const manager = await firstManager(b.db, b.shop!.id);
         if (!manager) {
           print('No manager yet: start the shop once (npm start), or add one with: npx comptoir user add --role manager …');
           return 2;

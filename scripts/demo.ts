@@ -10,6 +10,7 @@ import { boot } from '../server/boot.js';
 import { DEMO_USERS, seedDemo } from '../server/demo/seed.js';
 import { hqService } from '../server/hq/service.js';
 import { t } from '../server/i18n/fr.js';
+import { firstManager } from '../server/users/queries.js';
 
 const root = path.resolve(process.env.DEMO_DIR ?? './data-demo');
 const shopCode = 'DKR01';
@@ -39,7 +40,7 @@ const shop = await boot('shop', {
     HQ_URL: `http://127.0.0.1:${hqPort}`, HQ_TOKEN: fs.readFileSync(tokenFile, 'utf8').trim(),
   },
 });
-const manager = await shop.db.one<{ id: string; name: string }>(`select id, name from users where role = 'manager' order by created_at limit 1`);
+const manager = await firstManager(shop.db, shop.shop!.id);
 const { seeded } = await seedDemo(shop.services!, shop.shop!, new Date(), { id: manager!.id, name: manager!.name, role: 'manager' });
 const synced = await shop.services!.sync.runNow({ force: true }).catch((err: Error) => ({ error: err.message }));
 

@@ -87,3 +87,12 @@ export async function searchProducts(
     [q.shopId, q.today, q.patterns, q.exact, q.limit, q.includeInactive],
   );
 }
+
+/** Whether other products already hold this SKU, this GTIN (they may be two different products). */
+export async function productClash(db: Queryable, p: { id: string; sku: string; gtin: string | null }): Promise<{ skuTaken: boolean; gtinTaken: boolean }> {
+  return (await db.one<{ skuTaken: boolean; gtinTaken: boolean }>(
+    `select coalesce(bool_or(sku = $2), false) as sku_taken, coalesce(bool_or(gtin = $3), false) as gtin_taken
+     from products where id <> $1 and (sku = $2 or gtin = $3)`,
+    [p.id, p.sku, p.gtin],
+  ))!;
+}

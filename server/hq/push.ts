@@ -1,4 +1,4 @@
-import { productById, insertProduct, lockProduct, updateProductFields, type ProductRow } from '../catalog/queries.js';
+import { productById, insertProduct, lockProduct, productClash, updateProductFields, type ProductRow } from '../catalog/queries.js';
 import type { Tx } from '../db/pool.js';
 import { decodeHlc } from '../domain/hlc.js';
 import { ledgerQuantity } from '../domain/ledger.js';
@@ -10,6 +10,7 @@ import {
   insertSaleIfAbsent,
   insertSaleItemsIfAbsent,
   markVoided,
+  saleIdByNumber,
   saleItemsByIds,
   salesByIds,
 } from '../sales/queries.js';
@@ -113,15 +114,14 @@ export class PushApplication {
     const existing = await lockProduct(this.tx, d.id);
     if (existing) return this.mergeProduct(existing, { name: d.name, unitPrice: d.unitPrice, active: d.active }, {}, undefined, hlc);
     let { sku, gtin } = d;
-    const clash = await this.tx.one<{ sku: string; gtin: string | null }>(
-      'select sku, gtin from products where id <> $1 and (sku = $2 or gtin = $3) limit 1', [d.id, d.sku, d.gtin]);
-    if (clash?.sku === d.sku) {
+    const clash = await productClash(this.tx, d);
+    if (clash.skuTaken) {
       sku = `${d.sku}-${this.shop.code}`;
-      this.conflict('product', d.id, { field: 'sku', localValue: clash.sku, remoteValue: d.sku, localClock: null, remoteClock: hlc, winner: 'local', reason: 'sku_taken' });
+      this.conflict('product', d.id, { field: 'sku', localValue: d.sku, remoteValue: d.sku, localClock: null, remoteClock: hlc, winner: 'local', reason: 'sku_taken' });
     }
-    if (d.gtin && clash?.gtin === d.gtin) {
+    if (d.gtin && clash.gtinTaken) {
       gtin = null;
-      this.conflict('product', d.id, { field: 'gtin', localValue: clash.gtin, remoteValue: d.gtin, localClock: null, remoteClock: hlc, winner: 'local', reason: 'gtin_taken' });
+      this.conflict('product', d.id, { field: 'gtin', localValue: d.gtin, remoteValue: d.gtin, localClock: null, remoteClock: hlc, winner: 'local', reason: 'gtin_taken' });
     }
     const fieldClocks = { name: hlc, unitPrice: hlc, active: hlc };
     const product = await insertProduct(this.tx, {
@@ -231,7 +231,7 @@ export class PushApplication {
     }
     // A number already used by another sale (a shop restored from an old backup): the sale happened, keep it.
     let number = d.number;
-    const reused = await this.tx.one<{ id: string }>('select id from sales where shop_id = $1 and number = $2', [d.shopId, d.number]);
+    const reused = await saleIdByNumber(this.tx, d.shopId, d.number);
     if (reused) {
       number = `${d.number}/${d.id.slice(-4)}`;
       this.conflict('sale', d.id, { field: 'number', localValue: d.number, remoteValue: number, localClock: null, remoteClock: hlc, winner: 'remote', reason: 'number_reused' });

@@ -13,7 +13,7 @@ import { productSearchText } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
 import { newId, shopIdFor } from '../ids.js';
 import { itemsOfSales, salesBetween, type SaleItem } from '../sales/queries.js';
-import { batchById, batchesOfShop, insertRecallIfAbsent, lockBatch, lockBatchesOfLot, movementsOfBatch, updateBatchFields } from '../stock/queries.js';
+import { batchById, batchesOfShop, insertRecallIfAbsent, lockBatch, lockBatchesOfLot, movementsOfBatch, shopOfBatch, updateBatchFields } from '../stock/queries.js';
 import { absorbClock, currentClock, stampTransaction } from '../sync/clock.js';
 import { insertConflicts, listConflicts } from '../sync/queries.js';
 import { PushApplication, isFarAhead } from './push.js';
@@ -138,9 +138,9 @@ export function hqService({ db, logger, now }: HqDeps) {
     },
 
     async batch(id: string) {
-      const row = await db.one<{ shopId: string }>('select shop_id from product_batches where id = $1', [id]);
-      if (!row) throw notFound('batch.not_found');
-      const batch = (await batchById(db, row.shopId, id))!;
+      const shopId = await shopOfBatch(db, id);
+      if (!shopId) throw notFound('batch.not_found');
+      const batch = (await batchById(db, shopId, id))!;
       return { ...batch, movements: await movementsOfBatch(db, id) };
     },
 
@@ -150,9 +150,9 @@ export function hqService({ db, logger, now }: HqDeps) {
     /** Head office corrects a shop's lot; the change flows down on the shop's next pull. */
     async correctBatch(id: string, input: { expirationDate?: string | undefined; unitCost?: number | null | undefined; status?: 'active' | 'quarantined' | 'recalled' | undefined }) {
       return db.withTransaction(async (tx) => {
-        const row = await tx.one<{ shopId: string }>('select shop_id from product_batches where id = $1', [id]);
-        if (!row) throw notFound('batch.not_found');
-        const current = (await lockBatch(tx, row.shopId, id))!;
+        const shopId = await shopOfBatch(tx, id);
+        if (!shopId) throw notFound('batch.not_found');
+        const current = (await lockBatch(tx, shopId, id))!;
         const { unrecall, next } = correctedLot(current, input);
         if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
         const changed = changedFields(current, next);
@@ -161,7 +161,7 @@ export function hqService({ db, logger, now }: HqDeps) {
         const edit = editClocks(current, next, changed, hlc);
         const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks });
         await appendFeed(tx, [{
-          shopId: row.shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
+          shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
           payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks },
         }]);
         const { hlc: _h, fieldClocks: _f, ...batch } = updated;

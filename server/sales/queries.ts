@@ -157,3 +157,7 @@ export async function takings(db: Queryable, q: { shopId: string; from: string; 
     [q.shopId, q.from, q.to, q.timezone],
   ))!;
 }
+
+export async function saleIdByNumber(db: Queryable, shopId: string, number: string): Promise<string | undefined> {
+  return (await db.one<{ id: string }>('select id from sales where shop_id = $1 and number = $2', [shopId, number]))?.id;
+}

@@ -263,3 +263,11 @@ export async function lotsByExpiry(
 export async function productIdByCode(db: Queryable, code: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>(`select id from products where sku = $1 or lpad(gtin, 14, '0') = lpad($1, 14, '0') limit 1`, [code]))?.id;
 }
+
+export async function shopOfBatch(db: Queryable, id: string): Promise<string | undefined> {
+  return (await db.one<{ shopId: string }>('select shop_id from product_batches where id = $1', [id]))?.shopId;
+}
+
+export async function batchIdByLot(db: Queryable, shopId: string, productId: string, lotNumber: string): Promise<string | undefined> {
+  return (await db.one<{ id: string }>('select id from product_batches where shop_id = $1 and product_id = $2 and lot_number = $3', [shopId, productId, lotNumber]))?.id;
+}

@@ -1,11 +1,11 @@
-import { insertProduct, lockProduct, updateProductFields } from '../catalog/queries.js';
+import { insertProduct, lockProduct, productById, productClash, updateProductFields } from '../catalog/queries.js';
 import type { ShopContext } from '../context.js';
 import type { Tx } from '../db/pool.js';
 import { mergeInto, type MergeInput, type mergeRow } from '../domain/merge.js';
 import { BATCH_FIELDS, PRODUCT_FIELDS, batchFields, pickFields } from './fields.js';
 import { productSearchText } from '../domain/search.js';
 import { newId } from '../ids.js';
-import { insertRecallIfAbsent, lockBatch, updateBatchFields, type BatchRow } from '../stock/queries.js';
+import { batchIdByLot, insertRecallIfAbsent, lockBatch, updateBatchFields, type BatchRow } from '../stock/queries.js';
 import type { PulledChange } from './client.js';
 import { insertConflicts, type ConflictRow } from './queries.js';
 
@@ -52,9 +52,9 @@ export class FeedApplication {
     if (!existing) {
       if (typeof d.sku !== 'string') return; // an update of a product we never had: the insert will come
       let sku = d.sku;
-      const clash = await this.tx.one<{ id: string }>('select id from products where sku = $1', [sku]);
-      if (clash) sku = `${sku}-HQ`;
-      const gtin = typeof d.gtin === 'string' && !(await this.tx.one('select 1 from products where gtin = $1', [d.gtin])) ? d.gtin : null;
+      const clash = await productClash(this.tx, { id: c.entityId, sku, gtin: typeof d.gtin === 'string' ? d.gtin : null });
+      if (clash.skuTaken) sku = `${sku}-HQ`;
+      const gtin = typeof d.gtin === 'string' && !clash.gtinTaken ? d.gtin : null;
       await insertProduct(this.tx, {
         id: c.entityId, sku, gtin, name: String(d.name), searchText: productSearchText({ name: String(d.name), sku, gtin }),
         unitPrice: Number(d.unitPrice), active: d.active !== false, originShopId: (d.originShopId as string | null) ?? null, hlc: c.hlc,
@@ -94,12 +94,11 @@ export class FeedApplication {
   /** Recorded for lots still to come; applied at once to the lot if the shop holds it. */
   private async recall(c: PulledChange): Promise<void> {
     const d = c.data as { id: string; productId: string; lotNumber: string; reason: string; hlc: string };
-    if (!(await this.tx.one('select 1 from products where id = $1', [d.productId]))) return;
+    if (!(await productById(this.tx, d.productId))) return;
     await insertRecallIfAbsent(this.tx, { id: d.id, productId: d.productId, lotNumber: d.lotNumber, reason: d.reason, hlc: d.hlc });
-    const batch = await this.tx.one<{ id: string }>(
-      'select id from product_batches where shop_id = $1 and product_id = $2 and lot_number = $3', [this.shop.id, d.productId, d.lotNumber]);
-    if (!batch) return;
-    const existing = (await lockBatch(this.tx, this.shop.id, batch.id))!;
+    const batchId = await batchIdByLot(this.tx, this.shop.id, d.productId, d.lotNumber);
+    if (!batchId) return;
+    const existing = (await lockBatch(this.tx, this.shop.id, batchId))!;
     if (existing.status === 'recalled') return;
     // A recall is one-way and absolute: no clock comparison, its reason comes with it.
     const clock = existing.hlc > d.hlc ? existing.hlc : d.hlc;

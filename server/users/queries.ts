@@ -109,3 +109,11 @@ export async function userOfSession(db: Queryable, tokenHash: string): Promise<U
 export async function deleteSession(db: Queryable, tokenHash: string): Promise<void> {
   await db.exec('delete from sessions where token_hash = $1 or expires_at < now()', [tokenHash]);
 }
+
+/** The shop's first manager: whom the demo and `seed-demo` act as. */
+export async function firstManager(db: Queryable, shopId: string): Promise<User | undefined> {
+  return db.one<User>(
+    `select ${columns} from users u where u.shop_id = $1 and u.role in ('manager', 'admin') and u.active order by u.created_at limit 1`,
+    [shopId],
+  );
+}

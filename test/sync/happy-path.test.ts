@@ -57,6 +57,20 @@ describe('a shop and head office', () => {
     expect((await other.services.sync.status()).pendingChanges).toBe(0);
   });
 
+  it('keeps both products when two shops create the same SKU and barcode, and logs why one was renamed', async () => {
+    const a = await seedProduct(shop, { sku: 'TWIN', gtin: '4006381333931', name: 'Produit jumeau A' });
+    const b = await seedProduct(other, { sku: 'TWIN', gtin: '4006381333931', name: 'Produit jumeau B' });
+    await shop.services.sync.pushNow();
+    await other.services.sync.pushNow();
+    const rows = await hq.db.rows<{ id: string; sku: string; gtin: string | null }>(`select id, sku, gtin from products where name like 'Produit jumeau%' order by name`);
+    expect(rows).toEqual([
+      { id: a.id, sku: 'TWIN', gtin: '4006381333931' },
+      { id: b.id, sku: 'TWIN-THS02', gtin: null },
+    ]);
+    const reasons = (await hq.admin('get', '/api/conflicts').query({ shop: 'THS02' })).body.map((c: { reason: string }) => c.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['sku_taken', 'gtin_taken']));
+  });
+
   it('flows catalogue and price changes made at head office down to every shop', async () => {
     const created = await hq.admin('post', '/api/products').send({ sku: 'HQ-AMOX', gtin: '3400935955838', name: 'Amoxicilline 1 g', unitPrice: 3800 });
     expect(created.status).toBe(201);
