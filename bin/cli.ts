@@ -11,27 +11,10 @@ import { registerShopSchema } from '../server/hq/schemas.js';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
 import { firstManager } from '../server/users/queries.js';
+import { t } from '../server/i18n/fr.js';
 import { parse } from '../server/http/validate.js';
 
-const usage = `Usage: npx comptoir <command>
-
-  migrate                                   apply pending migrations
-  user add --name NAME --role ROLE --pin PIN
-                                            add a user (cashier, pharmacist, manager, admin)
-  user list                                 list the shop's users
-  sync status                               changes waiting for head office, last success, last error
-  sync now                                  push to head office, then pull from it
-  shop add --code CODE --name NAME --timezone TZ
-                                            head office: register a shop, print its sync token once
-  seed-demo                                 load the demo catalogue into an empty shop
-  backup [--file FILE]                      a consistent copy of the database (pg_dump, custom format);
-                                            default DATA_DIR/backups/comptoir-<shop>-<time>.dump
-  restore --file FILE                       replace the database with a backup (stop Comptoir first);
-                                            then sync: head office drops what it already has
-
-The environment applies as for npm start (DATA_DIR, DATABASE_URL, SHOP_CODE,
-HQ_URL…); \`shop add\` is head office's (npm run hq: DATA_DIR defaults to
-./data-hq). While a server runs on the embedded PostgreSQL, the CLI uses it.`;
+const usage = () => t('cli.usage');
 
 process.env.LOG_LEVEL ??= 'warn';
 
@@ -64,7 +47,7 @@ async function run(argv: string[]): Promise<number> {
     case 'user add': {
       const role = values.role as 'cashier' | 'pharmacist' | 'manager' | 'admin';
       if (!values.name || !['cashier', 'pharmacist', 'manager', 'admin'].includes(role) || !/^\d{4,8}$/.test(values.pin ?? '')) {
-        print('user add needs --name, --role (cashier|pharmacist|manager|admin) and --pin (4 to 8 digits)');
+        print(t('cli.user_add_usage'));
         return 2;
       }
       const user = await withShop((b) => b.services!.users.createUser({ name: values.name!, role, pin: values.pin! }));
@@ -102,11 +85,11 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     case 'restore':
       if (!values.file) {
-        print('restore needs --file FILE');
+        print(t('cli.restore_usage'));
         return 2;
       }
       await withShop(async (b) => {
-        if (b.database.shared) throw new BackupError('Comptoir is running on this data directory: stop it (systemctl stop comptoir, or Ctrl-C) before restoring.');
+        if (b.database.shared) throw new BackupError(t('ops.restore_while_running'));
         await restoreDatabase(b.database.connectionString, path.resolve(values.file!));
         print('Restauration terminée. Démarrez Comptoir puis synchronisez (npx comptoir sync now) : le siège ignore ce qu’il a déjà.');
       });
@@ -115,7 +98,7 @@ async function run(argv: string[]): Promise<number> {
       return withShop(async (b) => {
         const manager = await firstManager(b.db, b.shop!.id);
         if (!manager) {
-          print('No manager yet: start the shop once (npm start), or add one with: npx comptoir user add --role manager …');
+          print(t('cli.no_manager'));
           return 2;
         }
         const { seeded } = await seedDemo(b.services!, b.shop!, new Date(), { ...manager, role: 'manager' });
@@ -123,7 +106,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       });
     default:
-      print(usage);
+      print(usage());
       return values.help ? 0 : 2;
   }
 }

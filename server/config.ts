@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { t } from './i18n/fr.js';
 
 export type Role = 'shop' | 'hq';
 
@@ -56,11 +57,11 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Co
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+    throw new ConfigError(t('ops.bad_environment', { lines: lines.join('\n') }));
   }
   const e = parsed.data;
   const timezone = e.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
-  if (!validTimezone(timezone)) throw new ConfigError(`Invalid environment:\n  TZ: unknown time zone ${timezone}`);
+  if (!validTimezone(timezone)) throw new ConfigError(t('ops.bad_environment', { lines: `  TZ: ${t('ops.unknown_timezone', { tz: timezone })}` }));
   const isShop = role === 'shop';
   return {
     role,

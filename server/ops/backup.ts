@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { t } from '../i18n/fr.js';
 
 export class BackupError extends Error {}
 
@@ -18,9 +19,9 @@ function run(tool: string, args: string[], env: NodeJS.ProcessEnv): Promise<void
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(new BackupError(e.code === 'ENOENT' ? `${tool} not found: install PostgreSQL 15's client tools (Debian: apt-get install postgresql-client-15).` : `${tool}: ${e.message}`)),
+      reject(new BackupError(e.code === 'ENOENT' ? t('ops.tool_missing', { tool }) : t('ops.tool_failed', { tool, code: 'spawn', detail: e.message }))),
     );
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new BackupError(`${tool} failed (${code}): ${err.trim().slice(-1000)}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new BackupError(t('ops.tool_failed', { tool, code: String(code), detail: err.trim().slice(-1000) })))));
   });
 }
 
@@ -40,7 +41,7 @@ export async function backupDatabase(connectionString: string, file: string): Pr
  * failed restore leaves the database as it was. The server must be stopped.
  */
 export async function restoreDatabase(connectionString: string, file: string): Promise<void> {
-  if (!fs.existsSync(file)) throw new BackupError(`No backup file at ${file}`);
+  if (!fs.existsSync(file)) throw new BackupError(t('ops.no_backup_file', { file }));
   const { args, env } = connection(connectionString);
   await run('pg_restore', ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', ...args, file], env);
 }

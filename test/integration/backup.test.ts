@@ -41,7 +41,7 @@ describe.skipIf(!pgDump.available)('backup and restore', () => {
   it('says so when the backup file does not exist, and changes nothing', async () => {
     const t = await testShop({ code: 'BKP02' });
     const before = await t.counts();
-    await expect(restoreDatabase(t.url, path.join(dir, 'nope.dump'))).rejects.toThrow(/No backup file/);
+    await expect(restoreDatabase(t.url, path.join(dir, 'nope.dump'))).rejects.toThrow(/Aucune sauvegarde/);
     expect(await t.counts()).toEqual(before);
   });
 });

@@ -76,7 +76,7 @@ describe('the shop process on its embedded PostgreSQL', () => {
       const s = launch({ DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(pgPort) });
       expect(await s.exited).toBe(1);
       expect(Date.now() - started).toBeLessThan(20_000);
-      expect(s.output()).toContain(`Port ${pgPort} is already in use`);
+      expect(s.output()).toContain(`Le port ${pgPort} est déjà utilisé`);
     } finally {
       blocker.close();
     }
@@ -90,7 +90,7 @@ describe('the shop process on its embedded PostgreSQL', () => {
     await waitHealthy(Number(env.PORT), first);
     const twin = launch({ ...env, PORT: String(await freePort()) });
     expect(await twin.exited).toBe(1);
-    expect(twin.output()).toContain('in use by another running Comptoir');
+    expect(twin.output()).toContain('déjà utilisées par un autre Comptoir en marche');
     expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
