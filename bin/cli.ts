@@ -42,7 +42,7 @@ async function run(argv: string[]): Promise<number> {
   const command = positionals.join(' ');
   switch (command) {
     case 'migrate':
-      await withShop(async () => print('Migrations à jour.'));
+      await withShop(async () => print(t('cli.migrated')));
       return 0;
     case 'user add': {
       const role = values.role as 'cashier' | 'pharmacist' | 'manager' | 'admin';
@@ -51,12 +51,12 @@ async function run(argv: string[]): Promise<number> {
         return 2;
       }
       const user = await withShop((b) => b.services!.users.createUser({ name: values.name!, role, pin: values.pin! }));
-      print(`Utilisateur créé : ${user.name} (${user.role}) ${user.id}`);
+      print(t('cli.user_created', { name: user.name, role: t(`role.${user.role}`), id: user.id }));
       return 0;
     }
     case 'user list':
       await withShop(async (b) => {
-        for (const u of await b.services!.users.listUsers()) print(`${u.id}  ${u.role.padEnd(10)}  ${u.active ? 'actif  ' : 'inactif'}  ${u.name}`);
+        for (const u of await b.services!.users.listUsers()) print(`${u.id}  ${t(`role.${u.role}`).padEnd(14)}  ${(u.active ? t('cli.active') : t('cli.inactive')).padEnd(8)}  ${u.name}`);
       });
       return 0;
     case 'sync status':
@@ -66,21 +66,21 @@ async function run(argv: string[]): Promise<number> {
       await withShop(async (b) => {
         b.services!.sync.assertConfigured();
         const r = await b.services!.sync.runNow({ force: true });
-        print(`Envoyé : ${r.push.sent} changement(s). Reçu : ${r.pull.applied} changement(s).`);
+        print(t('cli.synced', { sent: r.push.sent, received: r.pull.applied }));
       });
       return 0;
     case 'shop add': {
       const input = parse(registerShopSchema, { code: values.code, name: values.name, timezone: values.timezone });
       const { token } = await withShop((b) => hqService({ db: b.db, logger: b.logger, now: () => new Date() }).registerShop(input), 'hq');
-      print(`Boutique ${input.code} créée. Jeton de synchronisation (affiché une seule fois) :\n${token}`);
-      print(`Sur le mini-PC de la boutique : SHOP_CODE=${input.code} HQ_URL=<adresse du siège> HQ_TOKEN=<ce jeton> npm start`);
+      print(t('cli.shop_created', { code: input.code, token }));
+      print(t('cli.shop_hint', { code: input.code }));
       return 0;
     }
     case 'backup':
       await withShop(async (b) => {
         const file = path.resolve(values.file ?? defaultBackupFile(b.config.dataDir, b.config.shopCode));
         const { bytes } = await backupDatabase(b.database.connectionString, file);
-        print(`Sauvegarde écrite : ${file} (${Math.round(bytes / 1024)} Ko)`);
+        print(t('cli.backup_written', { file, kb: Math.round(bytes / 1024) }));
       });
       return 0;
     case 'restore':
@@ -91,7 +91,7 @@ async function run(argv: string[]): Promise<number> {
       await withShop(async (b) => {
         if (b.database.shared) throw new BackupError(t('ops.restore_while_running'));
         await restoreDatabase(b.database.connectionString, path.resolve(values.file!));
-        print('Restauration terminée. Démarrez Comptoir puis synchronisez (npx comptoir sync now) : le siège ignore ce qu’il a déjà.');
+        print(t('cli.restored'));
       });
       return 0;
     case 'seed-demo':
@@ -102,7 +102,7 @@ async function run(argv: string[]): Promise<number> {
           return 2;
         }
         const { seeded } = await seedDemo(b.services!, b.shop!, new Date(), { ...manager, role: 'manager' });
-        print(seeded ? 'Catalogue de démonstration chargé.' : 'La boutique a déjà des produits : rien à faire.');
+        print(t(seeded ? 'cli.seeded' : 'cli.not_seeded'));
         return 0;
       });
     default:

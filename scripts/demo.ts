@@ -44,16 +44,17 @@ const manager = await firstManager(shop.db, shop.shop!.id);
 const { seeded } = await seedDemo(shop.services!, shop.shop!, new Date(), { id: manager!.id, name: manager!.name, role: 'manager' });
 const synced = await shop.services!.sync.runNow({ force: true }).catch((err: Error) => ({ error: err.message }));
 
-process.stdout.write(`
-  Comptoir — démonstration ${seeded ? '(données chargées)' : '(données déjà présentes)'}
-  Boutique ${shopCode} : http://localhost:${shopPort}
-    Codes PIN : Responsable ${shop.config.adminPin}, ${DEMO_USERS.map((u) => `${u.name} (${t(`role.${u.role}`)}) ${u.pin}`).join(', ')}
-  Siège : http://localhost:${hqPort}   jeton d'administration : ${adminToken}
-    curl -H "Authorization: Bearer ${adminToken}" http://localhost:${hqPort}/api/shops/${shopCode}/sales
-  Synchronisation : ${'error' in synced ? synced.error : `${synced.push.sent} changement(s) envoyé(s) au siège`}
-  (Ctrl-C pour arrêter)
-
-`);
+process.stdout.write(
+  `\n${t('demo.banner', {
+    state: t(seeded ? 'demo.loaded' : 'demo.present'),
+    code: shopCode,
+    shopUrl: `http://localhost:${shopPort}`,
+    pins: [`${t('role.manager')} ${shop.config.adminPin}`, ...DEMO_USERS.map((u) => `${u.name} (${t(`role.${u.role}`)}) ${u.pin}`)].join(', '),
+    hqUrl: `http://localhost:${hqPort}`,
+    token: adminToken,
+    sync: 'error' in synced ? synced.error : t('demo.synced', { n: synced.push.sent }),
+  })}\n\n`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

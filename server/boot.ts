@@ -8,6 +8,7 @@ import type { ShopContext } from './context.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase, type OpenedDatabase } from './db/open.js';
 import { createDb, type Db } from './db/pool.js';
+import { t } from './i18n/fr.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices, type Services } from './services.js';
 import { resolveAdminToken } from './hq/admin-token.js';
@@ -107,7 +108,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       const first = await services.users.ensureFirstManager(config.adminPin);
       if (first.generatedPin) {
         // Shown once on the operator's terminal, never written to the log.
-        process.stdout.write(`\n  Premier responsable créé. Code PIN : ${first.generatedPin}\n  (notez-le : il ne sera plus affiché)\n\n`);
+        process.stdout.write(`\n  ${t('boot.first_manager', { pin: first.generatedPin })}\n\n`);
       }
     }
 
@@ -127,7 +128,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       const admin = await resolveAdminToken(db, config.hqAdminToken);
       hqAdminTokenHash = admin.hash;
       if (admin.generated) {
-        process.stdout.write(`\n  Jeton d'administration du siège : ${admin.generated}\n  (notez-le : il ne sera plus affiché)\n\n`);
+        process.stdout.write(`\n  ${t('boot.admin_token', { token: admin.generated })}\n\n`);
       }
     }
 

@@ -270,6 +270,30 @@ commande l’utilise.`,
   'cli.restore_usage': 'restore demande --file FICHIER.',
   'cli.no_manager': 'Pas encore de responsable : démarrez la boutique une fois (npm start), ou ajoutez-en un avec npx comptoir user add --role manager …',
 
+  'cli.migrated': 'Migrations à jour.',
+  'cli.user_created': 'Utilisateur créé : {name} ({role}) {id}',
+  'cli.active': 'actif',
+  'cli.inactive': 'inactif',
+  'cli.synced': 'Envoyé : {sent} changement(s). Reçu : {received} changement(s).',
+  'cli.shop_created': 'Boutique {code} créée. Jeton de synchronisation (affiché une seule fois) :\n{token}',
+  'cli.shop_hint': 'Sur le mini-PC de la boutique : SHOP_CODE={code} HQ_URL=<adresse du siège> HQ_TOKEN=<ce jeton> npm start',
+  'cli.backup_written': 'Sauvegarde écrite : {file} ({kb} Ko)',
+  'cli.restored': 'Restauration terminée. Démarrez Comptoir puis synchronisez (npx comptoir sync now) : le siège ignore ce qu’il a déjà.',
+  'cli.seeded': 'Catalogue de démonstration chargé.',
+  'cli.not_seeded': 'La boutique a déjà des produits : rien à faire.',
+  'boot.first_manager': 'Premier responsable créé. Code PIN : {pin}\n  (notez-le : il ne sera plus affiché)',
+  'boot.admin_token': 'Jeton d’administration du siège : {token}\n  (notez-le : il ne sera plus affiché)',
+  'demo.banner': `  Comptoir — démonstration ({state})
+  Boutique {code} : {shopUrl}
+    Codes PIN : {pins}
+  Siège : {hqUrl}   jeton d’administration : {token}
+    curl -H "Authorization: Bearer {token}" {hqUrl}/api/shops/{code}/sales
+  Synchronisation : {sync}
+  (Ctrl-C pour arrêter)`,
+  'demo.loaded': 'données chargées',
+  'demo.present': 'données déjà présentes',
+  'demo.synced': '{n} changement(s) envoyé(s) au siège',
+
   'role.cashier': 'caisse',
   'role.pharmacist': 'pharmacien',
   'role.manager': 'responsable',
