@@ -19,6 +19,7 @@ import {
   saleById,
   salesBetween,
   takeReceiptNumber,
+  takings,
   type Sale,
   type SaleItem,
 } from './queries.js';
@@ -184,6 +185,12 @@ export function salesService({ db, shop, now, bus }: Deps) {
       const sale = await saleById(db, shop.id, id);
       if (!sale) throw notFound('sale.not_found');
       return { ...sale, items: await itemsOfSales(db, [id]) };
+    },
+
+    /** Completed sales of the shop's days from..to (today by default). */
+    async takings(from?: string, to?: string): Promise<{ total: number; count: number }> {
+      const day = dateInZone(now(), shop.timezone);
+      return takings(db, { shopId: shop.id, from: from ?? day, to: to ?? from ?? day, timezone: shop.timezone });
     },
 
     async listSales(q: { from?: string; to?: string; limit: number }): Promise<SaleWithItems[]> {

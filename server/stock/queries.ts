@@ -260,6 +260,14 @@ export async function lotsByExpiry(
   );
 }
 
+export async function lotRow(db: Queryable, shopId: string, id: string): Promise<LotListRow | undefined> {
+  return db.one<LotListRow>(
+    `select ${columns}, p.name as product_name, p.sku from product_batches b join products p on p.id = b.product_id
+     where b.shop_id = $1 and b.id = $2`,
+    [shopId, id],
+  );
+}
+
 export async function productIdByCode(db: Queryable, code: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>(`select id from products where sku = $1 or lpad(gtin, 14, '0') = lpad($1, 14, '0') limit 1`, [code]))?.id;
 }

@@ -18,6 +18,7 @@ import {
   insertMovements,
   lockBatch,
   lockBatchByLot,
+  lotRow,
   lotsByExpiry,
   movementsOfBatch,
   productIdByCode,
@@ -167,6 +168,13 @@ export function stockService({ db, shop, now, bus }: Deps) {
       const from = typeof filter === 'number' ? day : undefined; // "< 30 jours": still sellable, expiring soon
       const rows = await lotsByExpiry(db, { shopId: shop.id, before, from, limit: 1000 });
       return rows.map((r) => ({ ...r, ...view(r, day) }));
+    },
+
+    /** One lot as the Stock page lists it. */
+    async lot(id: string): Promise<LotListRow & BatchView> {
+      const row = await lotRow(db, shop.id, id);
+      if (!row) throw notFound('batch.not_found');
+      return { ...row, ...view(row, today()) };
     },
 
     /** Expiry alerts: lots with stock expired, or expiring within 30, 60 and 90 days. */

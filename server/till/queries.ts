@@ -44,8 +44,3 @@ export async function clearCart(db: Queryable, sessionHash: string): Promise<voi
 export async function productByGtin(db: Queryable, gtin14: string): Promise<{ id: string; name: string; active: boolean } | undefined> {
   return db.one('select id, name, active from products where lpad(gtin, 14, $2) = $1', [gtin14, '0']);
 }
-
-/** Sessions with a cart: whose till must refresh when stock changes. */
-export async function sessionsWithCarts(db: Queryable): Promise<string[]> {
-  return (await db.rows<{ sessionHash: string }>('select distinct session_hash from cart_lines')).map((r) => r.sessionHash);
-}

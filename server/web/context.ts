@@ -5,7 +5,7 @@ import type { ShopContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { sessionHash } from '../users/service.js';
-import { redirect } from './respond.js';
+import { redirect, wantsFragment } from './respond.js';
 
 const require = createRequire(import.meta.url);
 export const htmxVersion = (require('htmx.org/package.json') as { version: string }).version;
@@ -47,7 +47,8 @@ export function pageContext(services: Services, shop: ShopContext): RequestHandl
       currentUrl: encodeURIComponent(req.originalUrl),
       user: req.actor,
       csrf: req.sessionToken ? csrfToken(req.sessionToken) : '',
-      sync: req.actor ? await services.sync.status() : undefined,
+      // The badge is in the layout: a fragment (every scan, every cart change) does not need it.
+      sync: req.actor && !wantsFragment(req) ? await services.sync.status() : undefined,
       timezone: shop.timezone,
       shopName: shop.name,
       assetVersion,

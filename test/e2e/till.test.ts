@@ -89,6 +89,7 @@ describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
     await expect.poll(() => page.locator('#till-feedback').innerText()).toContain('lot S-LATER, ajouté');
     expect(await page.locator('#till-feedback').innerText()).toContain('le lot S-EARLY de ce produit expire plus tôt');
     await scan(page, products.BIAF!.gtin);
+    await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (5)');
 
     const cart = await page.locator('#cart').innerText();
     expect(cart).toContain('Panier (5)');
@@ -98,9 +99,9 @@ describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
 
     // Refused scans: an expired lot, and a DataMatrix whose separators were lost.
     await scan(page, `01${products.OLD!.gtin.padStart(14, '0')}17${yymmdd('2024-01-31')}10OLD-1`);
-    expect(await page.locator('#till-feedback').innerText()).toContain('Lot OLD-1 de « Sirop périmé » périmé depuis le 31/01/2024');
+    await expect.poll(() => page.locator('#till-feedback').innerText()).toContain('Lot OLD-1 de « Sirop périmé » périmé depuis le 31/01/2024');
     await scan(page, `01${products.SMEC!.gtin.padStart(14, '0')}17${yymmdd('2027-09-30')}10S-LATER21SN00012345`);
-    expect(await page.locator('#till-feedback').innerText()).toContain('séparateurs de groupe (GS) ont été perdus');
+    await expect.poll(() => page.locator('#till-feedback').innerText()).toContain('séparateurs de groupe (GS) ont été perdus');
     expect(await page.locator('#cart').innerText()).toContain('Panier (5)'); // nothing lost from the cart
     await page.screenshot({ path: path.join(screenshotsDir, 'till.png') });
 

@@ -11,8 +11,5 @@ export const helpers: Record<string, HelperDelegate> = {
   datetime: (d: Date | string | null, options: { data: { root: { timezone: string } } }) =>
     d ? formatDateTimeFr(new Date(d), options.data.root.timezone) : '',
   eq: (a: unknown, b: unknown) => a === b,
-  or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
-  not: (a: unknown) => !a,
-  json: (v: unknown) => JSON.stringify(v),
   concat: (...args: unknown[]) => args.slice(0, -1).join(''),
 };

@@ -10,7 +10,6 @@ import { parse } from '../../http/validate.js';
 import { t } from '../../i18n/fr.js';
 import type { Services } from '../../services.js';
 import { settingsSchema } from '../../shops/schemas.js';
-import { takings } from '../../sales/queries.js';
 import { createUserSchema } from '../../users/schemas.js';
 import type { ShopContext } from '../../context.js';
 import type { Db } from '../../db/pool.js';
@@ -30,7 +29,7 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     title: t('ui.nav.sales'),
     day: date,
     sales: await s.sales.listSales({ from: date, to: date, limit: 500 }),
-    takings: await takings(deps.db, { shopId: deps.shop.id, from: date, to: date, timezone: deps.shop.timezone }),
+    takings: await s.sales.takings(date),
   });
 
   const lotsData = async (filter: (typeof FILTERS)[number]) => ({
@@ -92,10 +91,9 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     movement: (async (req, res) => {
       const id = String(req.params.id);
       const b = req.body as Record<string, unknown>;
-      const rowOf = async (extra: Record<string, unknown> = {}) => {
-        const lot = (await s.stock.lotsByExpiry('all')).find((l) => l.id === id) ?? { ...(await s.stock.getBatch(id)), productName: '', sku: '' };
-        return { page: 'stock', fragment: 'lot-row', data: { ...(await lotsData('all')), lot, ...extra } };
-      };
+      const rowOf = async (extra: Record<string, unknown> = {}) => ({
+        page: 'stock', fragment: 'lot-row', data: { ...(await lotsData('all')), lot: await s.stock.lot(id), ...extra },
+      });
       onRefusal(res, (err) => rowOf({ error: err.message }));
       const value = int(b.value);
       const input = b.kind === 'count' ? { kind: 'count' as const, countedQty: value, reason: b.reason } : { kind: 'adjustment' as const, delta: value, reason: b.reason };
@@ -131,12 +129,11 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     }) satisfies RequestHandler,
 
     dashboard: (async (req, res) => {
-      const day = today();
       show(views, req, res, {
         page: 'dashboard', fragment: 'sync-panel',
         data: {
           title: t('ui.nav.dashboard'),
-          takings: await takings(deps.db, { shopId: deps.shop.id, from: day, to: day, timezone: deps.shop.timezone }),
+          takings: await s.sales.takings(),
           alerts: await s.stock.expiryAlerts(),
         },
       });
