@@ -94,6 +94,31 @@ function reachableBy(dir: string, user: RunAs): boolean {
   }
 }
 
+/**
+ * As root, postgres runs as `postgres`, which must reach the binaries too: a
+ * checkout under /root or in a private temporary folder is out of its reach.
+ * Then the binaries (bin, lib, share: PostgreSQL finds the rest relative to
+ * itself) are copied once per version to a system folder it can read.
+ */
+function reachableBinaries(bin: Binaries, user: RunAs | undefined, logger: Logger): Binaries {
+  const native = path.dirname(path.dirname(bin.postgres));
+  if (!user || reachableBy(native, user)) return bin;
+  const tag = createHash('sha256').update(fs.readFileSync(bin.postgres)).digest('hex').slice(0, 12);
+  const target = path.join('/var/lib/comptoir', `postgres-${tag}`);
+  const done = path.join(target, '.complete');
+  if (!fs.existsSync(done)) {
+    logger.warn({ from: native, to: target }, 'PostgreSQL binaries not reachable by user postgres; copying them');
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.mkdirSync('/var/lib/comptoir', { recursive: true, mode: 0o755 });
+    fs.chmodSync('/var/lib/comptoir', 0o755);
+    fs.cpSync(native, target, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(target, 0o755);
+    fs.writeFileSync(done, '');
+  }
+  const inTarget = (file: string) => path.join(target, path.relative(native, file));
+  return { initdb: inTarget(bin.initdb), postgres: inTarget(bin.postgres) };
+}
+
 function clusterDirFor(dataDir: string, user: RunAs | undefined, logger: Logger): string {
   const preferred = path.join(dataDir, 'pg');
   if (!user || reachableBy(preferred, user)) return preferred;
@@ -254,8 +279,8 @@ async function canConnect(connectionString: string): Promise<boolean> {
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { dataDir, port, database, logger } = opts;
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
-  const bin = await binaries();
   const user = runAsUser(logger);
+  const bin = reachableBinaries(await binaries(), user, logger);
   fs.mkdirSync(dataDir, { recursive: true });
   const password = readPassword(dataDir);
   const clusterDir = clusterDirFor(dataDir, user, logger);
