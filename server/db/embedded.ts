@@ -108,12 +108,19 @@ function reachableBinaries(bin: Binaries, user: RunAs | undefined, logger: Logge
   const done = path.join(target, '.complete');
   if (!fs.existsSync(done)) {
     logger.warn({ from: native, to: target }, 'PostgreSQL binaries not reachable by user postgres; copying them');
-    fs.rmSync(target, { recursive: true, force: true });
     fs.mkdirSync('/var/lib/comptoir', { recursive: true, mode: 0o755 });
     fs.chmodSync('/var/lib/comptoir', 0o755);
-    fs.cpSync(native, target, { recursive: true, verbatimSymlinks: true });
-    fs.chmodSync(target, 0o755);
-    fs.writeFileSync(done, '');
+    // Copied aside, then renamed into place: a second process starting now never sees half a copy.
+    const staging = `${target}.${process.pid}`;
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(staging, 0o755);
+    fs.writeFileSync(path.join(staging, '.complete'), '');
+    if (fs.existsSync(done)) fs.rmSync(staging, { recursive: true, force: true });
+    else {
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.renameSync(staging, target);
+    }
   }
   const inTarget = (file: string) => path.join(target, path.relative(native, file));
   return { initdb: inTarget(bin.initdb), postgres: inTarget(bin.postgres) };
