@@ -134,6 +134,11 @@ function clusterDirFor(dataDir: string, user: RunAs | undefined, logger: Logger)
   const tag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
   const fallback = path.join('/var/lib/comptoir', `${path.basename(dataDir)}-${tag}`, 'pg');
   logger.warn({ dataDir, clusterDir: fallback }, 'data directory not reachable by user postgres; cluster kept elsewhere');
+  // Its parents must be searchable by postgres (the cluster itself stays 0700, owned by it).
+  for (const dir of ['/var/lib/comptoir', path.dirname(fallback)]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+  }
   return fallback;
 }
 
