@@ -16,7 +16,7 @@ import { ensureShop } from './shops/service.js';
 import { ChangeBus } from './events.js';
 import { attachLiveHub } from './live/hub.js';
 import { loadViews } from './web/views.js';
-import { currentClock, initClock } from './sync/clock.js';
+import { currentClock, initClock } from './outbox/clock.js';
 
 type Step = { name: string; run: () => Promise<void> };
 

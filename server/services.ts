@@ -17,7 +17,7 @@ export function createServices(deps: Deps) {
     sales,
     till: tillService(deps, catalog, sales),
     users: usersService(deps),
-    sync: syncService(deps),
+    sync: syncService(deps, sales),
     receipts: receiptsService(deps),
     settings: settingsService(deps),
   };

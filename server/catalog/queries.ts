@@ -20,16 +20,18 @@ export interface ProductRow extends Product {
   originShopId: string | null;
   hlc: string;
   fieldClocks: Record<string, string>;
+  fieldOrigins?: Record<string, string>;
+  claimedGtin?: string | null;
 }
 
 const columns = 'p.id, p.sku, p.gtin, p.name, p.unit_price, p.active, p.created_at, p.updated_at';
 
 export async function insertProduct(db: Queryable, p: Omit<ProductRow, 'createdAt' | 'updatedAt'>): Promise<Product> {
   return (await db.one<Product>(
-    `insert into products as p (id, sku, gtin, name, search_text, unit_price, active, origin_shop_id, hlc, field_clocks)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    `insert into products as p (id, sku, gtin, name, search_text, unit_price, active, origin_shop_id, hlc, field_clocks, field_origins, claimed_gtin)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      returning ${columns}`,
-    [p.id, p.sku, p.gtin, p.name, p.searchText, p.unitPrice, p.active, p.originShopId, p.hlc, p.fieldClocks],
+    [p.id, p.sku, p.gtin, p.name, p.searchText, p.unitPrice, p.active, p.originShopId, p.hlc, p.fieldClocks, p.fieldOrigins ?? {}, p.claimedGtin ?? null],
   ))!;
 }
 
@@ -42,7 +44,8 @@ export async function productById(db: Queryable, id: string): Promise<ProductRow
 
 export async function lockProduct(db: Queryable, id: string): Promise<ProductRow | undefined> {
   return db.one<ProductRow>(
-    `select ${columns}, p.search_text, p.origin_shop_id, p.hlc, p.field_clocks from products p where p.id = $1 for update`,
+    `select ${columns}, p.search_text, p.origin_shop_id, p.hlc, p.field_clocks, p.field_origins, p.claimed_gtin
+     from products p where p.id = $1 for update`,
     [id],
   );
 }
@@ -54,12 +57,16 @@ export async function productsByIds(db: Queryable, ids: readonly string[]): Prom
 export async function updateProductFields(
   db: Queryable,
   id: string,
-  f: { name: string; searchText: string; unitPrice: number; active: boolean; hlc: string; fieldClocks: Record<string, string> },
+  f: {
+    name: string; searchText: string; unitPrice: number; active: boolean; hlc: string; fieldClocks: Record<string, string>;
+    fieldOrigins?: Record<string, string> | undefined;
+  },
 ): Promise<Product> {
   return (await db.one<Product>(
-    `update products p set name = $2, search_text = $3, unit_price = $4, active = $5, hlc = $6, field_clocks = $7
+    `update products p set name = $2, search_text = $3, unit_price = $4, active = $5, hlc = $6, field_clocks = $7,
+       field_origins = coalesce($8, p.field_origins)
      where p.id = $1 returning ${columns}`,
-    [id, f.name, f.searchText, f.unitPrice, f.active, f.hlc, f.fieldClocks],
+    [id, f.name, f.searchText, f.unitPrice, f.active, f.hlc, f.fieldClocks, f.fieldOrigins ?? null],
   ))!;
 }
 
@@ -95,4 +102,15 @@ export async function productClash(db: Queryable, p: { id: string; sku: string; 
      from products where id <> $1 and (sku = $2 or gtin = $3)`,
     [p.id, p.sku, p.gtin],
   ))!;
+}
+
+/** Products that are one article under several ids (two shops created it): same GTIN, held or claimed. */
+export async function twinIds(db: Queryable, productId: string): Promise<string[]> {
+  const rows = await db.rows<{ id: string }>(
+    `with me as (select coalesce(gtin, claimed_gtin) as g from products where id = $1)
+     select p.id from products p, me
+     where p.id = $1 or (me.g is not null and (p.gtin = me.g or p.claimed_gtin = me.g)) order by p.id`,
+    [productId],
+  );
+  return rows.map((r) => r.id);
 }

@@ -1,13 +1,13 @@
 import type { Actor, Deps } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
-import { changedFields, editClocks } from '../domain/merge.js';
+import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
 import { isValidGtin } from '../domain/gtin.js';
 import { likePattern, productSearchText, searchWords } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { stampTransaction } from '../sync/clock.js';
-import { appendOutbox } from '../sync/queries.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendOutbox } from '../outbox/queries.js';
 import {
   insertProduct,
   lockProduct,
@@ -62,8 +62,8 @@ export function catalogService({ db, shop, now, bus }: Deps) {
       const updated = await db.withTransaction(async (tx) => {
         const current = await lockProduct(tx, id);
         if (!current) throw notFound('product.not_found');
-        const hlc = await stampTransaction(tx, now());
         const changed = changedFields(current, input);
+        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
         const next = { ...current, ...input };
         const edit = editClocks(current, next, changed, hlc);
         const product = await updateProductFields(tx, id, {
@@ -76,7 +76,7 @@ export function catalogService({ db, shop, now, bus }: Deps) {
         });
         if (changed.length > 0) {
           await appendOutbox(tx, [
-            { entity: 'product', entityId: id, op: 'update', payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks }, hlc },
+            { entity: 'product', entityId: id, op: 'update', payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks }, hlc },
           ]);
         }
         return product;

@@ -1,6 +1,6 @@
-import { decodeHlc } from './hlc.js';
+import { encodeHlc, parseHlc, successor, type Hlc } from './hlc.js';
 
-/** A change whose clock is more than this ahead of ours never wins (design.md principle 6). */
+/** A change whose clock is more than this ahead of the receiver's never wins (design.md principle 6). */
 export const FAR_FUTURE_MS = 86_400_000;
 
 export type Winner = 'local' | 'remote' | 'held';
@@ -10,9 +10,8 @@ export type DecisionReason =
   | 'older_clock' // concurrent writes: ours is later
   | 'recall_final' // a recalled lot stays recalled
   | 'recall_wins' // a recall beats any other status
-  | 'clock_far_ahead' // the remote clock is more than a day ahead: held
-  | 'changed_only_here' // the row was edited on both sides, this field only here
-  | 'changed_only_there'; // ... and this field only on the other side
+  | 'clock_far_ahead' // the writer's clock is more than a day ahead of ours: held, never applied
+  | 'decided_by_hq'; // at a shop: head office kept another value than this shop's
 
 export interface Decision {
   field: string;
@@ -24,86 +23,156 @@ export interface Decision {
   reason: DecisionReason;
 }
 
-export interface LocalField {
+/** A field of a stored row: its value, the clock it merges by, and the writer's own clock when head office bounded it. */
+export interface StoredField {
   value: unknown;
   clock: string | null;
+  origin?: string | null | undefined;
 }
 
-export interface RemoteRow {
+export interface RemoteWrite {
   values: Record<string, unknown>;
   clocks: Record<string, string>;
   /** The clock of each field as the writer saw it before writing: tells a successor from a concurrent write. */
-  baseClocks?: Record<string, string>;
+  baseClocks?: Record<string, string> | undefined;
+}
+
+export interface FieldChange {
+  value: unknown;
+  clock: string;
+  /** The writer's clock when it differs from `clock` (bounded at head office). */
+  origin: string | null;
 }
 
 export interface MergeResult {
-  apply: Record<string, { value: unknown; clock: string }>;
+  apply: Record<string, FieldChange>;
   decisions: Decision[];
-  held: boolean;
+  /** Values not applied because their clock was far ahead: kept aside, never lost. */
+  held: Record<string, unknown>;
 }
 
-const wall = (clock: string) => decodeHlc(clock).wall;
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const later = (a: string, b: string | null) => b === null || a > b;
+const nodeOf = (clock: string | null | undefined) => (clock ? parseHlc(clock)?.node : undefined);
+
+export interface HqSeat {
+  /** The pushing shop's code: the node every clock of its writes must carry. */
+  shopNode: string;
+  /** Head office's clock for this push: no shop write is dated after it arrived. */
+  receivedAt: Hlc;
+  nowWall: number;
+  finalStatus?: string;
+}
 
 /**
- * Field-by-field last-writer-wins on hybrid logical clocks (ties broken by
- * node id, which the encoding sorts last). Every discarded concurrent value
- * becomes a decision to log; replays of a write already merged change nothing.
+ * Head office merges a shop's write into its row, field by field,
+ * last-writer-wins on clocks bounded by the time the write reached head
+ * office: a shop clock ahead of head office's cannot outlive a later edit.
+ * A write made after its writer saw the current value (a successor) always
+ * wins; concurrent writes go to the later clock. No path ends without either
+ * applying the value or deciding it, and a decision is made only when two
+ * different values really competed.
  */
-export function mergeRow(local: Record<string, LocalField>, remote: RemoteRow, nowWall: number, finalStatus = 'recalled'): MergeResult {
+/**
+ * A shop's clock as head office keeps it: never later than the moment the
+ * write arrived (with the shop's node, so the writer stays known). `far`: the
+ * clock was more than a day ahead.
+ */
+export function boundShopClock(raw: string, seat: HqSeat): { clock: string; far: boolean } {
+  const far = (parseHlc(raw)?.wall ?? Number.POSITIVE_INFINITY) > seat.nowWall + FAR_FUTURE_MS;
+  const bound = encodeHlc({ ...seat.receivedAt, node: seat.shopNode });
+  return { clock: far || raw > bound ? bound : raw, far };
+}
+
+export function mergeShopWrite(local: Record<string, StoredField>, write: RemoteWrite, seat: HqSeat): MergeResult {
   const apply: MergeResult['apply'] = {};
   const decisions: Decision[] = [];
-  let held = false;
-  const bases = Object.values(remote.baseClocks ?? {});
-  const seenUpTo = bases.length > 0 ? bases.reduce((a, b) => (a > b ? a : b)) : null;
+  const held: Record<string, unknown> = {};
+  const finalStatus = seat.finalStatus ?? 'recalled';
 
-  for (const [field, remoteValue] of Object.entries(remote.values)) {
-    const remoteClock = remote.clocks[field];
-    if (!remoteClock) continue;
-    const mine = local[field] ?? { value: undefined, clock: null };
-    if (mine.clock === remoteClock) continue; // the same write again
-    const decide = (winner: Winner, reason: DecisionReason) =>
-      decisions.push({ field, localValue: mine.value, remoteValue, localClock: mine.clock, remoteClock, winner, reason });
+  for (const [field, value] of Object.entries(write.values)) {
+    const raw = write.clocks[field];
+    if (!raw || !parseHlc(raw)) continue; // refused at the edge; never reaches here
+    const mine: StoredField = local[field] ?? { value: undefined, clock: null };
+    const mineOrigin = mine.origin ?? mine.clock;
+    const decide = (winner: Winner, reason: DecisionReason, localClock = mine.clock) =>
+      decisions.push({ field, localValue: mine.value, remoteValue: value, localClock, remoteClock: raw, winner, reason });
 
-    if (wall(remoteClock) > nowWall + FAR_FUTURE_MS) {
-      held = true;
-      decide('held', 'clock_far_ahead');
+    const { clock: effective, far } = boundShopClock(raw, seat);
+    if (far) {
+      held[field] = value;
+      if (!same(mine.value, value)) decide('held', 'clock_far_ahead');
       continue;
     }
-    if (field === 'status' && mine.value === finalStatus && remoteValue !== finalStatus) {
+    // This shop's own earlier write, or a replay of it: its writes are ordered by its own clock.
+    const ownPrevious = nodeOf(mineOrigin) === seat.shopNode;
+    if (mineOrigin === raw || (ownPrevious && raw <= (mineOrigin ?? ''))) continue;
+
+    const change = (clock: string): FieldChange => ({ value, clock, origin: clock === raw ? null : raw });
+    if (field === 'status' && mine.value === finalStatus && value !== finalStatus) {
       decide('local', 'recall_final');
       continue;
     }
-    if (field === 'status' && remoteValue === finalStatus && mine.value !== finalStatus) {
-      apply[field] = { value: remoteValue, clock: remoteClock > (mine.clock ?? '') ? remoteClock : mine.clock! };
-      if (mine.clock && remoteClock < mine.clock) decide('remote', 'recall_wins');
+    if (field === 'status' && value === finalStatus && mine.value !== finalStatus) {
+      apply[field] = change(later(effective, mine.clock) ? effective : mine.clock!);
       continue;
     }
-    const base = remote.baseClocks?.[field];
-    const concurrent = base === undefined ? !same(mine.value, remoteValue) : base !== mine.clock;
-    if (mine.clock === null || remoteClock > mine.clock) {
-      apply[field] = { value: remoteValue, clock: remoteClock };
-      if (concurrent && mine.clock !== null && !same(mine.value, remoteValue)) decide('remote', 'newer_clock');
-    } else if (concurrent && !same(mine.value, remoteValue)) {
+    const base = write.baseClocks?.[field];
+    const successorWrite = mine.clock === null || ownPrevious || (base !== undefined && (base === mine.clock || base === mine.origin));
+    if (same(mine.value, value)) {
+      if (later(effective, mine.clock)) apply[field] = change(effective);
+      continue;
+    }
+    if (successorWrite) {
+      // Made after its writer saw our value: it wins, stamped above the value it replaces if its clock lagged.
+      const clock = later(effective, mine.clock) ? effective : encodeHlc(successor(parseHlc(mine.clock)!, seat.shopNode));
+      apply[field] = change(clock);
+    } else if (later(effective, mine.clock)) {
+      apply[field] = change(effective);
+      decide('remote', 'newer_clock');
+    } else {
       decide('local', 'older_clock');
     }
   }
+  return { apply, decisions, held };
+}
 
-  // A row edited on both sides, on different fields: say what each side kept.
-  if (seenUpTo !== null) {
-    const editedHere = Object.entries(local).filter(([f, l]) => !(f in remote.values) && l.clock !== null && l.clock > seenUpTo);
-    if (editedHere.length > 0) {
-      for (const [field, l] of editedHere) {
-        decisions.push({ field, localValue: l.value, remoteValue: undefined, localClock: l.clock, remoteClock: seenUpTo, winner: 'local', reason: 'changed_only_here' });
-      }
-      for (const [field, change] of Object.entries(apply)) {
-        if (!decisions.some((d) => d.field === field)) {
-          decisions.push({ field, localValue: local[field]?.value, remoteValue: change.value, localClock: local[field]?.clock ?? null, remoteClock: change.clock, winner: 'remote', reason: 'changed_only_there' });
-        }
-      }
+export interface ShopSeat {
+  /** This shop's code: a stored clock of this node is this shop's own write. */
+  selfNode: string;
+  /** Fields changed here and not yet acknowledged: head office has not seen them, so it cannot have decided them. */
+  pending: ReadonlySet<string>;
+  finalStatus?: string;
+}
+
+/**
+ * A shop takes head office's values: head office has merged every shop's
+ * writes already, so it is the reference. Only a field changed here and not
+ * yet acknowledged is kept (head office will decide it and say so), and a
+ * recalled lot stays recalled. When head office kept another value than one
+ * this shop wrote, the shop's log says so.
+ */
+export function adoptFromHq(local: Record<string, StoredField>, write: RemoteWrite, seat: ShopSeat): MergeResult {
+  const apply: MergeResult['apply'] = {};
+  const decisions: Decision[] = [];
+  const finalStatus = seat.finalStatus ?? 'recalled';
+  for (const [field, value] of Object.entries(write.values)) {
+    const clock = write.clocks[field];
+    if (!clock || !parseHlc(clock)) continue;
+    if (seat.pending.has(field)) continue;
+    const mine: StoredField = local[field] ?? { value: undefined, clock: null };
+    if (mine.clock === clock && same(mine.value, value)) continue;
+    if (field === 'status' && mine.value === finalStatus && value !== finalStatus) {
+      decisions.push({ field, localValue: mine.value, remoteValue: value, localClock: mine.clock, remoteClock: clock, winner: 'local', reason: 'recall_final' });
+      continue;
+    }
+    apply[field] = { value, clock, origin: null };
+    const base = write.baseClocks?.[field];
+    if (!same(mine.value, value) && nodeOf(mine.clock) === seat.selfNode && base !== mine.clock) {
+      decisions.push({ field, localValue: mine.value, remoteValue: value, localClock: mine.clock, remoteClock: clock, winner: 'remote', reason: 'decided_by_hq' });
     }
   }
-  return { apply, decisions, held };
+  return { apply, decisions, held: {} };
 }
 
 /** Exponential backoff with jitter (half to all of 30 s, 1 min, 2 min… capped at 15 min), so shops do not retry in step. */
@@ -112,45 +181,40 @@ export function backoffMs(failures: number, random: number): number {
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
+/** A row as merges see it: its merged fields' values, clocks and (head office) writer clocks. */
 export interface MergeTarget {
-  /** The row's current values of its merged fields. */
   values: Record<string, unknown>;
   fieldClocks: Record<string, string>;
+  fieldOrigins?: Record<string, string> | undefined;
   /** The row's clock: the clock of a field written before field clocks were kept. */
   hlc: string;
 }
 
-export interface MergeInput {
-  values: Record<string, unknown>;
-  clocks?: Record<string, string> | undefined;
-  baseClocks?: Record<string, string> | undefined;
-  /** The change's clock: the clock of any field the change does not date itself. */
-  hlc: string;
+export function storedFields(row: MergeTarget, fields: readonly string[]): Record<string, StoredField> {
+  return Object.fromEntries(
+    fields.map((f) => [f, { value: row.values[f], clock: row.fieldClocks[f] ?? row.hlc, origin: row.fieldOrigins?.[f] ?? null }]),
+  );
 }
 
-/**
- * A change merged into a row, field by field: the row's values and field
- * clocks after it, and the decisions to log. One function for both sides.
- */
-export function mergeInto(row: MergeTarget, fields: readonly string[], change: MergeInput, nowWall: number) {
-  const local: Record<string, LocalField> = Object.fromEntries(fields.map((f) => [f, { value: row.values[f], clock: row.fieldClocks[f] ?? row.hlc }]));
-  const values = Object.fromEntries(Object.entries(change.values).filter(([f, v]) => fields.includes(f) && v !== undefined));
-  const clocks = Object.fromEntries(Object.keys(values).map((f) => [f, change.clocks?.[f] ?? change.hlc]));
-  const merged = mergeRow(local, { values, clocks, ...(change.baseClocks ? { baseClocks: change.baseClocks } : {}) }, nowWall);
-  const next = { ...row.values };
+/** The row after a merge: values, field clocks and writer clocks with the applied changes in. */
+export function mergedRow(row: MergeTarget, result: MergeResult) {
+  const values = { ...row.values };
   const fieldClocks = { ...row.fieldClocks };
-  for (const [f, a] of Object.entries(merged.apply)) {
-    next[f] = a.value;
+  const fieldOrigins = { ...(row.fieldOrigins ?? {}) };
+  let hlc = row.hlc;
+  for (const [f, a] of Object.entries(result.apply)) {
+    values[f] = a.value;
     fieldClocks[f] = a.clock;
+    if (a.origin) fieldOrigins[f] = a.origin;
+    else delete fieldOrigins[f];
+    if (a.clock > hlc) hlc = a.clock;
   }
-  return {
-    ...merged,
-    changed: Object.keys(merged.apply).length > 0,
-    values: next,
-    fieldClocks,
-    incoming: { values, clocks },
-    hlc: row.hlc > change.hlc ? row.hlc : change.hlc,
-  };
+  return { values, fieldClocks, fieldOrigins, hlc, changed: Object.keys(result.apply).length > 0 };
+}
+
+export function pickFields(source: object, fields: readonly string[]): Record<string, unknown> {
+  const s = source as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => s[f] !== undefined).map((f) => [f, s[f]]));
 }
 
 /** The fields a local edit really changes. */
@@ -158,10 +222,15 @@ export function changedFields<T extends object>(current: T, next: Partial<T>): (
   return (Object.keys(next) as (keyof T & string)[]).filter((k) => next[k] !== undefined && next[k] !== current[k]);
 }
 
+/** The clocks a local edit replaces: it must be stamped above each of them. */
+export function replacedClocks(current: { fieldClocks: Record<string, string>; hlc: string }, changed: readonly string[]): string[] {
+  return changed.map((k) => current.fieldClocks[k] ?? current.hlc);
+}
+
 /**
  * A local edit's clocks: each changed field takes the edit's clock, and the
  * clock it replaced travels as its base, so the other side can tell a
- * successor from a concurrent write.
+ * successor from a concurrent write. Only the changed fields' clocks travel.
  */
 export function editClocks(
   current: { fieldClocks: Record<string, string>; hlc: string },
@@ -173,7 +242,9 @@ export function editClocks(
   for (const k of changed) fieldClocks[k] = hlc;
   return {
     fieldClocks,
+    clocks: Object.fromEntries(changed.map((k) => [k, hlc])),
     baseClocks: Object.fromEntries(changed.map((k) => [k, current.fieldClocks[k] ?? current.hlc])),
     fields: Object.fromEntries(changed.map((k) => [k, (next as Record<string, unknown>)[k]])),
   };
 }
+

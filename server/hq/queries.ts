@@ -1,4 +1,6 @@
-import type { Queryable } from '../db/pool.js';
+import { randomBytes } from 'node:crypto';
+import type { Db, Queryable } from '../db/pool.js';
+import type { Logger } from '../logger.js';
 
 export interface HqShop {
   id: string;
@@ -26,12 +28,19 @@ export interface ShopHealth extends HqShop {
   lastPullAt: Date | null;
   clockSkewMs: number | null;
   changesReceived: number;
+  pendingChanges: number | null;
+  oldestPendingAgeS: number | null;
+  refusedChanges: number | null;
+  appVersion: string | null;
+  lastReceipt: number;
+  refusalsAtHq: number;
 }
 
 export async function shopsWithHealth(db: Queryable): Promise<ShopHealth[]> {
   return db.rows<ShopHealth>(
     `select s.id, s.code, s.name, s.timezone, h.last_contact_at, h.last_push_at, h.last_pull_at, h.clock_skew_ms,
-       coalesce(h.changes_received, 0) as changes_received
+       coalesce(h.changes_received, 0) as changes_received, h.pending_changes, h.oldest_pending_age_s, h.refused_changes, h.app_version,
+       coalesce(h.last_receipt, 0) as last_receipt, (select count(*)::int from hq_refusals r where r.shop_id = s.id) as refusals_at_hq
      from shops s left join hq_shop_sync h on h.shop_id = s.id where s.token_hash is not null order by s.code`,
   );
 }
@@ -39,19 +48,27 @@ export async function shopsWithHealth(db: Queryable): Promise<ShopHealth[]> {
 export async function recordContact(
   db: Queryable,
   shopId: string,
-  c: { kind: 'push' | 'pull'; skewMs: number | null; shopHlc: string | null; changes: number },
+  c: { kind: 'push' | 'pull'; skewMs: number | null; shopHlc: string | null; changes: number; report?: ShopReport | undefined; lastReceipt?: number },
 ): Promise<void> {
+  const r = c.report ?? {};
   await db.exec(
-    `insert into hq_shop_sync as h (shop_id, last_contact_at, last_push_at, last_pull_at, clock_skew_ms, last_shop_hlc, changes_received)
-     values ($1, now(), case when $2 = 'push' then now() end, case when $2 = 'pull' then now() end, $3, $4, $5)
+    `insert into hq_shop_sync as h (shop_id, last_contact_at, last_push_at, last_pull_at, clock_skew_ms, last_shop_hlc, changes_received,
+       pending_changes, oldest_pending_age_s, refused_changes, app_version, last_receipt)
+     values ($1, now(), case when $2 = 'push' then now() end, case when $2 = 'pull' then now() end, $3, $4, $5, $6, $7, $8, $9, coalesce($10, 0))
      on conflict (shop_id) do update set
        last_contact_at = now(),
        last_push_at = case when $2 = 'push' then now() else h.last_push_at end,
        last_pull_at = case when $2 = 'pull' then now() else h.last_pull_at end,
        clock_skew_ms = coalesce($3, h.clock_skew_ms),
        last_shop_hlc = coalesce($4, h.last_shop_hlc),
-       changes_received = h.changes_received + $5`,
-    [shopId, c.kind, c.skewMs, c.shopHlc, c.changes],
+       changes_received = h.changes_received + $5,
+       pending_changes = coalesce($6, h.pending_changes),
+       oldest_pending_age_s = case when $6 is null then h.oldest_pending_age_s else $7 end,
+       refused_changes = coalesce($8, h.refused_changes),
+       app_version = coalesce($9, h.app_version),
+       last_receipt = greatest(h.last_receipt, coalesce($10, 0))`,
+    [shopId, c.kind, c.skewMs, c.shopHlc, c.changes, r.pendingChanges ?? null, r.oldestPendingAgeSeconds ?? null, r.refusedChanges ?? null,
+      r.appVersion ?? null, c.lastReceipt ?? null],
   );
 }
 
@@ -61,28 +78,6 @@ export async function adminTokenHash(db: Queryable): Promise<string | undefined>
 
 export async function saveAdminTokenHash(db: Queryable, hash: string): Promise<void> {
   await db.exec('insert into hq_admin (singleton, token_hash) values (true, $1) on conflict (singleton) do update set token_hash = $1', [hash]);
-}
-
-export interface FeedEntry {
-  shopId: string | null;
-  originShopId: string | null;
-  entity: 'product' | 'batch' | 'recall';
-  entityId: string;
-  payload: unknown;
-  hlc: string;
-}
-
-export async function appendFeed(db: Queryable, entries: readonly FeedEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await db.exec(
-    `insert into change_feed (shop_id, origin_shop_id, entity, entity_id, payload, hlc)
-     select s, o, e, i, p, h from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[]) with ordinality
-       as x(s, o, e, i, p, h, n) order by n`,
-    [
-      entries.map((e) => e.shopId), entries.map((e) => e.originShopId), entries.map((e) => e.entity),
-      entries.map((e) => e.entityId), entries.map((e) => JSON.stringify(e.payload)), entries.map((e) => e.hlc),
-    ],
-  );
 }
 
 export interface FeedRow {
@@ -97,21 +92,85 @@ export interface FeedRow {
 /**
  * The next changes for a shop after cursor (xid, id), only from transactions
  * older than every one still running: those below the snapshot's xmin are
- * all finished, so nothing can later appear behind the cursor.
+ * all finished, so nothing can later appear behind the cursor. Ordered by the
+ * xid8 column itself (its text would sort 100 before 99).
  */
 export async function feedAfter(db: Queryable, q: { shopId: string; xid: string; id: number; limit: number }): Promise<FeedRow[]> {
   return db.rows<FeedRow>(
-    `select id, xid::text as xid, entity, entity_id, payload, hlc from change_feed
-     where (shop_id = $1 or shop_id is null) and origin_shop_id is distinct from $1
-       and xid < pg_snapshot_xmin(pg_current_snapshot())
-       and (xid, id) > ($2::xid8, $3::bigint)
-     order by xid, id limit $4`,
+    `select f.id, f.xid::text as xid, f.entity, f.entity_id, f.payload, f.hlc from change_feed f
+     where (f.shop_id = $1 or f.shop_id is null)
+       and f.xid < pg_snapshot_xmin(pg_current_snapshot())
+       and (f.xid, f.id) > ($2::xid8, $3::bigint)
+     order by f.xid, f.id limit $4`,
     [q.shopId, q.xid, q.id, q.limit],
   );
 }
 
-export async function insertHeld(db: Queryable, h: { id: string; shopId: string; entity: string; entityId: string; payload: unknown; hlc: string }): Promise<void> {
-  await db.exec('insert into sync_held (id, shop_id, entity, entity_id, payload, hlc) values ($1, $2, $3, $4, $5, $6)', [
-    h.id, h.shopId, h.entity, h.entityId, JSON.stringify(h.payload), h.hlc,
-  ]);
+/**
+ * The feed's epoch. Restored into a new cluster, head office's transaction
+ * ids start again below those its feed holds: every shop's cursor would then
+ * be ahead of every new change. Seen here (a stored xid at or above the next
+ * one to be assigned), the old rows are put first (xid 0, in id order) and a
+ * new epoch tells shops to read the feed again from the start.
+ */
+export async function feedEpoch(db: Db, logger: Logger): Promise<string> {
+  const state = await db.one<{ epoch: string; restored: boolean }>(
+    `select (select epoch from hq_feed_state) as epoch,
+       coalesce((select xid from change_feed order by xid desc limit 1) >= pg_snapshot_xmax(pg_current_snapshot()), false) as restored`,
+  );
+  if (state?.epoch && !state.restored) return state.epoch;
+  return db.withTransaction(async (tx) => {
+    await tx.exec('select pg_advisory_xact_lock(7320004)');
+    const again = (await tx.one<{ epoch: string | null; restored: boolean }>(
+      `select (select epoch from hq_feed_state) as epoch,
+         coalesce((select xid from change_feed order by xid desc limit 1) >= pg_snapshot_xmax(pg_current_snapshot()), false) as restored`,
+    ))!;
+    if (again.epoch && !again.restored) return again.epoch;
+    const epoch = randomBytes(6).toString('hex');
+    if (again.restored) {
+      const moved = await tx.exec(`update change_feed set xid = '0'::xid8 where xid >= pg_snapshot_xmin(pg_current_snapshot())`);
+      logger.warn({ epoch, moved }, 'head office restored into a new cluster: new feed epoch, shops will read the feed again');
+    }
+    await tx.exec('insert into hq_feed_state (singleton, epoch) values (true, $1) on conflict (singleton) do update set epoch = $1', [epoch]);
+    return epoch;
+  });
+}
+
+/** How far the feed lags: changes committed but not yet servable, held back by the oldest transaction still open. */
+export async function feedLag(db: Queryable): Promise<{ waitingChanges: number; oldestWaitingSeconds: number; oldestTransactionSeconds: number }> {
+  return (await db.one(
+    `select count(*)::int as waiting_changes,
+       coalesce(extract(epoch from now() - min(created_at)), 0)::int as oldest_waiting_seconds,
+       coalesce((select extract(epoch from now() - min(xact_start)) from pg_stat_activity
+                 where datname = current_database() and backend_xmin is not null and pid <> pg_backend_pid()), 0)::int
+         as oldest_transaction_seconds
+     from change_feed where xid >= pg_snapshot_xmin(pg_current_snapshot())`,
+  ))!;
+}
+
+export interface ShopReport {
+  pendingChanges?: number | undefined;
+  oldestPendingAgeSeconds?: number | null | undefined;
+  refusedChanges?: number | undefined;
+  appVersion?: string | undefined;
+}
+
+export async function recordRefusals(
+  db: Queryable,
+  shopId: string,
+  refused: readonly { seq: number; code: string; message: string; change: { entity?: string; kind: string; id: string } }[],
+): Promise<void> {
+  if (refused.length === 0) return;
+  await db.exec(
+    `insert into hq_refusals (id, shop_id, seq, entity, entity_id, code, reason)
+     select gen_random_uuid(), $1, * from unnest($2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::text[])`,
+    [shopId, refused.map((r) => r.seq), refused.map((r) => r.change.kind.split(':')[0]), refused.map((r) => r.change.id), refused.map((r) => r.code), refused.map((r) => r.message)],
+  );
+  await db.exec('update hq_shop_sync set last_refusal_at = now() where shop_id = $1', [shopId]);
+}
+
+/** The newest receipt number head office holds of this shop: a shop behind it was restored from an old backup. */
+export async function shopHighWater(db: Queryable, shopId: string): Promise<{ lastReceipt: number }> {
+  const row = await db.one<{ lastReceipt: number | null }>('select last_receipt from hq_shop_sync where shop_id = $1', [shopId]);
+  return { lastReceipt: row?.lastReceipt ?? 0 };
 }

@@ -41,7 +41,8 @@ const saleItemInsert = z.object({
   unitPrice: money, lineTotal: money,
 });
 
-const base = { seq: z.number().int().min(1), id: z.uuid(), hlc };
+// tx: the shop's local transaction; its changes are accepted or refused together.
+const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('product:insert'), data: productInsert }),
   z.object({ ...base, kind: z.literal('product:update'), data: productUpdate }),
@@ -70,13 +71,18 @@ export const pushSchema = z.object({
 
 export type Change = z.infer<typeof changeSchema>;
 
+// The cursor is `epoch:xid:id`; a cursor of another epoch (or of the old form `xid:id`) starts again from the beginning.
 export const pullSchema = z.object({
-  since: z.string().regex(/^\d+:\d+$/).default('0:0'),
+  since: z.string().regex(/^([a-z0-9]{1,40}:)?\d{1,20}:\d{1,20}$/).default('0:0'),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
 export const registerShopSchema = z.object({
-  code: z.string().trim().regex(/^[A-Z0-9]{2,12}$/, '2 à 12 majuscules ou chiffres'),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9]{2,12}$/, '2 à 12 majuscules ou chiffres')
+    .refine((c) => c !== 'HQ', 'le code HQ est celui du siège'),
   name: z.string().trim().min(1).max(120),
   timezone: z.string().refine((tz) => {
     try {

@@ -1,31 +1,37 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { insertProduct, lockProduct, productById, updateProductFields, type Product } from '../catalog/queries.js';
+import { insertProduct, lockProduct, productById, twinIds, updateProductFields, type Product } from '../catalog/queries.js';
 import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { decodeHlc } from '../domain/hlc.js';
-import { changedFields, editClocks } from '../domain/merge.js';
+import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
 import { correctedLot } from '../domain/fefo.js';
 import { isValidGtin } from '../domain/gtin.js';
 import { productSearchText } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
 import { newId, shopIdFor } from '../ids.js';
+import { currentClock, stampTransaction } from '../outbox/clock.js';
+import { MergeRun } from '../outbox/merge-run.js';
+import { appendFeed, listConflicts } from '../outbox/queries.js';
 import { itemsOfSales, salesBetween, type SaleItem } from '../sales/queries.js';
-import { batchById, batchesOfShop, insertRecallIfAbsent, lockBatch, lockBatchesOfLot, movementsOfBatch, shopOfBatch, updateBatchFields } from '../stock/queries.js';
-import { absorbClock, currentClock, stampTransaction } from '../sync/clock.js';
-import { insertConflicts, listConflicts } from '../sync/queries.js';
-import { PushApplication, isFarAhead } from './push.js';
+import { StockMerge } from '../stock/merge.js';
+import { batchById, batchesOfShop, lockBatch, movementsOfBatch, shopOfBatch, updateBatchFields } from '../stock/queries.js';
+import { applyPush, checkClocks } from './push.js';
 import {
-  appendFeed,
   feedAfter,
+  feedEpoch,
+  feedLag,
   insertShop,
   recordContact,
+  recordRefusals,
   shopByCode,
   shopByTokenHash,
+  shopHighWater,
   shopsWithHealth,
   type HqShop,
+  type ShopReport,
 } from './queries.js';
 import type { Change } from './schemas.js';
 
@@ -35,17 +41,8 @@ export interface HqDeps {
   now: () => Date;
 }
 
-/**
- * A push whose rows contradict each other or the database (a child without
- * its parent, a duplicate line, a number out of range) is the shop's data
- * being wrong: refused whole, as a 4xx, rather than a 500.
- */
-function refusedByDatabase(err: unknown): never {
-  const code = (err as { code?: string }).code ?? '';
-  if (code.startsWith('23')) throw new AppError(422, 'inconsistent_push', 'sync.inconsistent', { detail: (err as Error).message });
-  if (code.startsWith('22')) throw new AppError(400, 'bad_value', 'sync.inconsistent', { detail: (err as Error).message });
-  throw err;
-}
+/** 123 for DKR01-000123. */
+const receiptSequence = (number: string) => Number(/-(\d+)$/.exec(number)?.[1] ?? 0);
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -56,6 +53,8 @@ export interface PushBody {
   shopCode: string;
   hlc: string;
   sentAt?: string | undefined;
+  /** What the shop reports of itself: its outbox, its refused changes, its version. */
+  status?: ShopReport | undefined;
   changes: Change[];
 }
 
@@ -86,40 +85,52 @@ export function hqService({ db, logger, now }: HqDeps) {
 
     /**
      * One request, one transaction, idempotent by row id: a replay changes
-     * nothing, and a refusal (another shop's row, an unknown parent) writes nothing.
+     * nothing. Another shop's row or a bad clock refuses the request whole
+     * (nothing written); a group of changes the data refuses is set aside and
+     * answered in `refused`, the rest applied.
      */
-    async push(shop: HqShop, body: PushBody): Promise<{ acked: number[]; ackSeq: number | null; hlc: string; conflicts: number }> {
+    async push(shop: HqShop, body: PushBody) {
       if (body.shopCode !== shop.code) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: shop.code });
+      checkClocks(shop, body.hlc, body.changes);
       const at = now();
       const skewMs = body.sentAt ? Date.parse(body.sentAt) - at.getTime() : decodeHlc(body.hlc).wall - at.getTime();
-      const result = await db
-        .withTransaction(async (tx) => {
-          const run = new PushApplication(tx, shop, at.getTime());
-          await run.lockBatches(body.changes);
-          for (const change of body.changes) await run.apply(change);
-          await run.finish();
-          await insertConflicts(tx, run.conflicts);
-          // A clock a day ahead is never absorbed: it would drag ours (and every shop's) into the future.
-          const hlc = isFarAhead(body.hlc, at.getTime()) ? await stampTransaction(tx, at) : await absorbClock(tx, body.hlc, at);
-          await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length });
-          return { hlc, conflicts: run.conflicts.length };
-        })
-        .catch(refusedByDatabase);
+      const result = await db.withTransaction(async (tx) => {
+        // A shop's clock is never absorbed: head office's own clock is the reference every shop takes in.
+        const receivedClock = await stampTransaction(tx, at);
+        const applied = await applyPush(tx, shop, { receivedAt: decodeHlc(receivedClock), receivedClock, nowWall: at.getTime() }, body.changes);
+        await recordRefusals(tx, shop.id, applied.refused.map((r) => ({ ...r, change: body.changes.find((c) => c.seq === r.seq)! })));
+        const refusedSeqs = new Set(applied.refused.map((r) => r.seq));
+        const lastReceipt = Math.max(0, ...body.changes.filter((c) => c.kind === 'sale:insert' && !refusedSeqs.has(c.seq)).map((c) => receiptSequence((c.data as { number: string }).number)));
+        await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report: body.status, lastReceipt });
+        return { hlc: receivedClock, ...applied };
+      });
       if (Math.abs(skewMs) > SKEW_WARNING_MS) logger.warn({ shop: shop.code, skewMs }, 'shop clock is off');
-      const acked = body.changes.map((c) => c.seq);
-      return { acked, ackSeq: acked.length ? Math.max(...acked) : null, ...result };
+      if (result.refused.length > 0) logger.warn({ shop: shop.code, refused: result.refused.length, first: result.refused[0] }, 'push changes refused');
+      const refusedSeqs = new Set(result.refused.map((r) => r.seq));
+      const acked = body.changes.map((c) => c.seq).filter((seq) => !refusedSeqs.has(seq));
+      return {
+        acked, ackSeq: acked.length ? Math.max(...acked) : null, refused: result.refused, hlc: result.hlc, conflicts: result.conflicts,
+        ...(await shopHighWater(db, shop.id)),
+      };
     },
 
     async pull(shop: HqShop, q: { since: string; limit: number }) {
-      const [xid, id] = q.since.split(':');
-      const rows = await feedAfter(db, { shopId: shop.id, xid: xid!, id: Number(id), limit: q.limit });
+      const epoch = await feedEpoch(db, logger);
+      const parts = q.since.split(':');
+      const sameEpoch = parts.length === 3 && parts[0] === epoch;
+      const [xid, id] = sameEpoch ? [parts[1]!, parts[2]!] : ['0', '0'];
+      const rows = await feedAfter(db, { shopId: shop.id, xid, id: Number(id), limit: q.limit });
       const last = rows.at(-1);
       await recordContact(db, shop.id, { kind: 'pull', skewMs: null, shopHlc: null, changes: 0 });
       return {
         changes: rows.map((r) => ({ id: r.id, entity: r.entity, entityId: r.entityId, hlc: r.hlc, data: r.payload })),
-        cursor: last ? `${last.xid}:${last.id}` : q.since,
+        cursor: last ? `${epoch}:${last.xid}:${last.id}` : `${epoch}:${xid}:${id}`,
         hasMore: rows.length === q.limit,
+        // The shop started this epoch again from the beginning (head office restored, or a cursor of the old form).
+        restarted: !sameEpoch && q.since !== '0:0',
         hlc: await currentClock(db),
+        lag: await feedLag(db),
+        ...(await shopHighWater(db, shop.id)),
       };
     },
 
@@ -157,35 +168,34 @@ export function hqService({ db, logger, now }: HqDeps) {
         if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
         const changed = changedFields(current, next);
         if (changed.length === 0) return current;
-        const hlc = await stampTransaction(tx, now());
+        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
         const edit = editClocks(current, next, changed, hlc);
-        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks });
+        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
+        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins });
         await appendFeed(tx, [{
           shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
-          payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks },
+          payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
         }]);
         const { hlc: _h, fieldClocks: _f, ...batch } = updated;
         return batch;
       });
     },
 
-    /** A recall is one-way and reaches every shop, including lots received after it. */
+    /**
+     * A recall is one-way and reaches every shop, including lots received
+     * after it, and every twin of the product (the same GTIN created by
+     * several shops).
+     */
     async recall(input: { productId: string; lotNumber: string; reason: string }) {
       return db.withTransaction(async (tx) => {
         if (!(await productById(tx, input.productId))) throw notFound('product.not_found');
-        const batches = await lockBatchesOfLot(tx, input.productId, input.lotNumber);
+        const productIds = await twinIds(tx, input.productId);
         const hlc = await stampTransaction(tx, now());
-        const recall = { id: newId(), ...input, hlc };
-        await insertRecallIfAbsent(tx, recall);
-        for (const b of batches) {
-          if (b.status === 'recalled') continue;
-          await updateBatchFields(tx, b.id, {
-            expirationDate: b.expirationDate, unitCost: b.unitCost, status: 'recalled', statusReason: input.reason, hlc,
-            fieldClocks: { ...b.fieldClocks, status: hlc, statusReason: hlc },
-          });
-        }
-        await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'recall', entityId: recall.id, hlc, payload: recall }]);
-        return { ...recall, batchesRecalled: batches.filter((b) => b.status !== 'recalled').length };
+        const run = new MergeRun(tx, { role: 'hq', shopId: null, shopCode: 'HQ', receivedAt: decodeHlc(hlc), receivedClock: hlc, nowWall: now().getTime() });
+        const { recalls, lots } = await new StockMerge(run).recall({ productIds, lotNumber: input.lotNumber, reason: input.reason }, hlc);
+        await run.finish();
+        const mine = recalls.find((r) => r.productId === input.productId) ?? { id: null, ...input, hlc };
+        return { ...mine, products: productIds, batchesRecalled: lots };
       });
     },
 
@@ -215,14 +225,17 @@ export function hqService({ db, logger, now }: HqDeps) {
         const current = await lockProduct(tx, id);
         if (!current) throw notFound('product.not_found');
         const changed = changedFields(current, input);
-        const hlc = await stampTransaction(tx, now());
+        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
         const next = { ...current, ...input };
         const edit = editClocks(current, next, changed, hlc);
-        const product = await updateProductFields(tx, id, { name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks });
+        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
+        const product = await updateProductFields(tx, id, {
+          name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins,
+        });
         if (changed.length > 0) {
           await appendFeed(tx, [{
             shopId: null, originShopId: null, entity: 'product', entityId: id, hlc,
-            payload: { id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks },
+            payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
           }]);
         }
         return product;

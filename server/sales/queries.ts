@@ -161,3 +161,14 @@ export async function takings(db: Queryable, q: { shopId: string; from: string; 
 export async function saleIdByNumber(db: Queryable, shopId: string, number: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>('select id from sales where shop_id = $1 and number = $2', [shopId, number]))?.id;
 }
+
+/** Receipt numbers continue after `n` (head office holds sales up to it); returns the counter before. */
+export async function raiseReceiptCounter(db: Queryable, shopId: string, n: number): Promise<number> {
+  const row = await db.one<{ before: number }>(
+    `update receipt_counters c set last_number = greatest(c.last_number, $2)
+     from (select last_number as before from receipt_counters where shop_id = $1 for update) old
+     where c.shop_id = $1 returning old.before`,
+    [shopId, n],
+  );
+  return row?.before ?? 0;
+}

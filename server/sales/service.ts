@@ -9,8 +9,8 @@ import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
 import { applyDeltas, insertMovements, lockBatchesByIds, lockBatchesWithStock, type Batch } from '../stock/queries.js';
-import { stampTransaction } from '../sync/clock.js';
-import { appendOutbox, type OutboxEntry } from '../sync/queries.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import {
   insertSale,
   insertSaleItems,
@@ -19,6 +19,7 @@ import {
   saleById,
   salesBetween,
   takeReceiptNumber,
+  raiseReceiptCounter,
   takings,
   type Sale,
   type SaleItem,
@@ -179,6 +180,11 @@ export function salesService({ db, shop, now, bus }: Deps) {
       });
       bus?.committed('sale');
       return voidedSale;
+    },
+
+    /** After head office said it holds receipts up to `n`: numbering continues past them. Returns the number this shop was at. */
+    async continueReceiptNumbersAfter(n: number): Promise<number> {
+      return raiseReceiptCounter(db, shop.id, n);
     },
 
     async getSale(id: string): Promise<SaleWithItems> {

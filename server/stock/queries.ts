@@ -21,6 +21,7 @@ export interface Batch {
 export interface BatchRow extends Batch {
   hlc: string;
   fieldClocks: Record<string, string>;
+  fieldOrigins?: Record<string, string>;
 }
 
 export interface Movement {
@@ -41,17 +42,17 @@ export type NewMovement = Omit<Movement, 'createdAt'>;
 
 const columns = `b.id, b.shop_id, b.product_id, b.lot_number, b.expiration_date, b.initial_qty, b.quantity,
   b.unit_cost, b.received_date, b.status, b.status_reason, b.created_at, b.updated_at`;
-const rowColumns = `${columns}, b.hlc, b.field_clocks`;
+const rowColumns = `${columns}, b.hlc, b.field_clocks, b.field_origins`;
 
 export async function insertBatch(db: Queryable, b: Omit<BatchRow, 'createdAt' | 'updatedAt'>): Promise<BatchRow> {
   return (await db.one<BatchRow>(
     `insert into product_batches as b (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity,
-       unit_cost, received_date, status, status_reason, hlc, field_clocks)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       unit_cost, received_date, status, status_reason, hlc, field_clocks, field_origins)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      returning ${rowColumns}`,
     [
       b.id, b.shopId, b.productId, b.lotNumber, b.expirationDate, b.initialQty, b.quantity,
-      b.unitCost, b.receivedDate, b.status, b.statusReason, b.hlc, b.fieldClocks,
+      b.unitCost, b.receivedDate, b.status, b.statusReason, b.hlc, b.fieldClocks, b.fieldOrigins ?? {},
     ],
   ))!;
 }
@@ -129,13 +130,14 @@ export async function updateBatchFields(
     statusReason: string | null;
     hlc: string;
     fieldClocks: Record<string, string>;
+    fieldOrigins?: Record<string, string> | undefined;
   },
 ): Promise<BatchRow> {
   return (await db.one<BatchRow>(
     `update product_batches b set expiration_date = $2, unit_cost = $3, status = $4, status_reason = $5, hlc = $6,
-       field_clocks = $7, lot_number = coalesce($8, b.lot_number)
+       field_clocks = $7, lot_number = coalesce($8, b.lot_number), field_origins = coalesce($9, b.field_origins)
      where b.id = $1 returning ${rowColumns}`,
-    [id, f.expirationDate, f.unitCost, f.status, f.statusReason, f.hlc, f.fieldClocks, f.lotNumber ?? null],
+    [id, f.expirationDate, f.unitCost, f.status, f.statusReason, f.hlc, f.fieldClocks, f.lotNumber ?? null, f.fieldOrigins ?? null],
   ))!;
 }
 
@@ -278,4 +280,23 @@ export async function shopOfBatch(db: Queryable, id: string): Promise<string | u
 
 export async function batchIdByLot(db: Queryable, shopId: string, productId: string, lotNumber: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>('select id from product_batches where shop_id = $1 and product_id = $2 and lot_number = $3', [shopId, productId, lotNumber]))?.id;
+}
+
+/**
+ * Serialises everything that decides whether a lot of a product is recalled:
+ * a recall and the arrival of that lot (a delivery, a push) take it first.
+ */
+export async function lockLot(db: Queryable, productId: string, lotNumber: string): Promise<void> {
+  await db.exec(`select pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 7320003))`, [productId, lotNumber]);
+}
+
+export async function lockBatchesOfLotIn(db: Queryable, productIds: readonly string[], lotNumber: string): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(
+    `select ${rowColumns} from product_batches b where b.product_id = any($1::uuid[]) and b.lot_number = $2 order by b.id for update`,
+    [productIds, lotNumber],
+  );
+}
+
+export async function recallsOfProducts(db: Queryable, productIds: readonly string[]): Promise<Recall[]> {
+  return db.rows<Recall>('select id, product_id, lot_number, reason, hlc from recalls where product_id = any($1::uuid[]) order by lot_number, id', [productIds]);
 }

@@ -5,11 +5,11 @@ import { addDays, dateInZone } from '../domain/dates.js';
 import type { Tx } from '../db/pool.js';
 import { correctedLot, expiresWithin, isSellable } from '../domain/fefo.js';
 import { countDelta } from '../domain/ledger.js';
-import { changedFields, editClocks } from '../domain/merge.js';
+import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { stampTransaction } from '../sync/clock.js';
-import { appendOutbox } from '../sync/queries.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendOutbox } from '../outbox/queries.js';
 import {
   applyDeltas,
   batchById,
@@ -18,6 +18,7 @@ import {
   insertMovements,
   lockBatch,
   lockBatchByLot,
+  lockLot,
   lotRow,
   lotsByExpiry,
   movementsOfBatch,
@@ -58,6 +59,8 @@ export function stockService({ db, shop, now, bus }: Deps) {
     const day = today();
     const product = await productById(tx, input.productId);
     if (!product) throw notFound('product.not_found');
+    // Taken before the recall check: a recall pulled at the same moment waits, or is seen.
+    await lockLot(tx, input.productId, input.lotNumber);
     const existing = await lockBatchByLot(tx, shop.id, input.productId, input.lotNumber);
     if (existing && existing.expirationDate !== input.expirationDate) {
       throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
@@ -121,11 +124,11 @@ export function stockService({ db, shop, now, bus }: Deps) {
         const next = { ...corrected, statusReason: input.statusReason !== undefined ? input.statusReason || null : current.statusReason };
         const changed = changedFields(current, next);
         if (changed.length === 0) return view(publicBatch(current), today());
-        const hlc = await stampTransaction(tx, now());
+        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
         const edit = editClocks(current, next, changed, hlc);
         const batch = await updateBatchFields(tx, id, { ...next, hlc, fieldClocks: edit.fieldClocks });
         await appendOutbox(tx, [
-          { entity: 'batch', entityId: id, op: 'update', payload: { id, shopId: shop.id, ...edit.fields, fieldClocks: edit.fieldClocks, baseClocks: edit.baseClocks }, hlc },
+          { entity: 'batch', entityId: id, op: 'update', payload: { id, shopId: shop.id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks }, hlc },
         ]);
         return view(publicBatch(batch), today());
       });

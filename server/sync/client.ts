@@ -12,8 +12,28 @@ export class HqError extends Error {
 }
 
 export interface HqClient {
-  push(body: unknown): Promise<{ response: { acked: number[]; ackSeq: number | null; hlc: string; conflicts: number }; bytes: number }>;
-  pull(cursor: string, limit: number): Promise<{ changes: PulledChange[]; cursor: string; hasMore: boolean; hlc: string }>;
+  push(body: unknown): Promise<{ response: PushAnswer; bytes: number }>;
+  pull(cursor: string, limit: number): Promise<PullAnswer>;
+}
+
+export interface PushAnswer {
+  acked: number[];
+  ackSeq: number | null;
+  /** Changes head office refused, each with its reason: set aside, not retried by themselves. */
+  refused?: { seq: number; code: string; message: string }[];
+  hlc: string;
+  conflicts: number;
+  /** The newest receipt number of this shop that head office holds. */
+  lastReceipt?: number;
+}
+
+export interface PullAnswer {
+  changes: PulledChange[];
+  cursor: string;
+  hasMore: boolean;
+  restarted?: boolean;
+  hlc: string;
+  lastReceipt?: number;
 }
 
 export interface PulledChange {
@@ -55,7 +75,7 @@ export function hqClient(hq: { url: string; token: string }, timeoutMs = 30_000)
   return {
     async push(body) {
       const gz = gzipSync(Buffer.from(JSON.stringify(body)));
-      const response = await call<Awaited<ReturnType<HqClient['push']>>['response']>('/api/sync/push', {
+      const response = await call<PushAnswer>('/api/sync/push', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
         body: gz,

@@ -1,22 +1,29 @@
+import { CatalogMerge } from '../catalog/merge.js';
+import { productById } from '../catalog/queries.js';
 import type { Deps } from '../context.js';
 import { backoffMs } from '../domain/merge.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
-import { FeedApplication } from './apply.js';
-import { HqError, hqClient, type HqClient } from './client.js';
-import { absorbClock, currentClock } from './clock.js';
+import { absorbClock, currentClock } from '../outbox/clock.js';
+import { MergeRun } from '../outbox/merge-run.js';
 import {
-  attemptState,
   deleteAcked,
+  discardRefused,
+  listConflicts,
   outboxHead,
   outboxStats,
-  recordPullSuccess,
-  recordPushSuccess,
-  recordSyncFailure,
-  syncState,
-  listConflicts,
+  refusedChanges,
+  requeueRefused,
+  setAside,
   type OutboxRow,
-} from './queries.js';
+} from '../outbox/queries.js';
+import type { SalesService } from '../sales/service.js';
+import { StockMerge } from '../stock/merge.js';
+import type { Recall } from '../stock/queries.js';
+import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
+import { recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
+
+export const APP_VERSION = '0.2.0';
 
 export const MAX_CHANGES_PER_PUSH = 500;
 export const MAX_BYTES_PER_PUSH = 256 * 1024;
@@ -43,16 +50,25 @@ export function nextPushBatch(rows: readonly OutboxRow[]): OutboxRow[] {
 
 export type Health = 'ok' | 'amber' | 'red' | 'offline';
 
-export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' | 'logger' | 'now' | 'hq' | 'bus'> & { shop: Deps['shop'] }) {
+/** Health of one direction: amber after a day without success (or with a change waiting that long), red after three. */
+function healthOf(configured: boolean, lateMs: number): Health {
+  return !configured ? 'offline' : lateMs > 3 * DAY ? 'red' : lateMs > DAY ? 'amber' : 'ok';
+}
+const worst = (a: Health, b: Health): Health => (['red', 'amber', 'offline', 'ok'] as const).find((h) => h === a || h === b)!;
+
+export function syncService(
+  { db, logger, shop, now, hq, bus }: Pick<Deps, 'db' | 'logger' | 'now' | 'hq' | 'bus'> & { shop: Deps['shop'] },
+  sales?: Pick<SalesService, 'continueReceiptNumbersAfter'>,
+) {
   const client: HqClient | undefined = hq ? hqClient(hq) : undefined;
   const log = logger.child({ component: 'sync' });
 
   async function fail(err: unknown, phase: 'push' | 'pull'): Promise<never> {
-    const state = await attemptState(db);
+    const state = await syncState(db);
     const e = err instanceof HqError ? err : new HqError('unreachable', (err as Error).message);
-    const retryInMs = backoffMs(state.failures + 1, Math.random());
+    const retryInMs = backoffMs((phase === 'push' ? state.failures : state.pullFailures) + 1, Math.random());
     const message = e.kind === 'refused' ? t('sync.hq_refused', { status: e.status ?? 0, message: e.message }) : t('sync.hq_unreachable', { reason: e.message });
-    await recordSyncFailure(db, { kind: e.kind, message, retryInMs, phase });
+    await recordSyncFailure(db, { message, retryInMs, phase });
     // The age of the oldest unsent change is logged: a wedged queue must be visible from the logs too.
     const { pendingChanges, oldestPendingAt } = await outboxStats(db);
     const oldestPendingAgeSeconds = oldestPendingAt ? Math.round((now().getTime() - oldestPendingAt.getTime()) / 1000) : null;
@@ -76,10 +92,41 @@ export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' 
     }
   }
 
-  async function due(force: boolean): Promise<boolean> {
+  async function due(force: boolean, phase: 'push' | 'pull'): Promise<boolean> {
     if (force) return true;
-    const state = await attemptState(db);
-    return !state.nextAttemptAt || state.nextAttemptAt <= now();
+    const state = await syncState(db);
+    const next = phase === 'push' ? state.nextAttemptAt : state.pullNextAttemptAt;
+    return !next || next <= now();
+  }
+
+  /**
+   * Head office holds receipts of this shop up to `lastReceipt`. A shop behind
+   * that was restored from an older backup: numbering moves past head office's
+   * (no number is given twice), and the operator is told to re-initialise.
+   */
+  async function compareWithHq(lastReceipt: number | undefined): Promise<void> {
+    if (!lastReceipt || !sales) return;
+    const before = await sales.continueReceiptNumbersAfter(lastReceipt);
+    if (before < lastReceipt) {
+      const message = t('sync.behind_hq', { hq: lastReceipt, here: before });
+      await recordBehindHq(db, message, lastReceipt);
+      log.warn({ hqLastReceipt: lastReceipt, localLastReceipt: before }, 'head office holds newer sales of this shop: restored from an old backup?');
+    }
+  }
+
+  async function applyPage(changes: readonly PulledChange[]) {
+    return async (tx: Parameters<Parameters<typeof db.withTransaction>[0]>[0]) => {
+      const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
+      const catalog = new CatalogMerge(run);
+      const stock = new StockMerge(run);
+      for (const c of changes) {
+        if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
+        else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
+        else await stock.recallPulled(c.data as unknown as Recall, !!(await productById(tx, String(c.data.productId))));
+      }
+      await run.finish();
+      return run.changed;
+    };
   }
 
   const service = {
@@ -87,21 +134,30 @@ export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' 
 
     /**
      * Drains the outbox in order. Acknowledged rows are deleted rather than a
-     * cursor kept (design.md §5, the cursor-gap trap). Returns how many were sent.
+     * cursor kept (design.md §5, the cursor-gap trap); refused ones are set
+     * aside with their reason. Returns how many were sent.
      */
-    async pushNow(opts: { force?: boolean } = {}): Promise<{ sent: number; skipped?: 'not_configured' | 'backoff' | 'busy' }> {
+    async pushNow(opts: { force?: boolean } = {}): Promise<{ sent: number; refused?: number; skipped?: 'not_configured' | 'backoff' | 'busy' }> {
       if (!client) return { sent: 0, skipped: 'not_configured' };
-      if (!(await due(opts.force ?? false))) return { sent: 0, skipped: 'backoff' };
+      if (!(await due(opts.force ?? false, 'push'))) return { sent: 0, skipped: 'backoff' };
       const result = await withPushLock(async () => {
         let sent = 0;
+        let refused = 0;
         for (let round = 0; round < 10_000; round++) {
           const batch = nextPushBatch(await outboxHead(db, MAX_CHANGES_PER_PUSH + 100));
           if (batch.length === 0) break;
+          const stats = await outboxStats(db);
           const body = {
             shopCode: shop.code,
             hlc: await currentClock(db),
             sentAt: now().toISOString(),
-            changes: batch.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, data: r.payload })),
+            status: {
+              pendingChanges: stats.pendingChanges,
+              oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.max(0, Math.round((now().getTime() - stats.oldestPendingAt.getTime()) / 1000)) : null,
+              refusedChanges: stats.refusedChanges,
+              appVersion: APP_VERSION,
+            },
+            changes: batch.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
           };
           let pushed;
           try {
@@ -110,82 +166,94 @@ export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' 
             await fail(err, 'push');
           }
           const { response, bytes } = pushed!;
+          const setAsideNow = response.refused ?? [];
           await db.withTransaction(async (tx) => {
             await deleteAcked(tx, response.acked);
+            await setAside(tx, setAsideNow.map((r) => ({ seq: r.seq, code: r.code, reason: r.message })));
             await absorbClock(tx, response.hlc, now());
           });
           await recordPushSuccess(db, bytes);
+          await compareWithHq(response.lastReceipt);
           sent += response.acked.length;
+          refused += setAsideNow.length;
+          if (setAsideNow.length > 0) log.warn({ refused: setAsideNow.length, first: setAsideNow[0] }, 'head office refused changes: set aside');
           log.info({ changes: response.acked.length, bytes, conflicts: response.conflicts }, 'pushed to head office');
+          if (response.acked.length + setAsideNow.length === 0) break; // nothing moved: never loop on the same head
         }
-        return sent;
+        return { sent, refused };
       });
-      return result === undefined ? { sent: 0, skipped: 'busy' } : { sent: result };
+      return result === undefined ? { sent: 0, skipped: 'busy' } : { sent: result.sent, ...(result.refused ? { refused: result.refused } : {}) };
     },
 
     /** Pages of head office's changes, each applied with its cursor in one transaction. */
     async pullNow(opts: { force?: boolean } = {}): Promise<{ applied: number; skipped?: 'not_configured' | 'backoff' }> {
       if (!client) return { applied: 0, skipped: 'not_configured' };
-      if (!(await due(opts.force ?? false))) return { applied: 0, skipped: 'backoff' };
+      if (!(await due(opts.force ?? false, 'pull'))) return { applied: 0, skipped: 'backoff' };
       let applied = 0;
-      for (let page = 0; page < 10_000; page++) {
-        const cursor = (await attemptState(db)).pullCursor ?? '0:0';
-        let res;
-        try {
-          res = await client.pull(cursor, PULL_PAGE);
-        } catch (err) {
-          await fail(err, 'pull');
+      try {
+        for (let page = 0; page < 10_000; page++) {
+          const cursor = (await syncState(db)).pullCursor ?? '0:0';
+          const res = await client.pull(cursor, PULL_PAGE);
+          if (res.restarted) log.warn({ cursor, next: res.cursor }, 'head office feed has a new epoch (restored?): reading it again from the start');
+          const changed = await db.withTransaction(async (tx) => {
+            const result = await (await applyPage(res.changes))(tx);
+            await absorbClock(tx, res.hlc, now());
+            await recordPullSuccess(tx, res.cursor);
+            return result;
+          });
+          applied += res.changes.length;
+          for (const entity of changed) bus?.committed(entity);
+          await compareWithHq(res.lastReceipt);
+          if (!res.hasMore) break;
         }
-        const { changes, cursor: next, hasMore, hlc } = res!;
-        const changed = await db.withTransaction(async (tx) => {
-          const run = new FeedApplication(tx, shop);
-          for (const c of changes) await run.apply(c);
-          await run.finish();
-          await absorbClock(tx, hlc, now());
-          await recordPullSuccess(tx, next);
-          return run.changed;
-        });
-        applied += changes.length;
-        for (const entity of changed) bus?.committed(entity);
-        if (!hasMore) break;
+      } catch (err) {
+        await fail(err, 'pull');
       }
       if (applied > 0) log.info({ applied }, 'pulled from head office');
       return { applied };
     },
 
-    /** Push always before pull (design.md §5). */
+    /** Push always before pull (design.md §5); a refused or failed push never keeps recalls and prices from arriving. */
     async runNow(opts: { force?: boolean } = {}) {
-      const push = await service.pushNow(opts);
-      const pull = await service.pullNow(opts);
+      const push = await service.pushNow(opts).catch((err: unknown) => ({ sent: 0, error: err as Error }));
+      const pull = await service.pullNow(opts).catch((err: unknown) => ({ applied: 0, error: err as Error }));
+      const error = ('error' in push && push.error) || ('error' in pull && pull.error);
+      if (error) throw error;
       return { push, pull };
     },
 
-    /** What the badge shows: a wedged queue must be visible, so the oldest unsent change is reported. */
+    /** What the badge shows: push and pull each have their health; a wedged queue shows by its oldest change. */
     async status() {
       const [stats, state] = await Promise.all([outboxStats(db), syncState(db)]);
       const at = now().getTime();
       const oldest = stats.oldestPendingAt;
-      const successes = [state?.lastPushAt, state?.lastPullAt].filter((d): d is Date => !!d).map((d) => d.getTime());
-      // Stale when head office has not answered for a while, or when a change has waited that long.
-      const silentFor = successes.length > 0 ? at - Math.max(...successes) : 0;
-      const waitingFor = oldest ? at - oldest.getTime() : 0;
-      const late = Math.max(silentFor, waitingFor);
-      const health: Health = !client ? 'offline' : late > 3 * DAY ? 'red' : late > DAY ? 'amber' : 'ok';
+      const since = (d: Date | null) => (d ? at - d.getTime() : 0);
+      const pushHealth = healthOf(client !== undefined, Math.max(state.pushError ? since(state.lastPushAt ?? state.pushErrorAt) : 0, since(oldest)));
+      const pullHealth = healthOf(client !== undefined, state.pullError ? since(state.lastPullAt ?? state.pullErrorAt) : 0);
+      const refusedHealth: Health = stats.refusedChanges > 0 ? 'amber' : 'ok';
+      const lastError = [
+        state.pushError ? { at: state.pushErrorAt, message: state.pushError } : undefined,
+        state.pullError ? { at: state.pullErrorAt, message: state.pullError } : undefined,
+      ].filter((e) => !!e).sort((a, b) => (b.at?.getTime() ?? 0) - (a.at?.getTime() ?? 0))[0];
       return {
         configured: client !== undefined,
-        health,
+        health: client ? worst(worst(pushHealth, pullHealth), state.behindHq ? 'red' : refusedHealth) : ('offline' as Health),
+        push: { health: pushHealth, lastAt: state.lastPushAt, lastAttemptAt: state.lastPushAttemptAt, error: state.pushError, errorAt: state.pushErrorAt, failures: state.failures, nextAttemptAt: state.nextAttemptAt },
+        pull: { health: pullHealth, lastAt: state.lastPullAt, lastAttemptAt: state.lastPullAttemptAt, error: state.pullError, errorAt: state.pullErrorAt, failures: state.pullFailures, nextAttemptAt: state.pullNextAttemptAt },
         pendingChanges: stats.pendingChanges,
+        refusedChanges: stats.refusedChanges,
         oldestPendingAt: oldest,
         oldestPendingAgeSeconds: oldest ? Math.max(0, Math.round((at - oldest.getTime()) / 1000)) : null,
-        lastPushAt: state?.lastPushAt ?? null,
-        lastPullAt: state?.lastPullAt ?? null,
-        lastPushAttemptAt: state?.lastPushAttemptAt ?? null,
-        lastPullAttemptAt: state?.lastPullAttemptAt ?? null,
-        lastError: state?.lastError ?? null,
-        lastErrorAt: state?.lastErrorAt ?? null,
-        nextAttemptAt: state?.nextAttemptAt ?? null,
-        failures: state?.failures ?? 0,
-        bytesSent: state?.bytesSent ?? 0,
+        behindHq: state.behindHq,
+        lastPushAt: state.lastPushAt,
+        lastPullAt: state.lastPullAt,
+        lastPushAttemptAt: state.lastPushAttemptAt,
+        lastPullAttemptAt: state.lastPullAttemptAt,
+        lastError: lastError?.message ?? null,
+        lastErrorAt: lastError?.at ?? null,
+        nextAttemptAt: state.nextAttemptAt,
+        failures: state.failures,
+        bytesSent: state.bytesSent,
       };
     },
 
@@ -196,6 +264,23 @@ export function syncService({ db, logger, shop, now, hq, bus }: Pick<Deps, 'db' 
     },
 
     conflicts: (limit: number) => listConflicts(db, { limit }),
+
+    /** Changes head office refused, set aside with their reason. */
+    refused: () => refusedChanges(db),
+
+    /** Back into the outbox (all, or these seqs), to be sent again on the next push. */
+    async retryRefused(seqs: readonly number[] | 'all'): Promise<number> {
+      const n = await requeueRefused(db, seqs);
+      if (n > 0) bus?.committed('sync');
+      return n;
+    },
+
+    /** Dropped for good; what was discarded is logged, since it never reaches head office. */
+    async discardRefused(seqs: readonly number[], who: string): Promise<number> {
+      const gone = await discardRefused(db, seqs);
+      for (const g of gone) log.warn({ seq: g.seq, entity: g.entity, entityId: g.entityId, code: g.code, payload: g.payload, by: who }, 'refused change discarded');
+      return gone.length;
+    },
 
     assertConfigured(): void {
       if (!client) throw new AppError(409, 'sync_not_configured', 'sync.not_configured');

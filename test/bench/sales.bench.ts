@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../../server/db/embedded.js';
 import { migrate } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/logger.js';
 import { ensureShop } from '../../server/shops/service.js';
-import { initClock } from '../../server/sync/clock.js';
+import { initClock } from '../../server/outbox/clock.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { freePort } from '../support/process.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupDatabase, defaultBackupFile, restoreDatabase } from '../../server/ops/backup.js';
-import { currentClock, initClock } from '../../server/sync/clock.js';
+import { currentClock, initClock } from '../../server/outbox/clock.js';
 import { cashierActor, freshDatabase, seedBatch, seedProduct, testShop } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 

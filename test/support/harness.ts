@@ -13,7 +13,7 @@ import { hashToken } from '../../server/hq/service.js';
 import { ChangeBus } from '../../server/events.js';
 import { createServices, type Services } from '../../server/services.js';
 import { ensureShop } from '../../server/shops/service.js';
-import { initClock } from '../../server/sync/clock.js';
+import { initClock } from '../../server/outbox/clock.js';
 
 export const PINS: Record<UserRole, string> = { cashier: '1111', pharmacist: '2222', manager: '3333', admin: '4444' };
 

@@ -3,9 +3,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertProduct } from '../../server/catalog/queries.js';
 import { productSearchText } from '../../server/domain/search.js';
+import { encodeHlc } from '../../server/domain/hlc.js';
 import { newId } from '../../server/ids.js';
-import { stampTransaction } from '../../server/sync/clock.js';
-import { appendOutbox, outboxHead } from '../../server/sync/queries.js';
+import { stampTransaction } from '../../server/outbox/clock.js';
+import { appendOutbox, outboxHead } from '../../server/outbox/queries.js';
 import { nextPushBatch } from '../../server/sync/service.js';
 import { cashierActor, freshDatabase, seedBatch, seedProduct, testHq, testShop, type TestHq } from '../support/harness.js';
 import { freePort } from '../support/process.js';
@@ -20,7 +21,7 @@ const sell = (shop: Awaited<ReturnType<typeof testShop>>, productId: string, qua
   shop.services.sales.recordSale({ lines: [{ productId, quantity }], payment: { method: 'card' } }, cashierActor(shop));
 
 function pushBody(shopCode: string, hlc: string, rows: Awaited<ReturnType<typeof outboxHead>>) {
-  return { shopCode, hlc, changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, data: r.payload })) };
+  return { shopCode, hlc, changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })) };
 }
 
 describe('when head office is unreachable', () => {
@@ -73,9 +74,12 @@ describe('replays and out-of-order delivery', () => {
     const second = pushBody('RPL01', hlc, secondRows);
     const send = (body: object) => request(hq.app).post('/api/sync/push').set('authorization', `Bearer ${token}`).send(body);
 
-    const early = await send(second); // its lot has not arrived yet
-    expect(early.status).toBe(422);
-    expect(early.body.error.code).toBe('unknown_entity');
+    const early = await send(second); // its lot has not arrived yet: every group is refused, with its reason, and nothing written
+    expect(early.status).toBe(200);
+    expect(early.body.acked).toEqual([]);
+    expect(early.body.refused.map((r: { seq: number }) => r.seq)).toEqual(secondRows.map((r) => r.seq));
+    expect(new Set(early.body.refused.map((r: { code: string }) => r.code))).toEqual(new Set(['unknown_entity']));
+    expect(early.body.refused[0].message).toMatch(/inconnu du siège/);
     expect(await hq.db.one(`select 1 from sales where shop_id = (select id from shops where code = 'RPL01')`)).toBeUndefined();
 
     expect((await send(first)).status).toBe(200);
@@ -102,7 +106,7 @@ describe('replays and out-of-order delivery', () => {
     await client.connect();
     await client.query('begin');
     const late = newId();
-    const hlc = (await client.query<{ last: string }>('select last from hlc_state')).rows[0]!.last;
+    const hlc = encodeHlc({ wall: Date.now(), counter: 0, node: 'SEQ01' });
     await client.query(
       `insert into products (id, sku, name, search_text, unit_price, hlc, field_clocks) values ($1, 'LATE', 'Produit tardif', 'produit tardif late', 100, $2, '{}')`,
       [late, hlc]);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId, shopIdFor } from '../../server/ids.js';
-import { outboxHead } from '../../server/sync/queries.js';
+import { outboxHead } from '../../server/outbox/queries.js';
 import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 let hq: TestHq;
@@ -29,7 +29,7 @@ async function bodyOf(shop: TestShop) {
   return {
     shopCode: shop.shop.code,
     hlc: rows.at(-1)!.hlc,
-    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, data: r.payload })),
+    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
   };
 }
 
@@ -98,8 +98,8 @@ describe('what may be pushed', () => {
   });
 });
 
-describe('a push is all or nothing', () => {
-  it('for random corruptions of a valid push, either every row is applied or none', async () => {
+describe('a local transaction is all or nothing', () => {
+  it('for random corruptions of a valid push, each transaction is applied whole or refused whole with its reason, never a 5xx', async () => {
     const shop = await testShop({ code: 'SECA' });
     let round = 0;
     await fc.assert(
@@ -125,17 +125,29 @@ describe('a push is all or nothing', () => {
           else data[key] = value;
 
           const res = await push(tokenA, body);
-          const present = await Promise.all(
-            body.changes.filter((c) => c.op === 'insert').map(async (c) => {
-              const table = { product: 'products', batch: 'product_batches', movement: 'stock_movements', sale: 'sales', sale_item: 'sale_items' }[c.entity];
-              return !!(await hq.db.one(`select 1 from ${table} where id = $1`, [c.id]));
-            }),
+          const inserts = body.changes.filter((c) => c.op === 'insert');
+          const present = new Map(
+            await Promise.all(
+              inserts.map(async (c) => {
+                const table = { product: 'products', batch: 'product_batches', movement: 'stock_movements', sale: 'sales', sale_item: 'sale_items' }[c.entity];
+                return [c.seq, !!(await hq.db.one(`select 1 from ${table} where id = $1`, [c.id]))] as const;
+              }),
+            ),
           );
-          if (res.status === 200) expect(present.every(Boolean)).toBe(true);
-          else {
+          if (res.status === 200) {
+            const refused = new Set<number>(res.body.refused.map((r: { seq: number }) => r.seq));
+            expect([...res.body.acked, ...refused].sort((a, b) => a - b)).toEqual(body.changes.map((c) => c.seq));
+            for (const r of res.body.refused) expect(r.message).toMatch(/\S/);
+            // A transaction's rows are all applied, or (refused) none of them.
+            for (const tx of new Set(body.changes.map((c) => c.tx))) {
+              const group = inserts.filter((c) => c.tx === tx);
+              const wanted = group.some((c) => refused.has(c.seq)) ? false : true;
+              for (const c of group) expect(present.get(c.seq)).toBe(wanted);
+            }
+          } else {
             expect(res.status).toBeGreaterThanOrEqual(400);
             expect(res.status).toBeLessThan(500);
-            expect(present.some(Boolean)).toBe(false);
+            expect([...present.values()].some(Boolean)).toBe(false);
           }
         },
       ),
