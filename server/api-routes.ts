@@ -6,6 +6,7 @@ import { salesRoutes } from './sales/routes.js';
 import { settingsRoutes } from './shops/routes.js';
 import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
+import { syncRoutes } from './sync/routes.js';
 import { usersRoutes } from './users/routes.js';
 
 /** The shop's JSON API (../shared/api-contract.md), one line a route. */
@@ -16,6 +17,7 @@ export function shopApi(s: Services): Router {
   const sales = salesRoutes(s.sales, s.receipts);
   const receipts = receiptsRoutes(s.receipts);
   const settings = settingsRoutes(s.settings);
+  const sync = syncRoutes(s.sync);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -49,16 +51,11 @@ export function shopApi(s: Services): Router {
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);
 
-  r.get('/sync/status', async (_req, res) => {
-    res.json(await s.sync.status());
-  });
-  r.post('/sync/run', async (_req, res) => {
-    s.sync.assertConfigured();
-    s.sync.requestRun();
-    res.status(202).json(await s.sync.status());
-  });
-  r.get('/conflicts', manager, async (req, res) => {
-    res.json(await s.sync.conflicts(Math.min(Number(req.query.limit) || 200, 5000)));
-  });
+  r.get('/sync/status', sync.status);
+  r.post('/sync/run', sync.run);
+  r.get('/sync/refused', manager, sync.refused);
+  r.post('/sync/refused/retry', manager, sync.retry);
+  r.post('/sync/refused/discard', manager, sync.discard);
+  r.get('/conflicts', manager, sync.conflicts);
   return r;
 }

@@ -76,6 +76,16 @@ export class CatalogMerge {
       shopNode: seat.shopCode, receivedAt: seat.receivedAt, nowWall: seat.nowWall,
     });
     for (const decision of m.decisions) this.run.log('product', d.id, decision);
+    // A chain product (made at head office or at another shop) changed by a shop: always on the record.
+    if (existing.originShopId !== seat.shopId) {
+      for (const [field, a] of Object.entries(m.apply)) {
+        if (m.decisions.some((x) => x.field === field) || JSON.stringify(existing[field as keyof ProductRow]) === JSON.stringify(a.value)) continue;
+        this.run.log('product', d.id, {
+          field, localValue: existing[field as keyof ProductRow], remoteValue: a.value, localClock: existing.fieldClocks[field] ?? existing.hlc,
+          remoteClock: d.fieldClocks[field] ?? null, winner: 'remote', reason: 'chain_product_edit',
+        });
+      }
+    }
     if (Object.keys(m.held).length > 0) this.run.hold('product', d.id, { id: d.id, ...m.held, fieldClocks: d.fieldClocks }, seat.receivedClock);
     const next = await this.write(existing, m);
     const applied = Object.keys(m.apply);

@@ -61,7 +61,8 @@ export interface DbOptions {
 }
 
 export function createDb({ connectionString, max = 10, logger }: DbOptions): Db {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+  // A session of ours left idle inside a transaction would hold back head office's feed (and vacuum): ended after 2 minutes.
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, options: '-c idle_in_transaction_session_timeout=120000' });
   // An idle client can lose its connection (server restart); without this
   // listener the process would crash on the 'error' event.
   pool.on('error', (err) => logger.warn({ err }, 'idle database client failed'));

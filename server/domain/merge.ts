@@ -98,15 +98,18 @@ export function mergeShopWrite(local: Record<string, StoredField>, write: Remote
     const decide = (winner: Winner, reason: DecisionReason, localClock = mine.clock) =>
       decisions.push({ field, localValue: mine.value, remoteValue: value, localClock, remoteClock: raw, winner, reason });
 
+    // This shop's own earlier write, or a replay of it: its writes are ordered by its own clock.
+    const ownPrevious = nodeOf(mineOrigin) === seat.shopNode;
+    if (mineOrigin === raw || (ownPrevious && raw <= (mineOrigin ?? ''))) continue;
+    const base = write.baseClocks?.[field];
+    const successorWrite = mine.clock === null || ownPrevious || (base !== undefined && (base === mine.clock || base === mine.origin));
     const { clock: effective, far } = boundShopClock(raw, seat);
-    if (far) {
+    // A clock far ahead never wins a contest; a correction made after seeing our value needs none.
+    if (far && !successorWrite) {
       held[field] = value;
       if (!same(mine.value, value)) decide('held', 'clock_far_ahead');
       continue;
     }
-    // This shop's own earlier write, or a replay of it: its writes are ordered by its own clock.
-    const ownPrevious = nodeOf(mineOrigin) === seat.shopNode;
-    if (mineOrigin === raw || (ownPrevious && raw <= (mineOrigin ?? ''))) continue;
 
     const change = (clock: string): FieldChange => ({ value, clock, origin: clock === raw ? null : raw });
     if (field === 'status' && mine.value === finalStatus && value !== finalStatus) {
@@ -117,8 +120,6 @@ export function mergeShopWrite(local: Record<string, StoredField>, write: Remote
       apply[field] = change(later(effective, mine.clock) ? effective : mine.clock!);
       continue;
     }
-    const base = write.baseClocks?.[field];
-    const successorWrite = mine.clock === null || ownPrevious || (base !== undefined && (base === mine.clock || base === mine.origin));
     if (same(mine.value, value)) {
       if (later(effective, mine.clock)) apply[field] = change(effective);
       continue;

@@ -142,7 +142,7 @@ export async function feedLag(db: Queryable): Promise<{ waitingChanges: number; 
     `select count(*)::int as waiting_changes,
        coalesce(extract(epoch from now() - min(created_at)), 0)::int as oldest_waiting_seconds,
        coalesce((select extract(epoch from now() - min(xact_start)) from pg_stat_activity
-                 where datname = current_database() and backend_xmin is not null and pid <> pg_backend_pid()), 0)::int
+                 where datname = current_database() and (backend_xid is not null or backend_xmin is not null) and pid <> pg_backend_pid()), 0)::int
          as oldest_transaction_seconds
      from change_feed where xid >= pg_snapshot_xmin(pg_current_snapshot())`,
   ))!;

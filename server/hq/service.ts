@@ -122,6 +122,9 @@ export function hqService({ db, logger, now }: HqDeps) {
       const rows = await feedAfter(db, { shopId: shop.id, xid, id: Number(id), limit: q.limit });
       const last = rows.at(-1);
       await recordContact(db, shop.id, { kind: 'pull', skewMs: null, shopHlc: null, changes: 0 });
+      const lag = await feedLag(db);
+      // A transaction left open holds every shop's feed back: said loudly, with how long.
+      if (lag.oldestWaitingSeconds > 60) logger.warn({ ...lag }, 'change feed held back by an open transaction');
       return {
         changes: rows.map((r) => ({ id: r.id, entity: r.entity, entityId: r.entityId, hlc: r.hlc, data: r.payload })),
         cursor: last ? `${epoch}:${last.xid}:${last.id}` : `${epoch}:${xid}:${id}`,
@@ -129,7 +132,7 @@ export function hqService({ db, logger, now }: HqDeps) {
         // The shop started this epoch again from the beginning (head office restored, or a cursor of the old form).
         restarted: !sameEpoch && q.since !== '0:0',
         hlc: await currentClock(db),
-        lag: await feedLag(db),
+        lag,
         ...(await shopHighWater(db, shop.id)),
       };
     },

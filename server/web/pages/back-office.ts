@@ -40,7 +40,9 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
   });
   const filterOf = (req: Request) => (FILTERS as readonly string[]).includes(String(req.query.filtre)) ? (String(req.query.filtre) as (typeof FILTERS)[number]) : 'all';
 
-  const settingsData = async () => ({ title: t('ui.nav.settings'), settings: await s.settings.get(), users: await s.users.listUsers(), sync: await s.sync.status() });
+  const settingsData = async () => ({
+    title: t('ui.nav.settings'), settings: await s.settings.get(), users: await s.users.listUsers(), sync: await s.sync.status(), refused: await s.sync.refused(),
+  });
 
   return {
     sales: (async (req, res) => {
