@@ -10,11 +10,13 @@ import { AppError } from '../server/errors.js';
 import { registerShopSchema } from '../server/hq/schemas.js';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
+import { initFromHq } from '../server/sync/rebuild.js';
 import { firstManager } from '../server/users/queries.js';
 import { t } from '../server/i18n/fr.js';
 import { parse } from '../server/http/validate.js';
 
 const usage = () => t('cli.usage');
+const seqList = (v: string) => v.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
 
 process.env.LOG_LEVEL ??= 'warn';
 
@@ -36,6 +38,8 @@ async function run(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
       file: { type: 'string' },
+      seq: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +71,35 @@ async function run(argv: string[]): Promise<number> {
         b.services!.sync.assertConfigured();
         const r = await b.services!.sync.runNow({ force: true });
         print(t('cli.synced', { sent: r.push.sent, received: r.pull.applied }));
+      });
+      return 0;
+    case 'sync refused':
+      await withShop(async (b) => {
+        const refused = await b.services!.sync.refused();
+        if (refused.length === 0) print(t('cli.refused_none'));
+        for (const r of refused) print(t('cli.refused_line', { seq: r.seq, entity: t(`ui.entity.${r.entity}`), id: r.entityId, at: r.refusedAt.toISOString(), reason: r.reason }));
+      });
+      return 0;
+    case 'sync retry':
+      await withShop(async (b) => {
+        const n = await b.services!.sync.retryRefused(values.seq ? seqList(values.seq) : 'all');
+        print(t('cli.retried', { n }));
+      });
+      return 0;
+    case 'sync discard': {
+      if (!values.seq) {
+        print(t('cli.discard_usage'));
+        return 2;
+      }
+      const n = await withShop((b) => b.services!.sync.discardRefused(seqList(values.seq!), `cli:${process.env.USER ?? 'operator'}`));
+      print(t('cli.discarded', { n }));
+      return 0;
+    }
+    case 'shop init-from-hq':
+      await withShop(async (b) => {
+        const r = await initFromHq({ db: b.db, logger: b.logger, shop: b.shop!, now: () => new Date(), ...(b.config.hqUrl && b.config.hqToken ? { hq: { url: b.config.hqUrl, token: b.config.hqToken } } : {}) }, { force: values.force ?? false });
+        print(t('cli.rebuilt', { products: r.products, lots: r.lots, movements: r.movements, sales: r.sales, lastReceipt: r.lastReceipt }));
+        if (r.drifted.length > 0) print(t('cli.rebuilt_drift', { n: r.drifted.length }));
       });
       return 0;
     case 'shop add': {

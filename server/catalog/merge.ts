@@ -3,7 +3,7 @@ import { productSearchText } from '../domain/search.js';
 import { AppError } from '../errors.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { pendingFields } from '../outbox/queries.js';
-import { insertProduct, lockProduct, productClash, updateProductFields, type ProductRow } from './queries.js';
+import { insertProduct, lockProduct, productClash, restoreProducts, updateProductFields, type ProductRow } from './queries.js';
 
 /** The product fields that merge last-writer-wins; SKU and GTIN are fixed at creation. */
 export const PRODUCT_FIELDS = ['name', 'unitPrice', 'active'] as const;
@@ -136,6 +136,11 @@ export class CatalogMerge {
     );
     for (const decision of m.decisions) this.run.log('product', id, decision);
     await this.write(existing, m);
+  }
+
+  /** A shop rebuilt from head office: the catalogue as head office holds it. */
+  async restore(rows: readonly ProductRow[]): Promise<void> {
+    await restoreProducts(this.run.tx, rows.map((p) => ({ ...p, searchText: productSearchText(p) })));
   }
 
   private async write(existing: ProductRow, m: MergeResult) {

@@ -114,3 +114,27 @@ export async function twinIds(db: Queryable, productId: string): Promise<string[
   );
   return rows.map((r) => r.id);
 }
+
+/** Head office: the catalogue in id order, a page at a time, as a rebuilt shop needs it. */
+export async function productsPage(db: Queryable, afterId: string, limit: number): Promise<ProductRow[]> {
+  return db.rows<ProductRow>(
+    `select ${columns}, p.origin_shop_id, p.hlc, p.field_clocks from products p where p.id > $1 order by p.id limit $2`,
+    [afterId, limit],
+  );
+}
+
+/** A rebuilt shop: head office's products as they are, creation times included. */
+export async function restoreProducts(db: Queryable, ps: readonly ProductRow[]): Promise<void> {
+  if (ps.length === 0) return;
+  await db.exec(
+    `insert into products (id, sku, gtin, name, search_text, unit_price, active, origin_shop_id, hlc, field_clocks, created_at, updated_at)
+     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bool[], $8::uuid[], $9::text[],
+       $10::jsonb[], $11::timestamptz[], $12::timestamptz[])
+     on conflict (id) do nothing`,
+    [
+      ps.map((p) => p.id), ps.map((p) => p.sku), ps.map((p) => p.gtin), ps.map((p) => p.name), ps.map((p) => p.searchText),
+      ps.map((p) => p.unitPrice), ps.map((p) => p.active), ps.map((p) => p.originShopId), ps.map((p) => p.hlc),
+      ps.map((p) => JSON.stringify(p.fieldClocks)), ps.map((p) => p.createdAt), ps.map((p) => p.updatedAt),
+    ],
+  );
+}

@@ -174,3 +174,12 @@ export async function shopHighWater(db: Queryable, shopId: string): Promise<{ la
   const row = await db.one<{ lastReceipt: number | null }>('select last_receipt from hq_shop_sync where shop_id = $1', [shopId]);
   return { lastReceipt: row?.lastReceipt ?? 0 };
 }
+
+/** The feed's last servable entry: a rebuilt shop pulls from here, having read everything before it in a snapshot. */
+export async function feedHead(db: Queryable): Promise<{ xid: string; id: number }> {
+  return (
+    (await db.one<{ xid: string; id: number }>(
+      `select xid::text as xid, id from change_feed where xid < pg_snapshot_xmin(pg_current_snapshot()) order by xid desc, id desc limit 1`,
+    )) ?? { xid: '0', id: 0 }
+  );
+}

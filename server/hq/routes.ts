@@ -3,7 +3,7 @@ import { createProductSchema, updateProductSchema } from '../catalog/schemas.js'
 import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { conflictsQuerySchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema } from './schemas.js';
+import { conflictsQuerySchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
@@ -19,6 +19,14 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   }) satisfies RequestHandler);
   r.get('/sync/pull', shop, (async (req, res) => {
     res.json(await hq.pull(shopOf(req), parse(pullSchema, req.query)));
+  }) satisfies RequestHandler);
+
+  r.get('/sync/snapshot', shop, (async (req, res) => {
+    res.json(await hq.snapshotHead(shopOf(req)));
+  }) satisfies RequestHandler);
+  r.get('/sync/snapshot/:part', shop, (async (req, res) => {
+    const q = parse(snapshotSchema, { ...req.query, part: req.params.part });
+    res.json(await hq.snapshotPart(shopOf(req), q.part, q.after, q.limit));
   }) satisfies RequestHandler);
 
   r.post('/shops', admin, async (req, res) => {

@@ -107,3 +107,9 @@ export const shopSalesSchema = z.object({
 });
 
 export const conflictsQuerySchema = z.object({ shop: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(200) });
+
+export const snapshotSchema = z.object({
+  part: z.enum(['products', 'recalls', 'batches', 'sales', 'items', 'movements']),
+  after: z.uuid().default('00000000-0000-0000-0000-000000000000'),
+  limit: z.coerce.number().int().min(1).max(5000).default(2000),
+});

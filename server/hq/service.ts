@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { insertProduct, lockProduct, productById, twinIds, updateProductFields, type Product } from '../catalog/queries.js';
+import { insertProduct, lockProduct, productById, productsPage, twinIds, updateProductFields, type Product } from '../catalog/queries.js';
 import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
@@ -15,13 +15,14 @@ import { newId, shopIdFor } from '../ids.js';
 import { currentClock, stampTransaction } from '../outbox/clock.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { appendFeed, listConflicts } from '../outbox/queries.js';
-import { itemsOfSales, salesBetween, type SaleItem } from '../sales/queries.js';
+import { itemsOfSales, itemsPage, salesBetween, salesPage, type SaleItem } from '../sales/queries.js';
 import { StockMerge } from '../stock/merge.js';
-import { batchById, batchesOfShop, lockBatch, movementsOfBatch, shopOfBatch, updateBatchFields } from '../stock/queries.js';
+import { allRecalls, batchById, batchesOfShop, batchesPage, lockBatch, movementsOfBatch, movementsPage, shopOfBatch, updateBatchFields } from '../stock/queries.js';
 import { applyPush, checkClocks } from './push.js';
 import {
   feedAfter,
   feedEpoch,
+  feedHead,
   feedLag,
   insertShop,
   recordContact,
@@ -34,6 +35,10 @@ import {
   type ShopReport,
 } from './queries.js';
 import type { Change } from './schemas.js';
+
+export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements'] as const;
+export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
+const NIL = '00000000-0000-0000-0000-000000000000';
 
 export interface HqDeps {
   db: Db;
@@ -135,6 +140,33 @@ export function hqService({ db, logger, now }: HqDeps) {
         lag,
         ...(await shopHighWater(db, shop.id)),
       };
+    },
+
+    /**
+     * What a shop rebuilt from head office starts from: where to pull from
+     * afterwards (taken first, so nothing falls between), its receipt numbers,
+     * head office's clock. The rows follow in pages (`snapshotPart`).
+     */
+    async snapshotHead(shop: HqShop) {
+      const epoch = await feedEpoch(db, logger);
+      const head = await feedHead(db);
+      return {
+        shop: { code: shop.code, name: shop.name, timezone: shop.timezone },
+        cursor: `${epoch}:${head.xid}:${head.id}`,
+        hlc: await currentClock(db),
+        ...(await shopHighWater(db, shop.id)),
+      };
+    },
+
+    async snapshotPart(shop: HqShop, part: SnapshotPart, after: string, limit: number): Promise<{ rows: unknown[]; next: string | null }> {
+      const rows: { id: string }[] =
+        part === 'products' ? await productsPage(db, after, limit)
+        : part === 'recalls' ? (after === NIL ? await allRecalls(db) : [])
+        : part === 'batches' ? await batchesPage(db, shop.id, after, limit)
+        : part === 'movements' ? await movementsPage(db, shop.id, after, limit)
+        : part === 'sales' ? await salesPage(db, shop.id, after, limit)
+        : await itemsPage(db, shop.id, after, limit);
+      return { rows, next: part !== 'recalls' && rows.length === limit ? rows.at(-1)!.id : null };
     },
 
     async shopSales(code: string, q: { from?: string | undefined; to?: string | undefined; limit: number }) {

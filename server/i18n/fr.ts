@@ -79,6 +79,8 @@ export const fr = {
   'sync.unknown_entity': 'Changement {entity} {id} inconnu du siège : il dépend d’un enregistrement jamais reçu.',
   'sync.inconsistent': 'Envoi refusé : données incohérentes ({detail}).',
   'sync.behind_hq': 'Le siège détient des ventes plus récentes de cette boutique (ticket n° {hq}) que cette base (n° {here}) : elle a sans doute été restaurée d’une ancienne sauvegarde. Les numéros de ticket reprennent après ceux du siège. Réinitialisez la boutique depuis le siège : npx comptoir shop init-from-hq.',
+  'sync.rebuild_not_empty': 'Cette base contient déjà des données ({sales} vente(s), {lots} lot(s), {pending} changement(s) non envoyé(s) ou refusé(s)). Pour les remplacer par celles du siège, relancez avec --force : ce qui n’a pas atteint le siège sera perdu.',
+  'sync.rebuild_wrong_shop': 'Ce jeton est celui de la boutique {hq}, pas de {here} : vérifiez SHOP_CODE et HQ_TOKEN.',
   'sync.clock_invalid': 'Horloge refusée ({where} : « {clock} ») : une horloge doit être bien formée et porter le code de la boutique qui envoie.',
   'sync.lot_exists': 'Le siège a déjà le lot {lotNumber} de ce produit pour cette boutique, sous un autre identifiant : cette base a sans doute été restaurée d’une ancienne sauvegarde. Réinitialisez la boutique depuis le siège (npx comptoir shop init-from-hq).',
   'sync.hq_unreachable': 'Siège injoignable : {reason}',
@@ -265,6 +267,12 @@ export const fr = {
   user list                                 liste les utilisateurs de la boutique
   sync status                               changements en attente pour le siège, derniers succès, dernière erreur
   sync now                                  envoie au siège puis reçoit de lui
+  sync refused                              changements refusés par le siège, mis de côté, avec leur motif
+  sync retry [--seq N,N…]                   renvoie les changements refusés (tous par défaut)
+  sync discard --seq N,N…                   abandonne des changements refusés (journalisé)
+  shop init-from-hq [--force]               reconstruit une boutique depuis le siège (catalogue, lots et
+                                            quantités, ventes, numéros de ticket) ; --force remplace les
+                                            données locales
   shop add --code CODE --name NOM --timezone FUSEAU
                                             siège : crée une boutique et affiche une fois son jeton
   seed-demo                                 charge le catalogue de démonstration dans une boutique vide
@@ -291,6 +299,13 @@ commande l’utilise.`,
   'cli.backup_written': 'Sauvegarde écrite : {file} ({kb} Ko)',
   'cli.restored': 'Restauration terminée. Démarrez Comptoir puis synchronisez (npx comptoir sync now) : le siège ignore ce qu’il a déjà.',
   'cli.seeded': 'Catalogue de démonstration chargé.',
+  'cli.refused_none': 'Aucun changement refusé.',
+  'cli.refused_line': 'n° {seq}  {entity} {id}  refusé le {at} : {reason}',
+  'cli.retried': '{n} changement(s) remis dans la file d’envoi.',
+  'cli.discarded': '{n} changement(s) abandonné(s) (journalisé).',
+  'cli.discard_usage': 'sync discard demande --seq N,N… (voir npx comptoir sync refused).',
+  'cli.rebuilt': 'Boutique reconstruite depuis le siège : {products} produit(s), {lots} lot(s), {movements} mouvement(s), {sales} vente(s). Prochain ticket après le n° {lastReceipt}.',
+  'cli.rebuilt_drift': 'Attention : {n} lot(s) dont la quantité au siège diffère de la somme de leurs mouvements ; voir le journal.',
   'cli.not_seeded': 'La boutique a déjà des produits : rien à faire.',
   'boot.first_manager': 'Premier responsable créé. Code PIN : {pin}\n  (notez-le : il ne sera plus affiché)',
   'boot.admin_token': 'Jeton d’administration du siège : {token}\n  (notez-le : il ne sera plus affiché)',

@@ -5,11 +5,15 @@ import {
   insertSaleIfAbsent,
   insertSaleItemsIfAbsent,
   markVoided,
+  raiseReceiptCounter,
+  restoreSaleItems,
+  restoreSales,
   saleIdByNumber,
   saleItemsByIds,
   salesByIds,
   type Sale,
   type SaleItem,
+  type SaleRow,
 } from './queries.js';
 
 export type SaleInsert = Omit<Sale, 'updatedAt' | 'receivedAt' | 'createdAt' | 'voidedAt'> & { createdAt: string; voidedAt: string | null };
@@ -34,6 +38,14 @@ export class SalesMerge {
     const seat = this.run.seat;
     if (seat.role !== 'hq') throw new Error('head office only');
     return seat;
+  }
+
+  /** A shop rebuilt from head office: its sales and lines; receipt numbers continue after the last one. */
+  async restore(shopId: string, part: { sales: readonly SaleRow[]; items: readonly SaleItem[]; lastReceipt: number }): Promise<void> {
+    for (let i = 0; i < part.sales.length; i += 5000) await restoreSales(this.run.tx, part.sales.slice(i, i + 5000));
+    for (let i = 0; i < part.items.length; i += 5000) await restoreSaleItems(this.run.tx, part.items.slice(i, i + 5000));
+    const last = part.sales.reduce((max, s) => Math.max(max, Number(/-(\d+)(\/|$)/.exec(s.number)?.[1] ?? 0)), part.lastReceipt);
+    await raiseReceiptCounter(this.run.tx, shopId, last);
   }
 
   async saleInserted(d: SaleInsert, hlc: string): Promise<void> {

@@ -172,3 +172,50 @@ export async function raiseReceiptCounter(db: Queryable, shopId: string, n: numb
   );
   return row?.before ?? 0;
 }
+
+export type SaleRow = Sale & { hlc: string };
+
+/** Head office: a shop's sales in id order, a page at a time. */
+export async function salesPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<SaleRow[]> {
+  return db.rows<SaleRow>(`select ${saleColumns}, s.hlc from sales s where s.shop_id = $1 and s.id > $2 order by s.id limit $3`, [shopId, afterId, limit]);
+}
+
+export async function itemsPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<SaleItem[]> {
+  return db.rows<SaleItem>(
+    `select ${itemColumns} from sale_items i join sales s on s.id = i.sale_id where s.shop_id = $1 and i.id > $2 order by i.id limit $3`,
+    [shopId, afterId, limit],
+  );
+}
+
+/** A rebuilt shop: its sales and lines as head office holds them. */
+export async function restoreSales(db: Queryable, ss: readonly SaleRow[]): Promise<void> {
+  if (ss.length === 0) return;
+  await db.exec(
+    `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status, voided_at, voided_by,
+       hlc, created_at, updated_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[],
+       $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::timestamptz[], $15::timestamptz[])
+     on conflict (id) do nothing`,
+    [
+      ss.map((s) => s.id), ss.map((s) => s.shopId), ss.map((s) => s.number), ss.map((s) => s.cashierId), ss.map((s) => s.cashierName),
+      ss.map((s) => s.total), ss.map((s) => s.tendered), ss.map((s) => s.change), ss.map((s) => s.paymentMethod), ss.map((s) => s.status),
+      ss.map((s) => s.voidedAt), ss.map((s) => s.voidedBy), ss.map((s) => s.hlc), ss.map((s) => s.createdAt), ss.map((s) => s.updatedAt),
+    ],
+  );
+}
+
+export async function restoreSaleItems(db: Queryable, items: readonly SaleItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await db.exec(
+    `insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price,
+       line_total, created_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::int[],
+       $10::bigint[], $11::bigint[], $12::timestamptz[])
+     on conflict (id) do nothing`,
+    [
+      items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId), items.map((i) => i.batchId),
+      items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.quantity),
+      items.map((i) => i.unitPrice), items.map((i) => i.lineTotal), items.map((i) => i.createdAt),
+    ],
+  );
+}

@@ -18,6 +18,7 @@ import {
   movementsOfBatches,
   recallOf,
   recallsOfProducts,
+  restoreBatches,
   setQuantities,
   updateBatchFields,
   type BatchRow,
@@ -248,6 +249,26 @@ export class StockMerge {
       seen.add(r.lotNumber);
       await this.recall({ productIds: [productId], lotNumber: r.lotNumber, reason: r.reason }, r.hlc);
     }
+  }
+
+  /** A shop rebuilt from head office: its lots with head office's quantities, and every recall. */
+  async restoreLots(part: { batches: readonly BatchRow[]; recalls: readonly Recall[] }): Promise<void> {
+    for (const r of part.recalls) await insertRecallIfAbsent(this.run.tx, r);
+    await restoreBatches(this.run.tx, part.batches);
+  }
+
+  /**
+   * ... and their whole ledger (after the sale lines its movements name).
+   * Returns the lots whose quantity is not the sum of their movements (none,
+   * unless head office's ledger drifted).
+   */
+  async restoreLedger(batches: readonly BatchRow[], movements: readonly Movement[]): Promise<string[]> {
+    for (let i = 0; i < movements.length; i += 5000) {
+      await insertMovementsIfAbsent(this.run.tx, movements.slice(i, i + 5000).map((m) => ({ ...m, createdAt: new Date(m.createdAt) })));
+    }
+    const ledger = new Map<string, Movement[]>();
+    for (const m of movements) ledger.set(m.batchId, [...(ledger.get(m.batchId) ?? []), m]);
+    return batches.filter((b) => ledgerQuantity(ledger.get(b.id) ?? []) !== b.quantity).map((b) => b.id);
   }
 
   /** A recall is one-way and absolute: no clock comparison, its reason comes with it. */

@@ -300,3 +300,37 @@ export async function lockBatchesOfLotIn(db: Queryable, productIds: readonly str
 export async function recallsOfProducts(db: Queryable, productIds: readonly string[]): Promise<Recall[]> {
   return db.rows<Recall>('select id, product_id, lot_number, reason, hlc from recalls where product_id = any($1::uuid[]) order by lot_number, id', [productIds]);
 }
+
+/** Head office: a shop's lots in id order, a page at a time, quantities as head office's ledger says. */
+export async function batchesPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(`select ${rowColumns} from product_batches b where b.shop_id = $1 and b.id > $2 order by b.id limit $3`, [shopId, afterId, limit]);
+}
+
+export async function movementsPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<Movement[]> {
+  return db.rows<Movement>(
+    `select id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at
+     from stock_movements where shop_id = $1 and id > $2 order by id limit $3`,
+    [shopId, afterId, limit],
+  );
+}
+
+export async function allRecalls(db: Queryable): Promise<Recall[]> {
+  return db.rows<Recall>('select id, product_id, lot_number, reason, hlc from recalls order by id');
+}
+
+/** A rebuilt shop: its lots as head office holds them, creation times and quantities included. */
+export async function restoreBatches(db: Queryable, bs: readonly BatchRow[]): Promise<void> {
+  if (bs.length === 0) return;
+  await db.exec(
+    `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date,
+       status, status_reason, hlc, field_clocks, created_at, updated_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::date[], $6::int[], $7::int[], $8::bigint[], $9::date[],
+       $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[])
+     on conflict (id) do nothing`,
+    [
+      bs.map((b) => b.id), bs.map((b) => b.shopId), bs.map((b) => b.productId), bs.map((b) => b.lotNumber), bs.map((b) => b.expirationDate),
+      bs.map((b) => b.initialQty), bs.map((b) => b.quantity), bs.map((b) => b.unitCost), bs.map((b) => b.receivedDate), bs.map((b) => b.status),
+      bs.map((b) => b.statusReason), bs.map((b) => b.hlc), bs.map((b) => JSON.stringify(b.fieldClocks)), bs.map((b) => b.createdAt), bs.map((b) => b.updatedAt),
+    ],
+  );
+}

@@ -14,6 +14,15 @@ export class HqError extends Error {
 export interface HqClient {
   push(body: unknown): Promise<{ response: PushAnswer; bytes: number }>;
   pull(cursor: string, limit: number): Promise<PullAnswer>;
+  snapshotHead(): Promise<SnapshotHead>;
+  snapshotPart(part: string, after: string | undefined, limit: number): Promise<{ rows: Record<string, unknown>[]; next: string | null }>;
+}
+
+export interface SnapshotHead {
+  shop: { code: string; name: string; timezone: string };
+  cursor: string;
+  hlc: string;
+  lastReceipt: number;
 }
 
 export interface PushAnswer {
@@ -83,5 +92,8 @@ export function hqClient(hq: { url: string; token: string }, timeoutMs = 30_000)
       return { response, bytes: gz.length };
     },
     pull: (cursor, limit) => call(`/api/sync/pull?since=${encodeURIComponent(cursor)}&limit=${limit}`, { method: 'GET' }),
+    snapshotHead: () => call('/api/sync/snapshot', { method: 'GET' }),
+    snapshotPart: (part, after, limit) =>
+      call(`/api/sync/snapshot/${part}?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { method: 'GET' }),
   };
 }

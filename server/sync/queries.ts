@@ -63,3 +63,28 @@ export async function recordSyncFailure(db: Queryable, f: { message: string; ret
 export async function recordBehindHq(db: Queryable, message: string | null, hqLastReceipt: number): Promise<void> {
   await db.exec('update sync_state set behind_hq = $1, hq_last_receipt = $2 where singleton', [message, hqLastReceipt]);
 }
+
+/** What this database holds that a rebuild would replace. */
+export async function localData(db: Queryable): Promise<{ sales: number; lots: number; pending: number }> {
+  return (await db.one<{ sales: number; lots: number; pending: number }>(
+    `select (select count(*)::int from sales) as sales, (select count(*)::int from product_batches) as lots,
+       (select count(*)::int from sync_outbox) + (select count(*)::int from sync_refused) as pending`,
+  ))!;
+}
+
+/** Before a forced rebuild: the shop's business rows go; users, settings and the clock stay. */
+export async function wipeLocalData(db: Queryable): Promise<void> {
+  await db.exec(
+    `truncate cart_lines, receipt_prints, sale_items, stock_movements, sales, product_batches, recalls, products,
+       sync_outbox, sync_refused, sync_conflicts`,
+  );
+}
+
+/** After a rebuild: pull from where the snapshot was taken, nothing behind head office any more. */
+export async function startAfterRebuild(db: Queryable, cursor: string, lastReceipt: number): Promise<void> {
+  await db.exec(
+    `update sync_state set pull_cursor = $1, behind_hq = null, hq_last_receipt = $2, push_error = null, pull_error = null,
+       failures = 0, pull_failures = 0, next_attempt_at = null, pull_next_attempt_at = null where singleton`,
+    [cursor, lastReceipt],
+  );
+}
