@@ -34,10 +34,10 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   });
 
   if (opts.role === 'shop' && services && shop) {
-    app.use('/api', express.json({ limit: '256kb' }), sameOrigin, loadSession(services.users), shopApi(services));
+    app.use('/api', express.json({ limit: '256kb' }), sameOrigin, loadSession(services.users.userOfSession), shopApi(services));
     const views = loadViews();
     app.use('/assets', assetRoutes());
-    app.use(sameOrigin, loadSession(services.users), shopPages(services, views, { db: opts.db, shop, now: opts.now }));
+    app.use(sameOrigin, loadSession(services.users.userOfSession), shopPages(services, views, { db: opts.db, shop, now: opts.now }));
     app.use(pageErrorHandler(views));
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {

@@ -12,6 +12,7 @@ const envSchema = z.object({
   SHOP_CODE: z
     .string()
     .regex(/^[A-Z0-9]{2,12}$/, 'SHOP_CODE: 2 to 12 capital letters or digits, e.g. DKR01')
+    .refine((c) => c !== 'HQ', 'SHOP_CODE: HQ is head office’s own code')
     .default('DKR01'),
   SHOP_NAME: z.string().min(1).default('Pharmacie Comptoir'),
   HQ_URL: z.string().url().optional(),

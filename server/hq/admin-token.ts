@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/pool.js';
 import { adminTokenHash, saveAdminTokenHash } from './queries.js';
-import { hashToken } from './service.js';
+import { hashToken } from '../http/bearer.js';
 
 /**
  * COMPTOIR_HQ_ADMIN_TOKEN when set; otherwise the one generated on the first

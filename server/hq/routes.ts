@@ -11,7 +11,7 @@ const code = (req: { params: Record<string, string | string[] | undefined> }) =>
 /** Head office's API: the sync endpoints for shops, the rest for its administrators. */
 export function hqApi(hq: HqService, adminTokenHash: string): Router {
   const admin = requireAdminToken(adminTokenHash);
-  const shop = requireShopToken(hq);
+  const shop = requireShopToken(hq.shopOfToken);
   const r = Router();
 
   r.post('/sync/push', shop, (async (req, res) => {

@@ -3,41 +3,46 @@ import { isoDate } from '../stock/schemas.js';
 
 const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, 'horloge HLC invalide');
 const clocks = z.record(z.string(), hlc);
-const money = z.number().int().min(0);
+const money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+// Quantities are PostgreSQL int: anything wider is refused here, not by the database.
+const int32 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+const count = int32.min(0);
+// Text PostgreSQL can store: no NUL, no lone surrogate (the database or jsonb would refuse them with a 500).
+const text = () => z.string().refine((v) => !v.includes('\u0000') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v), 'caractère non autorisé');
 const timestamp = z.iso.datetime({ offset: true });
 
 const productInsert = z.object({
-  id: z.uuid(), sku: z.string().min(1).max(64), gtin: z.string().regex(/^\d{8,14}$/).nullable(), name: z.string().min(1).max(200),
+  id: z.uuid(), sku: text().min(1).max(64), gtin: text().regex(/^\d{8,14}$/).nullable(), name: text().min(1).max(200),
   unitPrice: money, active: z.boolean(), createdAt: timestamp,
 });
 const productUpdate = z.object({
-  id: z.uuid(), name: z.string().min(1).max(200).optional(), unitPrice: money.optional(), active: z.boolean().optional(),
+  id: z.uuid(), name: text().min(1).max(200).optional(), unitPrice: money.optional(), active: z.boolean().optional(),
   fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const batchInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), productId: z.uuid(), lotNumber: z.string().min(1).max(64), expirationDate: isoDate,
-  initialQty: z.number().int().min(0), unitCost: money.nullable(), receivedDate: isoDate,
-  status: z.enum(['active', 'quarantined', 'recalled']), statusReason: z.string().nullable(), createdAt: timestamp,
+  id: z.uuid(), shopId: z.uuid(), productId: z.uuid(), lotNumber: text().min(1).max(64), expirationDate: isoDate,
+  initialQty: count, unitCost: money.nullable(), receivedDate: isoDate,
+  status: z.enum(['active', 'quarantined', 'recalled']), statusReason: text().nullable(), createdAt: timestamp,
 });
 const batchUpdate = z.object({
   id: z.uuid(), shopId: z.uuid(), expirationDate: isoDate.optional(), unitCost: money.nullable().optional(),
-  status: z.enum(['active', 'quarantined', 'recalled']).optional(), statusReason: z.string().nullable().optional(),
-  lotNumber: z.string().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
+  status: z.enum(['active', 'quarantined', 'recalled']).optional(), statusReason: text().nullable().optional(),
+  lotNumber: text().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const movementInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer']),
-  delta: z.number().int(), countedQty: z.number().int().min(0).nullable(), reason: z.string().nullable(),
+  delta: int32, countedQty: count.nullable(), reason: text().nullable(),
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
 const saleInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), number: z.string().min(1).max(40), cashierId: z.uuid(), cashierName: z.string(),
+  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), cashierId: z.uuid(), cashierName: text(),
   total: money, tendered: money, change: money, paymentMethod: z.enum(['cash', 'mobile_money', 'card']),
   status: z.enum(['completed', 'voided']), voidedAt: timestamp.nullable(), voidedBy: z.uuid().nullable(), createdAt: timestamp,
 });
 const saleUpdate = z.object({ id: z.uuid(), status: z.literal('voided'), voidedAt: timestamp, voidedBy: z.uuid() });
 const saleItemInsert = z.object({
-  id: z.uuid(), saleId: z.uuid(), lineNo: z.number().int().min(1), productId: z.uuid(), batchId: z.uuid(),
-  productName: z.string(), lotNumber: z.string(), expirationDate: isoDate, quantity: z.number().int().min(1),
+  id: z.uuid(), saleId: z.uuid(), lineNo: count.min(1), productId: z.uuid(), batchId: z.uuid(),
+  productName: text().max(200), lotNumber: text().max(64), expirationDate: isoDate, quantity: count.min(1),
   unitPrice: money, lineTotal: money,
 });
 

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashToken } from '../http/bearer.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { insertProduct, lockProduct, productById, productsPage, twinIds, updateProductFields, type Product } from '../catalog/queries.js';
@@ -49,7 +50,6 @@ export interface HqDeps {
 /** 123 for DKR01-000123. */
 const receiptSequence = (number: string) => Number(/-(\d+)$/.exec(number)?.[1] ?? 0);
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** A shop whose clock is off by more than this is flagged on the dashboard. */
 export const SKEW_WARNING_MS = 5 * 60_000;

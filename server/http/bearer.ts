@@ -1,14 +1,23 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
-import { hashToken, type HqService } from '../hq/service.js';
-import type { HqShop } from '../hq/queries.js';
+
+/** A shop as head office's sync endpoints know it. */
+export interface TokenShop {
+  id: string;
+  code: string;
+  name: string;
+  timezone: string;
+}
 
 declare module 'express-serve-static-core' {
   interface Request {
-    hqShop?: HqShop;
+    hqShop?: TokenShop;
   }
 }
+
+/** Tokens are kept and compared as SHA-256 hashes, never in clear. */
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 function bearer(req: Request): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -16,10 +25,10 @@ function bearer(req: Request): string | undefined {
 }
 
 /** A shop's sync token: it may read its feed and write its own rows, nothing else. */
-export function requireShopToken(hq: HqService): RequestHandler {
+export function requireShopToken(shopOfToken: (token: string) => Promise<TokenShop | undefined>): RequestHandler {
   return async (req, _res, next) => {
     const token = bearer(req);
-    const shop = token ? await hq.shopOfToken(token) : undefined;
+    const shop = token ? await shopOfToken(token) : undefined;
     if (!shop) throw new AppError(401, 'bad_token', 'sync.bad_token');
     req.hqShop = shop;
     next();
@@ -37,7 +46,7 @@ export function requireAdminToken(adminTokenHash: string): RequestHandler {
   };
 }
 
-export const shopOf = (req: Request): HqShop => {
+export const shopOf = (req: Request): TokenShop => {
   if (!req.hqShop) throw new AppError(401, 'bad_token', 'sync.bad_token');
   return req.hqShop;
 };

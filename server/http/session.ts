@@ -2,7 +2,6 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Actor } from '../context.js';
 import { hasRole, type UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
-import type { UsersService } from '../users/service.js';
 
 export const SESSION_COOKIE = 'comptoir_session';
 
@@ -32,11 +31,11 @@ export function clearSessionCookie(res: Response): void {
 }
 
 /** Finds the user behind the session cookie, if any; refusing is left to `requireUser`. */
-export function loadSession(users: UsersService): RequestHandler {
+export function loadSession(userOfSession: (token: string) => Promise<Actor | undefined>): RequestHandler {
   return async (req, _res, next) => {
     const token = cookie(req, SESSION_COOKIE);
     if (token) {
-      const user = await users.userOfSession(token);
+      const user = await userOfSession(token);
       if (user) {
         req.actor = { id: user.id, name: user.name, role: user.role };
         req.sessionToken = token;

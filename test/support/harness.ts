@@ -9,7 +9,7 @@ import type { Deps, ShopContext } from '../../server/context.js';
 import { createDb, type Db } from '../../server/db/pool.js';
 import type { UserRole } from '../../server/domain/roles.js';
 import { createLogger } from '../../server/logger.js';
-import { hashToken } from '../../server/hq/service.js';
+import { hashToken } from '../../server/http/bearer.js';
 import { ChangeBus } from '../../server/events.js';
 import { createServices, type Services } from '../../server/services.js';
 import { ensureShop } from '../../server/shops/service.js';
