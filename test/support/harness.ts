@@ -62,6 +62,8 @@ export interface TestShop {
   as(role: UserRole): Promise<ReturnType<typeof request.agent>>;
   /** Row counts of every table a refusal must not touch. */
   counts(): Promise<Counts>;
+  /** Ends its pool now (a test that makes many shops); otherwise after the file. */
+  close(): Promise<void>;
 }
 
 const WRITTEN_TABLES = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters'] as const;
@@ -97,13 +99,17 @@ export async function testShop(opts: ShopOptions = {}): Promise<TestShop> {
     }
   }
   const { app } = createApp({ role: 'shop', db, logger, shop, now: clock.now, services });
-  afterAll(async () => {
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
     await services.receipts.drain();
     await db.close();
-  });
+  };
+  afterAll(close);
 
   return {
-    db, url, deps, services, shop, clock, app, userIds,
+    db, url, deps, services, shop, clock, app, userIds, close,
     async as(role) {
       const agent = request.agent(app);
       const res = await agent.post('/api/session').send({ pin: PINS[role] });
@@ -159,14 +165,16 @@ export interface TestHq {
   registerShop(code: string, timezone?: string): Promise<string>;
   listen(port?: number): Promise<number>;
   stop(): Promise<void>;
+  /** Stops serving and ends its pool. */
+  close(): Promise<void>;
   count(table: string): Promise<number>;
 }
 
 /** Head office on its own database, served over real HTTP so shops reach it with fetch. */
-export async function testHq(opts: { now?: Date } = {}): Promise<TestHq> {
+export async function testHq(opts: { now?: Date; poolSize?: number } = {}): Promise<TestHq> {
   const { url } = await freshDatabase();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const db = createDb({ connectionString: url, logger });
+  const db = createDb({ connectionString: url, logger, max: opts.poolSize ?? 10 });
   await initClock(db, 'HQ');
   const clock = testClock(opts.now);
   const adminToken = 'test-admin-token-0123456789';
@@ -197,10 +205,15 @@ export async function testHq(opts: { now?: Date } = {}): Promise<TestHq> {
       server = undefined;
     },
     count: async (table) => (await db.one<{ n: number }>(`select count(*)::int as n from ${table}`))!.n,
+    close: async () => undefined,
   };
-  afterAll(async () => {
+  let closed = false;
+  hq.close = async () => {
     await hq.stop();
+    if (closed) return;
+    closed = true;
     await db.close();
-  });
+  };
+  afterAll(() => hq.close());
   return hq;
 }
