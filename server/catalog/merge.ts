@@ -3,7 +3,7 @@ import { productSearchText } from '../domain/search.js';
 import { AppError } from '../errors.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { pendingFields } from '../outbox/queries.js';
-import { insertProduct, lockProduct, productClash, restoreProducts, updateProductFields, type ProductRow } from './queries.js';
+import { insertProduct, lockProduct, productById, productClash, restoreProducts, twinIds, updateProductFields, type ProductRow } from './queries.js';
 
 /** The product fields that merge last-writer-wins; SKU and GTIN are fixed at creation. */
 export const PRODUCT_FIELDS = ['name', 'unitPrice', 'active'] as const;
@@ -35,6 +35,16 @@ const clocksOf = (fields: readonly string[], clock: string) => Object.fromEntrie
  */
 export class CatalogMerge {
   constructor(private readonly run: MergeRun) {}
+
+  /** Whether the product is here (a lot or a recall may only name a known product). */
+  async known(id: string): Promise<boolean> {
+    return !!(await productById(this.run.tx, id));
+  }
+
+  /** The products that are one article (same GTIN): a recall of one reaches them all. */
+  twins(id: string): Promise<string[]> {
+    return twinIds(this.run.tx, id);
+  }
 
   /** Head office: a product a shop created. Returns true when it is a twin of one already here (same GTIN). */
   async inserted(d: ProductInsert, hlc: string): Promise<{ twin: boolean }> {

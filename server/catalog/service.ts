@@ -1,4 +1,5 @@
 import type { Actor, Deps } from '../context.js';
+import type { Db } from '../db/pool.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
@@ -7,13 +8,15 @@ import { likePattern, productSearchText, searchWords } from '../domain/search.js
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
-import { appendOutbox } from '../outbox/queries.js';
+import { appendFeed, appendOutbox } from '../outbox/queries.js';
 import {
   insertProduct,
   lockProduct,
   productById,
+  productsPage,
   productWithStock,
   searchProducts,
+  twinIds,
   updateProductFields,
   type Product,
   type ProductWithStock,
@@ -113,3 +116,63 @@ export function catalogService({ db, shop, now, bus }: Deps) {
 }
 
 export type CatalogService = ReturnType<typeof catalogService>;
+
+/**
+ * Head office's seat of the catalogue: it is the authority on the chain's
+ * products; its edits are stamped above the values they replace and go down
+ * to every shop through the feed.
+ */
+export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
+  return {
+    async createProduct(input: CreateProductInput): Promise<Product> {
+      if (input.gtin && !isValidGtin(input.gtin)) throw new AppError(422, 'gtin_invalid', 'product.gtin_invalid', { gtin: input.gtin });
+      try {
+        return await db.withTransaction(async (tx) => {
+          const hlc = await stampTransaction(tx, now());
+          const fieldClocks = { name: hlc, unitPrice: hlc, active: hlc };
+          const product = await insertProduct(tx, {
+            id: newId(), sku: input.sku, gtin: input.gtin, name: input.name, searchText: productSearchText(input),
+            unitPrice: input.unitPrice, active: true, originShopId: null, hlc, fieldClocks,
+          });
+          await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: product.id, hlc, payload: { ...product, originShopId: null, fieldClocks } }]);
+          return product;
+        });
+      } catch (err) {
+        const c = uniqueViolation(err);
+        if (c === 'products_sku_key') throw new AppError(409, 'sku_taken', 'product.sku_taken', { sku: input.sku });
+        if (c === 'products_gtin_key') throw new AppError(409, 'gtin_taken', 'product.gtin_taken', { gtin: input.gtin ?? '' });
+        throw err;
+      }
+    },
+
+    async updateProduct(id: string, input: UpdateProductInput): Promise<Product> {
+      return db.withTransaction(async (tx) => {
+        const current = await lockProduct(tx, id);
+        if (!current) throw notFound('product.not_found');
+        const changed = changedFields(current, input);
+        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
+        const next = { ...current, ...input };
+        const edit = editClocks(current, next, changed, hlc);
+        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
+        const product = await updateProductFields(tx, id, {
+          name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins,
+        });
+        if (changed.length > 0) {
+          await appendFeed(tx, [{
+            shopId: null, originShopId: null, entity: 'product', entityId: id, hlc,
+            payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
+          }]);
+        }
+        return product;
+      });
+    },
+
+    /** The products that are one article (same GTIN, created by several shops): a recall reaches them all. */
+    async twinsOf(productId: string): Promise<string[]> {
+      if (!(await productById(db, productId))) throw notFound('product.not_found');
+      return twinIds(db, productId);
+    },
+
+    snapshot: (after: string, limit: number) => productsPage(db, after, limit),
+  };
+}

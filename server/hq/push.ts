@@ -1,5 +1,4 @@
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
-import { productById, twinIds } from '../catalog/queries.js';
 import type { Tx } from '../db/pool.js';
 import { parseHlc, type Hlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
@@ -112,13 +111,13 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
-      if (twin) await m.stock.inheritRecalls(c.data.id, await twinIds(m.tx, c.data.id));
+      if (twin) await m.stock.inheritRecalls(c.data.id, await m.catalog.twins(c.data.id));
       return;
     }
     case 'product:update':
       return m.catalog.updated(c.data);
     case 'batch:insert':
-      return m.stock.batchInserted(c.data, c.hlc, !!(await productById(m.tx, c.data.productId)));
+      return m.stock.batchInserted(c.data, c.hlc, await m.catalog.known(c.data.productId));
     case 'batch:update':
       return m.stock.batchUpdated(c.data);
     case 'movement:insert':

@@ -1,24 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { hashToken } from '../http/bearer.js';
-import type { Db } from '../db/pool.js';
-import type { Logger } from '../logger.js';
-import { insertProduct, lockProduct, productById, productsPage, twinIds, updateProductFields, type Product } from '../catalog/queries.js';
+import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
+import type { Db } from '../db/pool.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { decodeHlc } from '../domain/hlc.js';
-import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
-import { correctedLot } from '../domain/fefo.js';
-import { isValidGtin } from '../domain/gtin.js';
-import { productSearchText } from '../domain/search.js';
 import { AppError, notFound } from '../errors.js';
-import { newId, shopIdFor } from '../ids.js';
+import { hashToken } from '../http/bearer.js';
+import { shopIdFor } from '../ids.js';
+import type { Logger } from '../logger.js';
 import { currentClock, stampTransaction } from '../outbox/clock.js';
-import { MergeRun } from '../outbox/merge-run.js';
-import { appendFeed, listConflicts } from '../outbox/queries.js';
-import { itemsOfSales, itemsPage, salesBetween, salesPage, type SaleItem } from '../sales/queries.js';
-import { StockMerge } from '../stock/merge.js';
-import { allRecalls, batchById, batchesOfShop, batchesPage, lockBatch, movementsOfBatch, movementsPage, shopOfBatch, updateBatchFields } from '../stock/queries.js';
+import { listConflicts } from '../outbox/queries.js';
+import { salesAtHq } from '../sales/service.js';
+import { stockAtHq } from '../stock/service.js';
 import { applyPush, checkClocks } from './push.js';
 import {
   feedAfter,
@@ -39,7 +33,6 @@ import type { Change } from './schemas.js';
 
 export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements'] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
-const NIL = '00000000-0000-0000-0000-000000000000';
 
 export interface HqDeps {
   db: Db;
@@ -64,6 +57,11 @@ export interface PushBody {
 }
 
 export function hqService({ db, logger, now }: HqDeps) {
+  // Head office's seat of each feature: it reaches their rows through them, never through their queries.
+  const catalog = catalogAtHq({ db, now });
+  const stock = stockAtHq({ db, now });
+  const sales = salesAtHq({ db });
+
   async function shopOrNotFound(code: string): Promise<HqShop> {
     const shop = await shopByCode(db, code);
     if (!shop) throw notFound('shop.not_found');
@@ -160,122 +158,25 @@ export function hqService({ db, logger, now }: HqDeps) {
 
     async snapshotPart(shop: HqShop, part: SnapshotPart, after: string, limit: number): Promise<{ rows: unknown[]; next: string | null }> {
       const rows: { id: string }[] =
-        part === 'products' ? await productsPage(db, after, limit)
-        : part === 'recalls' ? (after === NIL ? await allRecalls(db) : [])
-        : part === 'batches' ? await batchesPage(db, shop.id, after, limit)
-        : part === 'movements' ? await movementsPage(db, shop.id, after, limit)
-        : part === 'sales' ? await salesPage(db, shop.id, after, limit)
-        : await itemsPage(db, shop.id, after, limit);
-      return { rows, next: part !== 'recalls' && rows.length === limit ? rows.at(-1)!.id : null };
+        part === 'products' ? await catalog.snapshot(after, limit)
+        : part === 'recalls' || part === 'batches' || part === 'movements' ? await stock.snapshot(shop.id, part, after, limit)
+        : await sales.snapshot(shop.id, part, after, limit);
+      return { rows, next: rows.length === limit ? rows.at(-1)!.id : null };
     },
 
     async shopSales(code: string, q: { from?: string | undefined; to?: string | undefined; limit: number }) {
       const shop = await shopOrNotFound(code);
-      const today = dateInZone(now(), shop.timezone);
-      const sales = await salesBetween(db, { shopId: shop.id, from: q.from ?? '2000-01-01', to: q.to ?? today, timezone: shop.timezone, limit: q.limit });
-      const items = await itemsOfSales(db, sales.map((s) => s.id));
-      const bySale = new Map<string, SaleItem[]>();
-      for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
-      return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [] }));
+      return sales.salesOfShop(shop, { from: q.from ?? '2000-01-01', to: q.to ?? dateInZone(now(), shop.timezone), limit: q.limit });
     },
-
-    async shopBatches(code: string) {
-      return batchesOfShop(db, (await shopOrNotFound(code)).id);
-    },
-
-    async batch(id: string) {
-      const shopId = await shopOfBatch(db, id);
-      if (!shopId) throw notFound('batch.not_found');
-      const batch = (await batchById(db, shopId, id))!;
-      return { ...batch, movements: await movementsOfBatch(db, id) };
-    },
+    shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
+    batch: (id: string) => stock.lot(id),
+    correctBatch: (id: string, input: Parameters<typeof stock.correctLot>[1]) => stock.correctLot(id, input),
+    recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
+    createProduct: (input: CreateProductInput) => catalog.createProduct(input),
+    updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
 
     conflicts: (q: { shopId?: string | undefined; limit: number }) => listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit }),
     shopByCode: shopOrNotFound,
-
-    /** Head office corrects a shop's lot; the change flows down on the shop's next pull. */
-    async correctBatch(id: string, input: { expirationDate?: string | undefined; unitCost?: number | null | undefined; status?: 'active' | 'quarantined' | 'recalled' | undefined }) {
-      return db.withTransaction(async (tx) => {
-        const shopId = await shopOfBatch(tx, id);
-        if (!shopId) throw notFound('batch.not_found');
-        const current = (await lockBatch(tx, shopId, id))!;
-        const { unrecall, next } = correctedLot(current, input);
-        if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
-        const changed = changedFields(current, next);
-        if (changed.length === 0) return current;
-        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
-        const edit = editClocks(current, next, changed, hlc);
-        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
-        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins });
-        await appendFeed(tx, [{
-          shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
-          payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
-        }]);
-        const { hlc: _h, fieldClocks: _f, ...batch } = updated;
-        return batch;
-      });
-    },
-
-    /**
-     * A recall is one-way and reaches every shop, including lots received
-     * after it, and every twin of the product (the same GTIN created by
-     * several shops).
-     */
-    async recall(input: { productId: string; lotNumber: string; reason: string }) {
-      return db.withTransaction(async (tx) => {
-        if (!(await productById(tx, input.productId))) throw notFound('product.not_found');
-        const productIds = await twinIds(tx, input.productId);
-        const hlc = await stampTransaction(tx, now());
-        const run = new MergeRun(tx, { role: 'hq', shopId: null, shopCode: 'HQ', receivedAt: decodeHlc(hlc), receivedClock: hlc, nowWall: now().getTime() });
-        const { recalls, lots } = await new StockMerge(run).recall({ productIds, lotNumber: input.lotNumber, reason: input.reason }, hlc);
-        await run.finish();
-        const mine = recalls.find((r) => r.productId === input.productId) ?? { id: null, ...input, hlc };
-        return { ...mine, products: productIds, batchesRecalled: lots };
-      });
-    },
-
-    async createProduct(input: CreateProductInput): Promise<Product> {
-      if (input.gtin && !isValidGtin(input.gtin)) throw new AppError(422, 'gtin_invalid', 'product.gtin_invalid', { gtin: input.gtin });
-      try {
-        return await db.withTransaction(async (tx) => {
-          const hlc = await stampTransaction(tx, now());
-          const fieldClocks = { name: hlc, unitPrice: hlc, active: hlc };
-          const product = await insertProduct(tx, {
-            id: newId(), sku: input.sku, gtin: input.gtin, name: input.name, searchText: productSearchText(input),
-            unitPrice: input.unitPrice, active: true, originShopId: null, hlc, fieldClocks,
-          });
-          await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: product.id, hlc, payload: { ...product, originShopId: null, fieldClocks } }]);
-          return product;
-        });
-      } catch (err) {
-        const c = uniqueViolation(err);
-        if (c === 'products_sku_key') throw new AppError(409, 'sku_taken', 'product.sku_taken', { sku: input.sku });
-        if (c === 'products_gtin_key') throw new AppError(409, 'gtin_taken', 'product.gtin_taken', { gtin: input.gtin ?? '' });
-        throw err;
-      }
-    },
-
-    async updateProduct(id: string, input: UpdateProductInput): Promise<Product> {
-      return db.withTransaction(async (tx) => {
-        const current = await lockProduct(tx, id);
-        if (!current) throw notFound('product.not_found');
-        const changed = changedFields(current, input);
-        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
-        const next = { ...current, ...input };
-        const edit = editClocks(current, next, changed, hlc);
-        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
-        const product = await updateProductFields(tx, id, {
-          name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins,
-        });
-        if (changed.length > 0) {
-          await appendFeed(tx, [{
-            shopId: null, originShopId: null, entity: 'product', entityId: id, hlc,
-            payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
-          }]);
-        }
-        return product;
-      });
-    },
 
   };
 }

@@ -1,5 +1,5 @@
 import type { Actor, Deps } from '../context.js';
-import type { Tx } from '../db/pool.js';
+import type { Db, Tx } from '../db/pool.js';
 import { productsByIds, type Product } from '../catalog/queries.js';
 import { dateInZone } from '../domain/dates.js';
 import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
@@ -15,9 +15,11 @@ import {
   insertSale,
   insertSaleItems,
   itemsOfSales,
+  itemsPage,
   markVoided,
   saleById,
   salesBetween,
+  salesPage,
   takeReceiptNumber,
   raiseReceiptCounter,
   takings,
@@ -213,3 +215,20 @@ export function salesService({ db, shop, now, bus }: Deps) {
 }
 
 export type SalesService = ReturnType<typeof salesService>;
+
+/** Head office's seat of sales: it reads what the shops sold, never sells. */
+export function salesAtHq({ db }: { db: Db }) {
+  return {
+    /** Sales of the shop's calendar days from..to, newest first, each with its lines. */
+    async salesOfShop(shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }): Promise<SaleWithItems[]> {
+      const sales = await salesBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit });
+      const items = await itemsOfSales(db, sales.map((s) => s.id));
+      const bySale = new Map<string, SaleItem[]>();
+      for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
+      return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [] }));
+    },
+
+    snapshot: (shopId: string, part: 'sales' | 'items', after: string, limit: number): Promise<{ id: string }[]> =>
+      part === 'sales' ? salesPage(db, shopId, after, limit) : itemsPage(db, shopId, after, limit),
+  };
+}

@@ -314,8 +314,8 @@ export async function movementsPage(db: Queryable, shopId: string, afterId: stri
   );
 }
 
-export async function allRecalls(db: Queryable): Promise<Recall[]> {
-  return db.rows<Recall>('select id, product_id, lot_number, reason, hlc from recalls order by id');
+export async function recallsPage(db: Queryable, afterId: string, limit: number): Promise<Recall[]> {
+  return db.rows<Recall>('select id, product_id, lot_number, reason, hlc from recalls where id > $1 order by id limit $2', [afterId, limit]);
 }
 
 /** A rebuilt shop: its lots as head office holds them, creation times and quantities included. */

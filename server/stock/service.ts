@@ -2,17 +2,22 @@ import type { Actor, Deps } from '../context.js';
 import { productById } from '../catalog/queries.js';
 import { uniqueViolation } from '../db/errors.js';
 import { addDays, dateInZone } from '../domain/dates.js';
-import type { Tx } from '../db/pool.js';
+import type { Db, Tx } from '../db/pool.js';
 import { correctedLot, expiresWithin, isSellable } from '../domain/fefo.js';
 import { countDelta } from '../domain/ledger.js';
 import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
-import { appendOutbox } from '../outbox/queries.js';
+import { decodeHlc } from '../domain/hlc.js';
+import { MergeRun } from '../outbox/merge-run.js';
+import { appendFeed, appendOutbox } from '../outbox/queries.js';
+import { StockMerge } from './merge.js';
 import {
   applyDeltas,
   batchById,
+  batchesOfShop,
+  batchesPage,
   batchesOfProduct,
   insertBatch,
   insertMovements,
@@ -22,8 +27,11 @@ import {
   lotRow,
   lotsByExpiry,
   movementsOfBatch,
+  movementsPage,
   productIdByCode,
   recallOf,
+  recallsPage,
+  shopOfBatch,
   updateBatchFields,
   type Batch,
   type BatchRow,
@@ -227,3 +235,67 @@ export function stockService({ db, shop, now, bus }: Deps) {
 }
 
 export type StockService = ReturnType<typeof stockService>;
+
+/**
+ * Head office's seat of stock: it corrects a shop's lot (expiry, cost,
+ * status) and recalls lots; each change goes down to the shops through the
+ * feed and merges field by field there.
+ */
+export function stockAtHq({ db, now }: { db: Db; now: () => Date }) {
+  return {
+    lotsOfShop: (shopId: string) => batchesOfShop(db, shopId),
+
+    /** A lot as head office holds it, with its movements. */
+    async lot(id: string) {
+      const shopId = await shopOfBatch(db, id);
+      if (!shopId) throw notFound('batch.not_found');
+      const batch = (await batchById(db, shopId, id))!;
+      return { ...batch, movements: await movementsOfBatch(db, id) };
+    },
+
+    /** Head office corrects a shop's lot; the change flows down on the shop's next pull. */
+    async correctLot(id: string, input: { expirationDate?: string | undefined; unitCost?: number | null | undefined; status?: 'active' | 'quarantined' | 'recalled' | undefined }) {
+      return db.withTransaction(async (tx) => {
+        const shopId = await shopOfBatch(tx, id);
+        if (!shopId) throw notFound('batch.not_found');
+        const current = (await lockBatch(tx, shopId, id))!;
+        const { unrecall, next } = correctedLot(current, input);
+        if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
+        const changed = changedFields(current, next);
+        if (changed.length === 0) return current;
+        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
+        const edit = editClocks(current, next, changed, hlc);
+        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
+        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins });
+        await appendFeed(tx, [{
+          shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
+          payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
+        }]);
+        const { hlc: _h, fieldClocks: _f, ...batch } = updated;
+        return batch;
+      });
+    },
+
+    /**
+     * A recall is one-way and reaches every shop, including lots received
+     * after it, and every twin of the product (the same GTIN created by
+     * several shops).
+     */
+    async recall(input: { productId: string; productIds: string[]; lotNumber: string; reason: string }) {
+      const { productIds, ...asked } = input;
+      return db.withTransaction(async (tx) => {
+        const hlc = await stampTransaction(tx, now());
+        const run = new MergeRun(tx, { role: 'hq', shopId: null, shopCode: 'HQ', receivedAt: decodeHlc(hlc), receivedClock: hlc, nowWall: now().getTime() });
+        const { recalls, lots } = await new StockMerge(run).recall({ productIds, lotNumber: input.lotNumber, reason: input.reason }, hlc);
+        await run.finish();
+        const mine = recalls.find((r) => r.productId === input.productId) ?? { id: null, ...asked, hlc };
+        return { ...mine, products: productIds, batchesRecalled: lots };
+      });
+    },
+
+    async snapshot(shopId: string, part: 'recalls' | 'batches' | 'movements', after: string, limit: number): Promise<{ id: string }[]> {
+      if (part === 'recalls') return recallsPage(db, after, limit);
+      return part === 'batches' ? batchesPage(db, shopId, after, limit) : movementsPage(db, shopId, after, limit);
+    },
+  };
+}

@@ -1,5 +1,4 @@
 import { CatalogMerge } from '../catalog/merge.js';
-import { productById } from '../catalog/queries.js';
 import type { Deps } from '../context.js';
 import { backoffMs } from '../domain/merge.js';
 import { AppError } from '../errors.js';
@@ -122,7 +121,7 @@ export function syncService(
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
-        else await stock.recallPulled(c.data as unknown as Recall, !!(await productById(tx, String(c.data.productId))));
+        else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }
       await run.finish();
       return run.changed;
