@@ -183,3 +183,10 @@ export async function feedHead(db: Queryable): Promise<{ xid: string; id: number
     )) ?? { xid: '0', id: 0 }
   );
 }
+
+export async function refusalsOf(db: Queryable, shopId: string, limit: number) {
+  return db.rows<{ id: string; seq: number; entity: string; entityId: string; code: string; reason: string; createdAt: Date }>(
+    'select id, seq, entity, entity_id, code, reason, created_at from hq_refusals where shop_id = $1 order by created_at desc, seq desc limit $2',
+    [shopId, limit],
+  );
+}

@@ -41,6 +41,9 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));
   });
+  r.get('/shops/:code/refusals', admin, async (req, res) => {
+    res.json(await hq.refusals(code(req), parse(shopSalesSchema.pick({ limit: true }), req.query).limit));
+  });
   r.get('/conflicts', admin, async (req, res) => {
     const q = parse(conflictsQuerySchema, req.query);
     res.json(await hq.conflicts({ shopId: q.shop ? (await hq.shopByCode(q.shop)).id : undefined, limit: q.limit }));

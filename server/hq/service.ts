@@ -3,6 +3,7 @@ import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
 import type { Db } from '../db/pool.js';
 import { uniqueViolation } from '../db/errors.js';
+import { describeConflict } from '../domain/conflict-text.js';
 import { dateInZone } from '../domain/dates.js';
 import { decodeHlc } from '../domain/hlc.js';
 import { AppError, notFound } from '../errors.js';
@@ -22,6 +23,7 @@ import {
   insertShop,
   recordContact,
   recordRefusals,
+  refusalsOf,
   shopByCode,
   shopByTokenHash,
   shopHighWater,
@@ -175,7 +177,11 @@ export function hqService({ db, logger, now }: HqDeps) {
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
 
-    conflicts: (q: { shopId?: string | undefined; limit: number }) => listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit }),
+    conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
+      (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),
+
+    /** What head office refused of a shop's pushes, newest first. */
+    refusals: async (code: string, limit: number) => refusalsOf(db, (await shopOrNotFound(code)).id, limit),
     shopByCode: shopOrNotFound,
 
   };

@@ -1,5 +1,6 @@
 import { CatalogMerge } from '../catalog/merge.js';
 import type { Deps } from '../context.js';
+import { describeConflict } from '../domain/conflict-text.js';
 import { backoffMs } from '../domain/merge.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
@@ -262,7 +263,8 @@ export function syncService(
       else void service.runNow({ force: true }).catch(() => undefined); // failures are recorded in sync_state
     },
 
-    conflicts: (limit: number) => listConflicts(db, { limit }),
+    /** The shop's conflict log, each row with a French sentence saying what was kept and why. */
+    conflicts: async (limit: number) => (await listConflicts(db, { limit })).map((c) => ({ ...c, message: describeConflict(c) })),
 
     /** Changes head office refused, set aside with their reason. */
     refused: () => refusedChanges(db),

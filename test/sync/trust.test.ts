@@ -322,6 +322,11 @@ describe('9. the conflict log says what really competed, once', () => {
     expect(await hqConflicts(sale.id)).toEqual([
       expect.objectContaining({ reason: 'duplicate_differs', field: 'tendered,paymentMethod', winner: 'local' }),
     ]);
+    const logged = (await hq.admin('get', '/api/conflicts').query({ limit: 5000 })).body.find((c: { entityId: string }) => c.entityId === sale.id);
+    expect(logged.message).toBe(
+      'Vente : le même identifiant est arrivé une seconde fois avec d’autres valeurs (montant reçu, moyen de paiement) ; la première version est gardée '
+        + '(montant reçu 100\u00a0000\u00a0FCFA, moyen de paiement Espèces), la seconde écartée (montant reçu 1\u00a0FCFA, moyen de paiement Carte bancaire).',
+    );
   });
 });
 

@@ -126,3 +126,15 @@ describe('backoff', () => {
     expect(backoffMs(30, 0)).toBe(450_000);
   });
 });
+
+describe('the conflict log in French', () => {
+  it('says what was kept, what was discarded and why, with amounts and dates as people read them', async () => {
+    const { describeConflict } = await import('../../server/domain/conflict-text.js');
+    expect(describeConflict({ entity: 'product', field: 'unitPrice', localValue: 1500, remoteValue: 1250, localNode: 'HQ', remoteNode: 'DKR01', winner: 'remote', reason: 'newer_clock' }))
+      .toBe('Produit, prix : 1\u00a0250\u00a0FCFA (la boutique DKR01) a remplacé 1\u00a0500\u00a0FCFA (le siège) : les deux ont été modifiés en même temps, la modification la plus récente l’emporte.');
+    expect(describeConflict({ entity: 'batch', field: 'expirationDate', localValue: '2027-03-31', remoteValue: '2027-06-30', localNode: 'HQ', remoteNode: 'KAO01', winner: 'held', reason: 'clock_far_ahead' }))
+      .toBe('Lot, péremption : 30/06/2027 (la boutique KAO01) est mis de côté sans être appliqué : l’horloge de la boutique KAO01 avance de plus d’un jour. 31/03/2027 est gardé.');
+    expect(describeConflict({ entity: 'batch', field: 'status', localValue: 'recalled', remoteValue: 'active', localNode: 'DKR01', remoteNode: 'HQ', winner: 'local', reason: 'recall_final' }))
+      .toBe('Lot, statut : le lot reste rappelé ; actif (le siège) est écarté : un rappel est définitif.');
+  });
+});
