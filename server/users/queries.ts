@@ -49,14 +49,26 @@ export async function listUsers(db: Queryable, shopId: string): Promise<User[]> 
   return db.rows<User>(`select ${columns} from users u where u.shop_id = $1 order by u.name collate french`, [shopId]);
 }
 
-export async function recordUserFailure(db: Queryable, id: string, maxFailures: number, lockMinutes: number): Promise<{ failedAttempts: number; lockedUntil: Date | null }> {
+/**
+ * Takes one attempt slot for this user before the PIN is checked, atomically:
+ * parallel guesses each get their own number, so the lockout holds whatever
+ * the concurrency. A lock that has run out starts the count again.
+ */
+export async function takeUserAttempt(db: Queryable, id: string): Promise<{ slot: number; lockedUntil: Date | null }> {
   return (await db.one(
     `update users set
-       failed_attempts = case when failed_attempts + 1 >= $2 then 0 else failed_attempts + 1 end,
-       locked_until = case when failed_attempts + 1 >= $2 then now() + make_interval(mins => $3) else locked_until end
-     where id = $1 returning failed_attempts, locked_until`,
-    [id, maxFailures, lockMinutes],
+       failed_attempts = case when locked_until > now() then failed_attempts when locked_until is not null then 1 else failed_attempts + 1 end,
+       locked_until = case when locked_until > now() then locked_until else null end
+     where id = $1 returning failed_attempts as slot, locked_until`,
+    [id],
   ))!;
+}
+
+export async function lockUser(db: Queryable, id: string, lockMinutes: number): Promise<Date> {
+  return (await db.one<{ lockedUntil: Date }>(
+    `update users set locked_until = greatest(locked_until, now() + make_interval(mins => $2)) where id = $1 returning locked_until`,
+    [id, lockMinutes],
+  ))!.lockedUntil;
 }
 
 export async function clearUserFailures(db: Queryable, id: string): Promise<void> {
@@ -68,20 +80,25 @@ export interface Throttle {
   lockedUntil: Date | null;
 }
 
-export async function throttleOf(db: Queryable, subject: string): Promise<Throttle | undefined> {
-  return db.one<Throttle>('select failures, locked_until from login_throttle where subject = $1', [subject]);
-}
-
-export async function recordThrottleFailure(db: Queryable, subject: string, maxFailures: number, lockMinutes: number): Promise<Throttle> {
-  return (await db.one<Throttle>(
+/** The same, for wrong PINs typed without choosing a user, counted per terminal. */
+export async function takeTerminalAttempt(db: Queryable, subject: string): Promise<{ slot: number; lockedUntil: Date | null }> {
+  return (await db.one(
     `insert into login_throttle as t (subject, failures) values ($1, 1)
      on conflict (subject) do update set
-       failures = case when t.failures + 1 >= $2 then 0 else t.failures + 1 end,
-       locked_until = case when t.failures + 1 >= $2 then now() + make_interval(mins => $3) else t.locked_until end,
+       failures = case when t.locked_until > now() then t.failures when t.locked_until is not null then 1 else t.failures + 1 end,
+       locked_until = case when t.locked_until > now() then t.locked_until else null end,
        updated_at = now()
-     returning failures, locked_until`,
-    [subject, maxFailures, lockMinutes],
+     returning failures as slot, locked_until`,
+    [subject],
   ))!;
+}
+
+export async function lockTerminal(db: Queryable, subject: string, lockMinutes: number): Promise<Date> {
+  return (await db.one<{ lockedUntil: Date }>(
+    `update login_throttle set locked_until = greatest(locked_until, now() + make_interval(mins => $2)), updated_at = now()
+     where subject = $1 returning locked_until`,
+    [subject, lockMinutes],
+  ))!.lockedUntil;
 }
 
 export async function clearThrottle(db: Queryable, subject: string): Promise<void> {

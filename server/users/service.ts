@@ -14,9 +14,10 @@ import {
   insertUser,
   listUsers,
   purgeStaleLogins,
-  recordThrottleFailure,
-  recordUserFailure,
-  throttleOf,
+  lockTerminal,
+  lockUser,
+  takeTerminalAttempt,
+  takeUserAttempt,
   userOfSession,
   userWithSecret,
   type User,
@@ -70,30 +71,29 @@ export function usersService({ db, shop }: Deps) {
      */
     async login(input: { pin: string; userId?: string | undefined }, terminal: string): Promise<{ token: string; user: User; expiresAt: Date }> {
       const now = new Date();
+      // Every attempt takes its slot before the PIN is checked: a burst of parallel guesses cannot outrun the count.
+      const attempt = async (take: () => Promise<{ slot: number; lockedUntil: Date | null }>, lock: () => Promise<Date>) => {
+        const { slot, lockedUntil } = await take();
+        if (lockedUntil && lockedUntil > now) throw lockedError(lockedUntil, now);
+        if (slot > MAX_PIN_FAILURES) throw lockedError(await lock(), now);
+        /** The refusal of this attempt: the last one allowed locks. */
+        return async (): Promise<AppError> => (slot >= MAX_PIN_FAILURES ? lockedError(await lock(), now) : wrongPin(slot));
+      };
       let user: User | undefined;
       if (input.userId) {
         const candidate = await userWithSecret(db, shop.id, input.userId);
-        if (candidate?.lockedUntil && candidate.lockedUntil > now) throw lockedError(candidate.lockedUntil, now);
-        if (candidate && !candidate.active) throw new AppError(403, 'user_inactive', 'auth.user_inactive');
-        if (!candidate || !(await verifyPin(input.pin, candidate.pinHash))) {
-          if (!candidate) throw new AppError(401, 'pin_wrong', 'auth.pin_wrong');
-          const after = await recordUserFailure(db, candidate.id, MAX_PIN_FAILURES, LOCK_MINUTES);
-          if (after.lockedUntil && after.lockedUntil > now) throw lockedError(after.lockedUntil, now);
-          throw wrongPin(after.failedAttempts);
-        }
+        if (!candidate) throw new AppError(401, 'pin_wrong', 'auth.pin_wrong');
+        if (!candidate.active) throw new AppError(403, 'user_inactive', 'auth.user_inactive');
+        const refuse = await attempt(() => takeUserAttempt(db, candidate.id), () => lockUser(db, candidate.id, LOCK_MINUTES));
+        if (!(await verifyPin(input.pin, candidate.pinHash))) throw await refuse();
         user = candidate;
       } else {
         const subject = `terminal:${terminal}`;
-        const throttle = await throttleOf(db, subject);
-        if (throttle?.lockedUntil && throttle.lockedUntil > now) throw lockedError(throttle.lockedUntil, now);
+        const refuse = await attempt(() => takeTerminalAttempt(db, subject), () => lockTerminal(db, subject, LOCK_MINUTES));
         const users = await activeUsersWithSecrets(db, shop.id);
         const matches = await Promise.all(users.map((u) => verifyPin(input.pin, u.pinHash)));
         const found = users[matches.indexOf(true)];
-        if (!found) {
-          const after = await recordThrottleFailure(db, subject, MAX_PIN_FAILURES, LOCK_MINUTES);
-          if (after.lockedUntil && after.lockedUntil > now) throw lockedError(after.lockedUntil, now);
-          throw wrongPin(after.failures);
-        }
+        if (!found) throw await refuse();
         if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
         await clearThrottle(db, subject);
         user = found;

@@ -105,3 +105,32 @@ describe('sessions by PIN', () => {
     expect(login.user.role).toBe('manager');
   });
 });
+
+describe('the PIN lockout under a burst of parallel guesses', () => {
+  it('lets at most five of 50 simultaneous guesses be checked, for a chosen user and for a terminal', async () => {
+    const shop = await testShop({ code: 'LCK01', poolSize: 20 });
+    for (const userId of [shop.userIds.pharmacist, undefined]) {
+      const guesses = Array.from({ length: 50 }, (_, i) => (i === 25 ? PINS.pharmacist : String(100_000 + i)));
+      const answers = await Promise.all(guesses.map((pin) => request(shop.app).post('/api/session').send({ pin, ...(userId ? { userId } : {}) })));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s !== 429).length).toBeLessThanOrEqual(5);
+      expect(statuses.every((s) => [200, 401, 429].includes(s))).toBe(true);
+      // Once locked, the right PIN does not open either, however many times it is sent at once.
+      const after = await Promise.all(Array.from({ length: 20 }, () => request(shop.app).post('/api/session').send({ pin: PINS.pharmacist, ...(userId ? { userId } : {}) })));
+      expect(after.map((a) => a.status)).toEqual(Array(20).fill(429));
+    }
+  });
+
+  it('never opens a session past the limit, even for a success racing the failures', async () => {
+    const shop = await testShop({ code: 'LCK02', poolSize: 20 });
+    for (let i = 0; i < 4; i++) await request(shop.app).post('/api/session').send({ pin: '000001', userId: shop.userIds.cashier });
+    const burst = await Promise.all([
+      ...Array.from({ length: 10 }, () => request(shop.app).post('/api/session').send({ pin: '000002', userId: shop.userIds.cashier })),
+      ...Array.from({ length: 10 }, () => request(shop.app).post('/api/session').send({ pin: PINS.cashier, userId: shop.userIds.cashier })),
+    ]);
+    // One attempt was left: at most one of the twenty was checked.
+    expect(burst.filter((r) => r.status !== 429).length).toBeLessThanOrEqual(1);
+    const opened = burst.filter((r) => r.status === 200).length;
+    expect(await shop.db.one<{ n: number }>('select count(*)::int as n from sessions where user_id = $1', [shop.userIds.cashier])).toEqual({ n: opened });
+  });
+});
