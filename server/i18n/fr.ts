@@ -71,6 +71,7 @@ export const fr = {
   'receipt.keep': 'Conservez ce ticket pour tout retour.',
   'receipt.print_failed': 'Impression du ticket {number} impossible : {reason}',
 
+  'settings.printer_target_invalid': 'Adresse d’imprimante refusée ({target}) : indiquez tcp://adresse:9100, /dev/usb/lp0 ou le nom d’une file CUPS.',
   'settings.printer_target_required': 'Indiquez l’imprimante : file CUPS, /dev/usb/lp0 ou tcp://adresse:9100.',
 
   'sync.bad_token': 'Jeton de boutique invalide.',

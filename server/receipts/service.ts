@@ -2,6 +2,7 @@ import type { Actor, Deps } from '../context.js';
 import { receiptModel, type ReceiptModel } from '../domain/receipt.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
+import { printerTarget } from '../domain/printer.js';
 import { t } from '../i18n/fr.js';
 import { itemsOfSales, saleById } from '../sales/queries.js';
 import { shopById, type Shop } from '../shops/queries.js';
@@ -27,8 +28,11 @@ export function receiptsService({ db, shop, logger, bus }: Deps) {
     if (settings.printerKind === 'none') return 'done';
     const channel = settings.printerKind;
     try {
-      if (channel === 'escpos') await printEscpos(model, settings.printerTarget, settings.receiptWidthMm);
-      else await printCups(await receiptPdf(model, settings.receiptWidthMm), settings.printerTarget);
+      // Checked again here: a target stored before the check existed (or by hand) is never opened.
+      const target = printerTarget(channel, settings.printerTarget);
+      if (!target) throw new Error(t('settings.printer_target_invalid', { target: settings.printerTarget }));
+      if (channel === 'escpos') await printEscpos(model, target, settings.receiptWidthMm);
+      else await printCups(await receiptPdf(model, settings.receiptWidthMm), target);
       await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel, status: 'done', error: null });
       return 'done';
     } catch (err) {

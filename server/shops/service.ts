@@ -1,5 +1,6 @@
 import type { Deps, ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
+import { printerTarget } from '../domain/printer.js';
 import { AppError } from '../errors.js';
 import { shopIdFor } from '../ids.js';
 import { insertShopIfAbsent, setShopTimezone, shopByCode, shopById, updateShopSettings, type Shop } from './queries.js';
@@ -29,7 +30,9 @@ export function settingsService({ db, shop }: Deps) {
         if (next.printerKind !== 'none' && !next.printerTarget) {
           throw new AppError(400, 'printer_target_required', 'settings.printer_target_required');
         }
-        return updateShopSettings(tx, shop.id, next);
+        const target = printerTarget(next.printerKind, next.printerTarget);
+        if (target === undefined) throw new AppError(422, 'printer_target_invalid', 'settings.printer_target_invalid', { target: next.printerTarget });
+        return updateShopSettings(tx, shop.id, { ...next, printerTarget: next.printerKind === 'none' ? next.printerTarget : target });
       });
     },
   };

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../server/ids.js';
@@ -205,5 +206,39 @@ describe('receipt settings', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toBe('Indiquez l’imprimante : file CUPS, /dev/usb/lp0 ou tcp://adresse:9100.');
     expect((await manager.patch('/api/settings').send({ receiptWidthMm: 57 })).status).toBe(400);
+  });
+});
+
+describe('a printer target is a printer, never a file', () => {
+  it('refuses any path or odd address, writing nothing, and never opens a bad target stored before', async () => {
+    const manager = await t.as('manager');
+    const before = await t.db.one('select printer_kind, printer_target from shops where id = $1', [t.shop.id]);
+    const file = path.join(os.tmpdir(), `comptoir-printer-${process.pid}.txt`);
+    for (const [printerKind, printerTarget] of [
+      ['escpos', file], ['escpos', '/etc/passwd'], ['escpos', '/dev/usb/../../tmp/x'], ['escpos', '/dev/sda'], ['escpos', 'tcp://host:99999'],
+      ['escpos', 'printer:Epson'], ['escpos', 'tcp://a b:9100'], ['cups', '-o x'], ['cups', '../queue'], ['cups', 'a;rm -rf /'],
+    ]) {
+      const res = await manager.patch('/api/settings').send({ printerKind, printerTarget });
+      expect(res.status, `${printerKind} ${printerTarget}`).toBe(422);
+      expect(res.body.error.message).toMatch(/^Adresse d’imprimante refusée/);
+    }
+    expect(await t.db.one('select printer_kind, printer_target from shops where id = $1', [t.shop.id])).toEqual(before);
+    for (const [printerKind, printerTarget, kept] of [
+      ['escpos', '192.168.1.50:9100', 'tcp://192.168.1.50:9100'], ['escpos', '/dev/usb/lp0', '/dev/usb/lp0'], ['cups', 'Epson_TM-T20', 'Epson_TM-T20'],
+    ]) {
+      expect((await manager.patch('/api/settings').send({ printerKind, printerTarget })).body.printerTarget).toBe(kept);
+    }
+    // A path stored behind the API's back is refused at print time: the file is never written.
+    await t.db.exec(`update shops set printer_kind = 'escpos', printer_target = $2 where id = $1`, [t.shop.id, file]);
+    try {
+      const sale = await saleOf([{ name: 'Sérum', unitPrice: 500, quantity: 1 }]);
+      await t.services.receipts.drain();
+      const prints = (await manager.get(`/api/sales/${sale.id}/prints`)).body;
+      expect(prints[0]).toMatchObject({ status: 'failed' });
+      expect(prints[0].error).toMatch(/^Adresse d’imprimante refusée/);
+      expect(fs.existsSync(file)).toBe(false);
+    } finally {
+      await manager.patch('/api/settings').send({ printerKind: 'none', printerTarget: '' });
+    }
   });
 });
