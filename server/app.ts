@@ -2,13 +2,14 @@ import express, { type Express } from 'express';
 import { shopApi } from './api-routes.js';
 import type { Deps, ShopContext } from './context.js';
 import type { Role } from './config.js';
-import { errorHandler, notFoundHandler, requestLog } from './http/errors.js';
+import { errorHandler, notFoundHandler, requestId, requestLog } from './http/errors.js';
+import { refuseUnstorableText } from './http/text.js';
 import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
 import { loadSession, sameOrigin } from './http/session.js';
 import { createServices, type Services } from './services.js';
 import { assetRoutes, shopPages } from './page-routes.js';
-import { pageErrorHandler } from './web/errors.js';
+import { pageErrorHandler, renderErrorPage } from './web/errors.js';
 import { loadViews } from './web/views.js';
 
 export type AppOptions = Omit<Deps, 'shop'> & {
@@ -23,26 +24,29 @@ export type AppOptions = Omit<Deps, 'shop'> & {
 export function createApp(opts: AppOptions): { app: Express; services: Services | undefined } {
   const shop = opts.shop;
   const services = opts.services ?? (shop ? createServices({ ...opts, shop }) : undefined);
+  const views = opts.role === 'shop' ? loadViews() : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(requestLog(opts.logger.child({ component: 'http' })));
+  app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
 
   app.get('/healthz', async (_req, res) => {
     await opts.db.one('select 1');
     res.json({ status: 'ok', role: opts.role, shop: shop?.code, time: new Date().toISOString() });
   });
 
-  if (opts.role === 'shop' && services && shop) {
-    app.use('/api', express.json({ limit: '256kb' }), sameOrigin, loadSession(services.users.userOfSession), shopApi(services));
-    const views = loadViews();
+  if (opts.role === 'shop' && services && shop && views) {
+    app.use('/api', express.json({ limit: '256kb' }), refuseUnstorableText, sameOrigin, loadSession(services.users.userOfSession), shopApi(services));
     app.use('/assets', assetRoutes());
     app.use(sameOrigin, loadSession(services.users.userOfSession), shopPages(services, views, { db: opts.db, shop, now: opts.now }));
     app.use(pageErrorHandler(views));
+    app.use(notFoundHandler);
+    app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));
+    return { app, services };
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
-    app.use('/api', express.json({ limit: '1mb', inflate: true }), hqApi(hqService(opts), opts.hqAdminTokenHash));
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash));
   }
 
   app.use(notFoundHandler);

@@ -5,6 +5,7 @@ import express, { Router } from 'express';
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
 import { requireRole } from './http/session.js';
+import { refuseUnstorableText } from './http/text.js';
 import type { Services } from './services.js';
 import { checkCsrf, htmxVersion, pageContext, requirePageUser, wsVersion } from './web/context.js';
 import { authPages } from './web/pages/auth.js';
@@ -34,7 +35,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const pharmacist = requireRole('pharmacist');
 
   const r = Router();
-  r.use(express.urlencoded({ extended: false, limit: '64kb' }), checkCsrf, pageContext(s, deps.shop));
+  r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, pageContext(s, deps.shop));
   r.get('/connexion', auth.page);
   r.post('/connexion', auth.login);
   r.post('/deconnexion', auth.logout);

@@ -8,7 +8,7 @@ import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
-import { applyDeltas, insertMovements, lockBatchesByIds, lockBatchesWithStock, type Batch } from '../stock/queries.js';
+import { applyDeltas, batchById, insertMovements, lockBatchesByIds, lockBatchesWithStock, type Batch } from '../stock/queries.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import {
@@ -88,6 +88,15 @@ export function salesService({ db, shop, now, bus }: Deps) {
           const p = products.get(d.productId);
           if (!p) throw new AppError(404, 'product_not_found', 'product.not_found', {}, { productId: d.productId });
           if (!p.active) throw new AppError(422, 'product_inactive', 'product.inactive', { name: p.name }, { productId: p.id });
+        }
+        // A line may name its lot (a scanned DataMatrix): it must be a lot of that product in this shop.
+        for (const d of demand) {
+          for (const pin of d.pinned) {
+            const lot = await batchById(tx, shop.id, pin.batchId);
+            if (!lot || lot.productId !== d.productId) {
+              throw new AppError(422, 'lot_not_sellable', 'sale.lot_unknown', { name: products.get(d.productId)!.name }, { productId: d.productId, batchId: pin.batchId });
+            }
+          }
         }
         const locked = await lockBatchesWithStock(tx, shop.id, demand.map((d) => d.productId));
         const batches = new Map(locked.map((b) => [b.id, b]));

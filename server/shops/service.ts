@@ -26,7 +26,9 @@ export function settingsService({ db, shop }: Deps) {
     async update(input: SettingsInput): Promise<Shop> {
       return db.withTransaction(async (tx) => {
         const current = (await shopById(tx, shop.id))!;
-        const next = { ...current, ...input };
+        // A field left out of a form keeps its value (an undefined one must not blank it).
+        const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+        const next = { ...current, ...given };
         if (next.printerKind !== 'none' && !next.printerTarget) {
           throw new AppError(400, 'printer_target_required', 'settings.printer_target_required');
         }

@@ -4,6 +4,7 @@ import { actorOf } from '../http/session.js';
 import { parse } from '../http/validate.js';
 import type { SyncService } from './service.js';
 
+const limit = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200) });
 const seqs = z.object({ seqs: z.array(z.number().int().min(1)).min(1).max(10_000).optional() });
 
 /** The shop's sync API: status, a run on demand, the conflict log, changes head office refused. */
@@ -18,7 +19,7 @@ export function syncRoutes(sync: SyncService) {
       res.status(202).json(await sync.status());
     }) satisfies RequestHandler,
     conflicts: (async (req, res) => {
-      res.json(await sync.conflicts(Math.min(Number(req.query.limit) || 200, 5000)));
+      res.json(await sync.conflicts(parse(limit, { limit: req.query.limit }).limit));
     }) satisfies RequestHandler,
     refused: (async (_req, res) => {
       res.json(await sync.refused());

@@ -80,6 +80,8 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
     },
 
     async add(sessionHash: string, productId: string, batchId: string | null = null): Promise<void> {
+      const product = await catalog.productWithStock(productId); // a product that does not exist is a 404, not a broken cart
+      if (batchId && !(await batchesOfProduct(db, shop.id, product.id)).some((b) => b.id === batchId)) throw new AppError(422, 'lot_not_sellable', 'sale.lot_unknown', { name: product.name });
       await addToCart(db, { id: newId(), sessionHash, productId, batchId, quantity: 1 });
     },
 

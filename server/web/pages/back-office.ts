@@ -5,6 +5,7 @@ import { dateInZone } from '../../domain/dates.js';
 import { isIsoDate } from '../../domain/dates.js';
 import { parseScan } from '../../domain/scan.js';
 import { movementSchema } from '../../stock/schemas.js';
+import { idParam } from '../../http/params.js';
 import { actorOf } from '../../http/session.js';
 import { parse } from '../../http/validate.js';
 import { t } from '../../i18n/fr.js';
@@ -51,7 +52,7 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     }) satisfies RequestHandler,
 
     voidSale: (async (req, res) => {
-      const id = String(req.params.id);
+      const id = idParam(req);
       onRefusal(res, async (err) => ({ page: 'sales', fragment: 'sale-row', data: { ...(await salesData(today())), sale: await s.sales.getSale(id), error: err.message } }));
       const sale = await s.sales.voidSale(id, actorOf(req));
       show(views, req, res, { page: 'sales', fragment: 'sale-row', data: { ...(await salesData(today())), sale } });
@@ -91,7 +92,7 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     }) satisfies RequestHandler,
 
     movement: (async (req, res) => {
-      const id = String(req.params.id);
+      const id = idParam(req);
       const b = req.body as Record<string, unknown>;
       const rowOf = async (extra: Record<string, unknown> = {}) => ({
         page: 'stock', fragment: 'lot-row', data: { ...(await lotsData('all')), lot: await s.stock.lot(id), ...extra },
@@ -120,7 +121,7 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
     }) satisfies RequestHandler,
 
     updatePrice: (async (req, res) => {
-      const id = String(req.params.id);
+      const id = idParam(req);
       const rowOf = async (extra: Record<string, unknown> = {}) => {
         const product = await s.catalog.productWithStock(id);
         return { page: 'products', fragment: 'product-row', data: { title: t('ui.nav.products'), products: [], product, ...extra } };

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { idParam } from '../../http/params.js';
 import { parse } from '../../http/validate.js';
 import { actorOf } from '../../http/session.js';
 import { t } from '../../i18n/fr.js';
@@ -60,12 +61,12 @@ export function tillPages(s: Services, views: Views) {
 
     setQuantity: (async (req, res) => {
       const { quantity } = parse(quantitySchema, req.body);
-      await s.till.setQuantity(sessionOf(req), String(req.params.lineId), quantity);
+      await s.till.setQuantity(sessionOf(req), idParam(req, 'lineId'), quantity);
       await showCart(req, res);
     }) satisfies RequestHandler,
 
     remove: (async (req, res) => {
-      await s.till.setQuantity(sessionOf(req), String(req.params.lineId), 0);
+      await s.till.setQuantity(sessionOf(req), idParam(req, 'lineId'), 0);
       await showCart(req, res);
     }) satisfies RequestHandler,
 
