@@ -3,6 +3,7 @@ import { shopApi } from './api-routes.js';
 import type { Deps, ShopContext } from './context.js';
 import type { Role } from './config.js';
 import { errorHandler, notFoundHandler, requestId, requestLog } from './http/errors.js';
+import type { InFlight } from './http/in-flight.js';
 import { refuseUnstorableText } from './http/text.js';
 import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
@@ -18,6 +19,8 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   services?: Services;
   /** Head office: the administration token's hash. */
   hqAdminTokenHash?: string;
+  /** Counts requests under way, for a shutdown that waits for them. */
+  inFlight?: InFlight;
 };
 
 /** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
@@ -29,6 +32,7 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
+  if (opts.inFlight) app.use(opts.inFlight.track);
 
   app.get('/healthz', async (_req, res) => {
     await opts.db.one('select 1');

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { startJobs } from '../jobs/index.js';
 import { createApp } from './app.js';
+import { InFlight } from './http/in-flight.js';
 import { loadConfig, type Config, type Role } from './config.js';
 import type { ShopContext } from './context.js';
 import { migrate } from './db/migrate.js';
@@ -42,13 +43,19 @@ export class Shutdown {
   }
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Stops taking requests and lets those under way finish: their handlers
+ * (a sale's transaction, the print it starts) end before anything below the
+ * HTTP layer is stopped. A till holding a socket open does not keep us up.
+ */
+async function closeServer(server: Server, inFlight: InFlight): Promise<void> {
+  inFlight.closing = true;
+  await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
-    // In-flight requests get ten seconds; a till holding a socket open does not keep us up.
     setTimeout(() => server.closeAllConnections(), 10_000).unref();
   });
+  await inFlight.settled(10_000);
 }
 
 function readClockFile(file: string): string | undefined {
@@ -132,7 +139,9 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       }
     }
 
+    const inFlight = new InFlight();
     const { app } = createApp({
+      inFlight,
       role, db, logger, now, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
     });
     const server = app.listen(config.port);
@@ -140,7 +149,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       server.once('listening', resolve);
       server.once('error', reject);
     });
-    shutdown.add('http', () => closeServer(server));
+    shutdown.add('http', () => closeServer(server, inFlight));
     if (services && shop) {
       const hub = attachLiveHub(server, { services, views: loadViews(), bus, logger: logger.child({ component: 'live' }), timezone: shop.timezone });
       shutdown.add('live', hub.close);

@@ -14,6 +14,8 @@ import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from '
 export function receiptsService({ db, shop, logger, bus }: Deps) {
   const pending = new Set<Promise<unknown>>();
 
+  let closing = false;
+
   async function load(saleId: string): Promise<{ model: ReceiptModel; settings: Shop; number: string }> {
     const sale = await saleById(db, shop.id, saleId);
     if (!sale) throw notFound('sale.not_found');
@@ -57,13 +59,20 @@ export function receiptsService({ db, shop, logger, bus }: Deps) {
 
     /** After a sale commits: print without making the till wait; shutdown waits for it. */
     printInBackground(saleId: string, actor: Actor): void {
+      if (closing) {
+        // The server is stopping and its database with it: the sale stands, its receipt is reprinted from Ventes.
+        logger.warn({ saleId }, 'receipt not printed: the server is stopping');
+        return;
+      }
       const job = printNow(saleId, actor).catch((err: unknown) => logger.error({ err, saleId }, 'receipt print crashed'));
       pending.add(job);
       void job.finally(() => pending.delete(job));
     },
 
+    /** Shutdown: every print under way ends (those started while waiting too) before the pool closes; no new one starts. */
     async drain(): Promise<void> {
-      await Promise.all([...pending]);
+      while (pending.size > 0) await Promise.all([...pending]);
+      closing = true;
     },
 
     async prints(saleId: string): Promise<ReceiptPrint[]> {

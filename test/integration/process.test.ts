@@ -96,3 +96,58 @@ describe('the shop process on its embedded PostgreSQL', () => {
     expect(await first.exited).toBe(0);
   });
 });
+
+describe('a shutdown under load', () => {
+  it('lets sales under way finish and their receipts print (or say why not) before the database closes', { timeout: 90_000 }, async () => {
+    const dataDir = tempDataDir('comptoir-drain-');
+    dirs.push(dataDir);
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), COMPTOIR_ADMIN_PIN: '97531', LOG_LEVEL: 'info' };
+    const port = Number(env.PORT);
+    // A slow receipt printer: it takes each ticket, then answers after a moment.
+    const printer = net.createServer((socket) => {
+      socket.on('data', () => undefined);
+      setTimeout(() => socket.end(), 300);
+    });
+    await new Promise<void>((r) => printer.listen(0, '127.0.0.1', r));
+    try {
+      const server = launch(env);
+      await waitHealthy(port, server);
+      const cookie = (await json(port, 'POST', '/api/session', { pin: '97531' })).cookie!;
+      await json(port, 'PATCH', '/api/settings', { printerKind: 'escpos', printerTarget: `127.0.0.1:${(printer.address() as net.AddressInfo).port}` }, cookie);
+      const product = (await json(port, 'POST', '/api/products', { sku: 'DRAIN', name: 'Produit', unitPrice: 100 }, cookie)).body;
+      await json(port, 'POST', '/api/batches', { productId: product.id, lotNumber: 'D1', expirationDate: '2030-01-31', quantity: 100_000 }, cookie);
+
+      const answered: string[] = [];
+      let stop = false;
+      const till = async () => {
+        while (!stop) {
+          try {
+            const sale = await json(port, 'POST', '/api/sales', { lines: [{ productId: product.id, quantity: 1 }], payment: { method: 'card' } }, cookie);
+            if (sale.status === 201) answered.push(sale.body.id);
+          } catch {
+            return; // the server has stopped listening
+          }
+        }
+      };
+      const tills = Array.from({ length: 8 }, till);
+      await new Promise((r) => setTimeout(r, 1500));
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      stop = true;
+      await Promise.all(tills);
+      expect(answered.length).toBeGreaterThan(8);
+      expect(server.output()).not.toContain('Cannot use a pool after calling end');
+      expect(server.output()).not.toContain('receipt print crashed');
+
+      // Every sale answered 201 is there after a restart, and each has its print recorded or none (stopped before it began).
+      const again = launch(env);
+      await waitHealthy(port, again);
+      const c2 = (await json(port, 'POST', '/api/session', { pin: '97531' })).cookie!;
+      for (const id of answered) expect((await json(port, 'GET', `/api/sales/${id}`, undefined, c2)).status).toBe(200);
+      again.child.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+    } finally {
+      printer.close();
+    }
+  });
+});
