@@ -1,6 +1,8 @@
+import cron, { type ScheduledTask } from 'node-cron';
 import PgBoss from 'pg-boss';
 import type { ChangeBus } from '../server/events.js';
 import type { Logger } from '../server/logger.js';
+import type { BackupService } from '../server/ops/service.js';
 import type { SyncService } from '../server/sync/service.js';
 
 export interface Jobs {
@@ -8,7 +10,10 @@ export interface Jobs {
   stop(): Promise<void>;
 }
 
-export const QUEUES = { push: 'sync-push', pull: 'sync-pull' } as const;
+export const QUEUES = { push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly' } as const;
+
+/** 03:00 in the shop's time zone: after the day's last sale, before the nightly sync's digests. */
+export const BACKUP_CRON = '0 3 * * *';
 
 /**
  * pg-boss in the shop's own PostgreSQL: jobs survive restarts and power cuts
@@ -18,7 +23,7 @@ export const QUEUES = { push: 'sync-push', pull: 'sync-pull' } as const;
 export async function startJobs(
   connectionString: string,
   logger: Logger,
-  deps: { sync?: SyncService | undefined; bus?: ChangeBus | undefined } = {},
+  deps: { sync?: SyncService | undefined; bus?: ChangeBus | undefined; backup?: BackupService | undefined; timezone?: string } = {},
 ): Promise<Jobs> {
   const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 4 });
   boss.on('error', (err) => logger.error({ err }, 'job queue error'));
@@ -54,9 +59,23 @@ export async function startJobs(
       void run.finally(() => manual.delete(run));
     });
   }
+  // node-cron only says when; the work is a pg-boss job, so a run cut by a power failure is not half-forgotten.
+  const crons: ScheduledTask[] = [];
+  if (deps.backup) {
+    const backup = deps.backup;
+    await boss.createQueue(QUEUES.backup, { name: QUEUES.backup, policy: 'singleton', retryLimit: 1, expireInSeconds: 3600 });
+    await boss.work(QUEUES.backup, async () => {
+      await backup.nightly(); // records its own failure
+    });
+    crons.push(cron.schedule(BACKUP_CRON, () => void boss.send(QUEUES.backup, {}).catch((err: unknown) => logger.warn({ err }, 'could not queue the backup')), {
+      timezone: deps.timezone ?? 'UTC', name: 'backup-nightly',
+    }));
+    if (await backup.overdue()) await boss.send(QUEUES.backup, {}); // a night missed (the shop was off at 03:00)
+  }
   return {
     boss,
     async stop() {
+      for (const c of crons) await c.stop();
       bus?.removeAllListeners();
       await Promise.all([...manual]);
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });

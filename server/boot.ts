@@ -11,6 +11,7 @@ import { openDatabase, type OpenedDatabase } from './db/open.js';
 import { createDb, type Db } from './db/pool.js';
 import { t } from './i18n/fr.js';
 import { createLogger, type Logger } from './logger.js';
+import { backupService } from './ops/service.js';
 import { createServices, type Services } from './services.js';
 import { resolveAdminToken } from './hq/admin-token.js';
 import { ensureShop } from './shops/service.js';
@@ -127,7 +128,10 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       await saveClock();
     });
     if (services) shutdown.add('receipt prints', services.receipts.drain);
-    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), { sync: services?.sync, bus });
+    const backup = shop
+      ? backupService({ db, logger, connectionString: database.connectionString, dataDir: config.dataDir, shopCode: shop.code, copyDir: config.backupCopyDir, now })
+      : undefined;
+    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), { sync: services?.sync, bus, backup, timezone: config.timezone });
     shutdown.add('jobs', jobs.stop);
 
     let hqAdminTokenHash: string | undefined;

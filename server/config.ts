@@ -17,6 +17,9 @@ const envSchema = z.object({
   SHOP_NAME: z.string().min(1).default('Pharmacie Comptoir'),
   HQ_URL: z.string().url().optional(),
   HQ_TOKEN: z.string().min(1).optional(),
+  HQ_ALLOW_HTTP: z.enum(['0', '1']).optional(),
+  BACKUP_COPY_DIR: z.string().min(1).optional(),
+  DB_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   COMPTOIR_ADMIN_PIN: z
     .string()
     .regex(/^\d{4,8}$/, 'COMPTOIR_ADMIN_PIN: 4 to 8 digits')
@@ -37,6 +40,10 @@ export interface Config {
   timezone: string;
   hqUrl: string | undefined;
   hqToken: string | undefined;
+  /** A mounted USB stick (or any folder) that receives a copy of each nightly backup. */
+  backupCopyDir: string | undefined;
+  /** How long to wait for an external database to accept connections at start. */
+  dbWaitSeconds: number;
   adminPin: string | undefined;
   hqAdminToken: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -51,6 +58,31 @@ function validTimezone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Loopback, private ranges (RFC 1918, fc00::/7) and mDNS names: the shop's own network. */
+export function isLocalHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h === '::1') return true;
+  if (/^(fc|fd)[0-9a-f]{2}:/.test(h)) return true;
+  const m = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(h);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+/**
+ * Sales and tokens cross the internet to head office: a plain http:// address
+ * outside the shop's own network is refused unless HQ_ALLOW_HTTP=1 says so.
+ */
+function checkedHqUrl(url: string | undefined, allowHttp: boolean): string | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  if (u.protocol === 'http:' && !allowHttp && !isLocalHost(u.hostname)) {
+    throw new ConfigError(t('ops.hq_http_refused', { host: u.hostname }));
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(t('ops.hq_http_refused', { host: u.hostname }));
+  return url;
 }
 
 /** Reads the environment once, at start; everything else receives a Config. */
@@ -73,8 +105,10 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Co
     shopCode: e.SHOP_CODE,
     shopName: e.SHOP_NAME,
     timezone,
-    hqUrl: e.HQ_URL,
+    hqUrl: checkedHqUrl(e.HQ_URL, e.HQ_ALLOW_HTTP === '1'),
     hqToken: e.HQ_TOKEN,
+    backupCopyDir: e.BACKUP_COPY_DIR ? path.resolve(e.BACKUP_COPY_DIR) : undefined,
+    dbWaitSeconds: e.DB_WAIT_SECONDS,
     adminPin: e.COMPTOIR_ADMIN_PIN,
     hqAdminToken: e.COMPTOIR_HQ_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,

@@ -34,6 +34,17 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/**
+ * Fewer writes on an SD card or a small SSD, never at the price of a
+ * committed sale: fsync, full-page writes and synchronous commit stay on;
+ * checkpoints are spaced out and WAL is compressed. The same settings for an
+ * external PostgreSQL are in deploy/postgresql/comptoir.conf.
+ */
+export const SD_CARD_SETTINGS = [
+  'fsync=on', 'synchronous_commit=on', 'full_page_writes=on',
+  'wal_compression=on', 'checkpoint_timeout=15min', 'max_wal_size=512MB', 'min_wal_size=64MB', 'checkpoint_completion_target=0.9',
+];
+
 export class EmbeddedPostgresError extends Error {}
 
 /** Thrown when a live Comptoir owns the cluster; carries the port it listens on. */
@@ -320,7 +331,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   // finishes in-flight requests and only then stops the database.
   const child: ChildProcess = spawn(
     bin.postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200',
+      ...SD_CARD_SETTINGS.flatMap((s) => ['-c', s])],
     { ...user, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_ALL: 'C' } },
   );
   fs.closeSync(logFd);

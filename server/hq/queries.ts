@@ -34,13 +34,17 @@ export interface ShopHealth extends HqShop {
   appVersion: string | null;
   lastReceipt: number;
   refusalsAtHq: number;
+  lastBackupAt: Date | null;
+  lastBackupStatus: string | null;
+  lastBackupError: string | null;
 }
 
 export async function shopsWithHealth(db: Queryable): Promise<ShopHealth[]> {
   return db.rows<ShopHealth>(
     `select s.id, s.code, s.name, s.timezone, h.last_contact_at, h.last_push_at, h.last_pull_at, h.clock_skew_ms,
        coalesce(h.changes_received, 0) as changes_received, h.pending_changes, h.oldest_pending_age_s, h.refused_changes, h.app_version,
-       coalesce(h.last_receipt, 0) as last_receipt, (select count(*)::int from hq_refusals r where r.shop_id = s.id) as refusals_at_hq
+       coalesce(h.last_receipt, 0) as last_receipt, (select count(*)::int from hq_refusals r where r.shop_id = s.id) as refusals_at_hq,
+       h.last_backup_at, h.last_backup_status, h.last_backup_error
      from shops s left join hq_shop_sync h on h.shop_id = s.id where s.token_hash is not null order by s.code`,
   );
 }
@@ -53,8 +57,9 @@ export async function recordContact(
   const r = c.report ?? {};
   await db.exec(
     `insert into hq_shop_sync as h (shop_id, last_contact_at, last_push_at, last_pull_at, clock_skew_ms, last_shop_hlc, changes_received,
-       pending_changes, oldest_pending_age_s, refused_changes, app_version, last_receipt)
-     values ($1, now(), case when $2 = 'push' then now() end, case when $2 = 'pull' then now() end, $3, $4, $5, $6, $7, $8, $9, coalesce($10, 0))
+       pending_changes, oldest_pending_age_s, refused_changes, app_version, last_receipt, last_backup_at, last_backup_status, last_backup_error)
+     values ($1, now(), case when $2 = 'push' then now() end, case when $2 = 'pull' then now() end, $3, $4, $5, $6, $7, $8, $9, coalesce($10, 0),
+       $11, $12, $13)
      on conflict (shop_id) do update set
        last_contact_at = now(),
        last_push_at = case when $2 = 'push' then now() else h.last_push_at end,
@@ -66,9 +71,12 @@ export async function recordContact(
        oldest_pending_age_s = case when $6 is null then h.oldest_pending_age_s else $7 end,
        refused_changes = coalesce($8, h.refused_changes),
        app_version = coalesce($9, h.app_version),
-       last_receipt = greatest(h.last_receipt, coalesce($10, 0))`,
+       last_receipt = greatest(h.last_receipt, coalesce($10, 0)),
+       last_backup_at = coalesce($11, h.last_backup_at),
+       last_backup_status = coalesce($12, h.last_backup_status),
+       last_backup_error = case when $12 is null then h.last_backup_error else $13 end`,
     [shopId, c.kind, c.skewMs, c.shopHlc, c.changes, r.pendingChanges ?? null, r.oldestPendingAgeSeconds ?? null, r.refusedChanges ?? null,
-      r.appVersion ?? null, c.lastReceipt ?? null],
+      r.appVersion ?? null, c.lastReceipt ?? null, r.backup?.lastOkAt ?? null, r.backup?.lastStatus ?? null, r.backup?.lastError ?? null],
   );
 }
 
@@ -153,6 +161,7 @@ export interface ShopReport {
   oldestPendingAgeSeconds?: number | null | undefined;
   refusedChanges?: number | undefined;
   appVersion?: string | undefined;
+  backup?: { lastOkAt?: string | null | undefined; lastStatus?: string | null | undefined; lastError?: string | null | undefined } | undefined;
 }
 
 export async function recordRefusals(

@@ -60,10 +60,29 @@ export const changeSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
+// What a shop says of itself; informative, so a malformed report is dropped rather than the push refused.
+const shopReport = z
+  .object({
+    pendingChanges: count.optional(),
+    oldestPendingAgeSeconds: count.nullable().optional(),
+    refusedChanges: count.optional(),
+    appVersion: text().max(40).optional(),
+    backup: z
+      .object({
+        lastOkAt: timestamp.nullable().optional(),
+        lastStatus: z.enum(['running', 'done', 'failed']).nullable().optional(),
+        lastError: text().max(1000).nullable().optional(),
+      })
+      .optional(),
+  })
+  .optional()
+  .catch(undefined);
+
 export const pushSchema = z.object({
   shopCode: z.string().regex(/^[A-Z0-9]{2,12}$/),
   hlc,
   sentAt: timestamp.optional(),
+  status: shopReport,
   changes: z
     .array(
       z.preprocess(

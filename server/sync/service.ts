@@ -5,6 +5,7 @@ import { backoffMs } from '../domain/merge.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { absorbClock, currentClock } from '../outbox/clock.js';
+import { backupReport } from '../ops/service.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import {
   deleteAcked,
@@ -156,6 +157,7 @@ export function syncService(
               oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.max(0, Math.round((now().getTime() - stats.oldestPendingAt.getTime()) / 1000)) : null,
               refusedChanges: stats.refusedChanges,
               appVersion: APP_VERSION,
+              backup: await backupReport(db),
             },
             changes: batch.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
           };

@@ -4,6 +4,7 @@ import { createProductSchema } from '../../catalog/schemas.js';
 import { dateInZone } from '../../domain/dates.js';
 import { isIsoDate } from '../../domain/dates.js';
 import { parseScan } from '../../domain/scan.js';
+import { backupReport } from '../../ops/service.js';
 import { movementSchema } from '../../stock/schemas.js';
 import { idParam } from '../../http/params.js';
 import { actorOf } from '../../http/session.js';
@@ -43,6 +44,7 @@ export function backOfficePages(s: Services, views: Views, deps: { db: Db; shop:
 
   const settingsData = async () => ({
     title: t('ui.nav.settings'), settings: await s.settings.get(), users: await s.users.listUsers(), sync: await s.sync.status(), refused: await s.sync.refused(),
+    backup: await backupReport(deps.db),
   });
 
   return {
