@@ -71,8 +71,12 @@ export async function lockUser(db: Queryable, id: string, lockMinutes: number): 
   ))!.lockedUntil;
 }
 
-export async function clearUserFailures(db: Queryable, id: string): Promise<void> {
-  await db.exec('update users set failed_attempts = 0, locked_until = null where id = $1 and (failed_attempts > 0 or locked_until is not null)', [id]);
+/**
+ * A success forgives the attempts up to its own, not those made since: a
+ * burst of guesses racing a right PIN stays counted (and a lock it set stays).
+ */
+export async function forgiveUserAttempts(db: Queryable, id: string, slot: number): Promise<void> {
+  await db.exec('update users set failed_attempts = greatest(failed_attempts - $2, 0) where id = $1 and failed_attempts > 0', [id, slot]);
 }
 
 export interface Throttle {
@@ -101,8 +105,8 @@ export async function lockTerminal(db: Queryable, subject: string, lockMinutes: 
   ))!.lockedUntil;
 }
 
-export async function clearThrottle(db: Queryable, subject: string): Promise<void> {
-  await db.exec('delete from login_throttle where subject = $1', [subject]);
+export async function forgiveTerminalAttempts(db: Queryable, subject: string, slot: number): Promise<void> {
+  await db.exec('update login_throttle set failures = greatest(failures - $2, 0), updated_at = now() where subject = $1', [subject, slot]);
 }
 
 export async function insertSession(db: Queryable, tokenHash: string, userId: string, expiresAt: Date): Promise<void> {

@@ -6,8 +6,8 @@ import { newId } from '../ids.js';
 import { generatePin, hashPin, verifyPin } from './pin.js';
 import {
   activeUsersWithSecrets,
-  clearThrottle,
-  clearUserFailures,
+  forgiveTerminalAttempts,
+  forgiveUserAttempts,
   countUsers,
   deleteSession,
   insertSession,
@@ -77,28 +77,28 @@ export function usersService({ db, shop }: Deps) {
         if (lockedUntil && lockedUntil > now) throw lockedError(lockedUntil, now);
         if (slot > MAX_PIN_FAILURES) throw lockedError(await lock(), now);
         /** The refusal of this attempt: the last one allowed locks. */
-        return async (): Promise<AppError> => (slot >= MAX_PIN_FAILURES ? lockedError(await lock(), now) : wrongPin(slot));
+        return { slot, refuse: async (): Promise<AppError> => (slot >= MAX_PIN_FAILURES ? lockedError(await lock(), now) : wrongPin(slot)) };
       };
       let user: User | undefined;
       if (input.userId) {
         const candidate = await userWithSecret(db, shop.id, input.userId);
         if (!candidate) throw new AppError(401, 'pin_wrong', 'auth.pin_wrong');
         if (!candidate.active) throw new AppError(403, 'user_inactive', 'auth.user_inactive');
-        const refuse = await attempt(() => takeUserAttempt(db, candidate.id), () => lockUser(db, candidate.id, LOCK_MINUTES));
+        const { slot, refuse } = await attempt(() => takeUserAttempt(db, candidate.id), () => lockUser(db, candidate.id, LOCK_MINUTES));
         if (!(await verifyPin(input.pin, candidate.pinHash))) throw await refuse();
+        await forgiveUserAttempts(db, candidate.id, slot);
         user = candidate;
       } else {
         const subject = `terminal:${terminal}`;
-        const refuse = await attempt(() => takeTerminalAttempt(db, subject), () => lockTerminal(db, subject, LOCK_MINUTES));
+        const { slot, refuse } = await attempt(() => takeTerminalAttempt(db, subject), () => lockTerminal(db, subject, LOCK_MINUTES));
         const users = await activeUsersWithSecrets(db, shop.id);
         const matches = await Promise.all(users.map((u) => verifyPin(input.pin, u.pinHash)));
         const found = users[matches.indexOf(true)];
         if (!found) throw await refuse();
         if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
-        await clearThrottle(db, subject);
+        await forgiveTerminalAttempts(db, subject, slot);
         user = found;
       }
-      await clearUserFailures(db, user.id);
       await purgeStaleLogins(db);
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000);
