@@ -87,7 +87,8 @@ function checkedHqUrl(url: string | undefined, allowHttp: boolean): string | und
 
 /** Reads the environment once, at start; everything else receives a Config. */
 export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (HQ_URL= in a compose file) means unset.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(t('ops.bad_environment', { lines: lines.join('\n') }));
