@@ -25,7 +25,7 @@ down
 
 step() { echo "== $*"; }
 step "build and start"
-"${compose[@]}" -p "$project" up -d --build
+"${compose[@]}" -p "$project" up -d --build db shop   # named: podman-compose 1.0 ignores profiles
 
 wait_healthy() {
   for _ in $(seq 1 120); do
