@@ -5,7 +5,7 @@ FROM node:20-bookworm-slim
 # pg_dump/pg_restore 15 for backups (the embedded PostgreSQL ships neither);
 # tini as PID 1 forwards SIGTERM and reaps the embedded PostgreSQL.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client-15 tini ca-certificates \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client-15 tini \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false

@@ -24,8 +24,10 @@ trap down EXIT
 down
 
 step() { echo "== $*"; }
-step "build and start"
-"${compose[@]}" -p "$project" up -d --build db shop   # named: podman-compose 1.0 ignores profiles
+step "build"
+"$engine" build -t localhost/comptoir:latest .
+step "start"
+"${compose[@]}" -p "$project" up -d db shop   # named: podman-compose 1.0 ignores profiles
 
 wait_healthy() {
   for _ in $(seq 1 120); do
