@@ -127,7 +127,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       clearInterval(clockTimer);
       await saveClock();
     });
-    if (services) shutdown.add('receipt prints', services.receipts.drain);
+    if (services) shutdown.add('receipt prints', services.receipts.close);
     const backup = shop
       ? backupService({ db, logger, connectionString: database.connectionString, dataDir: config.dataDir, shopCode: shop.code, copyDir: config.backupCopyDir, now })
       : undefined;

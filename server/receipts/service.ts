@@ -69,10 +69,15 @@ export function receiptsService({ db, shop, logger, bus }: Deps) {
       void job.finally(() => pending.delete(job));
     },
 
-    /** Shutdown: every print under way ends (those started while waiting too) before the pool closes; no new one starts. */
+    /** Every print under way ends, those started while waiting too. */
     async drain(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);
+    },
+
+    /** Shutdown: the prints under way end before the pool closes, and no new one starts. */
+    async close(): Promise<void> {
       closing = true;
+      while (pending.size > 0) await Promise.all([...pending]);
     },
 
     async prints(saleId: string): Promise<ReceiptPrint[]> {

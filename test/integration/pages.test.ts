@@ -67,7 +67,9 @@ describe('pages and fragments', () => {
     const before = await t.counts();
     const forged = await agent.post('/caisse/panier').type('form').send({ productId });
     expect(forged.status).toBe(403);
-    expect(forged.body.error.code).toBe('csrf');
+    // A page's refusal is HTML, with the French message, never JSON.
+    expect(forged.headers['content-type']).toMatch(/text\/html/);
+    expect(forged.text).toContain('Requête refusée : elle ne vient pas d’un poste de cette boutique.');
     const wrong = await agent.post('/caisse/panier').set('X-CSRF-Token', 'nope').type('form').send({ productId });
     expect(wrong.status).toBe(403);
     expect(await t.db.one<{ n: number }>('select count(*)::int as n from cart_lines')).toEqual({ n: 0 });
