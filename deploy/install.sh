@@ -93,7 +93,7 @@ if [ ! -f "$env_file" ]; then
     cat > "$env_file" <<EOF
 # Comptoir (boutique) — modifiez puis : systemctl restart comptoir
 SHOP_CODE=DKR01
-SHOP_NAME=Pharmacie Comptoir
+SHOP_NAME="Pharmacie Comptoir"
 TZ=$(cat /etc/timezone 2>/dev/null || echo Africa/Dakar)
 PORT=3000
 DATA_DIR=$data/data
@@ -131,10 +131,16 @@ if [ "$role" = shop ]; then
     grep -q "127.0.1.1.*$name" /etc/hosts || echo "127.0.1.1 $name" >> /etc/hosts
   fi
 fi
-# The operator CLI, as the service's user and with its environment.
+# The operator CLI, as the service's user and with its environment (read as
+# systemd reads it: KEY=value lines, quotes optional, no shell evaluation).
 cat > /usr/local/bin/comptoir <<EOF
-#!/bin/sh
-set -a; . $env_file; set +a
+#!/bin/bash
+while IFS= read -r line || [ -n "\$line" ]; do
+  case "\$line" in ''|'#'*) continue ;; esac
+  key=\${line%%=*}; value=\${line#*=}
+  value=\${value#\"}; value=\${value%\"}
+  export "\$key=\$value"
+done < $env_file
 cd $app && exec setpriv --reuid=comptoir --regid=comptoir --init-groups /opt/comptoir/node/bin/node bin/comptoir.js "\$@"
 EOF
 chmod 0755 /usr/local/bin/comptoir
