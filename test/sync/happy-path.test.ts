@@ -83,3 +83,15 @@ describe('a shop and head office', () => {
     }
   });
 });
+
+describe('what a shop reports of itself', () => {
+  it('reaches head office with each push: pending and refused changes, version, and how the last backup went', async () => {
+    await shop.db.exec(`insert into backup_runs (id, status, finished_at, error) values (gen_random_uuid(), 'failed', now(), 'clé USB absente')`);
+    const p = await seedProduct(shop, {});
+    await seedBatch(shop, { productId: p.id, expirationDate: '2030-01-31', quantity: 2 });
+    await shop.services.sync.pushNow({ force: true });
+    const me = (await hq.admin('get', '/api/shops')).body.find((s: { code: string }) => s.code === 'DKR01');
+    expect(me).toMatchObject({ lastBackupStatus: 'failed', lastBackupError: 'clé USB absente', appVersion: '0.2.0', refusedChanges: 0 });
+    expect(me.pendingChanges).toBeGreaterThan(0); // counted when the push left
+  });
+});
