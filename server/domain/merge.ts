@@ -163,6 +163,9 @@ export function adoptFromHq(local: Record<string, StoredField>, write: RemoteWri
     if (seat.pending.has(field)) continue;
     const mine: StoredField = local[field] ?? { value: undefined, clock: null };
     if (mine.clock === clock && same(mine.value, value)) continue;
+    // Head office's clocks for a field only grow in its feed: an older one over a value that came from head office is
+    // a page read again (a new feed epoch), not news. Over this shop's own write it is head office's decision: taken.
+    if (mine.clock !== null && clock < mine.clock && nodeOf(mine.clock) !== seat.selfNode) continue;
     if (field === 'status' && mine.value === finalStatus && value !== finalStatus) {
       decisions.push({ field, localValue: mine.value, remoteValue: value, localClock: mine.clock, remoteClock: clock, winner: 'local', reason: 'recall_final' });
       continue;

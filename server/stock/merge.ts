@@ -224,17 +224,22 @@ export class StockMerge {
    */
   async recall(input: { productIds: string[]; lotNumber: string; reason: string }, hlc: string): Promise<{ recalls: Recall[]; lots: number }> {
     const recalls: Recall[] = [];
+    // A lot recalled before stays recalled for its first reason: a recall is final, not edited.
+    const reasonOf = new Map<string, string>();
     for (const productId of [...input.productIds].sort()) {
       await lockLot(this.run.tx, productId, input.lotNumber);
       const recall = { id: newId(), productId, lotNumber: input.lotNumber, reason: input.reason, hlc };
       if (await insertRecallIfAbsent(this.run.tx, recall)) {
         recalls.push(recall);
         this.run.emit({ shopId: null, originShopId: null, entity: 'recall', entityId: recall.id, hlc, payload: recall });
+        reasonOf.set(productId, input.reason);
+      } else {
+        reasonOf.set(productId, (await recallOf(this.run.tx, productId, input.lotNumber))!.reason);
       }
     }
     let lots = 0;
     for (const b of await lockBatchesOfLotIn(this.run.tx, input.productIds, input.lotNumber)) {
-      if (await this.recallLot(b, input.reason, hlc)) lots += 1;
+      if (await this.recallLot(b, reasonOf.get(b.productId)!, hlc)) lots += 1;
     }
     return { recalls, lots };
   }
@@ -273,7 +278,7 @@ export class StockMerge {
 
   /** A recall is one-way and absolute: no clock comparison, its reason comes with it. */
   private async recallLot(b: BatchRow, reason: string, hlc: string): Promise<boolean> {
-    if (b.status === 'recalled') return false;
+    if (b.status === 'recalled' && b.statusReason === reason) return false;
     const clock = b.hlc > hlc ? b.hlc : hlc;
     const updated = await updateBatchFields(this.run.tx, b.id, {
       expirationDate: b.expirationDate, unitCost: b.unitCost, status: 'recalled', statusReason: reason, hlc: clock,
@@ -281,7 +286,7 @@ export class StockMerge {
     });
     if (this.batches.has(b.id)) this.batches.set(b.id, updated);
     this.run.changed.add('batch');
-    return true;
+    return b.status !== 'recalled';
   }
 
   private async write(existing: BatchRow, m: MergeResult): Promise<BatchRow> {

@@ -236,6 +236,6 @@ describe('convergence', () => {
   });
 
   it('… and for a few random seeds (the seed is printed on failure)', { timeout: 300_000 }, async () => {
-    await fc.assert(property, { numRuns: 3, endOnFailure: true });
+    await fc.assert(property, { numRuns: 3, endOnFailure: true, ...(process.env.CONVERGENCE_SEED ? { seed: Number(process.env.CONVERGENCE_SEED), path: process.env.CONVERGENCE_PATH } : {}) });
   });
 });
