@@ -1,5 +1,5 @@
 import type { Actor, Deps } from '../context.js';
-import type { Db } from '../db/pool.js';
+import type { Db, Tx } from '../db/pool.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
@@ -28,6 +28,27 @@ function duplicateProduct(err: unknown, input: { sku: string; gtin: string | nul
   if (constraint === 'products_sku_key') throw new AppError(409, 'sku_taken', 'product.sku_taken', { sku: input.sku });
   if (constraint === 'products_gtin_key') throw new AppError(409, 'gtin_taken', 'product.gtin_taken', { gtin: input.gtin ?? '' });
   throw err;
+}
+
+/**
+ * A local edit of a product, at a shop or at head office: stamped above the
+ * clocks of the values it replaces; returns the change to send (outbox or
+ * feed), with each changed field's clock and the clock it replaced.
+ */
+async function editProduct(tx: Tx, id: string, input: UpdateProductInput, at: Date) {
+  const current = await lockProduct(tx, id);
+  if (!current) throw notFound('product.not_found');
+  const changed = changedFields(current, input);
+  const hlc = await stampTransaction(tx, at, replacedClocks(current, changed));
+  const next = { ...current, ...input };
+  const edit = editClocks(current, next, changed, hlc);
+  // A field written here is no longer a bounded write of a shop: its writer clock goes.
+  const fieldOrigins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
+  const product = await updateProductFields(tx, id, {
+    name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks, fieldOrigins,
+  });
+  const change = changed.length > 0 ? { hlc, payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks } } : undefined;
+  return { product, change };
 }
 
 export function catalogService({ db, shop, now, bus }: Deps) {
@@ -63,25 +84,8 @@ export function catalogService({ db, shop, now, bus }: Deps) {
 
     async updateProduct(id: string, input: UpdateProductInput, _actor: Actor): Promise<Product> {
       const updated = await db.withTransaction(async (tx) => {
-        const current = await lockProduct(tx, id);
-        if (!current) throw notFound('product.not_found');
-        const changed = changedFields(current, input);
-        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
-        const next = { ...current, ...input };
-        const edit = editClocks(current, next, changed, hlc);
-        const product = await updateProductFields(tx, id, {
-          name: next.name,
-          searchText: productSearchText(next),
-          unitPrice: next.unitPrice,
-          active: next.active,
-          hlc,
-          fieldClocks: edit.fieldClocks,
-        });
-        if (changed.length > 0) {
-          await appendOutbox(tx, [
-            { entity: 'product', entityId: id, op: 'update', payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks }, hlc },
-          ]);
-        }
+        const { product, change } = await editProduct(tx, id, input, now());
+        if (change) await appendOutbox(tx, [{ entity: 'product', entityId: id, op: 'update', payload: change.payload, hlc: change.hlc }]);
         return product;
       });
       bus?.committed('product');
@@ -147,22 +151,8 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
 
     async updateProduct(id: string, input: UpdateProductInput): Promise<Product> {
       return db.withTransaction(async (tx) => {
-        const current = await lockProduct(tx, id);
-        if (!current) throw notFound('product.not_found');
-        const changed = changedFields(current, input);
-        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
-        const next = { ...current, ...input };
-        const edit = editClocks(current, next, changed, hlc);
-        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
-        const product = await updateProductFields(tx, id, {
-          name: next.name, searchText: productSearchText(next), unitPrice: next.unitPrice, active: next.active, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins,
-        });
-        if (changed.length > 0) {
-          await appendFeed(tx, [{
-            shopId: null, originShopId: null, entity: 'product', entityId: id, hlc,
-            payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
-          }]);
-        }
+        const { product, change } = await editProduct(tx, id, input, now());
+        if (change) await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: id, hlc: change.hlc, payload: change.payload }]);
         return product;
       });
     },

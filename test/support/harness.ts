@@ -14,6 +14,7 @@ import { ChangeBus } from '../../server/events.js';
 import { createServices, type Services } from '../../server/services.js';
 import { ensureShop } from '../../server/shops/service.js';
 import { initClock } from '../../server/outbox/clock.js';
+import { outboxHead } from '../../server/outbox/queries.js';
 
 export const PINS: Record<UserRole, string> = { cashier: '1111', pharmacist: '2222', manager: '3333', admin: '4444' };
 
@@ -216,4 +217,31 @@ export async function testHq(opts: { now?: Date; poolSize?: number } = {}): Prom
   };
   afterAll(() => hq.close());
   return hq;
+}
+
+/** A backup: a database copied as it is now (CREATE DATABASE … TEMPLATE, its connections cut for the copy). */
+export async function copyOfDatabase(url: string): Promise<string> {
+  const source = new URL(url).pathname.slice(1);
+  const { url: target } = await freshDatabase();
+  const name = new URL(target).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: url.replace(`/${source}`, '/postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`drop database ${name}`);
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [source]);
+    await admin.query(`create database ${name} template ${source}`);
+  } finally {
+    await admin.end();
+  }
+  return target;
+}
+
+/** What a shop's outbox would push right now, as the wire carries it. */
+export async function pushBodyOf(shop: TestShop) {
+  const rows = await outboxHead(shop.db, 5000);
+  return {
+    shopCode: shop.shop.code,
+    hlc: rows.at(-1)!.hlc,
+    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
+  };
 }

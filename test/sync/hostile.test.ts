@@ -2,8 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeHlc } from '../../server/domain/hlc.js';
 import { shopIdFor } from '../../server/ids.js';
-import { outboxHead } from '../../server/outbox/queries.js';
-import { cashierActor, managerActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { cashierActor, managerActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop, pushBodyOf } from '../support/harness.js';
 
 // A shop token in the hands of an attacker: everything it sends is refused with a 4xx and writes nothing, or is held;
 // head office keeps serving the other shops.
@@ -22,14 +21,6 @@ beforeAll(async () => {
 const tables = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'change_feed', 'recalls', 'hq_refusals'];
 const counts = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await hq.count(t)] as const)));
 
-async function validBody(shop: TestShop) {
-  const rows = await outboxHead(shop.db, 5000);
-  return {
-    shopCode: shop.shop.code,
-    hlc: rows.at(-1)!.hlc,
-    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
-  };
-}
 
 const post = (body: Buffer, headers: Record<string, string> = {}) =>
   fetch(`${hq.url}/api/sync/push`, {
@@ -51,7 +42,7 @@ describe('a hostile shop token', () => {
   it('gets a 400 for every malformed or overflowing clock, writing nothing', async () => {
     const p = await seedProduct(evil, {});
     await seedBatch(evil, { productId: p.id, expirationDate: '2029-01-31', quantity: 5 });
-    const body = await validBody(evil);
+    const body = await pushBodyOf(evil);
     const before = await counts();
     const bad = ['', 'now', '1:2:EVL01', '001764151200000:1000000:EVL01', '001764151200000:-00001:EVL01', '9001764151200000:000000:EVL01',
       '999999999999999:000000:EVL01', '000000000000000:000000:EVL01', '001764151200000:000000:evl01', '001764151200000:000000:EVL01 '];
@@ -88,7 +79,7 @@ describe('a hostile shop token', () => {
   it('gets a 403 for rows of another shop, writing nothing', async () => {
     const p = await seedProduct(evil, {});
     await seedBatch(evil, { productId: p.id, expirationDate: '2029-01-31', quantity: 5 });
-    const body = await validBody(evil);
+    const body = await pushBodyOf(evil);
     const before = await counts();
     const other = structuredClone(body);
     for (const c of other.changes) if ('shopId' in (c.data as object)) (c.data as { shopId: string }).shopId = shopIdFor('HNS01');

@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initFromHq } from '../../server/sync/rebuild.js';
-import { cashierActor, freshDatabase, managerActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { cashierActor, freshDatabase, managerActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop, copyOfDatabase } from '../support/harness.js';
 
 let hq: TestHq;
 beforeAll(async () => {
@@ -82,7 +81,7 @@ describe('a shop restored from a week-old backup', () => {
     await seedBatch(live, { productId: p.id, lotNumber: 'OLD-1', expirationDate: '2028-01-31', quantity: 100 });
     for (let i = 0; i < 3; i++) await live.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'card' } }, cashierActor(live));
     await live.services.sync.runNow();
-    const backup = await copyOf(live.url);
+    const backup = await copyOfDatabase(live.url);
     for (let i = 0; i < 5; i++) await live.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 2 }], payment: { method: 'card' } }, cashierActor(live));
     await live.services.sync.runNow(); // head office now holds receipts up to 8
 
@@ -107,16 +106,3 @@ describe('a shop restored from a week-old backup', () => {
   });
 });
 
-/** A backup: the shop's database copied as it is now. */
-async function copyOf(url: string): Promise<string> {
-  const source = new URL(url).pathname.slice(1);
-  const { url: target } = await freshDatabase();
-  const name = new URL(target).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(`/${source}`, '/postgres') });
-  await admin.connect();
-  await admin.query(`drop database ${name}`);
-  await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [source]);
-  await admin.query(`create database ${name} template ${source}`);
-  await admin.end();
-  return target;
-}

@@ -1,14 +1,11 @@
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProduct } from '../../server/catalog/queries.js';
-import { productSearchText } from '../../server/domain/search.js';
 import { encodeHlc } from '../../server/domain/hlc.js';
 import { newId } from '../../server/ids.js';
-import { stampTransaction } from '../../server/outbox/clock.js';
-import { appendOutbox, outboxHead } from '../../server/outbox/queries.js';
+import { outboxHead } from '../../server/outbox/queries.js';
 import { nextPushBatch } from '../../server/sync/service.js';
-import { cashierActor, freshDatabase, seedBatch, seedProduct, testHq, testShop, type TestHq } from '../support/harness.js';
+import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, copyOfDatabase } from '../support/harness.js';
 import { freePort } from '../support/process.js';
 
 let hq: TestHq;
@@ -136,7 +133,7 @@ describe('restoring a shop from an old backup', () => {
     const lot = await seedBatch(live, { productId: p.id, expirationDate: '2030-01-31', quantity: 100 });
     await sell(live, p.id, 10);
     // The nightly backup is taken before the outbox was pushed.
-    const backup = await freshDatabaseFrom(live.url);
+    const backup = await copyOfDatabase(live.url);
     await live.services.sync.pushNow({ force: true });
     await sell(live, p.id, 5); // made after the backup, pushed, then the disk dies
     await sell(live, p.id, 7);
@@ -180,16 +177,3 @@ describe('push requests', () => {
   });
 });
 
-/** A backup: the shop's database copied as it is now (CREATE DATABASE … TEMPLATE, with its connections paused). */
-async function freshDatabaseFrom(url: string): Promise<string> {
-  const source = new URL(url).pathname.slice(1);
-  const { url: target } = await freshDatabase();
-  const name = new URL(target).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(`/${source}`, '/postgres') });
-  await admin.connect();
-  await admin.query(`drop database ${name}`);
-  await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [source]);
-  await admin.query(`create database ${name} template ${source}`);
-  await admin.end();
-  return target;
-}

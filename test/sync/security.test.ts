@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId, shopIdFor } from '../../server/ids.js';
-import { outboxHead } from '../../server/outbox/queries.js';
-import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop, pushBodyOf } from '../support/harness.js';
 
 let hq: TestHq;
 let tokenA: string;
@@ -24,14 +23,6 @@ const push = (token: string, body: unknown) => request(hq.app).post('/api/sync/p
 const tables = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_conflicts', 'change_feed'];
 const counts = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await hq.count(t)] as const)));
 
-async function bodyOf(shop: TestShop) {
-  const rows = await outboxHead(shop.db, 5000);
-  return {
-    shopCode: shop.shop.code,
-    hlc: rows.at(-1)!.hlc,
-    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
-  };
-}
 
 describe('who may push', () => {
   it('refuses a wrong or missing token with 401', async () => {
@@ -45,7 +36,7 @@ describe('who may push', () => {
   it("refuses shop A pushing shop B's rows with 403, writing nothing", async () => {
     const p = await seedProduct(shopB, {});
     await seedBatch(shopB, { productId: p.id, expirationDate: '2030-01-31', quantity: 5 });
-    const bodyB = await bodyOf(shopB);
+    const bodyB = await pushBodyOf(shopB);
     const before = await counts();
     const asA = await push(tokenA, { ...bodyB, shopCode: 'SECA' });
     expect(asA.status).toBe(403);
@@ -61,7 +52,7 @@ describe('what may be pushed', () => {
   it('refuses a malformed body with 400 naming the field, writing nothing', async () => {
     const p = await seedProduct(shopA, {});
     await seedBatch(shopA, { productId: p.id, expirationDate: '2030-01-31', quantity: 5 });
-    const body = await bodyOf(shopA);
+    const body = await pushBodyOf(shopA);
     const broken = structuredClone(body);
     (broken.changes[2]!.data as Record<string, unknown>).delta = 'beaucoup';
     const before = await counts();
@@ -81,7 +72,7 @@ describe('what may be pushed', () => {
     expect(await counts()).toEqual(before);
 
     const p = await seedProduct(shopA, {});
-    const body = await bodyOf(shopA);
+    const body = await pushBodyOf(shopA);
     await hq.listen();
     const post = (payload: Buffer) =>
       fetch(`${hq.url}/api/sync/push`, {
@@ -115,7 +106,7 @@ describe('a local transaction is all or nothing', () => {
           const p = await seedProduct(shop, { sku: `PROP-${round}-${newId().slice(-6)}` });
           await seedBatch(shop, { productId: p.id, expirationDate: '2030-01-31', quantity: 20 });
           await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 2 }], payment: { method: 'card' } }, cashierActor(shop));
-          const body = await bodyOf(shop);
+          const body = await pushBodyOf(shop);
           await shop.db.exec('delete from sync_outbox');
           const target = body.changes[change % body.changes.length]!;
           const data = target.data as Record<string, unknown>;

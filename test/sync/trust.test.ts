@@ -2,8 +2,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeHlc } from '../../server/domain/hlc.js';
-import { outboxHead } from '../../server/outbox/queries.js';
-import { cashierActor, managerActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { cashierActor, managerActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop, pushBodyOf } from '../support/harness.js';
 
 // Head office's clock is right; each shop's is whatever its test says.
 const HQ_NOW = new Date('2026-11-26T10:00:00Z');
@@ -26,14 +25,6 @@ const shopConflicts = async (shop: TestShop, entityId: string) =>
 const sell = (shop: TestShop, productId: string, quantity = 1, method: 'card' | 'cash' = 'card') =>
   shop.services.sales.recordSale({ lines: [{ productId, quantity }], payment: { method, ...(method === 'cash' ? { tendered: 100_000 } : {}) } }, cashierActor(shop));
 
-async function rawBody(shop: TestShop) {
-  const rows = await outboxHead(shop.db, 5000);
-  return {
-    shopCode: shop.shop.code,
-    hlc: rows.at(-1)!.hlc,
-    changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
-  };
-}
 const pushAs = (token: string, body: object) => request(hq.app).post('/api/sync/push').set('authorization', `Bearer ${token}`).send(body);
 
 describe('1. a correction is never dropped without a trace', () => {
@@ -62,7 +53,7 @@ describe('2. one shop token cannot take head office down', () => {
   it('accepts a full counter, refuses malformed and other-node clocks writing nothing, and keeps serving', async () => {
     const shop = await connectedShop('OVF01');
     const p = await seedProduct(shop, {});
-    const body = await rawBody(shop);
+    const body = await pushBodyOf(shop);
     const full = { ...body, hlc: encodeHlc({ wall: HQ_NOW.getTime(), counter: 999_999, node: 'OVF01' }) };
     expect((await pushAs(shop.token, full)).status).toBe(200);
 
@@ -292,7 +283,7 @@ describe('9. the conflict log says what really competed, once', () => {
     expect(await shopConflicts(a, p.id)).toEqual([]);
 
     // The lot's creation replayed after an edit at head office: nothing competed.
-    const body = await rawBody(a).catch(() => undefined);
+    const body = await pushBodyOf(a).catch(() => undefined);
     expect(body).toBeUndefined(); // nothing waits
     await hq.admin('patch', `/api/batches/${lot.id}`).send({ unitCost: 300 }).expect(200);
     const insert = { seq: 1, entity: 'batch', id: lot.id, op: 'insert', hlc: encodeHlc({ wall: HQ_NOW.getTime() - 60_000, counter: 0, node: 'CLA01' }), data: { ...lot, shopId: a.shop.id } };
@@ -314,7 +305,7 @@ describe('9. the conflict log says what really competed, once', () => {
     const p = await seedProduct(shop, {});
     await seedBatch(shop, { productId: p.id, expirationDate: '2028-01-31', quantity: 5 });
     await sell(shop, p.id, 1, 'cash');
-    const body = await rawBody(shop);
+    const body = await pushBodyOf(shop);
     await shop.services.sync.pushNow();
     const sale = body.changes.find((c) => c.entity === 'sale')!;
     const tampered = { ...sale, data: { ...sale.data, paymentMethod: 'card', tendered: 1 } };
