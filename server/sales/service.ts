@@ -51,7 +51,19 @@ function mergeLines(lines: SaleInput['lines']): Demand[] {
   return [...merged.values()];
 }
 
-function shortage(product: Product, requested: number, available: number, blocked: BlockedStock, recallReasons: string[]): AppError {
+/**
+ * Why `requested` units of a product cannot be sold from these lots (expired,
+ * recalled with the recall's reason, quarantined, or simply not enough), or
+ * undefined when they can. The till says it at the scan, the sale at payment.
+ */
+export function unsellable(product: Pick<Product, 'id' | 'name'>, batches: readonly Batch[], day: string, requested = 1): AppError | undefined {
+  const result = allocateFefo(batches.filter((b) => b.productId === product.id && b.quantity > 0), requested, day);
+  if (result.ok || 'unsellableLot' in result) return undefined;
+  const why = [...new Set(batches.filter((b) => b.status === 'recalled' && b.statusReason).map((b) => b.statusReason!))];
+  return shortage(product, requested, result.available, result.blocked, why);
+}
+
+function shortage(product: Pick<Product, 'id' | 'name'>, requested: number, available: number, blocked: BlockedStock, recallReasons: string[]): AppError {
   const reasons = (['expired', 'recalled', 'quarantined'] as const)
     .filter((k) => blocked[k] > 0)
     .map((k) =>

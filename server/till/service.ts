@@ -8,7 +8,7 @@ import { gtin14, parseScan } from '../domain/scan.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
-import type { SalesService, SaleWithItems } from '../sales/service.js';
+import { unsellable, type SalesService, type SaleWithItems } from '../sales/service.js';
 import type { PaymentMethod } from '../sales/queries.js';
 import { batchesOfProduct, type Batch } from '../stock/queries.js';
 import { addToCart, cartLines, clearCart, productByGtin, setCartQuantity } from './queries.js';
@@ -103,6 +103,9 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       if (!product) return { kind: 'refused', message: t('scan.unknown_gtin', { gtin: scan.gtin }) };
       if (!product.active) return { kind: 'refused', message: t('product.inactive', { name: product.name }) };
       if (scan.kind === 'gtin' || !scan.lot) {
+        // A barcode names the product: refused here, with the reason (a recall's own), when no lot of it can be sold.
+        const refusal = unsellable(product, await batchesOfProduct(db, shop.id, product.id), today());
+        if (refusal) return { kind: 'refused', message: refusal.message };
         await service.add(sessionHash, product.id);
         return { kind: 'added', message: t('scan.added', { name: product.name }), warning: null };
       }

@@ -213,3 +213,17 @@ describe('the message catalogue', () => {
     expect(used.size).toBeGreaterThan(50);
   });
 });
+
+describe('a barcode scanned at the till', () => {
+  it('refuses a product whose only lot is recalled, saying the recall’s reason, and adds nothing to the cart', async () => {
+    const p = await seedProduct(t, { name: 'Sirop Toux Nuit', gtin: '3400930000014' });
+    const lot = await seedBatch(t, { productId: p.id, lotNumber: 'SN-1', expirationDate: '2030-01-31', quantity: 6 });
+    await t.db.exec(`update product_batches set status = 'recalled', status_reason = 'Rappel ANSM : défaut de dosage' where id = $1`, [lot.id]);
+    const { agent, csrf } = await browserAs('cashier');
+    const before = await t.db.one<{ n: number }>('select count(*)::int as n from cart_lines');
+    const res = await agent.post('/caisse/scan').set('X-CSRF-Token', csrf).set('HX-Request', 'true').type('form').send({ q: '3400930000014' });
+    expect(res.text).toContain('Aucun lot vendable pour « Sirop Toux Nuit »');
+    expect(res.text).toContain('Rappel ANSM : défaut de dosage');
+    expect(await t.db.one<{ n: number }>('select count(*)::int as n from cart_lines')).toEqual(before);
+  });
+});
