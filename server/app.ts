@@ -42,6 +42,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   if (opts.role === 'shop' && services && shop && views) {
     app.use('/api', express.json({ limit: '256kb' }), refuseUnstorableText, sameOrigin, loadSession(services.users.userOfSession), shopApi(services));
     app.use('/assets', assetRoutes());
+    // Browsers ask for it on every page: the icon, not a 404.
+    app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
     app.use(sameOrigin, loadSession(services.users.userOfSession), shopPages(services, views, { db: opts.db, shop, now: opts.now }));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);

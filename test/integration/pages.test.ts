@@ -227,3 +227,13 @@ describe('a barcode scanned at the till', () => {
     expect(await t.db.one<{ n: number }>('select count(*)::int as n from cart_lines')).toEqual(before);
   });
 });
+
+describe('the icon', () => {
+  it('is served, not a 404 on every page', async () => {
+    const ico = await request(t.app).get('/favicon.ico');
+    expect(ico.status).toBe(301);
+    const svg = await request(t.app).get(ico.headers.location!);
+    expect(svg.status).toBe(200);
+    expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
+  });
+});
