@@ -3,19 +3,12 @@ import { productSearchText } from '../domain/search.js';
 import { AppError } from '../errors.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { pendingFields } from '../outbox/queries.js';
-import { insertProduct, lockProduct, productById, productClash, restoreProducts, twinIds, updateProductFields, type ProductRow } from './queries.js';
+import { insertProduct, lockProduct, productById, productClash, restoreProducts, twinIds, updateProductFields, type Product, type ProductRow } from './queries.js';
 
 /** The product fields that merge last-writer-wins; SKU and GTIN are fixed at creation. */
 export const PRODUCT_FIELDS = ['name', 'unitPrice', 'active'] as const;
 
-export interface ProductInsert {
-  id: string;
-  sku: string;
-  gtin: string | null;
-  name: string;
-  unitPrice: number;
-  active: boolean;
-}
+export type ProductInsert = Pick<Product, 'id' | 'sku' | 'gtin' | 'name' | 'unitPrice' | 'active'>;
 
 export interface ProductUpdate {
   id: string;

@@ -13,8 +13,6 @@ const WALL_DIGITS = 15;
 const COUNTER_DIGITS = 6;
 /** The counter never widens the encoding: past this, the wall moves on by 1 ms instead. */
 export const MAX_COUNTER = 10 ** COUNTER_DIGITS - 1;
-/** Node ids are shop codes or `HQ`: the same alphabet as a shop code. */
-export const NODE_PATTERN = /^[A-Z0-9]{2,12}$/;
 export const HLC_PATTERN = /^(\d{15}):(\d{6}):([A-Z0-9]{2,12})$/;
 // Walls outside these are not clocks but damage (2000-01-01 … 2200-01-01).
 const MIN_WALL = 946_684_800_000;

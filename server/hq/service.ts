@@ -31,10 +31,7 @@ import {
   type HqShop,
   type ShopReport,
 } from './queries.js';
-import type { Change } from './schemas.js';
-
-export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements'] as const;
-export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
+import type { Change, SnapshotPart } from './schemas.js';
 
 export interface HqDeps {
   db: Db;
@@ -105,14 +102,14 @@ export function hqService({ db, logger, now }: HqDeps) {
         const applied = await applyPush(tx, shop, { receivedAt: decodeHlc(receivedClock), receivedClock, nowWall: at.getTime() }, body.changes);
         await recordRefusals(tx, shop.id, applied.refused.map((r) => ({ ...r, change: body.changes.find((c) => c.seq === r.seq)! })));
         const refusedSeqs = new Set(applied.refused.map((r) => r.seq));
-        const lastReceipt = Math.max(0, ...body.changes.filter((c) => c.kind === 'sale:insert' && !refusedSeqs.has(c.seq)).map((c) => receiptSequence((c.data as { number: string }).number)));
+        const accepted = body.changes.filter((c) => !refusedSeqs.has(c.seq));
+        const lastReceipt = accepted.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report: body.status, lastReceipt });
-        return { hlc: receivedClock, ...applied };
+        return { hlc: receivedClock, acked: accepted.map((c) => c.seq), ...applied };
       });
       if (Math.abs(skewMs) > SKEW_WARNING_MS) logger.warn({ shop: shop.code, skewMs }, 'shop clock is off');
       if (result.refused.length > 0) logger.warn({ shop: shop.code, refused: result.refused.length, first: result.refused[0] }, 'push changes refused');
-      const refusedSeqs = new Set(result.refused.map((r) => r.seq));
-      const acked = body.changes.map((c) => c.seq).filter((seq) => !refusedSeqs.has(seq));
+      const { acked } = result;
       return {
         acked, ackSeq: acked.length ? Math.max(...acked) : null, refused: result.refused, hlc: result.hlc, conflicts: result.conflicts,
         ...(await shopHighWater(db, shop.id)),

@@ -35,10 +35,6 @@ export class MergeRun {
     readonly seat: Seat,
   ) {}
 
-  get atHq(): boolean {
-    return this.seat.role === 'hq';
-  }
-
   log(entity: string, entityId: string, d: ConflictNote | Decision): void {
     const hq = this.seat.role === 'hq';
     this.conflicts.push({

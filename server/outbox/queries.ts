@@ -93,14 +93,7 @@ export async function pendingFields(db: Queryable, entity: OutboxEntity, entityI
   return new Set(rows.map((r) => r.key));
 }
 
-export interface RefusedChange {
-  seq: number;
-  entity: OutboxEntity;
-  entityId: string;
-  op: 'insert' | 'update';
-  payload: Record<string, unknown>;
-  hlc: string;
-  txId: string;
+export interface RefusedChange extends OutboxRow {
   code: string;
   reason: string;
   createdAt: Date;

@@ -164,10 +164,11 @@ export async function saleIdByNumber(db: Queryable, shopId: string, number: stri
 
 /** Receipt numbers continue after `n` (head office holds sales up to it); returns the counter before. */
 export async function raiseReceiptCounter(db: Queryable, shopId: string, n: number): Promise<number> {
+  // Written only when behind: asked after every push and pull, it must not take the tills' counter lock for nothing.
   const row = await db.one<{ before: number }>(
-    `update receipt_counters c set last_number = greatest(c.last_number, $2)
-     from (select last_number as before from receipt_counters where shop_id = $1 for update) old
-     where c.shop_id = $1 returning old.before`,
+    `with old as (select last_number from receipt_counters where shop_id = $1),
+       raised as (update receipt_counters set last_number = $2 where shop_id = $1 and last_number < $2 returning 1)
+     select (select last_number from old) as before, (select count(*) from raised) as raised`,
     [shopId, n],
   );
   return row?.before ?? 0;

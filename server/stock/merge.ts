@@ -21,6 +21,7 @@ import {
   restoreBatches,
   setQuantities,
   updateBatchFields,
+  type Batch,
   type BatchRow,
   type Movement,
   type Recall,
@@ -29,18 +30,7 @@ import {
 /** The lot fields that merge last-writer-wins; quantity is the ledger's, never merged. */
 export const BATCH_FIELDS = ['lotNumber', 'expirationDate', 'unitCost', 'status', 'statusReason'] as const;
 
-export interface BatchInsert {
-  id: string;
-  shopId: string;
-  productId: string;
-  lotNumber: string;
-  expirationDate: string;
-  initialQty: number;
-  unitCost: number | null;
-  receivedDate: string;
-  status: BatchRow['status'];
-  statusReason: string | null;
-}
+export type BatchInsert = Pick<Batch, 'id' | 'shopId' | 'productId' | 'lotNumber' | 'expirationDate' | 'initialQty' | 'unitCost' | 'receivedDate' | 'status' | 'statusReason'>;
 
 export interface BatchUpdate {
   id: string;

@@ -214,13 +214,6 @@ export async function batchesOfShop(db: Queryable, shopId: string): Promise<Batc
   );
 }
 
-export async function lockBatchesOfLot(db: Queryable, productId: string, lotNumber: string): Promise<BatchRow[]> {
-  return db.rows<BatchRow>(
-    `select ${rowColumns} from product_batches b where b.product_id = $1 and b.lot_number = $2 order by b.id for update`,
-    [productId, lotNumber],
-  );
-}
-
 export interface Recall {
   id: string;
   productId: string;

@@ -50,6 +50,22 @@ function publicBatch({ hlc: _h, fieldClocks: _f, ...batch }: BatchRow): Batch {
   return batch;
 }
 
+/**
+ * A local correction of a lot, at a shop or at head office: stamped above the
+ * clocks of the values it replaces; returns the change to send (outbox or
+ * feed) with each changed field's clock and the clock it replaced.
+ */
+async function editLot(tx: Tx, current: BatchRow, next: Pick<BatchRow, 'expirationDate' | 'unitCost' | 'status' | 'statusReason'>, at: Date) {
+  const changed = changedFields(current, next);
+  if (changed.length === 0) return { batch: current, change: undefined };
+  const hlc = await stampTransaction(tx, at, replacedClocks(current, changed));
+  const edit = editClocks(current, next, changed, hlc);
+  // A field written here is no longer a bounded write of a shop: its writer clock goes.
+  const fieldOrigins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
+  const batch = await updateBatchFields(tx, current.id, { ...next, hlc, fieldClocks: edit.fieldClocks, fieldOrigins });
+  return { batch, change: { hlc, payload: { id: current.id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks } } };
+}
+
 export function stockService({ db, shop, now, bus }: Deps) {
   const today = () => dateInZone(now(), shop.timezone);
   const view = (b: Batch, day: string): BatchView => ({
@@ -130,14 +146,8 @@ export function stockService({ db, shop, now, bus }: Deps) {
         const { unrecall, next: corrected } = correctedLot(current, input);
         if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
         const next = { ...corrected, statusReason: input.statusReason !== undefined ? input.statusReason || null : current.statusReason };
-        const changed = changedFields(current, next);
-        if (changed.length === 0) return view(publicBatch(current), today());
-        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
-        const edit = editClocks(current, next, changed, hlc);
-        const batch = await updateBatchFields(tx, id, { ...next, hlc, fieldClocks: edit.fieldClocks });
-        await appendOutbox(tx, [
-          { entity: 'batch', entityId: id, op: 'update', payload: { id, shopId: shop.id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks }, hlc },
-        ]);
+        const { batch, change } = await editLot(tx, current, next, now());
+        if (change) await appendOutbox(tx, [{ entity: 'batch', entityId: id, op: 'update', payload: { shopId: shop.id, ...change.payload }, hlc: change.hlc }]);
         return view(publicBatch(batch), today());
       });
       bus?.committed('batch');
@@ -261,18 +271,9 @@ export function stockAtHq({ db, now }: { db: Db; now: () => Date }) {
         const current = (await lockBatch(tx, shopId, id))!;
         const { unrecall, next } = correctedLot(current, input);
         if (unrecall) throw new AppError(409, 'recalled_final', 'batch.recalled_final', { lotNumber: current.lotNumber });
-        const changed = changedFields(current, next);
-        if (changed.length === 0) return current;
-        const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
-        const edit = editClocks(current, next, changed, hlc);
-        const origins = Object.fromEntries(Object.entries(current.fieldOrigins ?? {}).filter(([f]) => !changed.includes(f as never)));
-        const updated = await updateBatchFields(tx, id, { ...next, statusReason: current.statusReason, hlc, fieldClocks: edit.fieldClocks, fieldOrigins: origins });
-        await appendFeed(tx, [{
-          shopId, originShopId: null, entity: 'batch', entityId: id, hlc,
-          payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks },
-        }]);
-        const { hlc: _h, fieldClocks: _f, ...batch } = updated;
-        return batch;
+        const { batch: updated, change } = await editLot(tx, current, { ...next, statusReason: current.statusReason }, now());
+        if (change) await appendFeed(tx, [{ shopId, originShopId: null, entity: 'batch', entityId: id, hlc: change.hlc, payload: change.payload }]);
+        return publicBatch(updated);
       });
     },
 

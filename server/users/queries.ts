@@ -79,11 +79,6 @@ export async function forgiveUserAttempts(db: Queryable, id: string, slot: numbe
   await db.exec('update users set failed_attempts = greatest(failed_attempts - $2, 0) where id = $1 and failed_attempts > 0', [id, slot]);
 }
 
-export interface Throttle {
-  failures: number;
-  lockedUntil: Date | null;
-}
-
 /** The same, for wrong PINs typed without choosing a user, counted per terminal. */
 export async function takeTerminalAttempt(db: Queryable, subject: string): Promise<{ slot: number; lockedUntil: Date | null }> {
   return (await db.one(
