@@ -12,7 +12,7 @@ export interface Jobs {
 
 export const QUEUES = { push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly' } as const;
 
-/** 03:00 in the shop's time zone: after the day's last sale, before the nightly sync's digests. */
+/** 03:00 in the shop's time zone: after the day's last sale, before the first of the next. */
 export const BACKUP_CRON = '0 3 * * *';
 
 /**
