@@ -7,7 +7,9 @@ import { MigrationError } from '../server/db/migrate.js';
 import { seedDemo } from '../server/demo/seed.js';
 import { BackupError, backupDatabase, defaultBackupFile, restoreDatabase } from '../server/ops/backup.js';
 import { AppError } from '../server/errors.js';
-import { registerShopSchema } from '../server/hq/schemas.js';
+import { registerShopSchema, staffUserSchema } from '../server/hq/schemas.js';
+import { staffService } from '../server/staff/service.js';
+import { randomBytes } from 'node:crypto';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
 import { initFromHq } from '../server/sync/rebuild.js';
@@ -21,6 +23,15 @@ const seqList = (v: string) => v.split(',').map((x) => Number(x.trim())).filter(
 process.env.LOG_LEVEL ??= 'warn';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+// A password nobody typed: shown once when `hq user add` is given none.
+const generated = randomBytes(12).toString('base64url');
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 async function withShop<T>(work: (b: Booted) => Promise<T>, role: 'shop' | 'hq' = 'shop'): Promise<T> {
   const booted = await boot(role, { listen: false });
@@ -36,7 +47,7 @@ async function run(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
+      name: { type: 'string' }, role: { type: 'string' }, login: { type: 'string' }, password: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
       file: { type: 'string' },
       seq: { type: 'string' },
       force: { type: 'boolean' },
@@ -72,6 +83,29 @@ async function run(argv: string[]): Promise<number> {
         const r = await b.services!.sync.runNow({ force: true });
         print(t('cli.synced', { sent: r.push.sent, received: r.pull.applied }));
       });
+      return 0;
+    case 'sync nightly':
+      await withShop(async (b) => {
+        b.services!.sync.assertConfigured();
+        const r = await b.services!.nightly.run();
+        print(t('cli.nightly_done', { days: r.daysChecked, rows: r.rowsResent, left: r.mismatches, drift: r.ledgerDrift, alerts: r.expiryAlerts }));
+        if (r.differing.length > 0) print(t('cli.nightly_left', { days: r.differing.join(', ') }));
+      });
+      return 0;
+    case 'hq user add': {
+      const input = parse(staffUserSchema, {
+        login: values.login, name: values.name ?? values.login, role: values.role ?? 'admin',
+        password: values.password ?? ((process.stdin.isTTY ? '' : (await readStdin()).trim()) || generated),
+      });
+      const user = await withShop((b) => staffService({ db: b.db, now: () => new Date() }).addUser(input), 'hq');
+      print(t('cli.hq_user_created', { login: user.login, role: t(`hq.role.${user.role}`) }));
+      if (input.password === generated) print(t('cli.hq_user_password', { password: generated }));
+      return 0;
+    }
+    case 'hq user list':
+      await withShop(async (b) => {
+        for (const u of await staffService({ db: b.db, now: () => new Date() }).list()) print(`${u.login.padEnd(20)}  ${t(`hq.role.${u.role}`).padEnd(16)}  ${u.name}`);
+      }, 'hq');
       return 0;
     case 'sync refused':
       await withShop(async (b) => {

@@ -4,16 +4,35 @@ import type { ChangeBus } from '../server/events.js';
 import type { Logger } from '../server/logger.js';
 import type { BackupService } from '../server/ops/service.js';
 import type { SyncService } from '../server/sync/service.js';
+import type { NightlyService } from '../server/sync/nightly.js';
+import { nightlyDue } from '../server/domain/digest.js';
 
 export interface Jobs {
   boss: PgBoss;
   stop(): Promise<void>;
 }
 
-export const QUEUES = { push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly' } as const;
+export const QUEUES = {
+  push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly', nightly: 'sync-nightly', expiry: 'expiry-scan', ledger: 'ledger-check',
+} as const;
 
 /** 03:00 in the shop's time zone: after the day's last sale, before the first of the next. */
 export const BACKUP_CRON = '0 3 * * *';
+/** 02:00: the nightly reconciliation, before the backup so the backup holds its result. */
+export const NIGHTLY_CRON = '0 2 * * *';
+/** 06:00: expiry alerts are fresh when the shop opens. */
+export const EXPIRY_CRON = '0 6 * * *';
+
+/**
+ * node-cron only says when: the callback enqueues a pg-boss job, so a run cut
+ * by a power failure is not half-forgotten. Exported so tests drive it with a
+ * fake clock instead of waiting for 02:00.
+ */
+export function scheduleDaily(expression: string, timezone: string, name: string, enqueue: () => Promise<unknown>, logger: Logger): ScheduledTask {
+  return cron.schedule(expression, () => void enqueue().catch((err: unknown) => logger.warn({ err, job: name }, 'could not queue a scheduled job')), {
+    timezone, name,
+  });
+}
 
 /**
  * pg-boss in the shop's own PostgreSQL: jobs survive restarts and power cuts
@@ -23,7 +42,16 @@ export const BACKUP_CRON = '0 3 * * *';
 export async function startJobs(
   connectionString: string,
   logger: Logger,
-  deps: { sync?: SyncService | undefined; bus?: ChangeBus | undefined; backup?: BackupService | undefined; timezone?: string } = {},
+  deps: {
+    sync?: SyncService | undefined;
+    nightly?: NightlyService | undefined;
+    /** Head office's nightly ledger check across shops, and its expiry scan. */
+    hqChecks?: { ledgerCheck(): Promise<unknown>; expiryScan(): Promise<unknown> } | undefined;
+    bus?: ChangeBus | undefined;
+    backup?: BackupService | undefined;
+    timezone?: string;
+    now?: () => Date;
+  } = {},
 ): Promise<Jobs> {
   const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 4 });
   boss.on('error', (err) => logger.error({ err }, 'job queue error'));
@@ -59,18 +87,38 @@ export async function startJobs(
       void run.finally(() => manual.delete(run));
     });
   }
-  // node-cron only says when; the work is a pg-boss job, so a run cut by a power failure is not half-forgotten.
   const crons: ScheduledTask[] = [];
+  const timezone = deps.timezone ?? 'UTC';
+  const now = deps.now ?? (() => new Date());
+  /** A daily job: one queued or running at a time, enqueued by node-cron, its handler thin. */
+  const daily = async (queue: string, expression: string, work: () => Promise<unknown>) => {
+    await boss.createQueue(queue, { name: queue, policy: 'singleton', retryLimit: 1, expireInSeconds: 3600 });
+    await boss.work(queue, async () => {
+      try {
+        await work();
+      } catch (err) {
+        logger.warn({ err, job: queue }, 'scheduled job failed (its result is recorded)');
+      }
+    });
+    crons.push(scheduleDaily(expression, timezone, queue, () => boss.send(queue, {}), logger));
+  };
   if (deps.backup) {
     const backup = deps.backup;
-    await boss.createQueue(QUEUES.backup, { name: QUEUES.backup, policy: 'singleton', retryLimit: 1, expireInSeconds: 3600 });
-    await boss.work(QUEUES.backup, async () => {
-      await backup.nightly(); // records its own failure
-    });
-    crons.push(cron.schedule(BACKUP_CRON, () => void boss.send(QUEUES.backup, {}).catch((err: unknown) => logger.warn({ err }, 'could not queue the backup')), {
-      timezone: deps.timezone ?? 'UTC', name: 'backup-nightly',
-    }));
+    await daily(QUEUES.backup, BACKUP_CRON, () => backup.nightly()); // records its own failure
     if (await backup.overdue()) await boss.send(QUEUES.backup, {}); // a night missed (the shop was off at 03:00)
+  }
+  if (deps.nightly) {
+    const nightly = deps.nightly;
+    await daily(QUEUES.nightly, NIGHTLY_CRON, () => (sync?.configured ? nightly.run() : nightly.localChecks()));
+    await daily(QUEUES.expiry, EXPIRY_CRON, () => nightly.localChecks());
+    // A night missed (the shop was off at 02:00) runs now.
+    if (nightlyDue(now(), timezone, (await nightly.last())?.at ?? null)) await boss.send(QUEUES.nightly, {});
+  }
+  if (deps.hqChecks) {
+    const checks = deps.hqChecks;
+    await daily(QUEUES.ledger, NIGHTLY_CRON, () => checks.ledgerCheck());
+    await daily(QUEUES.expiry, EXPIRY_CRON, () => checks.expiryScan());
+    await boss.send(QUEUES.expiry, {});
   }
   return {
     boss,

@@ -9,7 +9,11 @@ import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
 import { loadSession, sameOrigin } from './http/session.js';
 import { createServices, type Services } from './services.js';
-import { assetRoutes, shopPages } from './page-routes.js';
+import { assetRoutes, hqPageRoutes, shopPages } from './page-routes.js';
+import { headOffice } from './hq/office.js';
+import { hqPages } from './hq/pages.js';
+import { staffService } from './staff/service.js';
+import { hqPageContext } from './web/context.js';
 import { pageErrorHandler, renderErrorPage } from './web/errors.js';
 import { loadViews } from './web/views.js';
 
@@ -19,6 +23,8 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   services?: Services;
   /** Head office: the administration token's hash. */
   hqAdminTokenHash?: string;
+  /** Head office: the time zone its pages show times and default periods in. */
+  timezone?: string;
   /** Counts requests under way, for a shutdown that waits for them. */
   inFlight?: InFlight;
 };
@@ -27,7 +33,7 @@ export type AppOptions = Omit<Deps, 'shop'> & {
 export function createApp(opts: AppOptions): { app: Express; services: Services | undefined } {
   const shop = opts.shop;
   const services = opts.services ?? (shop ? createServices({ ...opts, shop }) : undefined);
-  const views = opts.role === 'shop' ? loadViews() : undefined;
+  const views = loadViews();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -39,7 +45,7 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     res.json({ status: 'ok', role: opts.role, shop: shop?.code, time: new Date().toISOString() });
   });
 
-  if (opts.role === 'shop' && services && shop && views) {
+  if (opts.role === 'shop' && services && shop) {
     app.use('/api', express.json({ limit: '256kb' }), refuseUnstorableText, sameOrigin, loadSession(services.users.userOfSession), shopApi(services));
     app.use('/assets', assetRoutes());
     // Browsers ask for it on every page: the icon, not a 404.
@@ -53,6 +59,16 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
     app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash));
+    const timezone = opts.timezone ?? 'UTC';
+    const staff = staffService(opts);
+    const pages = hqPages(headOffice({ ...opts, timezone }), staff, views, timezone);
+    app.use('/assets', assetRoutes());
+    app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
+    app.use(sameOrigin, loadSession(staff.userOfSession), hqPageRoutes(pages, hqPageContext(timezone)));
+    app.use(pageErrorHandler(views));
+    app.use(notFoundHandler);
+    app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));
+    return { app, services };
   }
 
   app.use(notFoundHandler);

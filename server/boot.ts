@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './logger.js';
 import { backupService } from './ops/service.js';
 import { createServices, type Services } from './services.js';
 import { resolveAdminToken } from './hq/admin-token.js';
+import { hqService } from './hq/service.js';
 import { ensureShop } from './shops/service.js';
 import { ChangeBus } from './events.js';
 import { attachLiveHub } from './live/hub.js';
@@ -131,7 +132,10 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const backup = shop
       ? backupService({ db, logger, connectionString: database.connectionString, dataDir: config.dataDir, shopCode: shop.code, copyDir: config.backupCopyDir, now })
       : undefined;
-    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), { sync: services?.sync, bus, backup, timezone: config.timezone });
+    const hqChecks = role === 'hq' ? hqService({ db, logger, now }) : undefined;
+    const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), {
+      sync: services?.sync, nightly: services?.nightly, hqChecks, bus, backup, timezone: config.timezone, now,
+    });
     shutdown.add('jobs', jobs.stop);
 
     let hqAdminTokenHash: string | undefined;
@@ -146,7 +150,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const inFlight = new InFlight();
     const { app } = createApp({
       inFlight,
-      role, db, logger, now, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
+      role, db, logger, now, timezone: config.timezone, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
     });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {

@@ -26,5 +26,5 @@ export interface Deps {
 export interface Actor {
   id: string;
   name: string;
-  role: import('./domain/roles.js').UserRole;
+  role: import('./domain/roles.js').UserRole | import('./domain/roles.js').StaffRole;
 }

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
+type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
 import { requireRole } from './http/session.js';
@@ -11,6 +12,7 @@ import { checkCsrf, htmxVersion, pageContext, requirePageUser, wsVersion } from 
 import { authPages } from './web/pages/auth.js';
 import { backOfficePages } from './web/pages/back-office.js';
 import { tillPages } from './web/pages/till.js';
+import { conflictPages } from './sync/pages.js';
 import type { Views } from './web/views.js';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +33,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const auth = authPages(s, views);
   const till = tillPages(s, views);
   const bo = backOfficePages(s, views, deps);
+  const conflicts = conflictPages(s.sync, views);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -71,5 +74,41 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/parametres/utilisateurs', manager, bo.addUser);
   r.post('/parametres/actualiser', bo.syncNow('pull'));
   r.post('/parametres/synchroniser', bo.syncNow('run'));
+  r.get('/parametres/conflits', conflicts.list);
+  r.post('/parametres/conflits/revus', manager, conflicts.review);
+  return r;
+}
+
+/** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router {
+  const admin = requireRole('admin');
+  const r = Router();
+  r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
+  r.get('/connexion', pages.login.page);
+  r.post('/connexion', pages.login.submit);
+  r.post('/deconnexion', pages.login.logout);
+  r.use(requirePageUser);
+  r.get('/', (_req, res) => res.redirect(303, '/boutiques'));
+
+  r.get('/boutiques', pages.shops);
+  r.get('/boutiques/:code', pages.shop);
+
+  r.get('/ventes', pages.takings);
+  r.get('/ventes/export.csv', pages.takingsCsv);
+  r.get('/ventes/vente/:id', pages.sale);
+  r.get('/ventes/:code/:day', pages.salesOfDay);
+
+  r.get('/peremptions', pages.expiring);
+  r.get('/peremptions/export.csv', pages.expiringCsv);
+
+  r.get('/rappels', pages.recalls);
+  r.post('/rappels', admin, pages.recall);
+
+  r.get('/catalogue', pages.catalog);
+  r.post('/catalogue', admin, pages.createProduct);
+  r.post('/catalogue/:id', admin, pages.updateProduct);
+
+  r.get('/conflits', pages.conflicts);
+  r.post('/conflits/revus', admin, pages.review);
   return r;
 }

@@ -4,6 +4,7 @@ import { receiptsService } from './receipts/service.js';
 import { salesService } from './sales/service.js';
 import { settingsService } from './shops/service.js';
 import { stockService } from './stock/service.js';
+import { nightlyService } from './sync/nightly.js';
 import { syncService } from './sync/service.js';
 import { tillService } from './till/service.js';
 import { usersService } from './users/service.js';
@@ -11,13 +12,15 @@ import { usersService } from './users/service.js';
 export function createServices(deps: Deps) {
   const catalog = catalogService(deps);
   const sales = salesService(deps);
+  const sync = syncService(deps, sales);
   return {
     catalog,
     stock: stockService(deps),
     sales,
     till: tillService(deps, catalog, sales),
     users: usersService(deps),
-    sync: syncService(deps, sales),
+    sync,
+    nightly: nightlyService(deps, sync),
     receipts: receiptsService(deps),
     settings: settingsService(deps),
   };

@@ -163,6 +163,25 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
       return twinIds(db, productId);
     },
 
+    /** The chain's catalogue, searched as at the till (every word, accents ignored), inactive products included. */
+    async search(query: string, limit: number) {
+      const words = searchWords(query);
+      // Head office holds no stock of its own: the sellable column is 0 here, the stock pages say where the units are.
+      return searchProducts(db, { patterns: words.map(likePattern), exact: query.trim(), shopId: NO_SHOP, today: '2000-01-01', limit, includeInactive: true });
+    },
+
+    /** A product named by a person: its GTIN or SKU exactly, else the one product a search finds. */
+    async resolve(code: string): Promise<Product> {
+      const found = await this.search(code, 2);
+      const exact = found.find((p) => p.sku === code.trim() || (p.gtin !== null && p.gtin.padStart(14, '0') === code.trim().padStart(14, '0')));
+      if (exact) return exact;
+      if (found.length === 1) return found[0]!;
+      if (found.length === 0) throw new AppError(404, 'product_not_found', 'product.not_found_named', { code });
+      throw new AppError(422, 'product_ambiguous', 'product.ambiguous', { code });
+    },
+
     snapshot: (after: string, limit: number) => productsPage(db, after, limit),
   };
 }
+
+const NO_SHOP = '00000000-0000-0000-0000-000000000000';

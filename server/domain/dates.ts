@@ -56,3 +56,12 @@ export function formatMonthYear(date: IsoDate): string {
   const [y, m] = date.split('-');
   return `${m}/${y}`;
 }
+
+/** 3 j 4 h, 2 h 05 min, 12 min, 40 s: a wait as a person reads it. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  return `${Math.floor(s / 86_400)} j ${Math.floor((s % 86_400) / 3600)} h`;
+}

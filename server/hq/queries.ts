@@ -37,15 +37,27 @@ export interface ShopHealth extends HqShop {
   lastBackupAt: Date | null;
   lastBackupStatus: string | null;
   lastBackupError: string | null;
+  nightlyAt: Date | null;
+  nightlyDaysChecked: number | null;
+  nightlyRowsResent: number | null;
+  nightlyMismatches: number | null;
+  todaySales: number;
+  todayTotal: number;
 }
 
-export async function shopsWithHealth(db: Queryable): Promise<ShopHealth[]> {
+export async function shopsWithHealth(db: Queryable, code?: string): Promise<ShopHealth[]> {
   return db.rows<ShopHealth>(
     `select s.id, s.code, s.name, s.timezone, h.last_contact_at, h.last_push_at, h.last_pull_at, h.clock_skew_ms,
        coalesce(h.changes_received, 0) as changes_received, h.pending_changes, h.oldest_pending_age_s, h.refused_changes, h.app_version,
        coalesce(h.last_receipt, 0) as last_receipt, (select count(*)::int from hq_refusals r where r.shop_id = s.id) as refusals_at_hq,
-       h.last_backup_at, h.last_backup_status, h.last_backup_error
-     from shops s left join hq_shop_sync h on h.shop_id = s.id where s.token_hash is not null order by s.code`,
+       h.last_backup_at, h.last_backup_status, h.last_backup_error,
+       h.nightly_at, h.nightly_days_checked, h.nightly_rows_resent, h.nightly_mismatches,
+       coalesce(today.sales, 0)::int as today_sales, coalesce(today.total, 0)::float8 as today_total
+     from shops s left join hq_shop_sync h on h.shop_id = s.id
+     left join lateral (select sum(t.sales) as sales, sum(t.total) as total from hq_daily_takings t
+                        where t.shop_id = s.id and t.day = (now() at time zone s.timezone)::date) today on true
+     where s.token_hash is not null and ($1::text is null or s.code = $1) order by s.code`,
+    [code ?? null],
   );
 }
 
@@ -197,5 +209,16 @@ export async function refusalsOf(db: Queryable, shopId: string, limit: number) {
   return db.rows<{ id: string; seq: number; entity: string; entityId: string; code: string; reason: string; createdAt: Date }>(
     'select id, seq, entity, entity_id, code, reason, created_at from hq_refusals where shop_id = $1 order by created_at desc, seq desc limit $2',
     [shopId, limit],
+  );
+}
+
+export async function recordPulled(db: Queryable, shopId: string, at: { epoch: string; xid: string; id: number }): Promise<void> {
+  await db.exec('update hq_shop_sync set pulled_epoch = $2, pulled_xid = $3::xid8, pulled_id = $4 where shop_id = $1', [shopId, at.epoch, at.xid, at.id]);
+}
+
+export async function recordNightly(db: Queryable, shopId: string, r: { daysChecked: number; rowsResent: number; mismatches: number }): Promise<void> {
+  await db.exec(
+    `update hq_shop_sync set nightly_at = now(), nightly_days_checked = $2, nightly_rows_resent = $3, nightly_mismatches = $4 where shop_id = $1`,
+    [shopId, r.daysChecked, r.rowsResent, r.mismatches],
   );
 }

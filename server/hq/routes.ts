@@ -3,7 +3,7 @@ import { createProductSchema, updateProductSchema } from '../catalog/schemas.js'
 import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { conflictsQuerySchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
+import { conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
@@ -19,6 +19,10 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   }) satisfies RequestHandler);
   r.get('/sync/pull', shop, (async (req, res) => {
     res.json(await hq.pull(shopOf(req), parse(pullSchema, req.query)));
+  }) satisfies RequestHandler);
+
+  r.post('/sync/digest', shop, (async (req, res) => {
+    res.json(await hq.digest(shopOf(req), parse(digestSchema, req.body)));
   }) satisfies RequestHandler);
 
   r.get('/sync/snapshot', shop, (async (req, res) => {

@@ -141,3 +141,54 @@ export const snapshotSchema = z.object({
   after: z.uuid().default('00000000-0000-0000-0000-000000000000'),
   limit: z.coerce.number().int().min(1).max(5000).default(2000),
 });
+
+const md5 = z.union([z.literal(''), z.string().regex(/^[0-9a-f]{32}$/)]);
+const sum = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const dayDigest = z.object({
+  day: isoDate,
+  sales: z.object({ count, total: sum, voided: count, ids: md5 }),
+  items: z.object({ count, quantity: sum, total: sum, ids: md5 }),
+  movements: z.object({ count, delta: sum, lots: md5, ids: md5 }),
+});
+/** The nightly reconciliation: a shop's digests of its last days, and, on the second round, what it resent. */
+export const digestSchema = z.object({
+  days: z.array(dayDigest).min(1).max(62),
+  report: z.object({ daysChecked: count, rowsResent: count }).optional(),
+});
+export type DigestBody = z.infer<typeof digestSchema>;
+
+// Head office's pages: query strings and forms, in French names as in the URLs.
+const optionalText = z.string().trim().max(100).optional().transform((v) => (v ? v : undefined));
+const optionalDate = z.union([isoDate, z.literal('')]).optional().transform((v) => (v ? v : undefined));
+const shopCode = z.union([z.string().regex(/^[A-Z0-9]{2,12}$/), z.literal('')]).optional().transform((v) => (v ? v : undefined));
+
+export const staffLoginSchema = z.object({ login: z.string().trim().min(1).max(40), password: z.string().min(1).max(200) });
+export const staffUserSchema = z.object({
+  login: z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, 'identifiant : 2 à 40 lettres minuscules, chiffres, . _ -'),
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(['admin', 'lecture']),
+  password: z.string().min(10).max(200),
+});
+export const periodSchema = z.object({ du: optionalDate, au: optionalDate, boutique: shopCode });
+export const expirySchema = z.object({
+  horizon: z.enum(['30', '60', '90', 'expired', '']).optional().transform((v) => (v === 'expired' ? 'expired' : v ? (Number(v) as 30 | 60 | 90) : 90)),
+  boutique: shopCode,
+  produit: optionalText,
+});
+export const catalogSearchSchema = z.object({ q: z.string().trim().max(100).optional().default('') });
+export const recallFormSchema = z.object({
+  product: z.string().trim().min(1, 'produit : indiquez un code-barres, une référence ou un nom').max(100),
+  lotNumber: z.string().trim().min(1).max(64),
+  reason: z.string().trim().min(3).max(500),
+});
+export const conflictFilterSchema = z.object({
+  boutique: shopCode,
+  entite: z.enum(['product', 'batch', 'movement', 'sale', 'sale_item', '']).optional().transform((v) => (v ? v : undefined)),
+  champ: optionalText,
+  motif: optionalText,
+  du: optionalDate,
+  au: optionalDate,
+  'a-revoir': z.enum(['1', '']).optional(),
+  page: z.coerce.number().int().min(1).max(1000).optional().default(1),
+});
+export const reviewSchema = z.object({ ids: z.union([z.uuid(), z.array(z.uuid()).max(200)]).transform((v) => (Array.isArray(v) ? v : [v])) });

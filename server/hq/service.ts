@@ -15,6 +15,10 @@ import { listConflicts } from '../outbox/queries.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { applyPush, checkClocks } from './push.js';
+import { assembleDigests, differingDays } from '../domain/digest.js';
+import { daysBetween } from '../domain/dates.js';
+import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
+import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
 import {
   feedAfter,
   feedEpoch,
@@ -22,6 +26,8 @@ import {
   feedLag,
   insertShop,
   recordContact,
+  recordNightly,
+  recordPulled,
   recordRefusals,
   refusalsOf,
   shopByCode,
@@ -31,7 +37,7 @@ import {
   type HqShop,
   type ShopReport,
 } from './queries.js';
-import type { Change, SnapshotPart } from './schemas.js';
+import type { Change, DigestBody, SnapshotPart } from './schemas.js';
 
 export interface HqDeps {
   db: Db;
@@ -103,6 +109,8 @@ export function hqService({ db, logger, now }: HqDeps) {
         await recordRefusals(tx, shop.id, applied.refused.map((r) => ({ ...r, change: body.changes.find((c) => c.seq === r.seq)! })));
         const refusedSeqs = new Set(applied.refused.map((r) => r.seq));
         const accepted = body.changes.filter((c) => !refusedSeqs.has(c.seq));
+        const salesTouched = accepted.filter((c) => c.kind === 'sale:insert' || c.kind === 'sale:update').map((c) => c.id);
+        if (salesTouched.length > 0) await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched });
         const lastReceipt = accepted.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report: body.status, lastReceipt });
         return { hlc: receivedClock, acked: accepted.map((c) => c.seq), ...applied };
@@ -124,6 +132,8 @@ export function hqService({ db, logger, now }: HqDeps) {
       const rows = await feedAfter(db, { shopId: shop.id, xid, id: Number(id), limit: q.limit });
       const last = rows.at(-1);
       await recordContact(db, shop.id, { kind: 'pull', skewMs: null, shopHlc: null, changes: 0 });
+      // Everything before the cursor a shop sends is applied there: what Rappels reads to say a recall reached it.
+      if (sameEpoch) await recordPulled(db, shop.id, { epoch, xid, id: Number(id) });
       const lag = await feedLag(db);
       // A transaction left open holds every shop's feed back: said loudly, with how long.
       if (lag.oldestWaitingSeconds > 60) logger.warn({ ...lag }, 'change feed held back by an open transaction');
@@ -180,6 +190,44 @@ export function hqService({ db, logger, now }: HqDeps) {
     /** What head office refused of a shop's pushes, newest first. */
     refusals: async (code: string, limit: number) => refusalsOf(db, (await shopOrNotFound(code)).id, limit),
     shopByCode: shopOrNotFound,
+
+    /** Head office's own ledger check, every shop's lots at once: drift is logged, never corrected. */
+    async ledgerCheck() {
+      const r = await ledgerCheck(db, { node: 'HQ' });
+      if (r.drifted > 0) logger.warn({ ...r }, 'ledger check: lots whose quantity is not the sum of their movements');
+      return r;
+    },
+
+    /** Expiry alerts for every shop's lots, each by its own calendar. */
+    async expiryScan() {
+      let raised = 0;
+      for (const s of await shopsWithHealth(db)) raised += (await expiryScan(db, { shopId: s.id, today: dateInZone(now(), s.timezone) })).length;
+      if (raised > 0) logger.info({ raised }, 'expiry alerts raised');
+      return { raised };
+    },
+
+    /**
+     * The nightly reconciliation, head office's side: the shop's digests of
+     * its last days against head office's own rows; the days that differ are
+     * answered, and the shop sends their rows again. The second round carries
+     * the shop's report, recorded for Boutiques with what still differs.
+     */
+    async digest(shop: HqShop, body: DigestBody): Promise<{ differing: string[]; checked: number }> {
+      const days = body.days.map((d) => d.day).sort();
+      const from = days[0]!;
+      const to = days.at(-1)!;
+      if (daysBetween(from, to) > 62) throw new AppError(400, 'digest_span', 'sync.digest_span');
+      const q = { shopId: shop.id, timezone: shop.timezone, from, to };
+      const { sales: s, items } = await saleDigests(db, q);
+      const mine = assembleDigests(days, s, items, await movementDigests(db, q));
+      const differing = differingDays(body.days, mine);
+      await db.withTransaction((tx) => refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days }));
+      if (body.report) {
+        await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, mismatches: differing.length });
+        if (differing.length > 0) logger.warn({ shop: shop.code, differing }, 'nightly reconciliation: days still differ after the resend');
+      }
+      return { differing, checked: days.length };
+    },
 
   };
 }

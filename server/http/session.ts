@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Actor } from '../context.js';
-import { hasRole, type UserRole } from '../domain/roles.js';
+import { hasRole, type StaffRole, type UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 
 export const SESSION_COOKIE = 'comptoir_session';
@@ -50,7 +50,7 @@ export const requireUser: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function requireRole(role: UserRole): RequestHandler {
+export function requireRole(role: UserRole | StaffRole): RequestHandler {
   return (req, _res, next) => {
     if (!req.actor) throw new AppError(401, 'unauthenticated', 'error.unauthenticated');
     if (!hasRole(req.actor.role, role)) throw new AppError(403, 'forbidden', 'error.forbidden_role');

@@ -174,15 +174,52 @@ export async function insertConflicts(db: Queryable, rows: readonly ConflictRow[
   );
 }
 
-export type LoggedConflict = ConflictRow & { createdAt: Date; reviewedAt: Date | null };
+export type LoggedConflict = ConflictRow & { shopCode: string | null; createdAt: Date; reviewedAt: Date | null };
 
-export async function listConflicts(db: Queryable, q: { shopId?: string; limit: number }): Promise<LoggedConflict[]> {
+export interface ConflictFilter {
+  shopId?: string | undefined;
+  entity?: string | undefined;
+  field?: string | undefined;
+  reason?: string | undefined;
+  /** Calendar days, inclusive, read in `timezone`. */
+  from?: string | undefined;
+  to?: string | undefined;
+  timezone?: string | undefined;
+  unreviewed?: boolean | undefined;
+  limit: number;
+  offset?: number | undefined;
+}
+
+export async function listConflicts(db: Queryable, q: ConflictFilter): Promise<LoggedConflict[]> {
   return db.rows(
-    `select id, shop_id, entity, entity_id, field, local_value, remote_value, local_hlc, remote_hlc, local_node, remote_node,
-       winner, reason, created_at, reviewed_at
-     from sync_conflicts where ($1::uuid is null or shop_id = $1) order by created_at desc, id desc limit $2`,
-    [q.shopId ?? null, q.limit],
+    `select c.id, c.shop_id, s.code as shop_code, c.entity, c.entity_id, c.field, c.local_value, c.remote_value, c.local_hlc, c.remote_hlc,
+       c.local_node, c.remote_node, c.winner, c.reason, c.created_at, c.reviewed_at
+     from sync_conflicts c left join shops s on s.id = c.shop_id
+     where ($1::uuid is null or c.shop_id = $1) and ($2::text is null or c.entity = $2) and ($3::text is null or c.field like '%' || $3 || '%')
+       and ($4::text is null or c.reason = $4)
+       and ($5::date is null or c.created_at >= $5::timestamp at time zone $7)
+       and ($6::date is null or c.created_at < ($6::date + 1)::timestamp at time zone $7)
+       and (not $8 or c.reviewed_at is null)
+     order by c.created_at desc, c.id desc limit $9 offset $10`,
+    [q.shopId ?? null, q.entity ?? null, q.field ?? null, q.reason ?? null, q.from ?? null, q.to ?? null, q.timezone ?? 'UTC',
+      q.unreviewed ?? false, q.limit, q.offset ?? 0],
   );
+}
+
+/** A person has read these conflicts; returns how many were newly marked. */
+export async function markConflictsReviewed(db: Queryable, ids: readonly string[], shopId?: string): Promise<number> {
+  return db.exec('update sync_conflicts set reviewed_at = now() where id = any($1::uuid[]) and reviewed_at is null and ($2::uuid is null or shop_id = $2)', [
+    ids, shopId ?? null,
+  ]);
+}
+
+/** Whether exactly this finding is already logged and not yet reviewed: a state seen every night is logged once. */
+export async function findingLogged(db: Queryable, entityId: string, reason: string, localValue: unknown, remoteValue: unknown): Promise<boolean> {
+  return !!(await db.one(
+    `select 1 from sync_conflicts where entity_id = $1 and reason = $2 and local_value = $3::jsonb and remote_value = $4::jsonb
+       and reviewed_at is null limit 1`,
+    [entityId, reason, JSON.stringify(localValue), JSON.stringify(remoteValue)],
+  ));
 }
 
 /** Whether this entity already has a conflict of this reason logged (a state that is logged once, not on every push). */

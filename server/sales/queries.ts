@@ -220,3 +220,101 @@ export async function restoreSaleItems(db: Queryable, items: readonly SaleItem[]
     ],
   );
 }
+
+/** Local midnight of `from` ($3) to local midnight after `to` ($4), in the shop's zone ($2). */
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/** Per calendar day of the shop: its sales counted, summed and their ids hashed (the nightly digest). */
+export async function salesDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; total: number; voided: number; ids: string }>(
+    `select to_char(created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(total)::float8 as total,
+       (count(*) filter (where status = 'voided'))::int as voided, md5(string_agg(id::text, ',' order by id)) as ids
+     from sales where shop_id = $1 and ${dayRange('created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+/** The lines of those days' sales, by the sale's day. */
+export async function saleItemsDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; quantity: number; total: number; ids: string }>(
+    `select to_char(s.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(i.quantity)::float8 as quantity,
+       sum(i.line_total)::float8 as total, md5(string_agg(i.id::text, ',' order by i.id)) as ids
+     from sales s join sale_items i on i.sale_id = s.id
+     where s.shop_id = $1 and ${dayRange('s.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+/** The shop's sales of one calendar day with their clocks, oldest first: what the nightly run sends again. */
+export async function salesOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<(Sale & { hlc: string })[]> {
+  return db.rows(
+    `select ${saleColumns}, s.hlc from sales s where s.shop_id = $1 and ${dayRange('s.created_at')} order by s.created_at, s.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+/**
+ * Head office's takings of the days these sales fall on, summed again from
+ * the sales. Each (shop, day) is locked first, so two pushes of the same day
+ * cannot each write a sum that misses the other's sales.
+ */
+export async function refreshTakings(db: Queryable, q: { shopId: string; timezone: string; saleIds?: readonly string[]; days?: readonly string[] }): Promise<void> {
+  const days = q.days ?? (await db.rows<{ day: string }>(
+    `select distinct to_char(created_at at time zone $2, 'YYYY-MM-DD') as day from sales where id = any($1::uuid[]) order by 1`,
+    [q.saleIds ?? [], q.timezone],
+  )).map((d) => d.day);
+  for (const day of [...days].sort()) {
+    await db.exec(`select pg_advisory_xact_lock(hashtextextended('takings:' || $1 || ':' || $2, 0))`, [q.shopId, day]);
+    await db.exec(
+      `with fresh as (
+         select payment_method, (count(*) filter (where status = 'completed'))::int as sales,
+           coalesce(sum(total) filter (where status = 'completed'), 0) as total,
+           (count(*) filter (where status = 'voided'))::int as voided, coalesce(sum(total) filter (where status = 'voided'), 0) as voided_total
+         from sales where shop_id = $1 and ${dayRange('created_at')} group by payment_method),
+       gone as (delete from hq_daily_takings t where t.shop_id = $1 and t.day = $3::date
+                  and t.payment_method not in (select payment_method from fresh))
+       insert into hq_daily_takings (day, shop_id, payment_method, sales, total, voided, voided_total)
+       select $3::date, $1, payment_method, sales, total, voided, voided_total from fresh
+       on conflict (day, shop_id, payment_method) do update set sales = excluded.sales, total = excluded.total,
+         voided = excluded.voided, voided_total = excluded.voided_total`,
+      [q.shopId, q.timezone, day, day],
+    );
+  }
+}
+
+export interface DailyTakings {
+  day: string;
+  shopId: string;
+  shopCode: string;
+  shopName: string;
+  sales: number;
+  total: number;
+  voided: number;
+  cash: number;
+  mobileMoney: number;
+  card: number;
+}
+
+/** Head office: takings per shop and calendar day, from the per-day sums (never from millions of sales rows). */
+export async function takingsByShopDay(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<DailyTakings[]> {
+  return db.rows<DailyTakings>(
+    `select to_char(t.day, 'YYYY-MM-DD') as day, t.shop_id, s.code as shop_code, s.name as shop_name,
+       sum(t.sales)::int as sales, sum(t.total)::float8 as total, sum(t.voided)::int as voided,
+       coalesce(sum(t.total) filter (where t.payment_method = 'cash'), 0)::float8 as cash,
+       coalesce(sum(t.total) filter (where t.payment_method = 'mobile_money'), 0)::float8 as mobile_money,
+       coalesce(sum(t.total) filter (where t.payment_method = 'card'), 0)::float8 as card
+     from hq_daily_takings t join shops s on s.id = t.shop_id
+     where t.day between $1::date and $2::date and ($3::uuid is null or t.shop_id = $3)
+     group by t.day, t.shop_id, s.code, s.name
+     order by t.day desc, s.code`,
+    [q.from, q.to, q.shopId ?? null],
+  );
+}
+
+/** Head office: one sale of any shop, with the shop it belongs to. */
+export async function saleAnyShop(db: Queryable, id: string): Promise<(Sale & { shopCode: string; shopName: string; timezone: string }) | undefined> {
+  return db.one(
+    `select ${saleColumns}, sh.code as shop_code, sh.name as shop_name, sh.timezone from sales s join shops sh on sh.id = s.shop_id where s.id = $1`,
+    [id],
+  );
+}

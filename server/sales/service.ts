@@ -25,6 +25,8 @@ import {
   takings,
   type Sale,
   type SaleItem,
+  saleAnyShop,
+  takingsByShopDay,
 } from './queries.js';
 import type { SaleInput } from './schemas.js';
 
@@ -247,6 +249,16 @@ export function salesAtHq({ db }: { db: Db }) {
       const bySale = new Map<string, SaleItem[]>();
       for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
       return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [] }));
+    },
+
+    /** Takings per shop and day over a period, from head office's per-day sums. */
+    takings: (q: { from: string; to: string; shopId?: string | undefined }) => takingsByShopDay(db, q),
+
+    /** One sale of any shop with its lines (lot and expiry as sold). */
+    async sale(id: string) {
+      const sale = await saleAnyShop(db, id);
+      if (!sale) throw notFound('sale.not_found');
+      return { ...sale, items: await itemsOfSales(db, [id]) };
     },
 
     snapshot: (shopId: string, part: 'sales' | 'items', after: string, limit: number): Promise<{ id: string }[]> =>

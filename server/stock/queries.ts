@@ -327,3 +327,152 @@ export async function restoreBatches(db: Queryable, bs: readonly BatchRow[]): Pr
     ],
   );
 }
+
+const movementColumns = 'id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at';
+/** Local midnight of `from` ($3) to local midnight after `to` ($4), in the shop's zone ($2). */
+const dayRange = `created_at >= ($3::date)::timestamp at time zone $2 and created_at < ($4::date + 1)::timestamp at time zone $2`;
+
+/** Per calendar day of the shop: its movements counted and summed, per lot, and their ids hashed (the nightly digest). */
+export async function movementsDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; delta: number; lots: string; ids: string }>(
+    `select day, sum(n)::int as count, sum(d)::float8 as delta,
+       md5(string_agg(batch_id::text || ':' || n || ':' || d, ',' order by batch_id)) as lots,
+       md5(string_agg(ids, ',' order by batch_id)) as ids
+     from (select to_char(created_at at time zone $2, 'YYYY-MM-DD') as day, batch_id, count(*) as n, sum(delta) as d,
+             string_agg(id::text, ',' order by id) as ids
+           from stock_movements where shop_id = $1 and ${dayRange} group by 1, 2) per_lot
+     group by day`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+/** The shop's movements of one calendar day, in the order they were made: what the nightly run sends again. */
+export async function movementsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<Movement[]> {
+  return db.rows<Movement>(
+    `select ${movementColumns} from stock_movements where shop_id = $1 and ${dayRange} order by hlc, id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+export async function batchRowsByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(`select ${rowColumns} from product_batches b where b.shop_id = $1 and b.id = any($2::uuid[]) order by b.id`, [shopId, ids]);
+}
+
+/** Lots whose cached quantity is not the sum of their movements: the ledger check's findings. */
+export async function ledgerDrift(db: Queryable, shopId?: string): Promise<{ batchId: string; shopId: string; cached: number; ledger: number }[]> {
+  return db.rows(
+    `select b.id as batch_id, b.shop_id, b.quantity as cached, coalesce(m.total, 0)::int as ledger
+     from product_batches b
+     left join (select batch_id, sum(delta) as total from stock_movements group by batch_id) m on m.batch_id = b.id
+     where ($1::uuid is null or b.shop_id = $1) and b.quantity <> coalesce(m.total, 0)
+     order by b.shop_id, b.id`,
+    [shopId ?? null],
+  );
+}
+
+/** Raises each lot's alert levels not raised before (90, 60, 30 days, expired with stock); returns those just raised. */
+export async function raiseExpiryAlerts(db: Queryable, q: { shopId?: string | undefined; today: string }) {
+  return db.rows<{ batchId: string; shopId: string; level: string; expirationDate: string }>(
+    `insert into expiry_alerts (batch_id, shop_id, level, expiration_date)
+     select b.id, b.shop_id,
+       case when b.expiration_date < $2::date then 'expired' when b.expiration_date <= $2::date + 30 then '30'
+            when b.expiration_date <= $2::date + 60 then '60' else '90' end,
+       b.expiration_date
+     from product_batches b
+     where b.quantity > 0 and b.expiration_date <= $2::date + 90 and ($1::uuid is null or b.shop_id = $1)
+     on conflict (batch_id, level) do nothing
+     returning batch_id, shop_id, level, to_char(expiration_date, 'YYYY-MM-DD') as expiration_date`,
+    [q.shopId ?? null, q.today],
+  );
+}
+
+export interface ExpiryAlertRow {
+  batchId: string;
+  shopId: string;
+  level: string;
+  raisedAt: Date;
+  productName: string;
+  lotNumber: string;
+  expirationDate: string;
+  quantity: number;
+}
+
+/** Alerts raised since a moment, for lots still holding stock, newest first. */
+export async function recentExpiryAlerts(db: Queryable, q: { shopId?: string | undefined; since: Date; limit: number }): Promise<ExpiryAlertRow[]> {
+  return db.rows<ExpiryAlertRow>(
+    `select a.batch_id, a.shop_id, a.level, a.raised_at, p.name as product_name, b.lot_number, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date, b.quantity
+     from expiry_alerts a join product_batches b on b.id = a.batch_id join products p on p.id = b.product_id
+     where ($1::uuid is null or a.shop_id = $1) and a.raised_at >= $2 and b.quantity > 0
+     order by a.raised_at desc, b.expiration_date limit $3`,
+    [q.shopId ?? null, q.since, q.limit],
+  );
+}
+
+export interface ExpiringLot {
+  id: string;
+  shopId: string;
+  shopCode: string;
+  shopName: string;
+  productId: string;
+  productName: string;
+  sku: string;
+  lotNumber: string;
+  expirationDate: string;
+  quantity: number;
+  unitCost: number | null;
+  value: number;
+  status: BatchStatus;
+}
+
+/** Head office: lots with stock expiring before a date (or already expired) across shops, soonest first. */
+export async function expiringLots(
+  db: Queryable,
+  q: { before: string; from?: string | undefined; shopId?: string | undefined; product?: string[] | undefined; limit: number },
+): Promise<ExpiringLot[]> {
+  return db.rows<ExpiringLot>(
+    `select b.id, b.shop_id, s.code as shop_code, s.name as shop_name, b.product_id, p.name as product_name, p.sku, b.lot_number,
+       to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date, b.quantity, b.unit_cost,
+       (b.quantity * coalesce(b.unit_cost, 0))::float8 as value, b.status
+     from product_batches b join products p on p.id = b.product_id join shops s on s.id = b.shop_id
+     where b.quantity > 0 and b.expiration_date < $1::date and ($2::date is null or b.expiration_date >= $2::date)
+       and ($3::uuid is null or b.shop_id = $3) and ($4::text[] is null or p.search_text like all($4::text[]))
+     order by b.expiration_date, p.name collate french, s.code, b.id limit $5`,
+    [q.before, q.from ?? null, q.shopId ?? null, q.product ?? null, q.limit],
+  );
+}
+
+export interface RecallStatusRow {
+  id: string;
+  productId: string;
+  productName: string;
+  gtin: string | null;
+  lotNumber: string;
+  reason: string;
+  createdAt: Date;
+  shopId: string;
+  shopCode: string;
+  shopName: string;
+  /** The shop's pull cursor is past the recall's entry in the feed: the recall is applied there. */
+  applied: boolean;
+  unitsHeld: number;
+  lotsHeld: number;
+}
+
+/** Head office: the newest recalls, each with every shop's state: applied, and the units of that lot it still holds. */
+export async function recallsWithShopStatus(db: Queryable, q: { epoch: string; limit: number }): Promise<RecallStatusRow[]> {
+  return db.rows<RecallStatusRow>(
+    `with r as (select r.*, p.name as product_name, p.gtin from recalls r join products p on p.id = r.product_id order by r.created_at desc, r.id limit $2)
+     select r.id, r.product_id, r.product_name, r.gtin, r.lot_number, r.reason, r.created_at,
+       s.id as shop_id, s.code as shop_code, s.name as shop_name,
+       coalesce(h.pulled_epoch = $1 and f.id is not null and (h.pulled_xid, h.pulled_id) >= (f.xid, f.id), false) as applied,
+       coalesce(held.units, 0)::int as units_held, coalesce(held.lots, 0)::int as lots_held
+     from r cross join shops s
+     left join hq_shop_sync h on h.shop_id = s.id
+     left join lateral (select c.xid, c.id from change_feed c where c.entity = 'recall' and c.entity_id = r.id order by c.xid, c.id limit 1) f on true
+     left join lateral (select sum(b.quantity) as units, count(*) as lots from product_batches b
+                        where b.shop_id = s.id and b.product_id = r.product_id and b.lot_number = r.lot_number) held on true
+     where s.token_hash is not null
+     order by r.created_at desc, r.id, s.code`,
+    [q.epoch, q.limit],
+  );
+}

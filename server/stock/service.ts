@@ -10,6 +10,7 @@ import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { decodeHlc } from '../domain/hlc.js';
+import { likePattern, searchWords } from '../domain/search.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { appendFeed, appendOutbox } from '../outbox/queries.js';
 import { StockMerge } from './merge.js';
@@ -37,6 +38,8 @@ import {
   type BatchRow,
   type LotListRow,
   type Movement,
+  expiringLots,
+  recallsWithShopStatus,
 } from './queries.js';
 import type { CorrectBatchInput, MovementInput, ReceiveBatchInput } from './schemas.js';
 
@@ -293,6 +296,20 @@ export function stockAtHq({ db, now }: { db: Db; now: () => Date }) {
         return { ...mine, products: productIds, batchesRecalled: lots };
       });
     },
+
+    /** Lots with stock across shops: expired (`expired`) or expiring within `horizon` days, with their value at cost. */
+    expiringLots(q: { horizon: 30 | 60 | 90 | 'expired'; today: string; shopId?: string | undefined; product?: string | undefined; limit: number }) {
+      const words = q.product ? searchWords(q.product).map(likePattern) : [];
+      return expiringLots(db, {
+        before: q.horizon === 'expired' ? q.today : addDays(q.today, q.horizon + 1),
+        from: q.horizon === 'expired' ? undefined : q.today,
+        shopId: q.shopId,
+        product: words.length > 0 ? words : undefined,
+        limit: q.limit,
+      });
+    },
+
+    recallsWithShopStatus: (epoch: string, limit: number) => recallsWithShopStatus(db, { epoch, limit }),
 
     async snapshot(shopId: string, part: 'recalls' | 'batches' | 'movements', after: string, limit: number): Promise<{ id: string }[]> {
       if (part === 'recalls') return recallsPage(db, after, limit);

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import type { DayDigest } from '../domain/digest.js';
 
 /** Why a call to head office failed: unreachable (retry later) or refused (our request is wrong). */
 export class HqError extends Error {
@@ -15,6 +16,7 @@ export interface HqClient {
   push(body: unknown): Promise<{ response: PushAnswer; bytes: number }>;
   pull(cursor: string, limit: number): Promise<PullAnswer>;
   snapshotHead(): Promise<SnapshotHead>;
+  digest(body: { days: DayDigest[]; report?: { daysChecked: number; rowsResent: number } }): Promise<{ differing: string[]; checked: number }>;
   snapshotPart(part: string, after: string | undefined, limit: number): Promise<{ rows: Record<string, unknown>[]; next: string | null }>;
 }
 
@@ -93,6 +95,12 @@ export function hqClient(hq: { url: string; token: string }, timeoutMs = 30_000)
     },
     pull: (cursor, limit) => call(`/api/sync/pull?since=${encodeURIComponent(cursor)}&limit=${limit}`, { method: 'GET' }),
     snapshotHead: () => call('/api/sync/snapshot', { method: 'GET' }),
+    digest: (body) =>
+      call('/api/sync/digest', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(Buffer.from(JSON.stringify(body))),
+      }),
     snapshotPart: (part, after, limit) =>
       call(`/api/sync/snapshot/${part}?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { method: 'GET' }),
   };

@@ -2,6 +2,8 @@ import { CatalogMerge } from '../catalog/merge.js';
 import type { Deps } from '../context.js';
 import { describeConflict } from '../domain/conflict-text.js';
 import { backoffMs } from '../domain/merge.js';
+import { healthOfLateness, type Health } from '../domain/health.js';
+export type { Health } from '../domain/health.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { absorbClock, currentClock } from '../outbox/clock.js';
@@ -11,6 +13,7 @@ import {
   deleteAcked,
   discardRefused,
   listConflicts,
+  markConflictsReviewed,
   outboxHead,
   outboxStats,
   refusedChanges,
@@ -22,7 +25,7 @@ import type { SalesService } from '../sales/service.js';
 import { StockMerge } from '../stock/merge.js';
 import type { Recall } from '../stock/queries.js';
 import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
-import { recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
+import { lastNightly, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
 
@@ -49,11 +52,9 @@ export function nextPushBatch(rows: readonly OutboxRow[]): OutboxRow[] {
   return batch;
 }
 
-export type Health = 'ok' | 'amber' | 'red' | 'offline';
-
-/** Health of one direction: amber after a day without success (or with a change waiting that long), red after three. */
+/** Health of one direction (see domain/health.ts). */
 function healthOf(configured: boolean, lateMs: number): Health {
-  return !configured ? 'offline' : lateMs > 3 * DAY ? 'red' : lateMs > DAY ? 'amber' : 'ok';
+  return configured ? healthOfLateness(lateMs) : 'offline';
 }
 const worst = (a: Health, b: Health): Health => (['red', 'amber', 'offline', 'ok'] as const).find((h) => h === a || h === b)!;
 
@@ -226,7 +227,7 @@ export function syncService(
 
     /** What the badge shows: push and pull each have their health; a wedged queue shows by its oldest change. */
     async status() {
-      const [stats, state] = await Promise.all([outboxStats(db), syncState(db)]);
+      const [stats, state, nightly] = await Promise.all([outboxStats(db), syncState(db), lastNightly(db)]);
       const at = now().getTime();
       const oldest = stats.oldestPendingAt;
       const since = (d: Date | null) => (d ? at - d.getTime() : 0);
@@ -256,6 +257,7 @@ export function syncService(
         nextAttemptAt: state.nextAttemptAt,
         failures: state.failures,
         bytesSent: state.bytesSent,
+        nightly,
       };
     },
 
@@ -266,7 +268,10 @@ export function syncService(
     },
 
     /** The shop's conflict log, each row with a French sentence saying what was kept and why. */
-    conflicts: async (limit: number) => (await listConflicts(db, { limit })).map((c) => ({ ...c, message: describeConflict(c) })),
+    conflicts: async (limit: number, offset = 0) => (await listConflicts(db, { limit, offset })).map((c) => ({ ...c, message: describeConflict(c) })),
+
+    /** A manager has read these conflicts of the shop's log. */
+    reviewConflicts: (ids: readonly string[]) => markConflictsReviewed(db, ids),
 
     /** Changes head office refused, set aside with their reason. */
     refused: () => refusedChanges(db),

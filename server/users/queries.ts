@@ -79,31 +79,6 @@ export async function forgiveUserAttempts(db: Queryable, id: string, slot: numbe
   await db.exec('update users set failed_attempts = greatest(failed_attempts - $2, 0) where id = $1 and failed_attempts > 0', [id, slot]);
 }
 
-/** The same, for wrong PINs typed without choosing a user, counted per terminal. */
-export async function takeTerminalAttempt(db: Queryable, subject: string): Promise<{ slot: number; lockedUntil: Date | null }> {
-  return (await db.one(
-    `insert into login_throttle as t (subject, failures) values ($1, 1)
-     on conflict (subject) do update set
-       failures = case when t.locked_until > now() then t.failures when t.locked_until is not null then 1 else t.failures + 1 end,
-       locked_until = case when t.locked_until > now() then t.locked_until else null end,
-       updated_at = now()
-     returning failures as slot, locked_until`,
-    [subject],
-  ))!;
-}
-
-export async function lockTerminal(db: Queryable, subject: string, lockMinutes: number): Promise<Date> {
-  return (await db.one<{ lockedUntil: Date }>(
-    `update login_throttle set locked_until = greatest(locked_until, now() + make_interval(mins => $2)), updated_at = now()
-     where subject = $1 returning locked_until`,
-    [subject, lockMinutes],
-  ))!.lockedUntil;
-}
-
-export async function forgiveTerminalAttempts(db: Queryable, subject: string, slot: number): Promise<void> {
-  await db.exec('update login_throttle set failures = greatest(failures - $2, 0), updated_at = now() where subject = $1', [subject, slot]);
-}
-
 export async function insertSession(db: Queryable, tokenHash: string, userId: string, expiresAt: Date): Promise<void> {
   await db.exec('insert into sessions (token_hash, user_id, expires_at) values ($1, $2, $3)', [tokenHash, userId, expiresAt]);
 }

@@ -3,10 +3,10 @@ import type { Deps } from '../context.js';
 import type { UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
+import { forgiveThrottle, lockThrottle, takeThrottleSlot } from '../http/throttle.js';
 import { generatePin, hashPin, verifyPin } from './pin.js';
 import {
   activeUsersWithSecrets,
-  forgiveTerminalAttempts,
   forgiveUserAttempts,
   countUsers,
   deleteSession,
@@ -14,9 +14,7 @@ import {
   insertUser,
   listUsers,
   purgeStaleLogins,
-  lockTerminal,
   lockUser,
-  takeTerminalAttempt,
   takeUserAttempt,
   userOfSession,
   userWithSecret,
@@ -90,13 +88,13 @@ export function usersService({ db, shop }: Deps) {
         user = candidate;
       } else {
         const subject = `terminal:${terminal}`;
-        const { slot, refuse } = await attempt(() => takeTerminalAttempt(db, subject), () => lockTerminal(db, subject, LOCK_MINUTES));
+        const { slot, refuse } = await attempt(() => takeThrottleSlot(db, subject), () => lockThrottle(db, subject, LOCK_MINUTES));
         const users = await activeUsersWithSecrets(db, shop.id);
         const matches = await Promise.all(users.map((u) => verifyPin(input.pin, u.pinHash)));
         const found = users[matches.indexOf(true)];
         if (!found) throw await refuse();
         if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
-        await forgiveTerminalAttempts(db, subject, slot);
+        await forgiveThrottle(db, subject, slot);
         user = found;
       }
       await purgeStaleLogins(db);

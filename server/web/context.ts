@@ -59,3 +59,21 @@ export function pageContext(services: Services, shop: ShopContext): RequestHandl
     next();
   };
 }
+
+/** Head office's layout: who, the section, asset versions; no till, no live socket. */
+export function hqPageContext(timezone: string): RequestHandler {
+  return (req, res, next) => {
+    res.locals.common = {
+      nav: req.path.split('/')[1] || 'boutiques',
+      user: req.actor,
+      csrf: req.sessionToken ? csrfToken(req.sessionToken) : '',
+      timezone,
+      assetVersion,
+      htmxVersion,
+      isAdmin: req.actor?.role === 'admin',
+      currentUrl: req.originalUrl,
+      layout: 'hq',
+    };
+    next();
+  };
+}

@@ -13,13 +13,13 @@ export interface ViewSpec {
   page: string;
   fragment: string;
   data: Record<string, unknown>;
-  layout?: 'main' | 'bare';
+  layout?: 'main' | 'bare' | 'hq';
 }
 
 export function show(views: Views, req: Request, res: Response, spec: ViewSpec, status = 200): void {
   res.vary('HX-Request');
   const data = { ...res.locals.common, ...spec.data };
-  res.status(status).type('html').send(wantsFragment(req) ? views.fragment(spec.fragment, data) : views.page(spec.page, data, spec.layout));
+  res.status(status).type('html').send(wantsFragment(req) ? views.fragment(spec.fragment, data) : views.page(spec.page, data, spec.layout ?? (data as { layout?: string }).layout));
 }
 
 /** After a change, htmx follows HX-Redirect; a plain form post gets a 303. */

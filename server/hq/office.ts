@@ -1,0 +1,142 @@
+import { catalogAtHq } from '../catalog/service.js';
+import type { Db } from '../db/pool.js';
+import { describeConflict } from '../domain/conflict-text.js';
+import { addDays, dateInZone } from '../domain/dates.js';
+import { shopHealth } from '../domain/health.js';
+import type { Logger } from '../logger.js';
+import { listConflicts, markConflictsReviewed, type ConflictFilter } from '../outbox/queries.js';
+import { salesAtHq } from '../sales/service.js';
+import { stockAtHq } from '../stock/service.js';
+import { feedEpoch, refusalsOf, shopByCode, shopsWithHealth, type ShopHealth } from './queries.js';
+import { notFound } from '../errors.js';
+import { SKEW_WARNING_MS } from './service.js';
+
+export const CONFLICTS_PER_PAGE = 50;
+
+/**
+ * What head office's pages read and do, for people (hq/pages.ts): the
+ * chain's shops and their health, takings, expiring lots, recalls and their
+ * reach, the catalogue, the conflict log. Features are reached through their
+ * head-office seats, never their queries.
+ */
+export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logger; now: () => Date; timezone: string }) {
+  const catalog = catalogAtHq({ db, now });
+  const stock = stockAtHq({ db, now });
+  const sales = salesAtHq({ db });
+  const today = () => dateInZone(now(), timezone);
+  const withHealth = (s: ShopHealth) => ({
+    ...s,
+    health: shopHealth(s.lastContactAt, now()),
+    clockSkewFlagged: s.clockSkewMs !== null && Math.abs(s.clockSkewMs) > SKEW_WARNING_MS,
+  });
+
+  async function shopOrNotFound(code: string) {
+    const shop = await shopByCode(db, code);
+    if (!shop) throw notFound('shop.not_found');
+    return shop;
+  }
+
+  return {
+    today,
+    shopOrNotFound,
+
+    /** Boutiques: every shop's sync health and its day so far. */
+    async shops() {
+      const shops = (await shopsWithHealth(db)).map(withHealth);
+      return {
+        shops,
+        late: shops.filter((s) => s.health !== 'ok').length,
+        todaySales: shops.reduce((n, s) => n + s.todaySales, 0),
+        todayTotal: shops.reduce((n, s) => n + s.todayTotal, 0),
+      };
+    },
+
+    /** One shop: its health, last sales, conflicts, refusals and lots expiring soon. */
+    async shop(code: string) {
+      const base = await shopOrNotFound(code);
+      const [health] = await shopsWithHealth(db, code);
+      const day = dateInZone(now(), base.timezone);
+      return {
+        today: day,
+        shop: withHealth(health!),
+        sales: await sales.salesOfShop(base, { from: addDays(day, -6), to: day, limit: 20 }),
+        conflicts: (await listConflicts(db, { shopId: base.id, limit: 10 })).map((c) => ({ ...c, message: describeConflict(c) })),
+        refusals: await refusalsOf(db, base.id, 10),
+        expiring: await stock.expiringLots({ horizon: 30, today: day, shopId: base.id, limit: 20 }),
+        expired: await stock.expiringLots({ horizon: 'expired', today: day, shopId: base.id, limit: 20 }),
+      };
+    },
+
+    /** Ventes: takings per shop and day over a period (this month by default), with totals. */
+    async takings(q: { from?: string | undefined; to?: string | undefined; shop?: string | undefined }) {
+      const to = q.to ?? today();
+      const from = q.from ?? `${to.slice(0, 8)}01`;
+      const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
+      const rows = await sales.takings({ from: from <= to ? from : to, to: from <= to ? to : from, shopId });
+      const sum = (k: 'sales' | 'total' | 'voided' | 'cash' | 'mobileMoney' | 'card') => rows.reduce((n, r) => n + Number(r[k]), 0);
+      return {
+        from, to, shop: q.shop, rows,
+        totals: { sales: sum('sales'), total: sum('total'), voided: sum('voided'), cash: sum('cash'), mobileMoney: sum('mobileMoney'), card: sum('card') },
+      };
+    },
+
+    /** A shop's calendar day: its sales, each with its lines. */
+    async salesOfDay(code: string, day: string) {
+      const shop = await shopOrNotFound(code);
+      return { shop, day, sales: await sales.salesOfShop(shop, { from: day, to: day, limit: 2000 }) };
+    },
+
+    sale: (id: string) => sales.sale(id),
+
+    /** Stock et péremptions: lots with stock expiring within the horizon (or expired), across shops. */
+    async expiring(q: { horizon: 30 | 60 | 90 | 'expired'; shop?: string | undefined; product?: string | undefined }) {
+      const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
+      const lots = await stock.expiringLots({ horizon: q.horizon, today: today(), shopId, product: q.product, limit: 5000 });
+      return { ...q, lots, units: lots.reduce((n, l) => n + l.quantity, 0), value: lots.reduce((n, l) => n + l.value, 0) };
+    },
+
+    /** Rappels: recent recalls, each with, per shop, whether it is applied there and what that shop still holds. */
+    async recalls() {
+      const rows = await stock.recallsWithShopStatus(await feedEpoch(db, logger), 30);
+      const byRecall = new Map<string, { recall: (typeof rows)[number]; shops: typeof rows }>();
+      for (const r of rows) {
+        const entry = byRecall.get(r.id) ?? { recall: r, shops: [] };
+        entry.shops.push(r);
+        byRecall.set(r.id, entry);
+      }
+      return [...byRecall.values()].map(({ recall, shops }) => ({
+        ...recall,
+        shops,
+        appliedCount: shops.filter((s) => s.applied).length,
+        unitsHeld: shops.reduce((n, s) => n + s.unitsHeld, 0),
+      }));
+    },
+
+    /** A recall asked for in the page: the product named by GTIN, SKU or a search that finds one. */
+    async recall(input: { product: string; lotNumber: string; reason: string }) {
+      const product = await catalog.resolve(input.product);
+      const productIds = await catalog.twinsOf(product.id);
+      const done = await stock.recall({ productId: product.id, productIds, lotNumber: input.lotNumber, reason: input.reason });
+      logger.info({ productId: product.id, lotNumber: input.lotNumber, lots: done.batchesRecalled }, 'lot recalled from head office');
+      return { product, ...done };
+    },
+
+    catalog: (q: string) => catalog.search(q, 200),
+    createProduct: catalog.createProduct,
+    updateProduct: catalog.updateProduct,
+
+    /** Conflits: the log filtered, each row a French sentence. */
+    async conflicts(q: Omit<ConflictFilter, 'limit' | 'shopId' | 'timezone'> & { shop?: string | undefined; page: number }) {
+      const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
+      const rows = await listConflicts(db, { ...q, shopId, timezone, limit: CONFLICTS_PER_PAGE + 1, offset: (q.page - 1) * CONFLICTS_PER_PAGE });
+      return {
+        conflicts: rows.slice(0, CONFLICTS_PER_PAGE).map((c) => ({ ...c, message: describeConflict(c) })),
+        hasMore: rows.length > CONFLICTS_PER_PAGE,
+      };
+    },
+
+    markReviewed: (ids: readonly string[]) => markConflictsReviewed(db, ids),
+  };
+}
+
+export type HeadOffice = ReturnType<typeof headOffice>;

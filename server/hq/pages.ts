@@ -1,0 +1,171 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { formatDateFr, formatDateTimeFr } from '../domain/dates.js';
+import { clearSessionCookie, setSessionCookie } from '../http/session.js';
+import { idParam } from '../http/params.js';
+import { parse } from '../http/validate.js';
+import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
+import { notFound } from '../errors.js';
+import { t } from '../i18n/fr.js';
+import type { StaffService } from '../staff/service.js';
+import { sendCsv, toCsv } from '../web/csv.js';
+import { onRefusal } from '../web/errors.js';
+import { redirect, show, type ViewSpec } from '../web/respond.js';
+import type { Views } from '../web/views.js';
+import type { HeadOffice } from './office.js';
+import { catalogSearchSchema, conflictFilterSchema, expirySchema, periodSchema, recallFormSchema, reviewSchema, staffLoginSchema } from './schemas.js';
+import { isIsoDate } from '../domain/dates.js';
+
+type Handler = (req: Request, res: Response) => Promise<void> | void;
+const int = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
+const page = (h: Handler): RequestHandler => h as RequestHandler;
+
+/** A query string as the filters' links need it again (CSV export, pagination). */
+const queryOf = (q: Record<string, unknown>) =>
+  new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined && v !== '' && v !== null).map(([k, v]) => [k, String(v)])).toString();
+
+/** Head office's pages (French URLs): handlers parse, call head office's use cases, render. */
+export function hqPages(office: HeadOffice, staff: StaffService, views: Views, timezone: string) {
+  const loginForm = (error?: string, login?: string): ViewSpec => ({
+    page: 'hq-login', fragment: 'hq/login-form', layout: 'bare', data: { title: t('hq.login.title'), error, login },
+  });
+  const recallsView = async (data: Record<string, unknown> = {}): Promise<ViewSpec> => ({
+    page: 'hq-recalls', fragment: 'hq/recall-form', data: { title: t('hq.nav.recalls'), recalls: await office.recalls(), form: {}, ...data },
+  });
+
+  return {
+    login: {
+      page: page((req, res) => (req.actor ? redirect(req, res, '/boutiques') : show(views, req, res, loginForm()))),
+      submit: page(async (req, res) => {
+        const login = typeof req.body?.login === 'string' ? req.body.login : '';
+        onRefusal(res, (err) => loginForm(err.message, login));
+        const input = parse(staffLoginSchema, req.body);
+        const session = await staff.login(input, req.ip ?? 'unknown');
+        setSessionCookie(res, session.token, session.expiresAt);
+        redirect(req, res, '/boutiques');
+      }),
+      logout: page(async (req, res) => {
+        if (req.sessionToken) await staff.logout(req.sessionToken);
+        clearSessionCookie(res);
+        redirect(req, res, '/connexion');
+      }),
+    },
+
+    shops: page(async (req, res) => {
+      show(views, req, res, { page: 'hq-shops', fragment: 'hq/shop-list', data: { title: t('hq.nav.shops'), ...(await office.shops()) } });
+    }),
+
+    shop: page(async (req, res) => {
+      const data = await office.shop(String(req.params.code));
+      show(views, req, res, { page: 'hq-shop', fragment: 'hq/shop-detail', data: { title: `${data.shop.code} — ${data.shop.name}`, ...data } });
+    }),
+
+    takings: page(async (req, res) => {
+      const q = parse(periodSchema, req.query);
+      const data = await office.takings({ from: q.du, to: q.au, shop: q.boutique });
+      const shops = (await office.shops()).shops;
+      const csvQuery = queryOf({ du: data.from, au: data.to, boutique: data.shop });
+      show(views, req, res, { page: 'hq-sales', fragment: 'hq/takings', data: { title: t('hq.nav.sales'), ...data, shops, csvQuery } });
+    }),
+
+    takingsCsv: page(async (req, res) => {
+      const q = parse(periodSchema, req.query);
+      const data = await office.takings({ from: q.du, to: q.au, shop: q.boutique });
+      const csv = toCsv(
+        [t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), t('payment.cash'), t('payment.mobile_money'), t('payment.card'), t('hq.csv.voided')],
+        data.rows.map((r) => [formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, r.cash, r.mobileMoney, r.card, r.voided]),
+      );
+      sendCsv(res, `ventes-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
+    }),
+
+    salesOfDay: page(async (req, res) => {
+      const day = String(req.params.day);
+      if (!isIsoDate(day)) throw notFound();
+      const data = await office.salesOfDay(String(req.params.code), day);
+      show(views, req, res, { page: 'hq-sales-day', fragment: 'hq/sales-day', data: { title: `${data.shop.code} — ${formatDateFr(day)}`, ...data } });
+    }),
+
+    sale: page(async (req, res) => {
+      const sale = await office.sale(idParam(req));
+      const at = formatDateTimeFr(sale.createdAt, sale.timezone);
+      show(views, req, res, { page: 'hq-sale', fragment: 'hq/sale', data: { title: t('hq.sale.title', { number: sale.number }), sale, at } });
+    }),
+
+    expiring: page(async (req, res) => {
+      const q = parse(expirySchema, req.query);
+      const data = await office.expiring({ horizon: q.horizon, shop: q.boutique, product: q.produit });
+      const shops = (await office.shops()).shops;
+      const csvQuery = queryOf({ horizon: q.horizon, boutique: q.boutique, produit: q.produit });
+      show(views, req, res, { page: 'hq-expiry', fragment: 'hq/expiry-list', data: { title: t('hq.nav.expiry'), ...data, shops, csvQuery, today: office.today() } });
+    }),
+
+    expiringCsv: page(async (req, res) => {
+      const q = parse(expirySchema, req.query);
+      const data = await office.expiring({ horizon: q.horizon, shop: q.boutique, product: q.produit });
+      const csv = toCsv(
+        [t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.product'), t('hq.csv.sku'), t('hq.csv.lot'), t('hq.csv.expiry'), t('hq.csv.quantity'), t('hq.csv.unit_cost'), t('hq.csv.value'), t('hq.csv.status')],
+        data.lots.map((l) => [l.shopCode, l.shopName, l.productName, l.sku, l.lotNumber, formatDateFr(l.expirationDate), l.quantity, l.unitCost, l.value, t(`conflict.status.${l.status}`)]),
+      );
+      sendCsv(res, `peremptions-${q.horizon}-${office.today()}.csv`, csv);
+    }),
+
+    recalls: page(async (req, res) => show(views, req, res, await recallsView())),
+
+    recall: page(async (req, res) => {
+      const form = req.body as Record<string, unknown>;
+      onRefusal(res, (err) => recallsView({ error: err.message, form }));
+      const input = parse(recallFormSchema, req.body);
+      const done = await office.recall(input);
+      show(views, req, res, await recallsView({ notice: t('hq.recall.done', { lot: input.lotNumber, name: done.product.name, lots: done.batchesRecalled }) }));
+    }),
+
+    catalog: page(async (req, res) => {
+      const { q } = parse(catalogSearchSchema, req.query);
+      show(views, req, res, { page: 'hq-catalog', fragment: 'hq/product-list', data: { title: t('hq.nav.catalog'), q, products: await office.catalog(q) } });
+    }),
+
+    createProduct: page(async (req, res) => {
+      const body = req.body as Record<string, string>;
+      const view = async (data: Record<string, unknown>): Promise<ViewSpec> => ({
+        page: 'hq-catalog', fragment: 'hq/product-create', data: { title: t('hq.nav.catalog'), q: '', products: await office.catalog(''), form: body, ...data },
+      });
+      onRefusal(res, (err) => view({ error: err.message }));
+      const product = await office.createProduct(parse(createProductSchema, { sku: body.sku, name: body.name, gtin: body.gtin || null, unitPrice: int(body.unitPrice) }));
+      show(views, req, res, await view({ form: {}, notice: t('hq.catalog.created', { name: product.name }) }));
+    }),
+
+    updateProduct: page(async (req, res) => {
+      const id = idParam(req);
+      const body = req.body as Record<string, string>;
+      const row = (product: unknown, error?: string): ViewSpec => ({ page: 'hq-catalog', fragment: 'hq/product-row', data: { product, error } });
+      onRefusal(res, (err) => row({ id, ...body, unitPrice: int(body.unitPrice), active: body.active === 'on' }, err.message));
+      const input = parse(updateProductSchema, { name: body.name, unitPrice: int(body.unitPrice), active: body.active === 'on' });
+      show(views, req, res, row({ ...(await office.updateProduct(id, input)), saved: true }));
+    }),
+
+    conflicts: page(async (req, res) => {
+      const q = parse(conflictFilterSchema, req.query);
+      const filter = { shop: q.boutique, entity: q.entite, field: q.champ, reason: q.motif, from: q.du, to: q.au, unreviewed: q['a-revoir'] === '1', page: q.page };
+      const data = await office.conflicts(filter);
+      const shops = (await office.shops()).shops;
+      const base = { boutique: q.boutique, entite: q.entite, champ: q.champ, motif: q.motif, du: q.du, au: q.au, 'a-revoir': q['a-revoir'] };
+      const nextQuery = data.hasMore ? queryOf({ ...base, page: q.page + 1 }) : undefined;
+      show(views, req, res, {
+        page: 'hq-conflicts', fragment: 'conflicts/list',
+        data: { title: t('hq.nav.conflicts'), ...data, q, shops, nextQuery, action: '/conflits/revus', canReview: req.actor?.role === 'admin', reasons: REASONS, timezone },
+      });
+    }),
+
+    review: page(async (req, res) => {
+      const { ids } = parse(reviewSchema, req.body);
+      await office.markReviewed(ids);
+      const back = typeof req.body?.back === 'string' && req.body.back.startsWith('/conflits') ? req.body.back : '/conflits';
+      redirect(req, res, back);
+    }),
+  };
+}
+
+/** The reasons a conflict is logged for, as the filter lists them. */
+export const REASONS = [
+  'newer_clock', 'older_clock', 'clock_far_ahead', 'recall_final', 'recall_wins', 'decided_by_hq', 'chain_product_edit', 'duplicate_differs',
+  'sku_taken', 'gtin_taken', 'number_reused', 'negative_stock', 'ledger_drift',
+] as const;

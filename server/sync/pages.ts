@@ -1,0 +1,35 @@
+import type { RequestHandler } from 'express';
+import { parse } from '../http/validate.js';
+import { reviewSchema } from '../hq/schemas.js';
+import { t } from '../i18n/fr.js';
+import { redirect, show } from '../web/respond.js';
+import type { Views } from '../web/views.js';
+import type { SyncService } from './service.js';
+import { z } from 'zod';
+
+const PER_PAGE = 50;
+const pageSchema = z.object({ page: z.coerce.number().int().min(1).max(1000).optional().default(1) });
+
+/** Paramètres → Conflits: the shop's own conflict log, each row a French sentence; a manager marks rows as read. */
+export function conflictPages(sync: SyncService, views: Views) {
+  return {
+    list: (async (req, res) => {
+      const { page } = parse(pageSchema, req.query);
+      const rows = await sync.conflicts(PER_PAGE + 1, (page - 1) * PER_PAGE);
+      const isManager = req.actor ? ['manager', 'admin'].includes(req.actor.role) : false;
+      show(views, req, res, {
+        page: 'conflicts', fragment: 'conflicts/list',
+        data: {
+          title: t('ui.settings.conflicts'), conflicts: rows.slice(0, PER_PAGE), nextQuery: rows.length > PER_PAGE ? `page=${page + 1}` : undefined,
+          action: '/parametres/conflits/revus', canReview: isManager, showShop: false,
+        },
+      });
+    }) satisfies RequestHandler,
+
+    review: (async (req, res) => {
+      const { ids } = parse(reviewSchema, req.body);
+      await sync.reviewConflicts(ids);
+      redirect(req, res, '/parametres/conflits');
+    }) satisfies RequestHandler,
+  };
+}

@@ -1,0 +1,20 @@
+import type { Response } from 'express';
+
+/**
+ * CSV as a French spreadsheet opens it: UTF-8 with a byte-order mark (so
+ * Excel keeps the accents), `;` between fields (the comma is the decimal
+ * separator in French), CRLF line ends, fields quoted when they need it.
+ */
+export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+  const cell = (v: string | number | null | undefined) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    // A leading = + - @ would be read as a formula by the spreadsheet: quoted and prefixed, it stays text.
+    const safe = /^[=+\-@]/.test(s) && typeof v !== 'number' ? `'${s}` : s;
+    return /[;"\r\n]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(';')).join('\r\n')}\r\n`;
+}
+
+export function sendCsv(res: Response, filename: string, csv: string): void {
+  res.set('Content-Disposition', `attachment; filename="${filename}"`).type('text/csv; charset=utf-8').send(csv);
+}
