@@ -458,21 +458,32 @@ export interface RecallStatusRow {
   lotsHeld: number;
 }
 
-/** Head office: the newest recalls, each with every shop's state: applied, and the units of that lot it still holds. */
+/**
+ * Head office: the newest recalls, each with every shop's state: applied
+ * (its pull cursor is past the recall's entries in the feed), and the units
+ * of that lot it still holds. The rows one recall wrote for twin products
+ * (the same GTIN made by several shops, one transaction, one clock) are one recall.
+ */
 export async function recallsWithShopStatus(db: Queryable, q: { epoch: string; limit: number }): Promise<RecallStatusRow[]> {
   return db.rows<RecallStatusRow>(
-    `with r as (select r.*, p.name as product_name, p.gtin from recalls r join products p on p.id = r.product_id order by r.created_at desc, r.id limit $2)
-     select r.id, r.product_id, r.product_name, r.gtin, r.lot_number, r.reason, r.created_at,
+    `with g as (
+       select (array_agg(r.id order by r.id))[1] as id, array_agg(r.id) as ids, array_agg(r.product_id) as product_ids,
+         (array_agg(p.name order by p.created_at, p.id))[1] as product_name, (array_agg(p.gtin) filter (where p.gtin is not null))[1] as gtin,
+         r.lot_number, min(r.reason) as reason, min(r.created_at) as created_at
+       from recalls r join products p on p.id = r.product_id
+       group by r.hlc, r.lot_number order by min(r.created_at) desc, 1 limit $2)
+     select g.id, g.product_ids[1] as product_id, g.product_name, g.gtin, g.lot_number, g.reason, g.created_at,
        s.id as shop_id, s.code as shop_code, s.name as shop_name,
        coalesce(h.pulled_epoch = $1 and f.id is not null and (h.pulled_xid, h.pulled_id) >= (f.xid, f.id), false) as applied,
        coalesce(held.units, 0)::int as units_held, coalesce(held.lots, 0)::int as lots_held
-     from r cross join shops s
+     from g cross join shops s
      left join hq_shop_sync h on h.shop_id = s.id
-     left join lateral (select c.xid, c.id from change_feed c where c.entity = 'recall' and c.entity_id = r.id order by c.xid, c.id limit 1) f on true
+     left join lateral (select c.xid, c.id from change_feed c where c.entity = 'recall' and c.entity_id = any(g.ids)
+                        order by c.xid desc, c.id desc limit 1) f on true
      left join lateral (select sum(b.quantity) as units, count(*) as lots from product_batches b
-                        where b.shop_id = s.id and b.product_id = r.product_id and b.lot_number = r.lot_number) held on true
+                        where b.shop_id = s.id and b.product_id = any(g.product_ids) and b.lot_number = g.lot_number) held on true
      where s.token_hash is not null
-     order by r.created_at desc, r.id, s.code`,
+     order by g.created_at desc, g.id, s.code`,
     [q.epoch, q.limit],
   );
 }
