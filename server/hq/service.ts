@@ -112,7 +112,10 @@ export function hqService({ db, logger, now }: HqDeps) {
         const salesTouched = accepted.filter((c) => c.kind === 'sale:insert' || c.kind === 'sale:update').map((c) => c.id);
         if (salesTouched.length > 0) await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched });
         const lastReceipt = accepted.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
-        await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report: body.status, lastReceipt });
+        // The shop counted its outbox before sending: what this push carried is no longer waiting.
+        const left = body.status?.pendingChanges === undefined ? undefined : Math.max(0, body.status.pendingChanges - body.changes.length);
+        const report = body.status && left !== undefined ? { ...body.status, pendingChanges: left, oldestPendingAgeSeconds: left === 0 ? null : body.status.oldestPendingAgeSeconds } : body.status;
+        await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report, lastReceipt });
         return { hlc: receivedClock, acked: accepted.map((c) => c.seq), ...applied };
       });
       if (Math.abs(skewMs) > SKEW_WARNING_MS) logger.warn({ shop: shop.code, skewMs }, 'shop clock is off');
