@@ -1,0 +1,82 @@
+/**
+ * A real chain's head office, generated in SQL (never through the API):
+ * `shops` shops, each with `lotsPerShop` lots and `salesPerDay` sales of
+ * 3 lines a day over `days` days, and the per-day takings head office keeps.
+ * Movements are left out: no page measured reads them, and 16 M more rows
+ * would only cost disk. Constraint triggers are off while generating (the
+ * rows are consistent by construction), as a restore would have them.
+ */
+import type { Db } from '../../server/db/pool.js';
+
+export interface ChainScale {
+  shops: number;
+  days: number;
+  salesPerDay: number;
+  products: number;
+  lotsPerShop: number;
+}
+
+export const FULL_CHAIN: ChainScale = { shops: 200, days: 90, salesPerDay: 300, products: 400, lotsPerShop: 300 };
+
+export function scaleFromEnv(env = process.env): ChainScale {
+  const n = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+  return {
+    shops: n('BENCH_SHOPS', FULL_CHAIN.shops),
+    days: n('BENCH_DAYS', FULL_CHAIN.days),
+    salesPerDay: n('BENCH_SALES_PER_DAY', FULL_CHAIN.salesPerDay),
+    products: FULL_CHAIN.products,
+    lotsPerShop: FULL_CHAIN.lotsPerShop,
+  };
+}
+
+export async function generateChain(db: Db, scale: ChainScale, log: (line: string) => void): Promise<void> {
+  const step = async (what: string, sql: string, params: unknown[] = []) => {
+    const started = performance.now();
+    await db.withTransaction(async (tx) => {
+      await tx.exec('set local session_replication_role = replica');
+      await tx.exec(sql, params);
+    });
+    log(`  ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  };
+  await step('shops', `
+    insert into shops (id, code, name, timezone, token_hash)
+    select gen_random_uuid(), 'B' || lpad(i::text, 4, '0'), 'Pharmacie ' || i, 'Africa/Dakar', md5(i::text)
+    from generate_series(1, $1) i`, [scale.shops]);
+  await step('shop sync rows', `
+    insert into hq_shop_sync (shop_id, last_contact_at, last_push_at, last_pull_at, clock_skew_ms, pending_changes, app_version, changes_received)
+    select id, now() - (random() * interval '4 days'), now() - interval '1 hour', now() - interval '5 minutes', (random() * 4000 - 2000)::int, 0, '0.2.0', 1000
+    from shops`);
+  await step('products', `
+    insert into products (id, sku, gtin, name, search_text, unit_price, hlc)
+    select gen_random_uuid(), 'P' || i, null, 'Produit ' || i, 'produit ' || i || ' p' || i, 100 * (1 + i % 50), '001700000000000:000000:HQ'
+    from generate_series(1, $1) i`, [scale.products]);
+  await step('lots', `
+    insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date, hlc)
+    select gen_random_uuid(), s.id, p.id, 'L' || p.sku || '-' || s.code, current_date - 30 + (random() * 400)::int, 100, (random() * 100)::int,
+      50 * (1 + (random() * 40)::int), current_date - 120, '001700000000000:000000:' || s.code
+    from shops s cross join lateral (select id, sku from products order by random() limit $1) p`, [scale.lotsPerShop]);
+  await step('sales', `
+    insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status, hlc, created_at, received_at)
+    select gen_random_uuid(), s.id, s.code || '-' || lpad((d * $2 + n)::text, 6, '0'), s.id, 'Caissier', 300 * (1 + n % 20), 300 * (1 + n % 20), 0,
+      (array['cash', 'mobile_money', 'card'])[1 + n % 3], case when n % 97 = 0 then 'voided' else 'completed' end,
+      '001700000000000:000000:' || s.code, t.at, t.at
+    from shops s cross join generate_series(0, $1 - 1) d cross join generate_series(1, $2) n
+    cross join lateral (select ((current_date - d)::timestamp + interval '8 hours' + n * interval '150 seconds') at time zone 'UTC' as at) t`,
+  [scale.days, scale.salesPerDay]);
+  await step('sale lines (3 a sale)', `
+    with pick as (
+      select * from (select b.shop_id, row_number() over (partition by b.shop_id order by b.id) as k, b.id, b.product_id, b.lot_number, b.expiration_date
+                     from product_batches b) x where k <= 3)
+    insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price, line_total)
+    select gen_random_uuid(), s.id, b.k, b.product_id, b.id, 'Produit', b.lot_number, b.expiration_date, 1, 100, 100
+    from sales s join pick b on b.shop_id = s.shop_id`);
+  await step('takings per day', `
+    insert into hq_daily_takings (day, shop_id, payment_method, sales, total, voided, voided_total)
+    select (s.created_at at time zone sh.timezone)::date, s.shop_id, s.payment_method,
+      count(*) filter (where s.status = 'completed'), coalesce(sum(s.total) filter (where s.status = 'completed'), 0),
+      count(*) filter (where s.status = 'voided'), coalesce(sum(s.total) filter (where s.status = 'voided'), 0)
+    from sales s join shops sh on sh.id = s.shop_id group by 1, 2, 3`);
+  const started = performance.now();
+  await db.exec('vacuum analyze');
+  log(`  vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
