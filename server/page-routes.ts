@@ -9,10 +9,13 @@ import { requireRole } from './http/session.js';
 import { refuseUnstorableText } from './http/text.js';
 import type { Services } from './services.js';
 import { checkCsrf, htmxVersion, pageContext, requirePageUser, wsVersion } from './web/context.js';
-import { authPages } from './web/pages/auth.js';
-import { backOfficePages } from './web/pages/back-office.js';
-import { tillPages } from './web/pages/till.js';
-import { conflictPages } from './sync/pages.js';
+import { catalogPages } from './catalog/pages.js';
+import { salesPages } from './sales/pages.js';
+import { settingsPages } from './shops/pages.js';
+import { stockPages } from './stock/pages.js';
+import { conflictPages, syncNowPage } from './sync/pages.js';
+import { tillPages } from './till/pages.js';
+import { userPages } from './users/pages.js';
 import type { Views } from './web/views.js';
 
 const require = createRequire(import.meta.url);
@@ -30,9 +33,13 @@ export function assetRoutes(): Router {
 
 /** The shop's pages (French URLs), one line a route. */
 export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopContext; now: () => Date }): Router {
-  const auth = authPages(s, views);
+  const auth = userPages(s, views, deps);
   const till = tillPages(s, views);
-  const bo = backOfficePages(s, views, deps);
+  const sales = salesPages(s, views, deps);
+  const stock = stockPages(s, views, deps);
+  const catalog = catalogPages(s, views, deps);
+  const settings = settingsPages(s, views, deps);
+  const sync = syncNowPage(s, views, deps);
   const conflicts = conflictPages(s.sync, views);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
@@ -55,25 +62,25 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/caisse/vider', till.clear);
   r.post('/caisse/payer', till.pay);
 
-  r.get('/ventes', bo.sales);
-  r.post('/ventes/:id/annuler', manager, bo.voidSale);
+  r.get('/ventes', sales.sales);
+  r.post('/ventes/:id/annuler', manager, sales.voidSale);
 
-  r.get('/stock', bo.stock);
-  r.post('/stock/reception/ligne', manager, bo.receptionRow);
-  r.post('/stock/reception', manager, bo.receive);
-  r.post('/stock/lots/:id/mouvement', manager, bo.movement);
+  r.get('/stock', stock.stock);
+  r.post('/stock/reception/ligne', manager, stock.receptionRow);
+  r.post('/stock/reception', manager, stock.receive);
+  r.post('/stock/lots/:id/mouvement', manager, stock.movement);
 
-  r.get('/produits', bo.products);
-  r.post('/produits', pharmacist, bo.createProduct);
-  r.post('/produits/:id', manager, bo.updatePrice);
+  r.get('/produits', catalog.products);
+  r.post('/produits', pharmacist, catalog.createProduct);
+  r.post('/produits/:id', manager, catalog.updatePrice);
 
-  r.get('/tableau-de-bord', bo.dashboard);
+  r.get('/tableau-de-bord', settings.dashboard);
 
-  r.get('/parametres', bo.settings);
-  r.post('/parametres/boutique', manager, bo.saveSettings);
-  r.post('/parametres/utilisateurs', manager, bo.addUser);
-  r.post('/parametres/actualiser', bo.syncNow('pull'));
-  r.post('/parametres/synchroniser', bo.syncNow('run'));
+  r.get('/parametres', settings.settings);
+  r.post('/parametres/boutique', manager, settings.saveSettings);
+  r.post('/parametres/utilisateurs', manager, auth.addUser);
+  r.post('/parametres/actualiser', sync.syncNow('pull'));
+  r.post('/parametres/synchroniser', sync.syncNow('run'));
   r.get('/parametres/conflits', conflicts.list);
   r.post('/parametres/conflits/revus', manager, conflicts.review);
   return r;

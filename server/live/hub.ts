@@ -77,10 +77,10 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
   heartbeat.unref();
 
   async function fragmentsFor(c: Client, sync: Awaited<ReturnType<Services['sync']['status']>>): Promise<string> {
-    const parts = [views.fragment('sync-badge', { sync }).replace('<a id="sync-badge"', '<a id="sync-badge" hx-swap-oob="true"')];
+    const parts = [views.fragment('sync/badge', { sync, oob: true })];
     if (c.page === 'caisse') {
       const cart = await services.till.cart(c.session);
-      if (cart.lines.length > 0) parts.push(views.fragment('cart', { cart, oob: true, timezone: deps.timezone }));
+      if (cart.lines.length > 0) parts.push(views.fragment('till/cart', { cart, oob: true, timezone: deps.timezone }));
       parts.push('<div id="live-refresh" hx-swap-oob="true"><span hx-get="/caisse/recherche" hx-include="#scan" hx-trigger="load" hx-target="#results" hx-swap="outerHTML"></span></div>');
     } else if (c.url.startsWith('/') && !c.url.startsWith('//')) {
       // Other pages reload the list they show (the fragment their URL answers with), never a form being filled.
@@ -117,7 +117,7 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
 
   // A printer failure is shown on every till: the printer is the shop's, and the sale stands.
   bus.on('printFailed', (message) => {
-    const html = views.fragment('till-feedback', { feedback: { error: message } }).replace('<div id="till-feedback"', '<div id="till-feedback" hx-swap-oob="true"');
+    const html = views.fragment('till/feedback', { feedback: { error: message }, oob: true });
     for (const [ws, c] of clients) if (c.page === 'caisse' && ws.readyState === WebSocket.OPEN) ws.send(html);
   });
 

@@ -3,12 +3,30 @@ import { parse } from '../http/validate.js';
 import { reviewSchema } from '../hq/schemas.js';
 import { t } from '../i18n/fr.js';
 import { redirect, show } from '../web/respond.js';
+import { onRefusal } from '../web/errors.js';
+import type { Services } from '../services.js';
+import type { Db } from '../db/pool.js';
+import { settingsData } from '../shops/pages.js';
 import type { Views } from '../web/views.js';
 import type { SyncService } from './service.js';
 import { z } from 'zod';
 
 const PER_PAGE = 50;
 const pageSchema = z.object({ page: z.coerce.number().int().min(1).max(1000).optional().default(1) });
+
+/** Paramètres: Actualiser les données (pull) or Synchroniser maintenant (push then pull), then the panel. */
+export function syncNowPage(s: Services, views: Views, deps: { db: Db }) {
+  return {
+    syncNow: (which: 'pull' | 'run'): RequestHandler => async (req, res) => {
+      onRefusal(res, async (err) => ({ page: 'settings', fragment: 'sync/panel', data: { ...(await settingsData(s, deps)), message: err.message } }));
+      s.sync.assertConfigured();
+      const message = await (which === 'pull' ? s.sync.pullNow({ force: true }) : s.sync.runNow({ force: true }))
+        .then(() => t('ui.sync.done'))
+        .catch(() => undefined);
+      show(views, req, res, { page: 'settings', fragment: 'sync/panel', data: { ...(await settingsData(s, deps)), message } });
+    },
+  };
+}
 
 /** Paramètres → Conflits: the shop's own conflict log, each row a French sentence; a manager marks rows as read. */
 export function conflictPages(sync: SyncService, views: Views) {

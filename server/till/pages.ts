@@ -1,15 +1,15 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
-import { idParam } from '../../http/params.js';
-import { parse } from '../../http/validate.js';
-import { actorOf } from '../../http/session.js';
-import { t } from '../../i18n/fr.js';
-import type { Services } from '../../services.js';
-import { sessionOf } from '../context.js';
-import { onRefusal } from '../errors.js';
-import { show } from '../respond.js';
-import type { Views } from '../views.js';
+import { AppError } from '../errors.js';
+import { idParam } from '../http/params.js';
+import { parse } from '../http/validate.js';
+import { actorOf } from '../http/session.js';
+import { t } from '../i18n/fr.js';
+import type { Services } from '../services.js';
+import { sessionOf } from '../web/context.js';
+import { onRefusal } from '../web/errors.js';
+import { show } from '../web/respond.js';
+import type { Views } from '../web/views.js';
 
 const optionalInt = z.preprocess((v) => (v === '' || v === undefined ? undefined : Number(v)), z.number().int().min(0).max(1_000_000_000).optional());
 const paySchema = z.object({ method: z.enum(['cash', 'mobile_money', 'card']), tendered: optionalInt });
@@ -20,11 +20,11 @@ const addSchema = z.object({ productId: z.uuid(), batchId: z.uuid().optional() }
 export function tillPages(s: Services, views: Views) {
   const cartData = async (req: Parameters<RequestHandler>[0], extra: Record<string, unknown> = {}) => ({ cart: await s.till.cart(sessionOf(req)), ...extra });
   const showCart = async (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], extra: Record<string, unknown> = {}, status = 200) =>
-    show(views, req, res, { page: 'till', fragment: 'cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req, extra)) } }, status);
+    show(views, req, res, { page: 'till', fragment: 'till/cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req, extra)) } }, status);
 
   return {
     page: (async (req, res) => {
-      show(views, req, res, { page: 'till', fragment: 'cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req)) } });
+      show(views, req, res, { page: 'till', fragment: 'till/cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req)) } });
     }) satisfies RequestHandler,
 
     cart: (async (req, res) => showCart(req, res)) satisfies RequestHandler,
@@ -32,7 +32,7 @@ export function tillPages(s: Services, views: Views) {
     search: (async (req, res) => {
       const q = String(req.query.q ?? '');
       const results = q.trim() ? await s.catalog.searchProducts(q, 20) : [];
-      show(views, req, res, { page: 'till', fragment: 'till-results', data: { title: t('ui.nav.till'), results, searched: q.trim() !== '', feedback: {}, ...(await cartData(req)) } });
+      show(views, req, res, { page: 'till', fragment: 'till/results', data: { title: t('ui.nav.till'), results, searched: q.trim() !== '', feedback: {}, ...(await cartData(req)) } });
     }) satisfies RequestHandler,
 
     /** A scan answers with the message, and the cart and results out of band. */
@@ -46,9 +46,9 @@ export function tillPages(s: Services, views: Views) {
       res.set('HX-Trigger', JSON.stringify({ 'scan-done': { clear: outcome.kind === 'added' } }));
       res.vary('HX-Request');
       const html = [
-        views.fragment('till-feedback', { feedback }),
-        views.fragment('cart', { ...res.locals.common, cart, oob: true }),
-        views.fragment('till-results', { results, searched: outcome.kind === 'results' }).replace('<div id="results"', '<div id="results" hx-swap-oob="true"'),
+        views.fragment('till/feedback', { feedback }),
+        views.fragment('till/cart', { ...res.locals.common, cart, oob: true }),
+        views.fragment('till/results', { results, searched: outcome.kind === 'results', oob: true }),
       ].join('\n');
       res.status(outcome.kind === 'refused' ? 422 : 200).type('html').send(html);
     }) satisfies RequestHandler,
@@ -83,7 +83,7 @@ export function tillPages(s: Services, views: Views) {
         const productId = err.details?.productId;
         const lines = cart.lines.map((l) => (l.productId === productId ? { ...l, problem: err.message } : l));
         return {
-          page: 'till', fragment: 'cart',
+          page: 'till', fragment: 'till/cart',
           data: { title: t('ui.nav.till'), results: [], feedback: {}, cart: { ...cart, lines }, payError: productId ? null : err.message, tendered: body.tendered },
         };
       });
@@ -92,7 +92,7 @@ export function tillPages(s: Services, views: Views) {
       s.receipts.printInBackground(sale.id, actorOf(req));
       const settings = await s.settings.get();
       res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf`, open: settings.printerKind === 'none' } }));
-      show(views, req, res, { page: 'till', fragment: 'sale-done', data: { title: t('ui.nav.till'), sale, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } } });
+      show(views, req, res, { page: 'till', fragment: 'till/sale-done', data: { title: t('ui.nav.till'), sale, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } } });
     }) satisfies RequestHandler,
   };
 }
