@@ -9,6 +9,7 @@ import path from 'node:path';
 import { boot } from '../server/boot.js';
 import { DEMO_USERS, seedDemo } from '../server/demo/seed.js';
 import { hqService } from '../server/hq/service.js';
+import { staffService } from '../server/staff/service.js';
 import { t } from '../server/i18n/fr.js';
 import { firstManager } from '../server/users/queries.js';
 
@@ -23,6 +24,11 @@ fs.chmodSync(root, 0o755); // the embedded PostgreSQL runs as `postgres` when we
 const hq = await boot('hq', {
   env: { ...process.env, PORT: hqPort, DATA_DIR: path.join(root, 'hq'), EMBEDDED_PG_PORT: '54351', COMPTOIR_HQ_ADMIN_TOKEN: adminToken },
 });
+
+// Head office's first account, for its pages in a browser.
+const hqPassword = process.env.DEMO_HQ_PASSWORD ?? 'demo-siege-2026';
+const staff = staffService({ db: hq.db, now: () => new Date() });
+if ((await staff.count()) === 0) await staff.addUser({ login: 'admin', name: 'Direction', role: 'admin', password: hqPassword });
 
 // The shop's sync token is shown once by head office; the demo keeps it beside its data.
 const tokenFile = path.join(root, 'shop-token');
@@ -52,6 +58,8 @@ process.stdout.write(
     pins: [`${t('role.manager')} ${shop.config.adminPin}`, ...DEMO_USERS.map((u) => `${u.name} (${t(`role.${u.role}`)}) ${u.pin}`)].join(', '),
     hqUrl: `http://localhost:${hqPort}`,
     token: adminToken,
+    login: 'admin',
+    password: hqPassword,
     sync: 'error' in synced ? synced.error : t('demo.synced', { n: synced.push.sent }),
   })}\n\n`,
 );

@@ -92,7 +92,8 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
     async expiring(q: { horizon: 30 | 60 | 90 | 'expired'; shop?: string | undefined; product?: string | undefined }) {
       const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
       const lots = await stock.expiringLots({ horizon: q.horizon, today: today(), shopId, product: q.product, limit: 5000 });
-      return { ...q, lots, units: lots.reduce((n, l) => n + l.quantity, 0), value: lots.reduce((n, l) => n + l.value, 0) };
+      const alerts = await stock.recentExpiryAlerts(shopId);
+      return { ...q, lots, alerts, units: lots.reduce((n, l) => n + l.quantity, 0), value: lots.reduce((n, l) => n + l.value, 0) };
     },
 
     /** Rappels: recent recalls, each with, per shop, whether it is applied there and what that shop still holds. */

@@ -385,7 +385,8 @@ commande l’utilise.`,
   'demo.banner': `  Comptoir — démonstration ({state})
   Boutique {code} : {shopUrl}
     Codes PIN : {pins}
-  Siège : {hqUrl}   jeton d’administration : {token}
+  Siège : {hqUrl}   identifiant {login}, mot de passe {password}
+    jeton d’administration (scripts) : {token}
     curl -H "Authorization: Bearer {token}" {hqUrl}/api/shops/{code}/sales
   Synchronisation : {sync}
   (Ctrl-C pour arrêter)`,
@@ -559,6 +560,13 @@ commande l’utilise.`,
   'conflict.label.number_reused': 'numéro de ticket réutilisé',
   'conflict.label.negative_stock': 'stock négatif',
   'conflict.label.ledger_drift': 'écart de registre',
+  'alerts.title': 'Alertes de péremption de la semaine',
+  'alerts.none': 'Aucune nouvelle alerte cette semaine.',
+  'alerts.units': '{n} en stock',
+  'alerts.level.90': 'moins de 90 jours',
+  'alerts.level.60': 'moins de 60 jours',
+  'alerts.level.30': 'moins de 30 jours',
+  'alerts.level.expired': 'périmé en stock',
   'ui.settings.conflicts': 'Journal des conflits de synchronisation',
   'ui.sync.nightly': 'Rapprochement nocturne :',
 } as const;

@@ -31,6 +31,7 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
           title: t('ui.nav.dashboard'),
           takings: await s.sales.takings(),
           alerts: await s.stock.expiryAlerts(),
+          newAlerts: await s.stock.recentExpiryAlerts(),
         },
       });
     }) satisfies RequestHandler,

@@ -389,6 +389,7 @@ export async function raiseExpiryAlerts(db: Queryable, q: { shopId?: string | un
 export interface ExpiryAlertRow {
   batchId: string;
   shopId: string;
+  shopCode: string;
   level: string;
   raisedAt: Date;
   productName: string;
@@ -400,8 +401,8 @@ export interface ExpiryAlertRow {
 /** Alerts raised since a moment, for lots still holding stock, newest first. */
 export async function recentExpiryAlerts(db: Queryable, q: { shopId?: string | undefined; since: Date; limit: number }): Promise<ExpiryAlertRow[]> {
   return db.rows<ExpiryAlertRow>(
-    `select a.batch_id, a.shop_id, a.level, a.raised_at, p.name as product_name, b.lot_number, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date, b.quantity
-     from expiry_alerts a join product_batches b on b.id = a.batch_id join products p on p.id = b.product_id
+    `select a.batch_id, a.shop_id, s.code as shop_code, a.level, a.raised_at, p.name as product_name, b.lot_number, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date, b.quantity
+     from expiry_alerts a join product_batches b on b.id = a.batch_id join products p on p.id = b.product_id join shops s on s.id = a.shop_id
      where ($1::uuid is null or a.shop_id = $1) and a.raised_at >= $2 and b.quantity > 0
      order by a.raised_at desc, b.expiration_date limit $3`,
     [q.shopId ?? null, q.since, q.limit],

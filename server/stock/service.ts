@@ -40,6 +40,7 @@ import {
   type Movement,
   expiringLots,
   recallsWithShopStatus,
+  recentExpiryAlerts,
 } from './queries.js';
 import type { CorrectBatchInput, MovementInput, ReceiveBatchInput } from './schemas.js';
 
@@ -215,6 +216,9 @@ export function stockService({ db, shop, now, bus }: Deps) {
       };
     },
 
+    /** Alerts the daily expiry scan raised this week, for lots that still hold stock. */
+    recentExpiryAlerts: () => recentExpiryAlerts(db, { shopId: shop.id, since: new Date(now().getTime() - 7 * 86_400_000), limit: 50 }),
+
     /** A delivery of several lots, all or none, products named by GTIN or SKU. */
     async receiveDelivery(rows: (Omit<ReceiveBatchInput, 'productId'> & { product: string })[], actor: Actor): Promise<BatchView[]> {
       const resolved: ReceiveBatchInput[] = [];
@@ -310,6 +314,9 @@ export function stockAtHq({ db, now }: { db: Db; now: () => Date }) {
     },
 
     recallsWithShopStatus: (epoch: string, limit: number) => recallsWithShopStatus(db, { epoch, limit }),
+
+    /** Alerts raised this week in every shop (or one), for lots that still hold stock. */
+    recentExpiryAlerts: (shopId?: string) => recentExpiryAlerts(db, { shopId, since: new Date(now().getTime() - 7 * 86_400_000), limit: 200 }),
 
     async snapshot(shopId: string, part: 'recalls' | 'batches' | 'movements', after: string, limit: number): Promise<{ id: string }[]> {
       if (part === 'recalls') return recallsPage(db, after, limit);

@@ -136,6 +136,8 @@ describe('the expiry scan', () => {
     await shop.services.nightly.localChecks();
     await shop.services.nightly.localChecks();
     expect(await shop.db.rows('select level from expiry_alerts where batch_id = $1', [lot.id])).toEqual([{ level: '60' }]);
+    // The dashboard lists the week's alerts.
+    expect((await shop.services.stock.recentExpiryAlerts()).find((a) => a.batchId === lot.id)).toMatchObject({ level: '60', lotNumber: 'SOON', quantity: 5 });
     const levels = async () => (await shop.db.rows<{ level: string }>('select level from expiry_alerts where batch_id = $1 order by level', [lot.id])).map((r) => r.level);
     shop.clock.set(new Date(today.getTime() + 20 * DAY));
     await shop.services.nightly.localChecks();
