@@ -7,7 +7,7 @@ import type { InFlight } from './http/in-flight.js';
 import { refuseUnstorableText } from './http/text.js';
 import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
-import { loadSession, sameOrigin } from './http/session.js';
+import { loadSession, sameOrigin, STAFF_COOKIE } from './http/session.js';
 import { createServices, type Services } from './services.js';
 import { assetRoutes, hqPageRoutes, shopPages } from './page-routes.js';
 import { headOffice } from './hq/office.js';
@@ -64,7 +64,7 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     const pages = hqPages(headOffice({ ...opts, timezone }), staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession), hqPageRoutes(pages, hqPageContext(timezone)));
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

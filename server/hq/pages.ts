@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { formatDateFr, formatDateTimeFr } from '../domain/dates.js';
-import { clearSessionCookie, setSessionCookie } from '../http/session.js';
+import { clearSessionCookie, setSessionCookie, STAFF_COOKIE } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
@@ -40,12 +40,12 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
         onRefusal(res, (err) => loginForm(err.message, login));
         const input = parse(staffLoginSchema, req.body);
         const session = await staff.login(input, req.ip ?? 'unknown');
-        setSessionCookie(res, session.token, session.expiresAt);
+        setSessionCookie(res, session.token, session.expiresAt, STAFF_COOKIE);
         redirect(req, res, '/boutiques');
       }),
       logout: page(async (req, res) => {
         if (req.sessionToken) await staff.logout(req.sessionToken);
-        clearSessionCookie(res);
+        clearSessionCookie(res, STAFF_COOKIE);
         redirect(req, res, '/connexion');
       }),
     },

@@ -4,6 +4,8 @@ import { hasRole, type StaffRole, type UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 
 export const SESSION_COOKIE = 'comptoir_session';
+/** Head office's people have a cookie of their own: a demo's shop and head office on one host (other ports) share cookies. */
+export const STAFF_COOKIE = 'comptoir_siege';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -22,18 +24,18 @@ function cookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function setSessionCookie(res: Response, token: string, expiresAt: Date): void {
-  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt });
+export function setSessionCookie(res: Response, token: string, expiresAt: Date, name = SESSION_COOKIE): void {
+  res.cookie(name, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt });
 }
 
-export function clearSessionCookie(res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' });
+export function clearSessionCookie(res: Response, name = SESSION_COOKIE): void {
+  res.clearCookie(name, { httpOnly: true, sameSite: 'strict', path: '/' });
 }
 
 /** Finds the user behind the session cookie, if any; refusing is left to `requireUser`. */
-export function loadSession(userOfSession: (token: string) => Promise<Actor | undefined>): RequestHandler {
+export function loadSession(userOfSession: (token: string) => Promise<Actor | undefined>, name = SESSION_COOKIE): RequestHandler {
   return async (req, _res, next) => {
-    const token = cookie(req, SESSION_COOKIE);
+    const token = cookie(req, name);
     if (token) {
       const user = await userOfSession(token);
       if (user) {

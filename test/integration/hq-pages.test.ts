@@ -15,7 +15,7 @@ async function staffBrowser(login: string) {
   const res = await agent.post('/connexion').type('form').send({ login, password: PASSWORD });
   expect(res.status).toBe(303);
   expect(res.headers.location).toBe('/boutiques');
-  const token = /comptoir_session=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
+  const token = /comptoir_siege=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
   return { agent, csrf: csrfToken(decodeURIComponent(token)) };
 }
 
