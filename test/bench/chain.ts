@@ -55,12 +55,18 @@ export async function generateChain(db: Db, scale: ChainScale, log: (line: strin
     select gen_random_uuid(), s.id, p.id, 'L' || p.sku || '-' || s.code, current_date - 30 + (random() * 400)::int, 100, (random() * 100)::int,
       50 * (1 + (random() * 40)::int), current_date - 120, '001700000000000:000000:' || s.code
     from shops s cross join lateral (select id, sku from products order by random() limit $1) p`, [scale.lotsPerShop]);
+  // A bulk load builds secondary indexes once at the end, and takes ids in order (as UUID v7 would be), not at random.
+  await step('drop secondary indexes for the load', `
+    alter table sale_items drop constraint sale_items_sale_id_line_no_key;
+    drop index sale_items_batch;
+    drop index sales_shop_created;
+    alter table sales drop constraint sales_shop_id_number_key`);
   await step('sales', `
     insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status, hlc, created_at, received_at)
-    select gen_random_uuid(), s.id, s.code || '-' || lpad((d * $2 + n)::text, 6, '0'), s.id, 'Caissier', 300 * (1 + n % 20), 300 * (1 + n % 20), 0,
+    select (lpad(to_hex(s.i), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(d * 100000 + n), 12, '0'))::uuid, s.id, s.code || '-' || lpad((d * $2 + n)::text, 6, '0'), s.id, 'Caissier', 300 * (1 + n % 20), 300 * (1 + n % 20), 0,
       (array['cash', 'mobile_money', 'card'])[1 + n % 3], case when n % 97 = 0 then 'voided' else 'completed' end,
       '001700000000000:000000:' || s.code, t.at, t.at
-    from shops s cross join generate_series(0, $1 - 1) d cross join generate_series(1, $2) n
+    from (select id, code, row_number() over (order by code) as i from shops) s cross join generate_series(0, $1 - 1) d cross join generate_series(1, $2) n
     cross join lateral (select ((current_date - d)::timestamp + interval '8 hours' + n * interval '150 seconds') at time zone 'UTC' as at) t`,
   [scale.days, scale.salesPerDay]);
   await step('sale lines (3 a sale)', `
@@ -68,8 +74,14 @@ export async function generateChain(db: Db, scale: ChainScale, log: (line: strin
       select * from (select b.shop_id, row_number() over (partition by b.shop_id order by b.id) as k, b.id, b.product_id, b.lot_number, b.expiration_date
                      from product_batches b) x where k <= 3)
     insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price, line_total)
-    select gen_random_uuid(), s.id, b.k, b.product_id, b.id, 'Produit', b.lot_number, b.expiration_date, 1, 100, 100
-    from sales s join pick b on b.shop_id = s.shop_id`);
+    select overlay(s.id::text placing lpad(b.k::text, 4, '0') from 10 for 4)::uuid, s.id, b.k, b.product_id, b.id, 'Produit', b.lot_number,
+      b.expiration_date, 1, 100, 100
+    from sales s join pick b on b.shop_id = s.shop_id order by s.id, b.k`);
+  await step('rebuild secondary indexes', `
+    alter table sales add constraint sales_shop_id_number_key unique (shop_id, number);
+    create index sales_shop_created on sales (shop_id, created_at desc);
+    alter table sale_items add constraint sale_items_sale_id_line_no_key unique (sale_id, line_no);
+    create index sale_items_batch on sale_items (batch_id)`);
   await step('takings per day', `
     insert into hq_daily_takings (day, shop_id, payment_method, sales, total, voided, voided_total)
     select (s.created_at at time zone sh.timezone)::date, s.shop_id, s.payment_method,
