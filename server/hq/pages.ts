@@ -151,7 +151,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       const nextQuery = data.hasMore ? queryOf({ ...base, page: q.page + 1 }) : undefined;
       show(views, req, res, {
         page: 'hq-conflicts', fragment: 'conflicts/list',
-        data: { title: t('hq.nav.conflicts'), ...data, q, shops, nextQuery, action: '/conflits/revus', canReview: req.actor?.role === 'admin', reasons: REASONS, timezone },
+        data: { title: t('hq.nav.conflicts'), ...data, q, shops, nextQuery, action: '/conflits/revus', canReview: req.actor?.role === 'admin', showShop: true, reasons: REASONS, timezone },
       });
     }),
 
