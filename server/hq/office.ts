@@ -13,6 +13,22 @@ import { SKEW_WARNING_MS } from './service.js';
 
 export const CONFLICTS_PER_PAGE = 50;
 
+type TakingsRow = Awaited<ReturnType<ReturnType<typeof salesAtHq>['takings']>>[number];
+const TAKINGS_SUMS = ['sales', 'total', 'voided', 'cash', 'mobileMoney', 'card'] as const;
+
+function sumTakings(rows: readonly TakingsRow[]) {
+  return Object.fromEntries(TAKINGS_SUMS.map((k) => [k, rows.reduce((n, r) => n + Number(r[k]), 0)])) as Record<(typeof TAKINGS_SUMS)[number], number>;
+}
+
+/** A chain's month is 200 shops × 30 days: the page shows it per shop and per day, the CSV has every row. */
+function groupTakings(rows: readonly TakingsRow[], by: 'shopCode' | 'day') {
+  const groups = new Map<string, TakingsRow[]>();
+  for (const r of rows) groups.set(r[by], [...(groups.get(r[by]) ?? []), r]);
+  return [...groups.entries()]
+    .sort(([a], [b]) => (by === 'day' ? b.localeCompare(a) : a.localeCompare(b)))
+    .map(([key, rs]) => ({ key, shopCode: rs[0]!.shopCode, shopName: rs[0]!.shopName, day: rs[0]!.day, ...sumTakings(rs) }));
+}
+
 /**
  * What head office's pages read and do, for people (hq/pages.ts): the
  * chain's shops and their health, takings, expiring lots, recalls and their
@@ -73,11 +89,7 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
       const from = q.from ?? `${to.slice(0, 8)}01`;
       const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
       const rows = await sales.takings({ from: from <= to ? from : to, to: from <= to ? to : from, shopId });
-      const sum = (k: 'sales' | 'total' | 'voided' | 'cash' | 'mobileMoney' | 'card') => rows.reduce((n, r) => n + Number(r[k]), 0);
-      return {
-        from, to, shop: q.shop, rows,
-        totals: { sales: sum('sales'), total: sum('total'), voided: sum('voided'), cash: sum('cash'), mobileMoney: sum('mobileMoney'), card: sum('card') },
-      };
+      return { from, to, shop: q.shop, rows, totals: sumTakings(rows)!, byShop: groupTakings(rows, 'shopCode'), byDay: groupTakings(rows, 'day') };
     },
 
     /** A shop's calendar day: its sales, each with its lines. */

@@ -5,32 +5,22 @@
  * p95 against the 300 ms budget. BENCH_SHOPS, BENCH_DAYS and
  * BENCH_SALES_PER_DAY make a smaller chain for a quick look.
  */
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { createApp } from '../../server/app.js';
-import { createDb } from '../../server/db/pool.js';
-import { startEmbeddedPostgres } from '../../server/db/embedded.js';
-import { migrate } from '../../server/db/migrate.js';
 import { addDays } from '../../server/domain/dates.js';
 import { hashToken } from '../../server/http/bearer.js';
 import { createLogger } from '../../server/logger.js';
+import { benchDatabase } from './database.js';
 import { initClock } from '../../server/outbox/clock.js';
 import { staffService } from '../../server/staff/service.js';
-import { freePort } from '../support/process.js';
 import { generateChain, scaleFromEnv } from './chain.js';
 
 const BUDGET_MS = 300;
 const logger = createLogger('warn');
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-bench-hq-'));
-fs.chmodSync(dir, 0o755);
-const external = process.env.TEST_DATABASE_URL;
-const pg = external ? undefined : await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'bench', logger });
-const url = external ?? pg!.connectionString;
-await migrate(url, logger);
-const db = createDb({ connectionString: url, logger });
+const bench = await benchDatabase('hq', logger);
+const { db } = bench;
 
 try {
   await initClock(db, 'HQ');
@@ -88,7 +78,5 @@ try {
   server.close();
   print(over === 0 ? '\nEvery page within budget.' : `\n${over} page(s) over budget.`);
 } finally {
-  await db.close();
-  await pg?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bench.stop();
 }

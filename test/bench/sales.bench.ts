@@ -3,27 +3,17 @@
  * reported as ratios to a baseline measured in the same run (the smallest
  * write transaction: lock and update one row), so figures compare across machines.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { createServices } from '../../server/services.js';
-import { createDb } from '../../server/db/pool.js';
-import { startEmbeddedPostgres } from '../../server/db/embedded.js';
-import { migrate } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/logger.js';
+import { benchDatabase } from './database.js';
 import { ensureShop } from '../../server/shops/service.js';
 import { initClock } from '../../server/outbox/clock.js';
 import { seedDemo } from '../../server/demo/seed.js';
-import { freePort } from '../support/process.js';
 
 const logger = createLogger('warn');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-bench-'));
-fs.chmodSync(dir, 0o755);
-const external = process.env.TEST_DATABASE_URL;
-const pg = external ? undefined : await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'bench', logger });
-const url = external ?? pg!.connectionString;
-await migrate(url, logger);
-const db = createDb({ connectionString: url, logger });
+const bench = await benchDatabase('sales', logger);
+const { db } = bench;
 
 try {
   await initClock(db, 'BENCH');
@@ -64,7 +54,5 @@ try {
   process.stdout.write(`${baseline.name}: ${baseline.ms.toFixed(2)} ms\n`);
   for (const r of results) process.stdout.write(`${r.name}: ${r.ms.toFixed(2)} ms (${(r.ms / baseline.ms).toFixed(1)} × baseline)\n`);
 } finally {
-  await db.close();
-  await pg?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bench.stop();
 }

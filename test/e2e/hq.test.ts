@@ -61,9 +61,12 @@ describe.skipIf(!chromiumTool.available)('head office in a real browser', () => 
 
   it('Ventes filters by shop without a reload and downloads the CSV', async () => {
     await page.goto(`${hq.url}/ventes`);
-    expect(await page.locator('#takings tbody tr').count()).toBe(2);
+    expect(await page.locator('#takings table.by-shop tbody tr').count()).toBe(2);
+    expect(await page.locator('#takings table.by-day tbody tr').count()).toBe(1);
+    await page.screenshot({ path: path.join(screenshotsDir, 'hq-ventes.png'), fullPage: true });
     await page.selectOption('select[name=boutique]', 'THS02');
-    await expect.poll(() => page.locator('#takings tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('#takings table.by-shop').count()).toBe(0);
+    expect(await page.locator('#takings tbody tr').count()).toBe(1);
     expect(page.url()).toContain('boutique=THS02');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href^="/ventes/export.csv"]')]);
     const file = await download.path();
