@@ -80,7 +80,8 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
     const parts = [views.fragment('sync/badge', { sync, oob: true })];
     if (c.page === 'caisse') {
       const cart = await services.till.cart(c.session);
-      if (cart.lines.length > 0) parts.push(views.fragment('till/cart', { cart, oob: true, timezone: deps.timezone }));
+      // Only the lines and the total (another till's sale changes which lots they take): never the payment being typed.
+      if (cart.lines.length > 0) parts.push(views.fragment('till/lines', { cart, oob: true, timezone: deps.timezone }));
       parts.push('<div id="live-refresh" hx-swap-oob="true"><span hx-get="/caisse/recherche" hx-include="#scan" hx-trigger="load" hx-target="#results" hx-swap="outerHTML"></span></div>');
     } else if (c.url.startsWith('/') && !c.url.startsWith('//')) {
       // Other pages reload the list they show (the fragment their URL answers with), never a form being filled.

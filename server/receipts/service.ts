@@ -57,6 +57,9 @@ export function receiptsService({ db, shop, logger, bus }: Deps) {
 
     printNow,
 
+    /** What the receipt says, to show in the till's page (no copy is counted: the PDF and the printer count). */
+    model: async (saleId: string): Promise<ReceiptModel> => (await load(saleId)).model,
+
     /** After a sale commits: print without making the till wait; shutdown waits for it. */
     printInBackground(saleId: string, actor: Actor): void {
       if (closing) {

@@ -18,12 +18,17 @@ const pageSchema = z.object({ page: z.coerce.number().int().min(1).max(1000).opt
 export function syncNowPage(s: Services, views: Views, deps: { db: Db }) {
   return {
     syncNow: (which: 'pull' | 'run'): RequestHandler => async (req, res) => {
-      onRefusal(res, async (err) => ({ page: 'settings', fragment: 'sync/panel', data: { ...(await settingsData(s, deps)), message: err.message } }));
+      // The message sits beside the panel, not in it: the live redraw of the panel after the pull must not erase it.
+      const withMessage = async (message: string | undefined, error = false) => ({
+        page: 'settings', fragment: 'sync/panel', data: { ...(await settingsData(s, deps)), message, error }, oob: [{ fragment: 'sync/message', data: { message, error } }],
+      });
+      onRefusal(res, (err) => withMessage(err.message, true));
       s.sync.assertConfigured();
       const message = await (which === 'pull' ? s.sync.pullNow({ force: true }) : s.sync.runNow({ force: true }))
         .then(() => t('ui.sync.done'))
         .catch(() => undefined);
-      show(views, req, res, { page: 'settings', fragment: 'sync/panel', data: { ...(await settingsData(s, deps)), message } });
+      // A failure is said in the panel itself (push and pull each with its error).
+      show(views, req, res, await withMessage(message));
     },
   };
 }

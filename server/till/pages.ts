@@ -16,11 +16,17 @@ const paySchema = z.object({ method: z.enum(['cash', 'mobile_money', 'card']), t
 const quantitySchema = z.object({ quantity: z.preprocess(Number, z.number().int().min(0).max(100_000)) });
 const addSchema = z.object({ productId: z.uuid(), batchId: z.uuid().optional() });
 
+const clearedFeedback = { fragment: 'till/feedback', data: { feedback: {} } };
+
 /** La caisse: scan, search, cart, payment. Every answer is a fragment of the same page. */
 export function tillPages(s: Services, views: Views) {
   const cartData = async (req: Parameters<RequestHandler>[0], extra: Record<string, unknown> = {}) => ({ cart: await s.till.cart(sessionOf(req)), ...extra });
   const showCart = async (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], extra: Record<string, unknown> = {}, status = 200) =>
-    show(views, req, res, { page: 'till', fragment: 'till/cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req, extra)) } }, status);
+    show(views, req, res, {
+      page: 'till', fragment: 'till/cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req, extra)) },
+      // The cart changed as asked: an older refusal no longer applies.
+      oob: [clearedFeedback],
+    }, status);
 
   return {
     page: (async (req, res) => {
@@ -91,8 +97,14 @@ export function tillPages(s: Services, views: Views) {
       const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req));
       s.receipts.printInBackground(sale.id, actorOf(req));
       const settings = await s.settings.get();
-      res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf`, open: settings.printerKind === 'none' } }));
-      show(views, req, res, { page: 'till', fragment: 'till/sale-done', data: { title: t('ui.nav.till'), sale, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } } });
+      res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf` } }));
+      // Without a printer the receipt is shown in the page, to print from there; with one, it is on its way.
+      const receipt = settings.printerKind === 'none' ? await s.receipts.model(sale.id) : null;
+      show(views, req, res, {
+        page: 'till', fragment: 'till/sale-done',
+        data: { title: t('ui.nav.till'), sale, receipt, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } },
+        oob: [clearedFeedback],
+      });
     }) satisfies RequestHandler,
   };
 }

@@ -37,6 +37,18 @@ export async function setCartQuantity(db: Queryable, sessionHash: string, lineId
   else await db.exec('update cart_lines set quantity = $3 where session_hash = $1 and id = $2', [sessionHash, lineId, quantity]);
 }
 
+/** Raises the cart's version first thing in a change's transaction: its row lock puts the session's changes in one order. */
+export async function bumpCartVersion(db: Queryable, sessionHash: string): Promise<void> {
+  await db.exec(
+    `insert into cart_versions as v (session_hash, version) values ($1, 1) on conflict (session_hash) do update set version = v.version + 1`,
+    [sessionHash],
+  );
+}
+
+export async function cartVersion(db: Queryable, sessionHash: string): Promise<number> {
+  return Number((await db.one<{ version: string }>('select version from cart_versions where session_hash = $1', [sessionHash]))?.version ?? 0);
+}
+
 export async function clearCart(db: Queryable, sessionHash: string): Promise<void> {
   await db.exec('delete from cart_lines where session_hash = $1', [sessionHash]);
 }

@@ -11,7 +11,8 @@ import { newId } from '../ids.js';
 import { unsellable, type SalesService, type SaleWithItems } from '../sales/service.js';
 import type { PaymentMethod } from '../sales/queries.js';
 import { batchesOfProduct, type Batch } from '../stock/queries.js';
-import { addToCart, cartLines, clearCart, productByGtin, setCartQuantity } from './queries.js';
+import type { Tx } from '../db/pool.js';
+import { addToCart, bumpCartVersion, cartLines, cartVersion, clearCart, productByGtin, setCartQuantity } from './queries.js';
 
 export interface CartLineView {
   id: string;
@@ -27,6 +28,8 @@ export interface CartLineView {
 }
 
 export interface CartView {
+  /** Raised by every change: the page keeps the newest state whatever order answers arrive in. */
+  version: number;
   lines: CartLineView[];
   total: number;
   units: number;
@@ -48,8 +51,18 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       : null;
   }
 
+  /** Every change of a cart raises its version in the same transaction, first (its row lock orders the session's changes). */
+  async function changeCart(sessionHash: string, change: (tx: Tx) => Promise<unknown>): Promise<void> {
+    await db.withTransaction(async (tx) => {
+      await bumpCartVersion(tx, sessionHash);
+      await change(tx);
+    });
+  }
+
   const service = {
     async cart(sessionHash: string): Promise<CartView> {
+      // The version is read before the lines: a change in between shows newer lines under an older version, never the reverse.
+      const version = await cartVersion(db, sessionHash);
       const rows = await cartLines(db, sessionHash);
       const day = today();
       const byProduct = new Map<string, Batch[]>();
@@ -76,13 +89,13 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
         });
         return { ...base, lots, problem: null };
       });
-      return { lines, total: lines.reduce((s, l) => s + l.lineTotal, 0), units: lines.reduce((s, l) => s + l.quantity, 0) };
+      return { version, lines, total: lines.reduce((s, l) => s + l.lineTotal, 0), units: lines.reduce((s, l) => s + l.quantity, 0) };
     },
 
     async add(sessionHash: string, productId: string, batchId: string | null = null): Promise<void> {
       const product = await catalog.productWithStock(productId); // a product that does not exist is a 404, not a broken cart
       if (batchId && !(await batchesOfProduct(db, shop.id, product.id)).some((b) => b.id === batchId)) throw new AppError(422, 'lot_not_sellable', 'sale.lot_unknown', { name: product.name });
-      await addToCart(db, { id: newId(), sessionHash, productId, batchId, quantity: 1 });
+      await changeCart(sessionHash, (tx) => addToCart(tx, { id: newId(), sessionHash, productId, batchId, quantity: 1 }));
     },
 
     /** A scanner's Enter: a GS1 DataMatrix picks that lot, a GTIN the product, text searches. */
@@ -122,8 +135,8 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       return { kind: 'added', message: t('scan.added_lot', names), warning: earlierLotWarning(batches, lot, day) };
     },
 
-    setQuantity: (sessionHash: string, lineId: string, quantity: number) => setCartQuantity(db, sessionHash, lineId, quantity),
-    clear: (sessionHash: string) => clearCart(db, sessionHash),
+    setQuantity: (sessionHash: string, lineId: string, quantity: number) => changeCart(sessionHash, (tx) => setCartQuantity(tx, sessionHash, lineId, quantity)),
+    clear: (sessionHash: string) => changeCart(sessionHash, (tx) => clearCart(tx, sessionHash)),
 
     /** Pays the cart as one sale; a refusal leaves the cart as it was. */
     async checkout(sessionHash: string, payment: { method: PaymentMethod; tendered?: number | undefined }, actor: Actor): Promise<SaleWithItems> {
@@ -132,7 +145,10 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       return sales.recordSale(
         { lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, ...(l.batchId ? { batchId: l.batchId } : {}) })), payment },
         actor,
-        { alsoInTransaction: (tx) => clearCart(tx, sessionHash) },
+        { alsoInTransaction: async (tx) => {
+          await bumpCartVersion(tx, sessionHash);
+          await clearCart(tx, sessionHash);
+        } },
       );
     },
   };

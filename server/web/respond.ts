@@ -14,12 +14,17 @@ export interface ViewSpec {
   fragment: string;
   data: Record<string, unknown>;
   layout?: 'main' | 'bare' | 'hq';
+  /** Partials sent with a fragment, out of band (each rendered with its `oob` flag); a whole page has them already. */
+  oob?: { fragment: string; data: Record<string, unknown> }[];
 }
 
 export function show(views: Views, req: Request, res: Response, spec: ViewSpec, status = 200): void {
   res.vary('HX-Request');
   const data = { ...res.locals.common, ...spec.data };
-  res.status(status).type('html').send(wantsFragment(req) ? views.fragment(spec.fragment, data) : views.page(spec.page, data, spec.layout ?? (data as { layout?: string }).layout));
+  const html = wantsFragment(req)
+    ? [views.fragment(spec.fragment, data), ...(spec.oob ?? []).map((o) => views.fragment(o.fragment, { ...res.locals.common, ...o.data, oob: true }))].join('\n')
+    : views.page(spec.page, data, spec.layout ?? (data as { layout?: string }).layout);
+  res.status(status).type('html').send(html);
 }
 
 /** After a change, htmx follows HX-Redirect; a plain form post gets a 303. */

@@ -105,20 +105,32 @@ describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
     expect(await page.locator('#cart').innerText()).toContain('Panier (5)'); // nothing lost from the cart
     await page.screenshot({ path: path.join(screenshotsDir, 'till.png') });
 
-    // F2 pays (cash, exact); the receipt opens; the till is ready for the next customer.
-    const receipt = till.waitForEvent('page');
+    // The other till types the amount tendered (F4: one key to it) and keeps it while this till sells.
+    await page2.keyboard.press('F4');
+    await page2.keyboard.type('10000');
+
+    // F2 pays (cash, exact); no new tab: the receipt is shown in the page, to print from there.
+    let tabs = 0;
+    till.on('page', () => tabs++);
     await page.keyboard.press('F2');
     await expect.poll(() => page.locator('#cart').innerText()).toContain('enregistrée');
     const sold = await page.locator('#cart h2').innerText();
     const number = /E2E01-\d{6}/.exec(sold)![0];
-    const receiptPage = await receipt;
-    expect(receiptPage.url()).toMatch(/\/api\/sales\/[0-9a-f-]+\/receipt\.pdf$/);
-    const pdf = await page.request.get(receiptPage.url());
+    expect(await page.locator('.receipt-preview').innerText()).toContain(number);
+    expect(await page.locator('#print-receipt').isVisible()).toBe(true);
+    // The refusal shown before the sale is gone; the sale's message stands alone.
+    expect(await page.locator('#till-feedback').innerText()).not.toContain('séparateurs');
+    const pdf = await page.request.get(`${base}${await page.locator('#receipt-link').getAttribute('href')}`);
     expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect(tabs).toBe(0);
+    await page.screenshot({ path: path.join(screenshotsDir, 'till-sale-done.png') });
 
     // The other till's cart now takes Doliprane from the later lot: live, without a reload.
     await expect.poll(() => page2.locator('#cart').innerText(), { timeout: 5000 }).toContain('D-LATE');
     expect(await page2.locator('#cart').innerText()).not.toContain('D-SOON');
+    // … and what its cashier typed is still there, with the change computed from it.
+    expect(await page2.locator('#tendered').inputValue()).toBe('10000');
+    expect(await page2.locator('#change-preview').innerText()).not.toBe('—');
 
     // The link drops; the page reconnects by itself and still hears of the next change.
     hub.dropConnections();

@@ -82,7 +82,17 @@
       scan.setSelectionRange(start + 1, start + 1);
       return;
     }
-    if (e.key === 'F2') {
+    if (e.key === 'F4') {
+      // One key to the amount tendered, instead of a dozen Tabs.
+      var tendered = document.getElementById('tendered');
+      if (tendered) {
+        e.preventDefault();
+        var cash = document.querySelector('#payment input[name="method"][value="cash"]');
+        if (cash) cash.checked = true;
+        tendered.focus();
+        tendered.select();
+      }
+    } else if (e.key === 'F2') {
       var pay = document.getElementById('payment');
       if (pay) {
         e.preventDefault();
@@ -95,6 +105,46 @@
     }
   });
 
+  // The cart's version: an answer older than what the page shows is not swapped in (two quick
+  // actions may answer out of order), and a live redraw never replaces a field being typed in.
+  function versionIn(html) {
+    var m = /data-cart-version="(\d+)"/.exec(html);
+    return m ? Number(m[1]) : null;
+  }
+  function shownVersion() {
+    var el = document.querySelector('[data-cart-version]');
+    return el ? Number(el.getAttribute('data-cart-version')) : null;
+  }
+  function older(incoming) {
+    var shown = shownVersion();
+    return incoming !== null && shown !== null && incoming < shown;
+  }
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var target = e.detail.target;
+    if (target && target.id === 'cart' && older(versionIn(e.detail.serverResponse || ''))) e.detail.shouldSwap = false;
+  });
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail.target;
+    if (!target || (target.id !== 'cart' && target.id !== 'cart-lines-block')) return;
+    var holder = document.createElement('div');
+    holder.appendChild(e.detail.fragment.cloneNode(true));
+    if (older(versionIn(holder.innerHTML))) {
+      e.detail.shouldSwap = false;
+      return;
+    }
+    var a = document.activeElement;
+    if (target.id === 'cart-lines-block' && a && target.contains(a) && a.tagName === 'INPUT') e.detail.shouldSwap = false;
+  });
+
+  // The newest line is the one the cashier is looking at: keep it in view.
+  var lineCount = 0;
+  document.addEventListener('htmx:afterSettle', function () {
+    var list = document.querySelector('.cart-lines');
+    var count = list ? list.children.length : 0;
+    if (list && count > lineCount) list.lastElementChild.scrollIntoView({ block: 'nearest' });
+    lineCount = count;
+  });
+
   document.addEventListener('scan-done', function () {
     var scan = scanField();
     if (scan) {
@@ -103,9 +153,11 @@
     }
   });
 
-  // After a sale: the receipt opens (the keypress or click that paid allows the window).
-  document.addEventListener('sale-completed', function (e) {
-    if (e.detail && e.detail.open) window.open(e.detail.receiptUrl, '_blank', 'noopener');
+  // After a sale the receipt is shown in the page (no new tab); its button prints it.
+  document.addEventListener('sale-completed', function () {
     refocus();
+  });
+  document.addEventListener('click', function (e) {
+    if (e.target.closest && e.target.closest('#print-receipt')) window.print();
   });
 })();
