@@ -4,6 +4,9 @@ import type { ChangeBus } from '../server/events.js';
 import type { Logger } from '../server/logger.js';
 import type { BackupService } from '../server/ops/service.js';
 import type { SyncService } from '../server/sync/service.js';
+import type { Actor } from '../server/context.js';
+import { RECEIPT_PRINT_QUEUE } from '../server/job-queue.js';
+import type { ReceiptsService } from '../server/receipts/service.js';
 import type { NightlyService } from '../server/sync/nightly.js';
 import { nightlyDue } from '../server/domain/digest.js';
 
@@ -49,6 +52,8 @@ export async function startJobs(
     hqChecks?: { ledgerCheck(): Promise<unknown>; expiryScan(): Promise<unknown> } | undefined;
     bus?: ChangeBus | undefined;
     backup?: BackupService | undefined;
+    /** Receipts to print, sent in each sale's transaction. */
+    receipts?: ReceiptsService | undefined;
     timezone?: string;
     now?: () => Date;
   } = {},
@@ -85,6 +90,14 @@ export async function startJobs(
       const run = sync.runNow({ force: true }).catch((err: unknown) => logger.debug({ err }, 'manual sync ended with an error (recorded in sync_state)'));
       manual.add(run);
       void run.finally(() => manual.delete(run));
+    });
+  }
+  if (deps.receipts) {
+    const receipts = deps.receipts;
+    // No retry: printNow records a failure (shown on the tills) and a person reprints from Ventes.
+    await boss.createQueue(RECEIPT_PRINT_QUEUE, { name: RECEIPT_PRINT_QUEUE, policy: 'standard', retryLimit: 0, expireInSeconds: 120 });
+    await boss.work<{ saleId: string; actor: Actor }>(RECEIPT_PRINT_QUEUE, { pollingIntervalSeconds: 1 }, async (jobs) => {
+      for (const job of jobs) await receipts.printNow(job.data.saleId, job.data.actor);
     });
   }
   const crons: ScheduledTask[] = [];

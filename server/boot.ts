@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { startJobs } from '../jobs/index.js';
+import { JobQueue } from './job-queue.js';
 import { createApp } from './app.js';
 import { InFlight } from './http/in-flight.js';
 import { loadConfig, type Config, type Role } from './config.js';
@@ -109,7 +110,8 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const now = () => new Date();
     const bus = new ChangeBus();
     const hq = config.hqUrl && config.hqToken ? { url: config.hqUrl, token: config.hqToken } : undefined;
-    const services = shop ? createServices({ db, logger, shop, now, bus, ...(hq ? { hq } : {}) }) : undefined;
+    const jobQueue = new JobQueue();
+    const services = shop ? createServices({ db, logger, shop, now, bus, jobs: jobQueue, ...(hq ? { hq } : {}) }) : undefined;
     const booted: Booted = { config, database, logger, db, shop, services, shutdown };
     if (opts.listen === false) return booted;
 
@@ -134,8 +136,9 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       : undefined;
     const hqChecks = role === 'hq' ? hqService({ db, logger, now }) : undefined;
     const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), {
-      sync: services?.sync, nightly: services?.nightly, hqChecks, bus, backup, timezone: config.timezone, now,
+      sync: services?.sync, nightly: services?.nightly, receipts: services?.receipts, hqChecks, bus, backup, timezone: config.timezone, now,
     });
+    jobQueue.attach(jobs.boss);
     shutdown.add('jobs', jobs.stop);
 
     let hqAdminTokenHash: string | undefined;

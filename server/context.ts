@@ -18,6 +18,8 @@ export interface Deps {
   now: () => Date;
   /** Told after each committed change; optional so a script can run services alone. */
   bus?: ChangeBus;
+  /** pg-boss, for work sent in a transaction (attached once jobs start). */
+  jobs?: import('./job-queue.js').JobQueue;
   /** Head office, when this shop syncs with one. */
   hq?: { url: string; token: string };
 }

@@ -1,4 +1,6 @@
 import type { Actor, Deps } from '../context.js';
+import type { Tx } from '../db/pool.js';
+import { RECEIPT_PRINT_QUEUE } from '../job-queue.js';
 import { receiptModel, type ReceiptModel } from '../domain/receipt.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -11,7 +13,7 @@ import { printEscpos } from './escpos.js';
 import { receiptPdf } from './pdf.js';
 import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from './queries.js';
 
-export function receiptsService({ db, shop, logger, bus }: Deps) {
+export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
   const pending = new Set<Promise<unknown>>();
 
   let closing = false;
@@ -59,6 +61,18 @@ export function receiptsService({ db, shop, logger, bus }: Deps) {
 
     /** What the receipt says, to show in the till's page (no copy is counted: the PDF and the printer count). */
     model: async (saleId: string): Promise<ReceiptModel> => (await load(saleId)).model,
+
+    /**
+     * In the sale's own transaction: the print is a pg-boss job that exists
+     * with the sale, so a power cut right after the sale still prints (or
+     * records why not) at the next start. Without pg-boss (a script, a test),
+     * returns false and the caller prints after the commit.
+     */
+    async queuePrint(tx: Tx, saleId: string, actor: Actor): Promise<boolean> {
+      if (!jobs?.attached) return false;
+      await jobs.sendInTransaction(tx, RECEIPT_PRINT_QUEUE, { saleId, actor: { id: actor.id, name: actor.name, role: actor.role } });
+      return true;
+    },
 
     /** After a sale commits: print without making the till wait; shutdown waits for it. */
     printInBackground(saleId: string, actor: Actor): void {

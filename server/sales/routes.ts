@@ -9,8 +9,13 @@ import type { SalesService } from './service.js';
 export function salesRoutes(sales: SalesService, receipts: ReceiptsService) {
   return {
     record: (async (req, res) => {
-      const sale = await sales.recordSale(parse(saleSchema, req.body), actorOf(req));
-      receipts.printInBackground(sale.id, actorOf(req)); // a printer failure never fails the sale
+      let queued = false;
+      const sale = await sales.recordSale(parse(saleSchema, req.body), actorOf(req), {
+        alsoInTransaction: async (tx, made) => {
+          queued = await receipts.queuePrint(tx, made.id, actorOf(req));
+        },
+      });
+      if (!queued) receipts.printInBackground(sale.id, actorOf(req)); // a printer failure never fails the sale
       res.status(201).json(sale);
     }) satisfies RequestHandler,
     list: (async (req, res) => {

@@ -93,7 +93,7 @@ export function salesService({ db, shop, now, bus }: Deps) {
      * then the receipt counter, then the clock), the sale, one item and one
      * `sale` movement per batch used, and their outbox rows.
      */
-    async recordSale(input: SaleInput, actor: Actor, opts: { alsoInTransaction?: (tx: Tx) => Promise<void> } = {}): Promise<SaleWithItems> {
+    async recordSale(input: SaleInput, actor: Actor, opts: { alsoInTransaction?: (tx: Tx, sale: Sale) => Promise<void> } = {}): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
       const recorded = await db.withTransaction(async (tx) => {
@@ -169,7 +169,7 @@ export function salesService({ db, shop, now, bus }: Deps) {
           ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
         ]);
         // The till empties its cart in the same transaction: a sale is never left in a cart to be sold twice.
-        await opts.alsoInTransaction?.(tx);
+        await opts.alsoInTransaction?.(tx, sale);
         return { ...sale, items };
       });
       bus?.committed('sale');

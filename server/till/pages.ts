@@ -94,8 +94,11 @@ export function tillPages(s: Services, views: Views) {
         };
       });
       const payment = parse(paySchema, body);
-      const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req));
-      s.receipts.printInBackground(sale.id, actorOf(req));
+      let queued = false;
+      const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req), async (tx, made) => {
+        queued = await s.receipts.queuePrint(tx, made.id, actorOf(req));
+      });
+      if (!queued) s.receipts.printInBackground(sale.id, actorOf(req));
       const settings = await s.settings.get();
       res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf` } }));
       // Without a printer the receipt is shown in the page, to print from there; with one, it is on its way.

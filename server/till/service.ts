@@ -139,15 +139,21 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
     clear: (sessionHash: string) => changeCart(sessionHash, (tx) => clearCart(tx, sessionHash)),
 
     /** Pays the cart as one sale; a refusal leaves the cart as it was. */
-    async checkout(sessionHash: string, payment: { method: PaymentMethod; tendered?: number | undefined }, actor: Actor): Promise<SaleWithItems> {
+    async checkout(
+      sessionHash: string,
+      payment: { method: PaymentMethod; tendered?: number | undefined },
+      actor: Actor,
+      alsoInTransaction?: (tx: Tx, sale: { id: string }) => Promise<unknown>,
+    ): Promise<SaleWithItems> {
       const lines = await cartLines(db, sessionHash);
       if (lines.length === 0) throw new AppError(422, 'empty_cart', 'sale.empty');
       return sales.recordSale(
         { lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, ...(l.batchId ? { batchId: l.batchId } : {}) })), payment },
         actor,
-        { alsoInTransaction: async (tx) => {
+        { alsoInTransaction: async (tx, sale) => {
           await bumpCartVersion(tx, sessionHash);
           await clearCart(tx, sessionHash);
+          await alsoInTransaction?.(tx, sale);
         } },
       );
     },
