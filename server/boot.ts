@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { startJobs } from '../jobs/index.js';
 import { JobQueue } from './job-queue.js';
+import { staffService } from './staff/service.js';
 import { createApp } from './app.js';
 import { InFlight } from './http/in-flight.js';
 import { loadConfig, type Config, type Role } from './config.js';
@@ -148,6 +149,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       if (admin.generated) {
         process.stdout.write(`\n  ${t('boot.admin_token', { token: admin.generated })}\n\n`);
       }
+      if ((await staffService({ db, now }).count()) === 0) process.stdout.write(`\n  ${t('boot.no_staff')}\n\n`);
     }
 
     const inFlight = new InFlight();

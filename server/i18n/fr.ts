@@ -381,6 +381,7 @@ commande l’utilise.`,
   'cli.rebuilt_drift': 'Attention : {n} lot(s) dont la quantité au siège diffère de la somme de leurs mouvements ; voir le journal.',
   'cli.not_seeded': 'La boutique a déjà des produits : rien à faire.',
   'boot.first_manager': 'Premier responsable créé. Code PIN : {pin}\n  (notez-le : il ne sera plus affiché)',
+  'boot.no_staff': 'Aucun compte pour les pages du siège : créez-en un avec\n  npx comptoir hq user add --login <identifiant> --role admin',
   'boot.admin_token': 'Jeton d’administration du siège : {token}\n  (notez-le : il ne sera plus affiché)',
   'demo.banner': `  Comptoir — démonstration ({state})
   Boutique {code} : {shopUrl}
