@@ -75,12 +75,22 @@ export async function startJobs(
         logger.debug({ err, job: what }, 'sync job ended with an error (recorded in sync_state)');
       }
     };
-    await boss.work(QUEUES.push, { pollingIntervalSeconds: 2 }, run('push', (force) => sync.pushNow({ force })));
+    // A kick while one is already queued adds nothing (stately would drop it): not even the round trip to send it.
+    let pushQueued = false;
+    await boss.work(QUEUES.push, { pollingIntervalSeconds: 2 }, run('push', (force) => {
+      pushQueued = false;
+      return sync.pushNow({ force });
+    }));
     await boss.work(QUEUES.pull, { pollingIntervalSeconds: 2 }, run('pull', (force) => sync.pullNow({ force })));
     await boss.schedule(QUEUES.push, '* * * * *');
     await boss.schedule(QUEUES.pull, '*/5 * * * *');
     const kick = (force: boolean) => {
-      void boss.send(QUEUES.push, { force }).catch((err: unknown) => logger.warn({ err }, 'could not queue a push'));
+      if (pushQueued && !force) return;
+      pushQueued = true;
+      void boss.send(QUEUES.push, { force }).catch((err: unknown) => {
+        pushQueued = false;
+        logger.warn({ err }, 'could not queue a push');
+      });
     };
     bus?.on('committed', (entity) => {
       if (entity !== 'sync') kick(false);

@@ -28,6 +28,8 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
 
   /** Sends one receipt to the configured printer; a failure is recorded and logged, never thrown. */
   async function printNow(saleId: string, actor: Actor): Promise<ReceiptPrint['status']> {
+    // No printer, nothing to load: the till shows the receipt itself.
+    if ((await shopById(db, shop.id))?.printerKind === 'none') return 'done';
     const { model, settings, number } = await load(saleId);
     if (settings.printerKind === 'none') return 'done';
     const channel = settings.printerKind;
@@ -70,6 +72,7 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
      */
     async queuePrint(tx: Tx, saleId: string, actor: Actor): Promise<boolean> {
       if (!jobs?.attached) return false;
+      if ((await shopById(tx, shop.id))?.printerKind === 'none') return true; // nothing to print: no job
       await jobs.sendInTransaction(tx, RECEIPT_PRINT_QUEUE, { saleId, actor: { id: actor.id, name: actor.name, role: actor.role } });
       return true;
     },
