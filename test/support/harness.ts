@@ -157,6 +157,8 @@ export const cashierActor = (t: TestShop) => ({ id: t.userIds.cashier, name: 'Te
 
 export interface TestHq {
   db: Db;
+  /** Its database's connection string (a second head-office process connects to it). */
+  dbUrl: string;
   url: string;
   app: ReturnType<typeof createApp>['app'];
   clock: ReturnType<typeof testClock>;
@@ -173,16 +175,16 @@ export interface TestHq {
 
 /** Head office on its own database, served over real HTTP so shops reach it with fetch. */
 export async function testHq(opts: { now?: Date; poolSize?: number } = {}): Promise<TestHq> {
-  const { url } = await freshDatabase();
+  const { url: dbUrl } = await freshDatabase();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const db = createDb({ connectionString: url, logger, max: opts.poolSize ?? 10 });
+  const db = createDb({ connectionString: dbUrl, logger, max: opts.poolSize ?? 10 });
   await initClock(db, 'HQ');
   const clock = testClock(opts.now);
   const adminToken = 'test-admin-token-0123456789';
   const { app } = createApp({ role: 'hq', db, logger, now: clock.now, hqAdminTokenHash: hashToken(adminToken) });
   let server: Server | undefined;
   const hq: TestHq = {
-    db, url: '', app, clock, adminToken,
+    db, dbUrl, url: '', app, clock, adminToken,
     admin: (method, path) => request(app)[method](path).set('authorization', `Bearer ${adminToken}`),
     async registerShop(code, timezone = 'Africa/Dakar') {
       const res = await hq.admin('post', '/api/shops').send({ code, name: `Boutique ${code}`, timezone });
