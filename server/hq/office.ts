@@ -1,7 +1,7 @@
 import { catalogAtHq } from '../catalog/service.js';
 import type { Db } from '../db/pool.js';
 import { describeConflict } from '../domain/conflict-text.js';
-import { addDays, dateInZone } from '../domain/dates.js';
+import { addDays, dateInZone, daysBetween } from '../domain/dates.js';
 import { shopHealth } from '../domain/health.js';
 import type { Logger } from '../logger.js';
 import { listConflicts, markConflictsReviewed, type ConflictFilter } from '../outbox/queries.js';
@@ -12,6 +12,7 @@ import { notFound } from '../errors.js';
 import { SKEW_WARNING_MS } from './service.js';
 
 export const CONFLICTS_PER_PAGE = 50;
+export const MAX_PERIOD_DAYS = 366;
 
 type TakingsRow = Awaited<ReturnType<ReturnType<typeof salesAtHq>['takings']>>[number];
 const TAKINGS_SUMS = ['sales', 'total', 'voided', 'cash', 'mobileMoney', 'card'] as const;
@@ -85,10 +86,12 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
 
     /** Ventes: takings per shop and day over a period (this month by default), with totals. */
     async takings(q: { from?: string | undefined; to?: string | undefined; shop?: string | undefined }) {
-      const to = q.to ?? today();
-      const from = q.from ?? `${to.slice(0, 8)}01`;
+      const [a, b] = [q.from ?? `${(q.to ?? today()).slice(0, 8)}01`, q.to ?? today()].sort() as [string, string];
+      // A year at most: what a person compares on a page; longer is for the CSV of each year.
+      const to = b;
+      const from = daysBetween(a, b) > MAX_PERIOD_DAYS ? addDays(b, -MAX_PERIOD_DAYS) : a;
       const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
-      const rows = await sales.takings({ from: from <= to ? from : to, to: from <= to ? to : from, shopId });
+      const rows = await sales.takings({ from, to, shopId });
       return { from, to, shop: q.shop, rows, totals: sumTakings(rows)!, byShop: groupTakings(rows, 'shopCode'), byDay: groupTakings(rows, 'day') };
     },
 

@@ -103,6 +103,14 @@ describe('head-office pages', () => {
     expect(lines.slice(1).map((l) => l.split(';').slice(1, 5).join(';')).sort()).toEqual(['DKR01;Boutique DKR01;2;3600', 'THS02;Boutique THS02;2;3600']);
   });
 
+  it('keeps a period to a year at most, and reads a reversed one the right way round', async () => {
+    const { agent } = await staffBrowser('moussa');
+    const res = await agent.get('/ventes?du=2020-01-01&au=2026-06-30').set('HX-Request', 'true');
+    expect(res.text).toContain('Du 29/06/2025 au 30/06/2026'); // 366 days
+    const reversed = await agent.get('/ventes?du=2026-06-30&au=2026-06-01').set('HX-Request', 'true');
+    expect(reversed.text).toContain('Du 01/06/2026 au 30/06/2026');
+  });
+
   it('drills down from a day to a sale and its lines, with lot and expiry', async () => {
     const { agent } = await staffBrowser('moussa');
     const day = new Date().toISOString().slice(0, 10);
