@@ -142,6 +142,30 @@ describe.skipIf(!chromiumTool.available)('the till in a real browser', () => {
     await scan(page, products.BIAF!.gtin);
     await page.locator('.cart-line .step[data-step="1"]').first().click();
     await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (2)');
+
+    // Two quick changes on two lines whose answers arrive out of order: the older never replaces the newer.
+    await scan(page, products.SMEC!.gtin);
+    await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (3)');
+    let held = true;
+    await page.route('**/caisse/panier/*', async (route) => {
+      if (!held) return route.continue();
+      held = false;
+      const answer = await route.fetch(); // applied at the server now, answered late
+      await new Promise((r) => setTimeout(r, 700));
+      await route.fulfill({ response: answer }).catch(() => undefined);
+    });
+    const plus = page.locator('.cart-line .step[data-step="1"]');
+    await plus.nth(0).click(); // held: 3 + 1
+    await page.waitForTimeout(150);
+    await plus.nth(1).click(); // answered at once: 3 + 2
+    await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (5)');
+    await page.waitForTimeout(900); // the held answer (Panier (4)) arrives now, and is not shown
+    expect(await page.locator('#cart h2').innerText()).toContain('Panier (5)');
+    await page.unroute('**/caisse/panier/*');
+    // The same line twice, quickly: the second change replaces the first request, it is never dropped.
+    await plus.nth(1).click();
+    await plus.nth(1).click();
+    await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (7)');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('#cart').innerText()).toContain('Panier vide');
 
