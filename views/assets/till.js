@@ -124,6 +124,19 @@
     if (!target || target.id !== 'cart') return;
     if (older(versionIn(e.detail.serverResponse || ''))) e.detail.shouldSwap = false;
   });
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail.target;
+    if (!target || (target.id !== 'cart' && target.id !== 'cart-lines-block')) return;
+    var holder = document.createElement('div');
+    holder.appendChild(e.detail.fragment.cloneNode(true));
+    if (older(versionIn(holder.innerHTML))) {
+      e.detail.shouldSwap = false;
+      return;
+    }
+    var a = document.activeElement;
+    if (target.id === 'cart-lines-block' && a && target.contains(a) && a.tagName === 'INPUT') e.detail.shouldSwap = false;
+  });
+
   // The newest line is the one the cashier is looking at: keep it in view.
   var lineCount = 0;
   document.addEventListener('htmx:afterSettle', function () {
