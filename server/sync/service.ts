@@ -35,7 +35,6 @@ const PULL_PAGE = 500;
 // Any constant, the same in every Comptoir process: one push at a time per shop database.
 const PUSH_LOCK = 7_320_002;
 
-
 /** Whole local transactions, oldest first, up to the request limits (one oversized transaction goes alone). */
 export function nextPushBatch(rows: readonly OutboxRow[]): OutboxRow[] {
   const groups = new Map<string, OutboxRow[]>();
