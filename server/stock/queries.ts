@@ -90,6 +90,16 @@ export async function batchesOfProduct(db: Queryable, shopId: string, productId:
   );
 }
 
+/** Several products' batches in one query, each product's in FEFO order. */
+export async function batchesOfProducts(db: Queryable, shopId: string, productIds: readonly string[]): Promise<Batch[]> {
+  if (productIds.length === 0) return [];
+  return db.rows<Batch>(
+    `select ${columns} from product_batches b where b.shop_id = $1 and b.product_id = any($2::uuid[])
+     order by b.product_id, b.expiration_date, b.received_date, b.id`,
+    [shopId, productIds],
+  );
+}
+
 /**
  * Locks every batch with stock of these products, in id order: every writer
  * locks batches in this one order, so two tills never deadlock.

@@ -10,7 +10,7 @@ import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
 import { unsellable, type SalesService, type SaleWithItems } from '../sales/service.js';
 import type { PaymentMethod } from '../sales/queries.js';
-import { batchesOfProduct, type Batch } from '../stock/queries.js';
+import { batchesOfProduct, batchesOfProducts, type Batch } from '../stock/queries.js';
 import type { Tx } from '../db/pool.js';
 import { addToCart, bumpCartVersion, cartLines, cartVersion, clearCart, productByGtin, setCartQuantity } from './queries.js';
 
@@ -65,8 +65,9 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       const version = await cartVersion(db, sessionHash);
       const rows = await cartLines(db, sessionHash);
       const day = today();
-      const byProduct = new Map<string, Batch[]>();
-      for (const id of new Set(rows.map((r) => r.productId))) byProduct.set(id, await batchesOfProduct(db, shop.id, id));
+      // One query for every line's lots, whatever the number of lines.
+      const byProduct = new Map<string, Batch[]>(rows.map((r) => [r.productId, []]));
+      for (const b of await batchesOfProducts(db, shop.id, [...byProduct.keys()])) byProduct.get(b.productId)!.push(b);
       const lines: CartLineView[] = rows.map((r) => {
         const batches = byProduct.get(r.productId)!;
         const byId = new Map(batches.map((b) => [b.id, b]));
