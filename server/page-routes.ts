@@ -109,6 +109,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
   r.get('/peremptions/export.csv', pages.expiringCsv);
 
   r.get('/rappels', pages.recalls);
+  r.get('/rappels/liste', pages.recallList);
   r.post('/rappels', admin, pages.recall);
 
   r.get('/catalogue', pages.catalog);

@@ -110,6 +110,9 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
 
     recalls: page(async (req, res) => show(views, req, res, await recallsView())),
 
+    /** The list alone, as the page refreshes it while a recall reaches the shops. */
+    recallList: page(async (req, res) => show(views, req, res, { ...(await recallsView()), fragment: 'hq/recall-list' })),
+
     recall: page(async (req, res) => {
       const form = req.body as Record<string, unknown>;
       onRefusal(res, (err) => recallsView({ error: err.message, form }));

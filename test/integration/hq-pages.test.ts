@@ -179,6 +179,11 @@ describe('head-office pages', () => {
     expect(page.text).toContain('Appliqué dans 2 boutique(s) sur 2');
     for (const code of ['DKR01', 'THS02']) expect(page.text).toMatch(new RegExp(`data-shop="${code}"><td>[^<]*</td>\\s*<td><span class="badge badge-ok">appliqué</span></td>\\s*<td>27</td>`));
     expect(page.text).toContain('54 unité(s) encore en stock dans le réseau');
+    // The page refreshes the list alone (every 20 s), never the form being typed.
+    const list = await agent.get('/rappels/liste').set('HX-Request', 'true');
+    expect(list.text.startsWith('<div id="recall-list"')).toBe(true);
+    expect(list.text).toContain('Appliqué dans 2 boutique(s) sur 2');
+    expect(list.text).not.toContain('<form');
     for (const shop of [dakar, thies]) {
       expect(await shop.db.one(`select status from product_batches where lot_number = 'IBU-LOT-7'`)).toEqual({ status: 'recalled' });
     }
