@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createProductSchema } from './schemas.js';
 import { idParam } from '../http/params.js';
 import { actorOf } from '../http/session.js';
-import { parse } from '../http/validate.js';
+import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import type { ShopContext } from '../context.js';
@@ -12,7 +12,6 @@ import { onRefusal } from '../web/errors.js';
 import { show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 
-const int = (v: unknown) => (v === '' || v === undefined ? undefined : Number(v));
 
 /** Produits: search, create, change a price. */
 export function catalogPages(s: Services, views: Views, deps: { db: Db; shop: ShopContext; now: () => Date }) {
@@ -30,7 +29,7 @@ export function catalogPages(s: Services, views: Views, deps: { db: Db; shop: Sh
       const b = req.body as Record<string, unknown>;
       const form = { name: b.name, sku: b.sku, gtin: b.gtin, unitPrice: b.unitPrice };
       onRefusal(res, (err) => ({ page: 'products', fragment: 'catalog/form', data: { title: t('ui.nav.products'), products: [], form, error: err.message } }));
-      const p = await s.catalog.createProduct(parse(createProductSchema, { ...form, unitPrice: int(b.unitPrice) }), actorOf(req));
+      const p = await s.catalog.createProduct(parse(createProductSchema, { ...form, unitPrice: formNumber(b.unitPrice) }), actorOf(req));
       show(views, req, res, { page: 'products', fragment: 'catalog/form', data: { title: t('ui.nav.products'), products: [], form: {}, created: t('ui.products.created', { name: p.name }) } });
     }) satisfies RequestHandler,
 
@@ -41,7 +40,7 @@ export function catalogPages(s: Services, views: Views, deps: { db: Db; shop: Sh
         return { page: 'products', fragment: 'catalog/row', data: { title: t('ui.nav.products'), products: [], product, ...extra } };
       };
       onRefusal(res, (err) => rowOf({ error: err.message }));
-      await s.catalog.updateProduct(id, parse(z.object({ unitPrice: z.number().int().min(0) }), { unitPrice: int((req.body as Record<string, unknown>).unitPrice) }), actorOf(req));
+      await s.catalog.updateProduct(id, parse(z.object({ unitPrice: z.number().int().min(0) }), { unitPrice: formNumber((req.body as Record<string, unknown>).unitPrice) }), actorOf(req));
       show(views, req, res, await rowOf());
     }) satisfies RequestHandler,
   };

@@ -55,7 +55,6 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
 
   return {
     today,
-    shopOrNotFound,
 
     /** Boutiques: every shop's sync health and its day so far. */
     async shops() {

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { formatDateFr, formatDateTimeFr } from '../domain/dates.js';
 import { clearSessionCookie, setSessionCookie, STAFF_COOKIE } from '../http/session.js';
 import { idParam } from '../http/params.js';
-import { parse } from '../http/validate.js';
+import { formNumber, parse } from '../http/validate.js';
 import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
 import { notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
@@ -16,7 +16,6 @@ import { catalogSearchSchema, conflictFilterSchema, expirySchema, periodSchema, 
 import { isIsoDate } from '../domain/dates.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
-const int = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
 const page = (h: Handler): RequestHandler => h as RequestHandler;
 
 /** A query string as the filters' links need it again (CSV export, pagination). */
@@ -132,7 +131,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
         page: 'hq-catalog', fragment: 'hq/product-create', data: { title: t('hq.nav.catalog'), q: '', products: await office.catalog(''), form: body, ...data },
       });
       onRefusal(res, (err) => view({ error: err.message }));
-      const product = await office.createProduct(parse(createProductSchema, { sku: body.sku, name: body.name, gtin: body.gtin || null, unitPrice: int(body.unitPrice) }));
+      const product = await office.createProduct(parse(createProductSchema, { sku: body.sku, name: body.name, gtin: body.gtin || null, unitPrice: formNumber(body.unitPrice) }));
       show(views, req, res, await view({ form: {}, notice: t('hq.catalog.created', { name: product.name }) }));
     }),
 
@@ -140,8 +139,8 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       const id = idParam(req);
       const body = req.body as Record<string, string>;
       const row = (product: unknown, error?: string): ViewSpec => ({ page: 'hq-catalog', fragment: 'hq/product-row', data: { product, error } });
-      onRefusal(res, (err) => row({ id, ...body, unitPrice: int(body.unitPrice), active: body.active === 'on' }, err.message));
-      const input = parse(updateProductSchema, { name: body.name, unitPrice: int(body.unitPrice), active: body.active === 'on' });
+      onRefusal(res, (err) => row({ id, ...body, unitPrice: formNumber(body.unitPrice), active: body.active === 'on' }, err.message));
+      const input = parse(updateProductSchema, { name: body.name, unitPrice: formNumber(body.unitPrice), active: body.active === 'on' });
       show(views, req, res, row({ ...(await office.updateProduct(id, input)), saved: true }));
     }),
 

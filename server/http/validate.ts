@@ -25,3 +25,6 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S
     { fields },
   );
 }
+
+/** A number typed in a form field: empty is absent; anything else goes to the schema as a number (NaN is refused there). */
+export const formNumber = (v: unknown): number | undefined => (v === '' || v === undefined || v === null ? undefined : Number(v));

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { backupReport } from '../ops/service.js';
-import { parse } from '../http/validate.js';
+import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { settingsSchema } from './schemas.js';
@@ -10,7 +10,6 @@ import { onRefusal } from '../web/errors.js';
 import { show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 
-const int = (v: unknown) => (v === '' || v === undefined ? undefined : Number(v));
 
 /** What Paramètres shows: the shop, its people, sync and backups; other features' forms re-render it after a refusal. */
 export async function settingsData(s: Services, deps: { db: Db }) {
@@ -44,7 +43,7 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
       const b = req.body as Record<string, unknown>;
       onRefusal(res, async (err) => ({ page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), settings: { ...(await s.settings.get()), ...b }, error: err.message } }));
       const { _csrf: _c, ...fields } = b;
-      const input = parse(settingsSchema, { ...fields, receiptWidthMm: int(b.receiptWidthMm) });
+      const input = parse(settingsSchema, { ...fields, receiptWidthMm: formNumber(b.receiptWidthMm) });
       await s.settings.update(input);
       show(views, req, res, { page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), saved: true } });
     }) satisfies RequestHandler,

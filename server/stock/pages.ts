@@ -5,7 +5,7 @@ import { parseScan } from '../domain/scan.js';
 import { movementSchema } from './schemas.js';
 import { idParam } from '../http/params.js';
 import { actorOf } from '../http/session.js';
-import { parse } from '../http/validate.js';
+import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import type { ShopContext } from '../context.js';
@@ -14,7 +14,6 @@ import { onRefusal } from '../web/errors.js';
 import { show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 
-const int = (v: unknown) => (v === '' || v === undefined ? undefined : Number(v));
 const FILTERS = ['all', 'expired', '30', '60', '90'] as const;
 const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
@@ -50,8 +49,8 @@ export function stockPages(s: Services, views: Views, deps: { db: Db; shop: Shop
         product,
         lotNumber: asArray(b.lotNumber)[i] ?? '',
         expirationDate: asArray(b.expirationDate)[i] ?? '',
-        quantity: int(asArray(b.quantity)[i]),
-        unitCost: int(asArray(b.unitCost)[i]) ?? null,
+        quantity: formNumber(asArray(b.quantity)[i]),
+        unitCost: formNumber(asArray(b.unitCost)[i]) ?? null,
       }));
       const formRows = rows.map((r) => ({ ...r }));
       onRefusal(res, async (err) => ({ page: 'stock', fragment: 'stock/reception', data: { ...(await lotsData('all')), rows: formRows, error: err.message, open: true } }));
@@ -70,7 +69,7 @@ export function stockPages(s: Services, views: Views, deps: { db: Db; shop: Shop
         page: 'stock', fragment: 'stock/lot-row', data: { ...(await lotsData('all')), lot: await s.stock.lot(id), ...extra },
       });
       onRefusal(res, (err) => rowOf({ error: err.message }));
-      const value = int(b.value);
+      const value = formNumber(b.value);
       const input = b.kind === 'count' ? { kind: 'count' as const, countedQty: value, reason: b.reason } : { kind: 'adjustment' as const, delta: value, reason: b.reason };
       await s.stock.recordMovement(id, parse(movementSchema, input), actorOf(req));
       show(views, req, res, await rowOf());

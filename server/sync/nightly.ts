@@ -109,9 +109,6 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
         throw err;
       }
     },
-
-    /** This shop's digests of some consecutive days. */
-    digests: (days: readonly string[]) => digestsOf(days),
   };
   return service;
 }
