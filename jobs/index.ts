@@ -132,7 +132,7 @@ export async function startJobs(
   }
   if (deps.nightly) {
     const nightly = deps.nightly;
-    await daily(QUEUES.nightly, NIGHTLY_CRON, () => (sync?.configured ? nightly.run() : nightly.localChecks()));
+    await daily(QUEUES.nightly, NIGHTLY_CRON, () => nightly.scheduled());
     await daily(QUEUES.expiry, EXPIRY_CRON, () => nightly.localChecks());
     // A night missed (the shop was off at 02:00) runs now.
     if (nightlyDue(now(), timezone, (await nightly.last())?.at ?? null)) await boss.send(QUEUES.nightly, {});

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { listConflicts, markConflictsReviewed, type ConflictFilter } from '../outbox/queries.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
-import { feedEpoch, refusalsOf, shopByCode, shopsWithHealth, type ShopHealth } from './queries.js';
+import { feedEpoch, refusalsOf, shopByCode, shopChoices, shopsWithHealth, type ShopHealth } from './queries.js';
 import { notFound } from '../errors.js';
 import { SKEW_WARNING_MS } from './service.js';
 
@@ -66,6 +66,9 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         todayTotal: shops.reduce((n, s) => n + s.todayTotal, 0),
       };
     },
+
+    /** The shops a filter offers: code and name only (not each one's health and day). */
+    shopChoices: () => shopChoices(db),
 
     /** One shop: its health, last sales, conflicts, refusals and lots expiring soon. */
     async shop(code: string) {

@@ -61,7 +61,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
     takings: page(async (req, res) => {
       const q = parse(periodSchema, req.query);
       const data = await office.takings({ from: q.du, to: q.au, shop: q.boutique });
-      const shops = (await office.shops()).shops;
+      const shops = await office.shopChoices();
       const csvQuery = queryOf({ du: data.from, au: data.to, boutique: data.shop });
       show(views, req, res, { page: 'hq-sales', fragment: 'hq/takings', data: { title: t('hq.nav.sales'), ...data, shops, csvQuery } });
     }),
@@ -73,7 +73,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
         [t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), t('payment.cash'), t('payment.mobile_money'), t('payment.card'), t('hq.csv.voided')],
         data.rows.map((r) => [formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, r.cash, r.mobileMoney, r.card, r.voided]),
       );
-      sendCsv(res, `ventes-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
+      sendCsv(res, `${t('hq.csv.file_sales')}-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
     }),
 
     salesOfDay: page(async (req, res) => {
@@ -92,7 +92,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
     expiring: page(async (req, res) => {
       const q = parse(expirySchema, req.query);
       const data = await office.expiring({ horizon: q.horizon, shop: q.boutique, product: q.produit });
-      const shops = (await office.shops()).shops;
+      const shops = await office.shopChoices();
       const csvQuery = queryOf({ horizon: q.horizon, boutique: q.boutique, produit: q.produit });
       show(views, req, res, { page: 'hq-expiry', fragment: 'hq/expiry-list', data: { title: t('hq.nav.expiry'), ...data, shops, csvQuery, today: office.today() } });
     }),
@@ -104,7 +104,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
         [t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.product'), t('hq.csv.sku'), t('hq.csv.lot'), t('hq.csv.expiry'), t('hq.csv.quantity'), t('hq.csv.unit_cost'), t('hq.csv.value'), t('hq.csv.status')],
         data.lots.map((l) => [l.shopCode, l.shopName, l.productName, l.sku, l.lotNumber, formatDateFr(l.expirationDate), l.quantity, l.unitCost, l.value, t(`conflict.status.${l.status}`)]),
       );
-      sendCsv(res, `peremptions-${q.horizon}-${office.today()}.csv`, csv);
+      sendCsv(res, `${t('hq.csv.file_expiry')}-${q.horizon}-${office.today()}.csv`, csv);
     }),
 
     recalls: page(async (req, res) => show(views, req, res, await recallsView())),
@@ -148,7 +148,7 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       const q = parse(conflictFilterSchema, req.query);
       const filter = { shop: q.boutique, entity: q.entite, field: q.champ, reason: q.motif, from: q.du, to: q.au, unreviewed: q['a-revoir'] === '1', page: q.page };
       const data = await office.conflicts(filter);
-      const shops = (await office.shops()).shops;
+      const shops = await office.shopChoices();
       const base = { boutique: q.boutique, entite: q.entite, champ: q.champ, motif: q.motif, du: q.du, au: q.au, 'a-revoir': q['a-revoir'] };
       const nextQuery = data.hasMore ? queryOf({ ...base, page: q.page + 1 }) : undefined;
       show(views, req, res, {

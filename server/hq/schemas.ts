@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { t } from '../i18n/fr.js';
 import { isoDate } from '../stock/schemas.js';
 
 const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, 'horloge HLC invalide');
@@ -164,7 +165,7 @@ const shopCode = z.union([z.string().regex(/^[A-Z0-9]{2,12}$/), z.literal('')]).
 
 export const staffLoginSchema = z.object({ login: z.string().trim().min(1).max(40), password: z.string().min(1).max(200) });
 export const staffUserSchema = z.object({
-  login: z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, 'identifiant : 2 à 40 lettres minuscules, chiffres, . _ -'),
+  login: z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format')),
   name: z.string().trim().min(1).max(100),
   role: z.enum(['admin', 'lecture']),
   password: z.string().min(10).max(200),
@@ -177,7 +178,7 @@ export const expirySchema = z.object({
 });
 export const catalogSearchSchema = z.object({ q: z.string().trim().max(100).optional().default('') });
 export const recallFormSchema = z.object({
-  product: z.string().trim().min(1, 'produit : indiquez un code-barres, une référence ou un nom').max(100),
+  product: z.string().trim().min(1, t('hq.recall.product_required')).max(100),
   lotNumber: z.string().trim().min(1).max(64),
   reason: z.string().trim().min(3).max(500),
 });

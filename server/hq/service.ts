@@ -224,8 +224,10 @@ export function hqService({ db, logger, now }: HqDeps) {
       const { sales: s, items } = await saleDigests(db, q);
       const mine = assembleDigests(days, s, items, await movementDigests(db, q));
       const differing = differingDays(body.days, mine);
-      await db.withTransaction((tx) => refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days }));
-      if (body.report) {
+      if (!body.report) {
+        // First round only: takings of days whose rows changed behind the sync's back; the resend's pushes refresh their own days.
+        await db.withTransaction((tx) => refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days }));
+      } else {
         await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, mismatches: differing.length });
         if (differing.length > 0) logger.warn({ shop: shop.code, differing }, 'nightly reconciliation: days still differ after the resend');
       }

@@ -402,6 +402,11 @@ commande l’utilise.`,
 
   // Head office: people, pages, exports.
   'staff.credentials_wrong': 'Identifiant ou mot de passe incorrect.',
+  'staff.login_format': 'identifiant : 2 à 40 lettres minuscules, chiffres, . _ -',
+  'hq.recall.product_required': 'produit : indiquez un code-barres, une référence ou un nom',
+  'hq.title_suffix': 'Comptoir siège',
+  'hq.csv.file_sales': 'ventes',
+  'hq.csv.file_expiry': 'peremptions',
   'staff.login_taken': 'L’identifiant « {login} » est déjà pris.',
   'staff.password_short': 'Le mot de passe doit compter au moins {min} caractères.',
   'product.not_found_named': 'Aucun produit ne correspond à « {code} » (code-barres, référence ou nom).',

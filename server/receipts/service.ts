@@ -1,7 +1,7 @@
 import type { Actor, Deps } from '../context.js';
 import type { Tx } from '../db/pool.js';
 import { RECEIPT_PRINT_QUEUE } from '../job-queue.js';
-import { receiptModel, type ReceiptModel } from '../domain/receipt.js';
+import { receiptModel, type ReceiptModel, type ReceiptSource } from '../domain/receipt.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { printerTarget } from '../domain/printer.js';
@@ -62,7 +62,9 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
     printNow,
 
     /** What the receipt says, to show in the till's page (no copy is counted: the PDF and the printer count). */
-    model: async (saleId: string): Promise<ReceiptModel> => (await load(saleId)).model,
+    // Built from the sale just recorded and the settings already read: nothing is read again after the commit.
+    preview: (sale: ReceiptSource['sale'] & { items: ReceiptSource['items'] }, settings: Shop): ReceiptModel =>
+      receiptModel({ shop: { ...settings, timezone: shop.timezone }, sale, items: sale.items, duplicate: false }),
 
     /**
      * In the sale's own transaction: the print is a pg-boss job that exists

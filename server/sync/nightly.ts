@@ -84,6 +84,9 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
       return { ledgerDrift: ledger.drifted, expiryAlerts: raised.length };
     },
 
+    /** What the 02:00 job does: the whole reconciliation with a head office, the local checks without one. */
+    scheduled: () => (client ? service.run() : service.localChecks()),
+
     async run(): Promise<NightlyResult & { ledgerDrift: number; expiryAlerts: number; differing: string[] }> {
       const at = now();
       const checks = await service.localChecks();

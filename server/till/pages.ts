@@ -102,7 +102,7 @@ export function tillPages(s: Services, views: Views) {
       const settings = await s.settings.get();
       res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf` } }));
       // Without a printer the receipt is shown in the page, to print from there; with one, it is on its way.
-      const receipt = settings.printerKind === 'none' ? await s.receipts.model(sale.id) : null;
+      const receipt = settings.printerKind === 'none' ? s.receipts.preview(sale, settings) : null;
       show(views, req, res, {
         page: 'till', fragment: 'till/sale-done',
         data: { title: t('ui.nav.till'), sale, receipt, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } },
