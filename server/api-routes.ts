@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { cashRoutes } from './cash/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { requireRole, requireUser } from './http/session.js';
 import { receiptsRoutes } from './receipts/routes.js';
@@ -14,7 +15,8 @@ export function shopApi(s: Services): Router {
   const users = usersRoutes(s.users);
   const catalog = catalogRoutes(s.catalog);
   const stock = stockRoutes(s.stock);
-  const sales = salesRoutes(s.sales, s.receipts);
+  const sales = salesRoutes(s.sales, s.returns, s.receipts);
+  const cash = cashRoutes(s.cash);
   const receipts = receiptsRoutes(s.receipts);
   const settings = settingsRoutes(s.settings);
   const sync = syncRoutes(s.sync);
@@ -47,6 +49,18 @@ export function shopApi(s: Services): Router {
   r.get('/sales/:id/receipt.pdf', receipts.pdf);
   r.post('/sales/:id/print', receipts.print);
   r.get('/sales/:id/prints', receipts.prints);
+  r.post('/sales/:id/returns', sales.returnLines);
+  r.get('/sales/:id/returns', sales.returnsOf);
+  r.get('/returns/:id/avoir.pdf', sales.creditNotePdf);
+
+  r.post('/cash/sessions', cash.open);
+  r.get('/cash/sessions', cash.list);
+  r.get('/cash/sessions/current', cash.current);
+  r.get('/cash/sessions/:id', cash.report);
+  r.post('/cash/sessions/:id/movements', cash.move);
+  r.post('/cash/sessions/:id/close', cash.close);
+  r.get('/cash/sessions/:id/z.pdf', cash.zPdf);
+  r.get('/cash/sessions/:id/x.pdf', cash.xPdf);
 
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);

@@ -1,6 +1,8 @@
+import { cashService } from './cash/service.js';
 import { catalogService } from './catalog/service.js';
 import type { Deps } from './context.js';
 import { receiptsService } from './receipts/service.js';
+import { returnsService } from './sales/returns.js';
 import { salesService } from './sales/service.js';
 import { settingsService } from './shops/service.js';
 import { stockService } from './stock/service.js';
@@ -11,17 +13,29 @@ import { usersService } from './users/service.js';
 
 export function createServices(deps: Deps) {
   const catalog = catalogService(deps);
-  const sales = salesService(deps);
+  const users = usersService(deps);
+  const receipts = receiptsService(deps);
+  // A session's report reads the sales and returns made in it; they are built below, and asked only later.
+  const cash = cashService(
+    deps,
+    async (tx, sessionId) => ({ sales: await sales.ofSession(tx, sessionId), returns: await returns.ofSession(tx, sessionId) }),
+    () => receipts,
+  );
+  const seats = { sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, approver: users.approver };
+  const sales = salesService(deps, seats);
+  const returns = returnsService(deps, seats);
   const sync = syncService(deps, sales);
   return {
     catalog,
     stock: stockService(deps),
     sales,
+    returns,
+    cash,
     till: tillService(deps, catalog, sales),
-    users: usersService(deps),
+    users,
     sync,
     nightly: nightlyService(deps, sync),
-    receipts: receiptsService(deps),
+    receipts,
     settings: settingsService(deps),
   };
 }

@@ -1,6 +1,7 @@
 import { t } from '../i18n/fr.js';
 import { formatDateTimeFr, formatMonthYear } from './dates.js';
 import { formatFcfa } from './money.js';
+import type { Payment } from './tender.js';
 
 export interface ReceiptSource {
   shop: { name: string; address: string; phone: string; taxId: string; receiptFooter: string; timezone: string };
@@ -11,11 +12,18 @@ export interface ReceiptSource {
     total: number;
     tendered: number;
     change: number;
-    paymentMethod: 'cash' | 'mobile_money' | 'card';
+    subtotal: number;
+    discount: number;
+    discountLabel: string | null;
+    rounding: number;
+    payments: readonly Payment[];
     status: 'completed' | 'voided';
     voidedAt: Date | null;
   };
-  items: { productName: string; lotNumber: string; expirationDate: string; quantity: number; unitPrice: number; lineTotal: number }[];
+  items: {
+    productName: string; lotNumber: string; expirationDate: string; quantity: number; unitPrice: number;
+    discount: number; discountLabel: string | null; lineTotal: number;
+  }[];
   duplicate: boolean;
 }
 
@@ -23,7 +31,16 @@ export interface ReceiptLine {
   name: string;
   detail: string;
   amount: string;
+  /** Lot and expiry; empty on a report. */
   lot: string;
+  /** A discount under the line: label and amount. */
+  discount?: { label: string; amount: string } | undefined;
+}
+
+/** A report's block (Z report): a heading and label–amount rows. */
+export interface ReceiptSection {
+  heading: string;
+  rows: { label: string; amount: string; strong?: boolean }[];
 }
 
 /** Everything a receipt says, as final French strings; PDF and ESC/POS only lay it out. */
@@ -36,6 +53,7 @@ export interface ReceiptModel {
   itemCount: string;
   totals: { label: string; amount: string; strong: boolean }[];
   payment: string;
+  sections: ReceiptSection[];
   code: string;
   footer: string[];
   duplicate: string | null;
@@ -43,12 +61,37 @@ export interface ReceiptModel {
   voidedOn: string | null;
 }
 
-export function receiptModel({ shop, sale, items, duplicate }: ReceiptSource): ReceiptModel {
-  const totals = [{ label: t('receipt.total'), amount: formatFcfa(sale.total), strong: true }];
-  if (sale.paymentMethod === 'cash') {
-    totals.push({ label: t('receipt.tendered'), amount: formatFcfa(sale.tendered), strong: false });
-    totals.push({ label: t('receipt.change'), amount: formatFcfa(sale.change), strong: false });
+/** « Orange Money · réf. 123 » */
+export function paymentLabel(p: Payment): string {
+  const name = p.operator ? t(`operator.${p.operator}`) : t(`payment.${p.method}`);
+  return p.reference ? t('receipt.payment_ref', { name, reference: p.reference }) : name;
+}
+
+export const minus = (n: number) => formatFcfa(-n);
+
+function saleTotals(sale: ReceiptSource['sale'], ticketDiscount: number): ReceiptModel['totals'] {
+  const totals: ReceiptModel['totals'] = [];
+  const row = (label: string, amount: string, strong = false) => totals.push({ label, amount, strong });
+  if (sale.discount > 0) {
+    row(t('receipt.subtotal'), formatFcfa(sale.subtotal));
+    // Line discounts are printed under their lines; the ticket's own discount here.
+    if (ticketDiscount > 0) row(sale.discountLabel ?? t('receipt.discount'), minus(ticketDiscount));
   }
+  row(t('receipt.total'), formatFcfa(sale.total), true);
+  if (sale.rounding !== 0) {
+    row(t('receipt.rounding'), formatFcfa(sale.rounding));
+    row(t('receipt.to_pay'), formatFcfa(sale.total + sale.rounding), true);
+  }
+  for (const p of sale.payments) if (sale.payments.length > 1 || p.method !== 'cash') row(paymentLabel(p), formatFcfa(p.amount));
+  if (sale.tendered > 0) {
+    row(t('receipt.tendered'), formatFcfa(sale.tendered));
+    row(t('receipt.change'), formatFcfa(sale.change));
+  }
+  return totals;
+}
+
+export function receiptModel({ shop, sale, items, duplicate }: ReceiptSource): ReceiptModel {
+  const totals = saleTotals(sale, sale.discount - items.reduce((n, i) => n + i.discount, 0));
   return {
     title: t('receipt.title', { number: sale.number }),
     shopName: shop.name,
@@ -65,16 +108,71 @@ export function receiptModel({ shop, sale, items, duplicate }: ReceiptSource): R
     lines: items.map((i) => ({
       name: i.productName,
       detail: t('receipt.quantity_price', { quantity: i.quantity, unitPrice: formatFcfa(i.unitPrice) }),
-      amount: formatFcfa(i.lineTotal),
+      amount: formatFcfa(i.unitPrice * i.quantity),
       lot: t('receipt.lot', { lot: i.lotNumber, expiry: formatMonthYear(i.expirationDate) }),
+      discount: i.discount > 0 ? { label: i.discountLabel ?? t('receipt.discount'), amount: minus(i.discount) } : undefined,
     })),
     itemCount: t('receipt.items', { count: items.reduce((s, i) => s + i.quantity, 0) }),
     totals,
-    payment: t('receipt.payment', { method: t(`payment.${sale.paymentMethod}`) }),
+    payment: t('receipt.payment', { method: sale.payments.map((p) => t(`payment.${p.method}`)).join(' + ') }),
+    sections: [],
     code: sale.number,
     footer: [...shop.receiptFooter.split('\n').map((l) => l.trim()).filter(Boolean), t('receipt.keep')],
     duplicate: duplicate ? t('receipt.duplicate') : null,
     voided: sale.status === 'voided' ? t('receipt.voided') : null,
     voidedOn: sale.status === 'voided' && sale.voidedAt ? t('receipt.voided_on', { date: formatDateTimeFr(sale.voidedAt, shop.timezone) }) : null,
+  };
+}
+
+export interface CreditNoteSource {
+  shop: ReceiptSource['shop'];
+  credit: {
+    number: string;
+    createdAt: Date;
+    cashierName: string;
+    amount: number;
+    rounding: number;
+    refundMethod: Payment['method'];
+    lines: readonly { productName: string; lotNumber: string; quantity: number; amount: number; destination: 'stock' | 'quarantine'; reason: string | null }[];
+  };
+  saleNumber: string;
+}
+
+/** The « AVOIR » given for a return: what came back, to which lot, and what was refunded how. */
+export function creditNoteModel({ shop, credit, saleNumber }: CreditNoteSource): ReceiptModel {
+  const totals = [{ label: t('return.total'), amount: formatFcfa(credit.amount), strong: true }];
+  if (credit.rounding !== 0) {
+    totals.push({ label: t('receipt.rounding'), amount: formatFcfa(credit.rounding), strong: false });
+    totals.push({ label: t('receipt.to_pay'), amount: formatFcfa(credit.amount + credit.rounding), strong: true });
+  }
+  return {
+    title: t('return.title', { number: credit.number }),
+    shopName: shop.name,
+    shopLines: [
+      ...shop.address.split('\n').map((l) => l.trim()).filter(Boolean),
+      ...(shop.phone ? [t('receipt.phone', { phone: shop.phone })] : []),
+      ...(shop.taxId ? [t('receipt.tax_id', { taxId: shop.taxId })] : []),
+    ],
+    meta: [
+      t('return.title', { number: credit.number }),
+      t('return.of_sale', { number: saleNumber }),
+      formatDateTimeFr(credit.createdAt, shop.timezone),
+      t('receipt.cashier', { name: credit.cashierName }),
+    ],
+    lines: credit.lines.map((l) => ({
+      name: l.productName,
+      detail: t('receipt.quantity_price', { quantity: l.quantity, unitPrice: formatFcfa(Math.round(l.amount / l.quantity)) }),
+      amount: formatFcfa(l.amount),
+      lot: l.destination === 'quarantine' ? t('return.quarantine', { reason: l.reason ?? '' }) : t('return.back_to_lot', { lot: l.lotNumber }),
+    })),
+    itemCount: t('receipt.items', { count: credit.lines.reduce((s, l) => s + l.quantity, 0) }),
+    totals,
+    payment: t('return.refund', { method: t(`payment.${credit.refundMethod}`) }),
+    sections: [],
+    code: credit.number,
+    footer: shop.receiptFooter.split('\n').map((l) => l.trim()).filter(Boolean),
+    duplicate: null,
+    voided: null,
+    voidedOn: null,
   };
 }

@@ -1,3 +1,4 @@
+import { CashMerge } from '../cash/merge.js';
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
 import type { Tx } from '../db/pool.js';
 import { parseHlc, type Hlc } from '../domain/hlc.js';
@@ -77,6 +78,7 @@ export async function applyPush(
   const catalog = new CatalogMerge(run);
   const stock = new StockMerge(run);
   const sales = new SalesMerge(run, stock);
+  const cash = new CashMerge(run);
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
 
   const groups = new Map<string, Change[]>();
@@ -91,7 +93,7 @@ export async function applyPush(
     const undo = run.mark();
     await tx.exec(`savepoint ${savepoint}`);
     try {
-      for (const c of group) await applyChange(c, { tx, catalog, stock, sales });
+      for (const c of group) await applyChange(c, { tx, catalog, stock, sales, cash });
       await tx.exec(`release savepoint ${savepoint}`);
     } catch (err) {
       const refusal = refusalOf(err);
@@ -107,7 +109,7 @@ export async function applyPush(
   return { refused, conflicts: run.conflicts.length };
 }
 
-async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge }): Promise<void> {
+async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge }): Promise<void> {
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
@@ -128,5 +130,13 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
       return m.sales.saleVoided(c.data, c.hlc);
     case 'sale_item:insert':
       return m.sales.itemInserted(c.data);
+    case 'till_session:insert':
+      return m.cash.opened(c.data, c.hlc);
+    case 'till_session:update':
+      return m.cash.closed(c.data, c.hlc);
+    case 'cash_movement:insert':
+      return m.cash.moved(c.data, c.hlc);
+    case 'sale_return:insert':
+      return m.sales.returnInserted(c.data, c.hlc);
   }
 }

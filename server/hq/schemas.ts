@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { t } from '../i18n/fr.js';
+import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
 const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, 'horloge HLC invalide');
@@ -35,16 +36,56 @@ const movementInsert = z.object({
   delta: int32, countedQty: count.nullable(), reason: text().nullable(),
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
-const saleInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), cashierId: z.uuid(), cashierName: text(),
-  total: money, tendered: money, change: money, paymentMethod: z.enum(['cash', 'mobile_money', 'card']),
-  status: z.enum(['completed', 'voided']), voidedAt: timestamp.nullable(), voidedBy: z.uuid().nullable(), createdAt: timestamp,
+const payment = z.object({
+  method: z.enum(PAYMENT_METHODS), amount: money, operator: z.enum(MOBILE_OPERATORS).optional(), reference: text().max(64).optional(),
 });
+// Shops older than cash sessions send none of session, discount, rounding and payments: defaults say what their sales were.
+const saleInsert = z
+  .object({
+    id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), cashierId: z.uuid(), cashierName: text(),
+    total: money, tendered: money, change: money, paymentMethod: z.enum([...PAYMENT_METHODS, 'mixed']),
+    status: z.enum(['completed', 'voided']), voidedAt: timestamp.nullable(), voidedBy: z.uuid().nullable(), createdAt: timestamp,
+    sessionId: z.uuid().nullable().default(null), subtotal: money.optional(), discount: money.default(0),
+    discountLabel: text().max(200).nullable().default(null), discountApprovedBy: z.uuid().nullable().default(null),
+    rounding: int32.default(0), payments: z.array(payment).max(10).optional(),
+  })
+  .transform((s) => ({
+    ...s,
+    subtotal: s.subtotal ?? s.total,
+    payments: s.payments ?? [{ method: s.paymentMethod === 'mixed' ? ('cash' as const) : s.paymentMethod, amount: s.total }],
+  }));
 const saleUpdate = z.object({ id: z.uuid(), status: z.literal('voided'), voidedAt: timestamp, voidedBy: z.uuid() });
 const saleItemInsert = z.object({
   id: z.uuid(), saleId: z.uuid(), lineNo: count.min(1), productId: z.uuid(), batchId: z.uuid(),
   productName: text().max(200), lotNumber: text().max(64), expirationDate: isoDate, quantity: count.min(1),
-  unitPrice: money, lineTotal: money,
+  unitPrice: money, lineTotal: money, discount: money.default(0), discountLabel: text().max(200).nullable().default(null),
+});
+
+const perMethod = z.object({ cash: z.number().int().safe(), mobile_money: z.number().int().safe(), card: z.number().int().safe() });
+const sessionInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), terminal: text().min(1).max(40), cashierId: z.uuid(), cashierName: text().max(200),
+  openedAt: timestamp, openingFloat: money, openingCounts: z.record(z.string().regex(/^\d{1,6}$/), count).nullable(),
+});
+const sessionUpdate = sessionInsert.extend({
+  closedAt: timestamp, closedBy: z.uuid(), closedByName: text().max(200), zNumber: text().min(1).max(40),
+  expected: perMethod, counted: perMethod, cashVariance: z.number().int().safe(), closingComment: text().max(1000).nullable(),
+});
+const cashMovementInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), sessionId: z.uuid(), kind: z.enum(['in', 'out']), amount: money.min(1),
+  reason: text().min(1).max(200), userId: z.uuid(), userName: text().max(200), createdAt: timestamp,
+});
+const saleReturnInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), saleId: z.uuid(), number: text().min(1).max(40), sessionId: z.uuid().nullable(),
+  cashierId: z.uuid(), cashierName: text().max(200), amount: money, rounding: int32, refundMethod: z.enum(PAYMENT_METHODS),
+  reason: text().max(200).nullable(),
+  lines: z
+    .array(z.object({
+      saleItemId: z.uuid(), batchId: z.uuid(), productName: text().max(200), lotNumber: text().max(64), quantity: count.min(1),
+      amount: money, destination: z.enum(['stock', 'quarantine']), reason: text().max(200).nullable(),
+    }))
+    .min(1)
+    .max(200),
+  createdAt: timestamp,
 });
 
 // tx: the shop's local transaction; its changes are accepted or refused together.
@@ -58,6 +99,10 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('sale:insert'), data: saleInsert }),
   z.object({ ...base, kind: z.literal('sale:update'), data: saleUpdate }),
   z.object({ ...base, kind: z.literal('sale_item:insert'), data: saleItemInsert }),
+  z.object({ ...base, kind: z.literal('till_session:insert'), data: sessionInsert }),
+  z.object({ ...base, kind: z.literal('till_session:update'), data: sessionUpdate }),
+  z.object({ ...base, kind: z.literal('cash_movement:insert'), data: cashMovementInsert }),
+  z.object({ ...base, kind: z.literal('sale_return:insert'), data: saleReturnInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */

@@ -24,6 +24,20 @@ function cookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/** The till's terminal (poste): kept by its browser, named when its drawer is opened. */
+export const TERMINAL_COOKIE = 'comptoir_poste';
+
+/** The terminal a request comes from: its cookie, or a script's `X-Comptoir-Poste` header. */
+export function terminalOf(req: Request): string | undefined {
+  const named = cookie(req, TERMINAL_COOKIE) ?? req.get('x-comptoir-poste');
+  const clean = named?.trim().slice(0, 40);
+  return clean || undefined;
+}
+
+export function setTerminalCookie(res: Response, terminal: string): void {
+  res.cookie(TERMINAL_COOKIE, terminal, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 400 * 24 * 3_600_000 });
+}
+
 export function setSessionCookie(res: Response, token: string, expiresAt: Date, name = SESSION_COOKIE): void {
   res.cookie(name, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt });
 }

@@ -61,16 +61,28 @@ export async function printEscpos(m: ReceiptModel, target: string, widthMm: 58 |
     line(l.name);
     printer.bold(false);
     printer.leftRight(toCodePage(l.detail), toCodePage(l.amount));
-    line(l.lot);
+    if (l.discount) printer.leftRight(toCodePage(l.discount.label), toCodePage(l.discount.amount));
+    if (l.lot) line(l.lot);
   }
-  printer.drawLine();
-  line(m.itemCount);
+  if (m.lines.length > 0) printer.drawLine();
+  if (m.itemCount) line(m.itemCount);
   for (const t of m.totals) {
     printer.bold(t.strong);
     printer.leftRight(toCodePage(t.label), toCodePage(t.amount));
   }
   printer.bold(false);
-  line(m.payment);
+  if (m.payment) line(m.payment);
+  for (const section of m.sections) {
+    printer.drawLine();
+    printer.bold(true);
+    line(section.heading);
+    printer.bold(false);
+    for (const row of section.rows) {
+      printer.bold(row.strong ?? false);
+      printer.leftRight(toCodePage(row.label), toCodePage(row.amount));
+    }
+    printer.bold(false);
+  }
   printer.drawLine();
   printer.alignCenter();
   printer.printQR(m.code, { cellSize: 5, correction: 'M', model: 2 });

@@ -67,12 +67,18 @@ function draw(doc: PDFKit.PDFDocument, m: ReceiptModel, widthPt: number, s: Size
   for (const line of m.lines) {
     text(line.name, { font: 'bold', gap: 0.5 });
     leftRight(line.detail, line.amount);
-    text(line.lot, { size: s.small, gap: 3 });
+    if (line.discount) leftRight(line.discount.label, line.discount.amount);
+    if (line.lot) text(line.lot, { size: s.small, gap: 3 });
   }
-  rule();
-  text(m.itemCount, { size: s.small });
+  if (m.lines.length > 0) rule();
+  if (m.itemCount) text(m.itemCount, { size: s.small });
   for (const total of m.totals) leftRight(total.label, total.amount, total.strong ? 'bold' : 'regular', total.strong ? s.total : s.body);
-  text(m.payment);
+  if (m.payment) text(m.payment);
+  for (const section of m.sections) {
+    rule();
+    text(section.heading, { font: 'bold', gap: 1.5 });
+    for (const row of section.rows) leftRight(row.label, row.amount, row.strong ? 'bold' : 'regular');
+  }
   rule();
 
   const qr = QRCode.create(m.code, { errorCorrectionLevel: 'M' });

@@ -50,7 +50,33 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
     }
   }
 
+  /** Any document laid out as a receipt (a Z report, a credit note) to the configured printer; a failure is logged and told, never thrown. */
+  async function printModel(model: ReceiptModel, label: string): Promise<void> {
+    const settings = (await shopById(db, shop.id))!;
+    if (settings.printerKind === 'none') return;
+    try {
+      const target = printerTarget(settings.printerKind, settings.printerTarget);
+      if (!target) throw new Error(t('settings.printer_target_invalid', { target: settings.printerTarget }));
+      if (settings.printerKind === 'escpos') await printEscpos(model, target, settings.receiptWidthMm);
+      else await printCups(await receiptPdf(model, settings.receiptWidthMm), target);
+    } catch (err) {
+      const error = (err as Error).message || String(err);
+      logger.warn({ document: label, channel: settings.printerKind, err: error }, 'document print failed');
+      bus?.printFailed(t('receipt.print_failed', { number: label, reason: error }));
+    }
+  }
+
   return {
+    renderPdf: receiptPdf,
+
+    /** After a commit: the document prints without making the till wait; shutdown waits for it. */
+    printModelInBackground(model: ReceiptModel, label: string): void {
+      if (closing) return;
+      const job = printModel(model, label).catch((err: unknown) => logger.error({ err, document: label }, 'document print crashed'));
+      pending.add(job);
+      void job.finally(() => pending.delete(job));
+    },
+
     /** The PDF, the reference copy. The first one handed out is the original; later ones say DUPLICATA. */
     async pdf(saleId: string, actor: Actor): Promise<{ pdf: Buffer; number: string }> {
       const { model, settings, number } = await load(saleId);

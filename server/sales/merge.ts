@@ -15,9 +15,11 @@ import {
   type SaleItem,
   type SaleRow,
 } from './queries.js';
+import { insertReturnIfAbsent, returnsByIds, type SaleReturn } from './return-queries.js';
 
 export type SaleInsert = Omit<Sale, 'updatedAt' | 'receivedAt' | 'createdAt' | 'voidedAt'> & { createdAt: string; voidedAt: string | null };
 export type SaleItemInsert = Omit<SaleItem, 'createdAt'>;
+export type SaleReturnInsert = Omit<SaleReturn, 'createdAt' | 'hlc'> & { createdAt: string };
 
 // Every field a sale and a line are made of: a copy under the same id that differs in any of them is logged.
 const SALE_FIELDS = ['number', 'cashierId', 'cashierName', 'total', 'tendered', 'change', 'paymentMethod', 'createdAt'] as const;
@@ -86,6 +88,15 @@ export class SalesMerge {
     await this.ownSale(d.id);
     const [sale] = await salesByIds(this.run.tx, [d.id]);
     if (sale!.status !== 'voided') await markVoided(this.run.tx, d.id, d.voidedBy, hlc, new Date(d.voidedAt));
+  }
+
+  /** A return of one of this shop's sales, once; its stock came back through its movements. */
+  async returnInserted(d: SaleReturnInsert, hlc: string): Promise<void> {
+    if (d.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
+    await this.ownSale(d.saleId);
+    if (await insertReturnIfAbsent(this.run.tx, { ...d, hlc, createdAt: new Date(d.createdAt) })) return;
+    const [existing] = await returnsByIds(this.run.tx, [d.id]);
+    if (existing && existing.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
   }
 
   async itemInserted(d: SaleItemInsert): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
+import type { Payment, PaymentMethod } from '../domain/tender.js';
 
-export type PaymentMethod = 'cash' | 'mobile_money' | 'card';
+export type { PaymentMethod } from '../domain/tender.js';
 
 export interface Sale {
   id: string;
@@ -11,7 +12,17 @@ export interface Sale {
   total: number;
   tendered: number;
   change: number;
-  paymentMethod: PaymentMethod;
+  paymentMethod: PaymentMethod | 'mixed';
+  /** The cash session the sale belongs to (null for sales made before sessions existed). */
+  sessionId: string | null;
+  /** Before any discount: total = subtotal − discount; what was paid = total + rounding. */
+  subtotal: number;
+  discount: number;
+  /** The ticket's own discount, as printed (line discounts are on their lines). */
+  discountLabel: string | null;
+  discountApprovedBy: string | null;
+  rounding: number;
+  payments: Payment[];
   status: 'completed' | 'voided';
   voidedAt: Date | null;
   voidedBy: string | null;
@@ -32,14 +43,18 @@ export interface SaleItem {
   expirationDate: string;
   quantity: number;
   unitPrice: number;
+  /** The line's own discount; lineTotal is after it. */
+  discount: number;
+  discountLabel: string | null;
   lineTotal: number;
   createdAt: Date;
 }
 
 const saleColumns = `s.id, s.shop_id, s.number, s.cashier_id, s.cashier_name, s.total, s.tendered, s.change,
-  s.payment_method, s.status, s.voided_at, s.voided_by, s.created_at, s.updated_at, s.received_at`;
+  s.payment_method, s.session_id, s.subtotal, s.discount, s.discount_label, s.discount_approved_by, s.rounding, s.payments,
+  s.status, s.voided_at, s.voided_by, s.created_at, s.updated_at, s.received_at`;
 const itemColumns = `i.id, i.sale_id, i.line_no, i.product_id, i.batch_id, i.product_name, i.lot_number,
-  i.expiration_date, i.quantity, i.unit_price, i.line_total, i.created_at`;
+  i.expiration_date, i.quantity, i.unit_price, i.discount, i.discount_label, i.line_total, i.created_at`;
 
 /** The next receipt number; the row stays locked until the sale commits or rolls back. */
 export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<number> {
@@ -54,24 +69,26 @@ export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<
 /** `createdAt` is the till's time: the moment of the sale, printed on the receipt. */
 export async function insertSale(db: Queryable, s: Omit<Sale, 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status' | 'receivedAt'> & { hlc: string }): Promise<Sale> {
   return (await db.one<Sale>(
-    `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) returning ${saleColumns}`,
-    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc, s.createdAt],
+    `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at,
+       session_id, subtotal, discount, discount_label, discount_approved_by, rounding, payments)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18) returning ${saleColumns}`,
+    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc, s.createdAt,
+      s.sessionId, s.subtotal, s.discount, s.discountLabel, s.discountApprovedBy, s.rounding, JSON.stringify(s.payments)],
   ))!;
 }
 
 export async function insertSaleItems(db: Queryable, items: readonly Omit<SaleItem, 'createdAt'>[]): Promise<SaleItem[]> {
   return db.rows<SaleItem>(
     `insert into sale_items as i (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date,
-       quantity, unit_price, line_total)
+       quantity, unit_price, line_total, discount, discount_label)
      select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[],
-       $9::int[], $10::bigint[], $11::bigint[])
+       $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
      returning ${itemColumns}`,
     [
       items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId),
       items.map((i) => i.batchId), items.map((i) => i.productName), items.map((i) => i.lotNumber),
       items.map((i) => i.expirationDate), items.map((i) => i.quantity), items.map((i) => i.unitPrice),
-      items.map((i) => i.lineTotal),
+      items.map((i) => i.lineTotal), items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null),
     ],
   );
 }
@@ -115,11 +132,13 @@ export async function salesBetween(
 export async function insertSaleIfAbsent(db: Queryable, s: Omit<Sale, 'updatedAt' | 'receivedAt'> & { hlc: string }): Promise<boolean> {
   return (await db.exec(
     `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status,
-       voided_at, voided_by, hlc, created_at, updated_at, received_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, now())
+       voided_at, voided_by, hlc, created_at, updated_at, received_at, session_id, subtotal, discount, discount_label, discount_approved_by,
+       rounding, payments)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, now(), $15, $16, $17, $18, $19, $20, $21)
      on conflict (id) do nothing`,
     [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.status,
-      s.voidedAt, s.voidedBy, s.hlc, s.createdAt],
+      s.voidedAt, s.voidedBy, s.hlc, s.createdAt, s.sessionId, s.subtotal, s.discount, s.discountLabel, s.discountApprovedBy, s.rounding,
+      JSON.stringify(s.payments)],
   )) > 0;
 }
 
@@ -127,14 +146,15 @@ export async function insertSaleItemsIfAbsent(db: Queryable, items: readonly Omi
   if (items.length === 0) return [];
   const rows = await db.rows<{ id: string }>(
     `insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date,
-       quantity, unit_price, line_total)
+       quantity, unit_price, line_total, discount, discount_label)
      select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[],
-       $9::int[], $10::bigint[], $11::bigint[])
+       $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
      on conflict (id) do nothing returning id`,
     [
       items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId),
       items.map((i) => i.batchId), items.map((i) => i.productName), items.map((i) => i.lotNumber),
       items.map((i) => i.expirationDate), items.map((i) => i.quantity), items.map((i) => i.unitPrice), items.map((i) => i.lineTotal),
+      items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null),
     ],
   );
   return rows.map((r) => r.id);
@@ -193,14 +213,18 @@ export async function restoreSales(db: Queryable, ss: readonly SaleRow[]): Promi
   if (ss.length === 0) return;
   await db.exec(
     `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status, voided_at, voided_by,
-       hlc, created_at, updated_at)
+       hlc, created_at, updated_at, subtotal, discount, discount_label, discount_approved_by, rounding, payments)
      select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[],
-       $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::timestamptz[], $15::timestamptz[])
+       $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::timestamptz[], $15::timestamptz[], $16::bigint[], $17::bigint[],
+       $18::text[], $19::uuid[], $20::bigint[], $21::jsonb[])
      on conflict (id) do nothing`,
     [
       ss.map((s) => s.id), ss.map((s) => s.shopId), ss.map((s) => s.number), ss.map((s) => s.cashierId), ss.map((s) => s.cashierName),
       ss.map((s) => s.total), ss.map((s) => s.tendered), ss.map((s) => s.change), ss.map((s) => s.paymentMethod), ss.map((s) => s.status),
       ss.map((s) => s.voidedAt), ss.map((s) => s.voidedBy), ss.map((s) => s.hlc), ss.map((s) => s.createdAt), ss.map((s) => s.updatedAt),
+      ss.map((s) => s.subtotal ?? s.total), ss.map((s) => s.discount ?? 0), ss.map((s) => s.discountLabel ?? null),
+      ss.map((s) => s.discountApprovedBy ?? null), ss.map((s) => s.rounding ?? 0),
+      ss.map((s) => JSON.stringify(s.payments ?? [{ method: s.paymentMethod, amount: s.total }])),
     ],
   );
 }
@@ -209,14 +233,15 @@ export async function restoreSaleItems(db: Queryable, items: readonly SaleItem[]
   if (items.length === 0) return;
   await db.exec(
     `insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price,
-       line_total, created_at)
+       line_total, created_at, discount, discount_label)
      select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::int[],
-       $10::bigint[], $11::bigint[], $12::timestamptz[])
+       $10::bigint[], $11::bigint[], $12::timestamptz[], $13::bigint[], $14::text[])
      on conflict (id) do nothing`,
     [
       items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId), items.map((i) => i.batchId),
       items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.quantity),
       items.map((i) => i.unitPrice), items.map((i) => i.lineTotal), items.map((i) => i.createdAt),
+      items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null),
     ],
   );
 }
@@ -316,5 +341,19 @@ export async function saleAnyShop(db: Queryable, id: string): Promise<(Sale & { 
   return db.one(
     `select ${saleColumns}, sh.code as shop_code, sh.name as shop_name, sh.timezone from sales s join shops sh on sh.id = s.shop_id where s.id = $1`,
     [id],
+  );
+}
+
+/** The sales of a cash session, as its X and Z reports count them. */
+export async function salesOfSession(db: Queryable, sessionId: string): Promise<Sale[]> {
+  return db.rows<Sale>(`select ${saleColumns} from sales s where s.session_id = $1 order by s.created_at, s.id`, [sessionId]);
+}
+
+/** A sale by its receipt number (a scanned receipt QR), or a number typed without its shop prefix. */
+export async function saleByNumber(db: Queryable, shopId: string, number: string): Promise<Sale | undefined> {
+  return db.one<Sale>(
+    `select ${saleColumns} from sales s where s.shop_id = $1 and (s.number = $2 or s.number like '%-' || lpad($2, 6, '0'))
+     order by s.number = $2 desc limit 1`,
+    [shopId, number],
   );
 }

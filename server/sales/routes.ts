@@ -1,16 +1,19 @@
 import type { RequestHandler } from 'express';
-import { actorOf } from '../http/session.js';
+import { returnSchema } from '../cash/schemas.js';
+import { actorOf, terminalOf } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { listSalesSchema, saleSchema } from './schemas.js';
 import type { ReceiptsService } from '../receipts/service.js';
+import type { ReturnsService } from './returns.js';
 import type { SalesService } from './service.js';
 
-export function salesRoutes(sales: SalesService, receipts: ReceiptsService) {
+export function salesRoutes(sales: SalesService, returns: ReturnsService, receipts: ReceiptsService) {
   return {
     record: (async (req, res) => {
       let queued = false;
-      const sale = await sales.recordSale(parse(saleSchema, req.body), actorOf(req), {
+      const input = parse(saleSchema, req.body);
+      const sale = await sales.recordSale({ ...input, terminal: input.terminal ?? terminalOf(req) }, actorOf(req), {
         alsoInTransaction: async (tx, made) => {
           queued = await receipts.queuePrint(tx, made.id, actorOf(req));
         },
@@ -26,6 +29,23 @@ export function salesRoutes(sales: SalesService, receipts: ReceiptsService) {
     }) satisfies RequestHandler,
     void: (async (req, res) => {
       res.json(await sales.voidSale(idParam(req), actorOf(req)));
+    }) satisfies RequestHandler,
+    returnLines: (async (req, res) => {
+      const input = parse(returnSchema, req.body);
+      const credit = await returns.recordReturn(idParam(req), { ...input, terminal: input.terminal ?? terminalOf(req) }, actorOf(req));
+      const note = await returns.creditNote(credit.id);
+      receipts.printModelInBackground(note.model, note.number);
+      res.status(201).json(credit);
+    }) satisfies RequestHandler,
+    returnsOf: (async (req, res) => {
+      res.json(await returns.returnsOfSale((await sales.getSale(idParam(req))).id));
+    }) satisfies RequestHandler,
+    creditNotePdf: (async (req, res) => {
+      const note = await returns.creditNote(idParam(req));
+      res.type('application/pdf');
+      res.setHeader('Content-Disposition', `inline; filename="avoir-${note.number}.pdf"`);
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.send(await receipts.renderPdf(note.model, note.width));
     }) satisfies RequestHandler,
   };
 }

@@ -1,16 +1,37 @@
 import { z } from 'zod';
+import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
-export const saleSchema = z.object({
-  lines: z
-    .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(100_000), batchId: z.uuid().optional() }))
-    .min(1)
-    .max(200),
-  payment: z.object({
-    method: z.enum(['cash', 'mobile_money', 'card']),
-    tendered: z.number().int().min(0).max(1_000_000_000).optional(),
-  }),
+const amount = z.number().int().min(0).max(1_000_000_000);
+
+export const discountSchema = z
+  .object({ kind: z.enum(['percent', 'amount']), value: amount, reason: z.string().trim().max(120) })
+  .refine((d) => d.kind !== 'percent' || d.value <= 100, { message: 'au plus 100 %', path: ['value'] });
+
+const paymentSchema = z.object({
+  method: z.enum(PAYMENT_METHODS),
+  amount: amount.min(1).optional(),
+  tendered: amount.optional(),
+  operator: z.enum(MOBILE_OPERATORS).optional(),
+  reference: z.string().trim().max(64).optional(),
 });
+
+export const saleSchema = z
+  .object({
+    lines: z
+      .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(100_000), batchId: z.uuid().optional(), discount: discountSchema.optional() }))
+      .min(1)
+      .max(200),
+    /** One payment (the till's simple case), or `payments` for several. */
+    payment: paymentSchema.optional(),
+    payments: z.array(paymentSchema).min(1).max(4).optional(),
+    discount: discountSchema.optional(),
+    /** A manager's PIN, when the discount is above what a cashier may give. */
+    managerPin: z.string().regex(/^\d{4,8}$/).optional(),
+    /** The terminal (poste) whose cash session the sale belongs to. */
+    terminal: z.string().trim().min(1).max(40).optional(),
+  })
+  .refine((s) => s.payment || s.payments, { message: 'payment ou payments requis', path: ['payment'] });
 
 export const listSalesSchema = z.object({
   from: isoDate.optional(),

@@ -4,6 +4,9 @@ import { productsByIds, type Product } from '../catalog/queries.js';
 import { dateInZone } from '../domain/dates.js';
 import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
 import { formatFcfa, lineTotal } from '../domain/money.js';
+import { hasRole } from '../domain/roles.js';
+import { discountAmount, settle, spread, type Discount, type Settlement } from '../domain/tender.js';
+import { shopById } from '../shops/queries.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
@@ -27,7 +30,9 @@ import {
   type SaleItem,
   saleAnyShop,
   takingsByShopDay,
+  salesOfSession,
 } from './queries.js';
+import { hasReturns } from './return-queries.js';
 import type { SaleInput } from './schemas.js';
 
 export interface SaleWithItems extends Sale {
@@ -86,17 +91,88 @@ function shortage(product: Pick<Product, 'id' | 'name'>, requested: number, avai
   });
 }
 
-export function salesService({ db, shop, now, bus }: Deps) {
+/** « Remise 10 % — fidélité » */
+export function discountLabel(d: Discount): string {
+  const what = d.kind === 'percent' ? t('discount.percent', { value: d.value }) : t('discount.amount');
+  return d.reason ? t('discount.label', { what, reason: d.reason }) : what;
+}
+
+function paymentRefusal(s: Extract<Settlement, { ok: false }>): AppError {
+  const amounts = { due: formatFcfa(s.due), paid: formatFcfa(s.paid) };
+  switch (s.code) {
+    case 'tendered_too_low':
+      return new AppError(422, 'tendered_too_low', 'sale.tendered_too_low', { tendered: amounts.paid, total: amounts.due });
+    case 'overpaid':
+      return new AppError(422, 'payment_overpaid', 'sale.payment_overpaid', amounts);
+    case 'payment_short':
+      return new AppError(422, 'payment_short', 'sale.payment_short', amounts);
+    case 'cash_twice':
+      return new AppError(422, 'payment_invalid', 'sale.payment_cash_twice');
+  }
+}
+
+interface Pricing {
+  /** Per allocated line: its own discount (label) and what is left of it. */
+  lines: { discount: number; label: string | null; lineTotal: number }[];
+  subtotal: number;
+  ticketDiscount: number;
+  discount: number;
+  total: number;
+}
+
+/**
+ * Prices allocated lines: each input line's discount is spread over the lots
+ * that line's product was taken from; the ticket's discount applies after.
+ */
+function priceSale(
+  input: Pick<SaleInput, 'lines' | 'discount'>,
+  allocated: readonly { productId: string; unitPrice: number; gross: number }[],
+): Pricing {
+  const lines = allocated.map(() => ({ discount: 0, label: null as string | null, lineTotal: 0 }));
+  for (const productId of new Set(allocated.map((a) => a.productId))) {
+    const asked = input.lines.filter((l) => l.productId === productId);
+    const idx = allocated.flatMap((a, i) => (a.productId === productId ? [i] : []));
+    const gross = idx.reduce((sum, i) => sum + allocated[i]!.gross, 0);
+    // Each line of the input is priced on its own quantity: two lines of one product may carry two discounts.
+    const unitPrice = allocated[idx[0]!]!.unitPrice;
+    const off = asked.reduce((sum, l) => sum + discountAmount(lineTotal(unitPrice, l.quantity), l.discount), 0);
+    const labels = [...new Set(asked.flatMap((l) => (l.discount && l.discount.value > 0 ? [discountLabel(l.discount)] : [])))];
+    spread(Math.min(off, gross), idx.map((i) => allocated[i]!.gross)).forEach((d, k) => {
+      lines[idx[k]!]!.discount = d;
+      lines[idx[k]!]!.label = d > 0 ? labels.join(' ; ') || null : null;
+    });
+  }
+  for (const [i, a] of allocated.entries()) lines[i]!.lineTotal = a.gross - lines[i]!.discount;
+  const subtotal = allocated.reduce((sum, a) => sum + a.gross, 0);
+  const net = lines.reduce((sum, l) => sum + l.lineTotal, 0);
+  const ticketDiscount = discountAmount(net, input.discount);
+  const discount = subtotal - net + ticketDiscount;
+  return { lines, subtotal, ticketDiscount, discount, total: net - ticketDiscount };
+}
+
+/** What the sales feature needs of others: the cash session a sale belongs to, a manager's approval. */
+export interface SaleSeats {
+  sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string>;
+  sessionIsOpen(tx: Tx, sessionId: string): Promise<boolean>;
+  approver(pin: string, terminal: string): Promise<Actor>;
+}
+
+export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
   return {
     /**
      * One transaction: FEFO allocation under row locks (batches in id order,
-     * then the receipt counter, then the clock), the sale, one item and one
-     * `sale` movement per batch used, and their outbox rows.
+     * then the cash session, the receipt counter, then the clock), the sale
+     * with its discounts and payments, one item and one `sale` movement per
+     * batch used, and their outbox rows.
      */
     async recordSale(input: SaleInput, actor: Actor, opts: { alsoInTransaction?: (tx: Tx, sale: Sale) => Promise<void> } = {}): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
+      const terminal = input.terminal ?? t('session.default_terminal');
+      // A manager's PIN is checked before any lock is taken: its hashing takes tens of milliseconds.
+      const approver = input.managerPin ? await seats.approver(input.managerPin, terminal) : hasRole(actor.role, 'manager') ? actor : null;
       const recorded = await db.withTransaction(async (tx) => {
+        const settings = (await shopById(tx, shop.id))!;
         const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
         for (const d of demand) {
           const p = products.get(d.productId);
@@ -132,27 +208,36 @@ export function salesService({ db, shop, now, bus }: Deps) {
           for (const a of result.allocations) lines.push({ product, batch: batches.get(a.batchId)!, quantity: a.quantity });
         }
 
-        const total = lines.reduce((sum, l) => sum + lineTotal(l.product.unitPrice, l.quantity), 0);
-        const tendered = input.payment.method === 'cash' ? (input.payment.tendered ?? total) : total;
-        if (tendered < total) {
-          throw new AppError(422, 'tendered_too_low', 'sale.tendered_too_low', {
-            tendered: formatFcfa(tendered),
-            total: formatFcfa(total),
-          });
+        const pricing = priceSale(input, lines.map((l) => ({ productId: l.product.id, unitPrice: l.product.unitPrice, gross: lineTotal(l.product.unitPrice, l.quantity) })));
+        if (pricing.discount > 0) {
+          if ([...input.lines.map((l) => l.discount), input.discount].some((d) => d && d.value > 0 && !d.reason)) {
+            throw new AppError(422, 'discount_reason_required', 'sale.discount_reason_required');
+          }
+          const percent = Math.round((pricing.discount * 1000) / pricing.subtotal) / 10;
+          if (percent > settings.discountLimitPct && !approver) {
+            throw new AppError(403, 'discount_needs_manager', 'sale.discount_needs_manager', { percent: String(percent).replace('.', ','), limit: settings.discountLimitPct });
+          }
         }
+        const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
+        if (!settlement.ok) throw paymentRefusal(settlement);
 
+        const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
         const hlc = await stampTransaction(tx, now());
         const sale = await insertSale(tx, {
           id: newId(), shopId: shop.id, number, cashierId: actor.id, cashierName: actor.name,
-          total, tendered, change: tendered - total, paymentMethod: input.payment.method, hlc, createdAt: now(),
+          total: pricing.total, tendered: settlement.tendered, change: settlement.change, paymentMethod: settlement.method, hlc, createdAt: now(),
+          sessionId, subtotal: pricing.subtotal, discount: pricing.discount,
+          discountLabel: pricing.ticketDiscount > 0 && input.discount ? discountLabel(input.discount) : null,
+          discountApprovedBy: pricing.discount > 0 ? (approver?.id ?? null) : null, rounding: settlement.rounding, payments: settlement.payments,
         });
         const items = await insertSaleItems(
           tx,
           lines.map((l, i) => ({
             id: newId(), saleId: sale.id, lineNo: i + 1, productId: l.product.id, batchId: l.batch.id,
             productName: l.product.name, lotNumber: l.batch.lotNumber, expirationDate: l.batch.expirationDate,
-            quantity: l.quantity, unitPrice: l.product.unitPrice, lineTotal: lineTotal(l.product.unitPrice, l.quantity),
+            quantity: l.quantity, unitPrice: l.product.unitPrice, discount: pricing.lines[i]!.discount,
+            discountLabel: pricing.lines[i]!.label, lineTotal: pricing.lines[i]!.lineTotal,
           })),
         );
         const movements = await insertMovements(
@@ -182,6 +267,11 @@ export function salesService({ db, shop, now, bus }: Deps) {
         const sale = await saleById(tx, shop.id, id, true);
         if (!sale) throw notFound('sale.not_found');
         if (sale.status === 'voided') throw new AppError(409, 'already_voided', 'sale.already_voided', { number: sale.number });
+        // A closed session's Z report is final: money given back later is a return, counted in today's drawer.
+        if (sale.sessionId && !(await seats.sessionIsOpen(tx, sale.sessionId))) {
+          throw new AppError(409, 'session_closed', 'sale.session_closed_void', { number: sale.number });
+        }
+        if (await hasReturns(tx, id)) throw new AppError(409, 'sale_returned', 'sale.has_returns', { number: sale.number });
         const items = await itemsOfSales(tx, [id]);
         await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         const hlc = await stampTransaction(tx, now());
@@ -206,6 +296,9 @@ export function salesService({ db, shop, now, bus }: Deps) {
       bus?.committed('sale');
       return voidedSale;
     },
+
+    /** A cash session's sales, for its X and Z reports. */
+    ofSession: salesOfSession,
 
     /** After head office said it holds receipts up to `n`: numbering continues past them. Returns the number this shop was at. */
     async continueReceiptNumbersAfter(n: number): Promise<number> {

@@ -12,12 +12,17 @@ export interface Shop {
   receiptWidthMm: 58 | 80;
   printerKind: 'none' | 'escpos' | 'cups';
   printerTarget: string;
+  /** The smallest coin: cash totals are rounded to it. */
+  cashRounding: number;
+  sessionPolicy: 'auto' | 'ask';
+  discountLimitPct: number;
+  varianceCommentOver: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const columns = `id, code, name, timezone, address, phone, tax_id, receipt_footer, receipt_width_mm, printer_kind,
-  printer_target, created_at, updated_at`;
+  printer_target, cash_rounding, session_policy, discount_limit_pct, variance_comment_over, created_at, updated_at`;
 
 export async function shopByCode(db: Queryable, code: string): Promise<Shop | undefined> {
   return db.one<Shop>(`select ${columns} from shops where code = $1`, [code]);
@@ -45,13 +50,19 @@ export async function shopById(db: Queryable, id: string): Promise<Shop | undefi
   return db.one<Shop>(`select ${columns} from shops where id = $1`, [id]);
 }
 
-export type ShopSettings = Pick<Shop, 'name' | 'address' | 'phone' | 'taxId' | 'receiptFooter' | 'receiptWidthMm' | 'printerKind' | 'printerTarget'>;
+export type ShopSettings = Pick<
+  Shop,
+  | 'name' | 'address' | 'phone' | 'taxId' | 'receiptFooter' | 'receiptWidthMm' | 'printerKind' | 'printerTarget'
+  | 'cashRounding' | 'sessionPolicy' | 'discountLimitPct' | 'varianceCommentOver'
+>;
 
 export async function updateShopSettings(db: Queryable, id: string, s: ShopSettings): Promise<Shop> {
   return (await db.one<Shop>(
     `update shops set name = $2, address = $3, phone = $4, tax_id = $5, receipt_footer = $6, receipt_width_mm = $7,
-       printer_kind = $8, printer_target = $9
+       printer_kind = $8, printer_target = $9, cash_rounding = $10, session_policy = $11, discount_limit_pct = $12,
+       variance_comment_over = $13
      where id = $1 returning ${columns}`,
-    [id, s.name, s.address, s.phone, s.taxId, s.receiptFooter, s.receiptWidthMm, s.printerKind, s.printerTarget],
+    [id, s.name, s.address, s.phone, s.taxId, s.receiptFooter, s.receiptWidthMm, s.printerKind, s.printerTarget,
+      s.cashRounding, s.sessionPolicy, s.discountLimitPct, s.varianceCommentOver],
   ))!;
 }

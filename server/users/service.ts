@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Deps } from '../context.js';
-import type { UserRole } from '../domain/roles.js';
+import type { Actor, Deps } from '../context.js';
+import { hasRole, type UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { forgiveThrottle, lockThrottle, takeThrottleSlot } from '../http/throttle.js';
@@ -46,6 +46,21 @@ export function usersService({ db, shop }: Deps) {
     if (matches.some(Boolean)) throw new AppError(409, 'pin_taken', 'user.pin_taken');
   }
 
+  /** The active user whose PIN this is; wrong PINs count against the terminal (five lock it for five minutes). */
+  async function byPin(pin: string, terminal: string, now: Date) {
+    const subject = `terminal:${terminal}`;
+    const { slot, lockedUntil } = await takeThrottleSlot(db, subject);
+    if (lockedUntil && lockedUntil > now) throw lockedError(lockedUntil, now);
+    if (slot > MAX_PIN_FAILURES) throw lockedError(await lockThrottle(db, subject, LOCK_MINUTES), now);
+    const users = await activeUsersWithSecrets(db, shop.id);
+    const matches = await Promise.all(users.map((u) => verifyPin(pin, u.pinHash)));
+    const found = users[matches.indexOf(true)];
+    if (!found) throw slot >= MAX_PIN_FAILURES ? lockedError(await lockThrottle(db, subject, LOCK_MINUTES), now) : wrongPin(slot);
+    if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
+    await forgiveThrottle(db, subject, slot);
+    return found;
+  }
+
   return {
     /** PINs are unique in a shop: a PIN alone says who is at the till. */
     async createUser(input: { name: string; role: UserRole; pin: string }): Promise<User> {
@@ -87,15 +102,7 @@ export function usersService({ db, shop }: Deps) {
         await forgiveUserAttempts(db, candidate.id, slot);
         user = candidate;
       } else {
-        const subject = `terminal:${terminal}`;
-        const { slot, refuse } = await attempt(() => takeThrottleSlot(db, subject), () => lockThrottle(db, subject, LOCK_MINUTES));
-        const users = await activeUsersWithSecrets(db, shop.id);
-        const matches = await Promise.all(users.map((u) => verifyPin(input.pin, u.pinHash)));
-        const found = users[matches.indexOf(true)];
-        if (!found) throw await refuse();
-        if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
-        await forgiveThrottle(db, subject, slot);
-        user = found;
+        user = await byPin(input.pin, terminal, now);
       }
       await purgeStaleLogins(db);
       const token = randomBytes(32).toString('base64url');
@@ -103,6 +110,13 @@ export function usersService({ db, shop }: Deps) {
       await insertSession(db, hashToken(token), user.id, expiresAt);
       const { id, shopId, name, role, active, createdAt, updatedAt } = user;
       return { token, user: { id, shopId, name, role, active, createdAt, updatedAt }, expiresAt };
+    },
+
+    /** A manager's PIN typed at the till, to allow what a cashier may not do alone (a large discount). */
+    async approver(pin: string, terminal: string): Promise<Actor> {
+      const user = await byPin(pin, terminal, new Date());
+      if (!hasRole(user.role, 'manager')) throw new AppError(403, 'manager_required', 'auth.manager_required');
+      return { id: user.id, name: user.name, role: user.role };
     },
 
     userOfSession: (token: string) => userOfSession(db, hashToken(token)),

@@ -10,10 +10,10 @@ import { receiptPdf } from '../../server/receipts/pdf.js';
 function source(lines: number): ReceiptSource {
   return {
     shop: { name: 'Pharmacie du Plateau', address: '12 avenue Léopold Sédar Senghor\nDakar', phone: '33 821 00 00', taxId: '0012345 2G3', receiptFooter: 'Merci de votre visite !', timezone: 'Africa/Dakar' },
-    sale: { number: 'DKR01-000123', createdAt: new Date(), cashierName: 'Awa Diop', total: 1_250_000 * lines, tendered: 1_250_000 * lines, change: 0, paymentMethod: 'cash', status: 'completed', voidedAt: null },
+    sale: { number: 'DKR01-000123', createdAt: new Date(), cashierName: 'Awa Diop', total: 1_250_000 * lines, tendered: 1_250_000 * lines, change: 0, subtotal: 1_250_000 * lines, discount: 0, discountLabel: null, rounding: 0, payments: [{ method: 'cash', amount: 1_250_000 * lines }], status: 'completed', voidedAt: null },
     items: Array.from({ length: lines }, (_, i) => ({
       productName: `Paracétamol effervescent goût citron ${i + 1}, 16 comprimés sécables`, lotNumber: `LOT-${i + 1}`, expirationDate: '2027-03-31',
-      quantity: 1, unitPrice: 1_250_000, lineTotal: 1_250_000,
+      quantity: 1, unitPrice: 1_250_000, discount: 0, discountLabel: null, lineTotal: 1_250_000,
     })),
     duplicate: false,
   };

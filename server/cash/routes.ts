@@ -1,0 +1,50 @@
+import type { RequestHandler } from 'express';
+import { idParam } from '../http/params.js';
+import { actorOf, terminalOf } from '../http/session.js';
+import { parse } from '../http/validate.js';
+import type { CashService } from './service.js';
+import { cashMoveSchema, closeSessionSchema, openSessionSchema } from './schemas.js';
+import { notFound } from '../errors.js';
+import { t } from '../i18n/fr.js';
+
+const pdf = (res: Parameters<RequestHandler>[1], body: Buffer, name: string) => {
+  res.type('application/pdf');
+  res.setHeader('Content-Disposition', `inline; filename="${name}.pdf"`);
+  res.setHeader('Cache-Control', 'private, no-store');
+  res.send(body);
+};
+
+/** Cash sessions over JSON: open, cash in/out, X report, close with the Z report. */
+export function cashRoutes(cash: CashService) {
+  return {
+    open: (async (req, res) => {
+      const input = parse(openSessionSchema, req.body);
+      res.status(201).json(await cash.open(actorOf(req), input.terminal ?? terminalOf(req) ?? t('session.default_terminal'), input));
+    }) satisfies RequestHandler,
+    list: (async (_req, res) => {
+      res.json({ open: await cash.openSessions(), closed: await cash.recentClosed(50) });
+    }) satisfies RequestHandler,
+    current: (async (req, res) => {
+      const terminal = (typeof req.query.terminal === 'string' && req.query.terminal) || terminalOf(req) || t('session.default_terminal');
+      const session = await cash.current(actorOf(req), terminal);
+      if (!session) throw notFound('session.not_found');
+      res.json(session);
+    }) satisfies RequestHandler,
+    report: (async (req, res) => {
+      res.json(await cash.report(idParam(req)));
+    }) satisfies RequestHandler,
+    move: (async (req, res) => {
+      res.status(201).json(await cash.move(idParam(req), actorOf(req), parse(cashMoveSchema, req.body)));
+    }) satisfies RequestHandler,
+    close: (async (req, res) => {
+      res.json(await cash.close(idParam(req), actorOf(req), parse(closeSessionSchema, req.body)));
+    }) satisfies RequestHandler,
+    zPdf: (async (req, res) => {
+      const z = await cash.zPdf(idParam(req));
+      pdf(res, z.pdf, `rapport-${z.number}`);
+    }) satisfies RequestHandler,
+    xPdf: (async (req, res) => {
+      pdf(res, await cash.xPdf(idParam(req)), 'rapport-x');
+    }) satisfies RequestHandler,
+  };
+}

@@ -1,0 +1,198 @@
+import type { Actor, Deps } from '../context.js';
+import type { Db, Tx } from '../db/pool.js';
+import { cashReport, countedTotal, variances, type CashReport, type PerMethod, type SessionDay } from '../domain/cash-report.js';
+import { formatFcfa } from '../domain/money.js';
+import { hasRole } from '../domain/roles.js';
+import { zReportModel } from '../domain/z-report.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendOutbox } from '../outbox/queries.js';
+import type { ReceiptsService } from '../receipts/service.js';
+import { shopById } from '../shops/queries.js';
+import {
+  closedSessions,
+  insertCashMovement,
+  insertSession,
+  markClosed,
+  movementsOfSession,
+  openSessionOf,
+  openSessions,
+  saveZPdf,
+  sessionById,
+  sessionsOfShop,
+  takeZNumber,
+  zPdfOf,
+  type CashMovement,
+  type TillSession,
+} from './queries.js';
+
+/** What a session's report needs from the features that wrote into it (sales, returns). */
+export type SessionLedger = (tx: Tx, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns'>>;
+
+const formatZNumber = (shopCode: string, n: number) => `${shopCode}-Z${String(n).padStart(5, '0')}`;
+
+/** The session's row as it travels: everything but the kept PDF. */
+const opening = (s: TillSession) => ({
+  id: s.id, shopId: s.shopId, terminal: s.terminal, cashierId: s.cashierId, cashierName: s.cashierName,
+  openedAt: s.openedAt, openingFloat: s.openingFloat, openingCounts: s.openingCounts,
+});
+
+/**
+ * Cash sessions: a drawer opened with a float by one cashier at one terminal,
+ * cash in and out with a reason, closed with a count per payment method
+ * against what the till expected, and a Z report numbered without gaps.
+ */
+export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedger, receipts: () => ReceiptsService) {
+  async function openIn(tx: Tx, actor: Actor, terminal: string, float: number, counts: Record<string, number> | null): Promise<TillSession | undefined> {
+    const hlc = await stampTransaction(tx, now());
+    const session = await insertSession(tx, {
+      id: newId(), shopId: shop.id, terminal, cashierId: actor.id, cashierName: actor.name, openedAt: now(),
+      openingFloat: float, openingCounts: counts, hlc,
+    });
+    if (session) await appendOutbox(tx, [{ entity: 'till_session', entityId: session.id, op: 'insert', payload: opening(session), hlc }]);
+    return session;
+  }
+
+  async function dayOf(tx: Tx | Db, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[] }> {
+    const movements = await movementsOfSession(tx, session.id);
+    const { sales, returns } = await ledger(tx as Tx, session.id);
+    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements }), movements };
+  }
+
+  async function settings() {
+    return (await shopById(db, shop.id))!;
+  }
+
+  const service = {
+    /** Opens the drawer: a float as a total, or counted note by note (the total is their sum). */
+    async open(actor: Actor, terminal: string, input: { float?: number | undefined; counts?: Partial<Record<string, number>> | undefined }): Promise<TillSession> {
+      const given = Object.fromEntries(Object.entries(input.counts ?? {}).filter((e): e is [string, number] => (e[1] ?? 0) > 0));
+      const counts = Object.keys(given).length > 0 ? given : null;
+      const float = counts ? countedTotal(counts) : (input.float ?? 0);
+      return db.withTransaction(async (tx) => {
+        const opened = await openIn(tx, actor, terminal, float, counts);
+        if (!opened) throw new AppError(409, 'session_open', 'session.already_open', { name: actor.name, terminal });
+        return opened;
+      });
+    },
+
+    /**
+     * In a sale's (or a return's) transaction: the cashier's open session at
+     * this terminal, locked for share so it cannot close under the sale; with
+     * none, one is opened (float 0) or the sale is refused, as Paramètres say.
+     */
+    async sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string> {
+      const open = await openSessionOf(tx, shop.id, actor.id, terminal, ' for share');
+      if (open) return open.id;
+      if ((await shopById(tx, shop.id))!.sessionPolicy === 'ask') throw new AppError(409, 'session_required', 'session.required');
+      await openIn(tx, actor, terminal, 0, null);
+      return (await openSessionOf(tx, shop.id, actor.id, terminal, ' for share'))!.id;
+    },
+
+    async sessionIsOpen(tx: Tx, sessionId: string): Promise<boolean> {
+      return (await sessionById(tx, shop.id, sessionId, ' for share'))?.status === 'open';
+    },
+
+    current: (actor: Actor, terminal: string) => openSessionOf(db, shop.id, actor.id, terminal),
+
+    async session(id: string): Promise<TillSession> {
+      const s = await sessionById(db, shop.id, id);
+      if (!s) throw notFound('session.not_found');
+      return s;
+    },
+
+    /** Money put in or taken out of the drawer, with its reason; more cash than the drawer holds cannot go out. */
+    async move(sessionId: string, actor: Actor, input: { kind: 'in' | 'out'; amount: number; reason: string }): Promise<CashMovement> {
+      return db.withTransaction(async (tx) => {
+        const session = await sessionById(tx, shop.id, sessionId, ' for update');
+        if (!session) throw notFound('session.not_found');
+        if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
+        if (input.kind === 'out') {
+          const { report } = await dayOf(tx, session);
+          if (input.amount > report.expected.cash) {
+            throw new AppError(422, 'cash_out_exceeds', 'cash.out_exceeds', { amount: formatFcfa(input.amount), expected: formatFcfa(report.expected.cash) });
+          }
+        }
+        const hlc = await stampTransaction(tx, now());
+        const m = await insertCashMovement(tx, {
+          id: newId(), shopId: shop.id, sessionId, kind: input.kind, amount: input.amount, reason: input.reason,
+          userId: actor.id, userName: actor.name, hlc, createdAt: now(),
+        });
+        await appendOutbox(tx, [{ entity: 'cash_movement', entityId: m.id, op: 'insert', payload: m, hlc }]);
+        return m;
+      });
+    },
+
+    /** The X report: where an open session stands (or a closed one stood). */
+    async report(sessionId: string): Promise<{ session: TillSession; report: CashReport; movements: CashMovement[] }> {
+      const session = await service.session(sessionId);
+      return { session, ...(await dayOf(db, session)) };
+    },
+
+    /**
+     * Closes a session: counted amounts against expected, a comment required
+     * above the variance threshold, a Z number without gaps, the Z report kept
+     * as PDF and printed. The cashier closes their own; a manager any.
+     */
+    async close(sessionId: string, actor: Actor, input: { counted: PerMethod; comment?: string | undefined }): Promise<TillSession> {
+      const shopNow = await settings();
+      const closed = await db.withTransaction(async (tx) => {
+        const session = await sessionById(tx, shop.id, sessionId, ' for update');
+        if (!session) throw notFound('session.not_found');
+        if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
+        if (session.cashierId !== actor.id && !hasRole(actor.role, 'manager')) throw new AppError(403, 'forbidden', 'session.not_yours');
+        const { report, movements } = await dayOf(tx, session);
+        const variance = variances(report.expected, input.counted);
+        const comment = input.comment?.trim() || null;
+        if (Math.abs(variance.cash) > shopNow.varianceCommentOver && !comment) {
+          throw new AppError(422, 'comment_required', 'session.comment_required', { variance: formatFcfa(variance.cash), limit: formatFcfa(shopNow.varianceCommentOver) });
+        }
+        const zNumber = formatZNumber(shop.code, await takeZNumber(tx, shop.id));
+        const hlc = await stampTransaction(tx, now());
+        const done = await markClosed(tx, sessionId, {
+          closedAt: now(), closedBy: actor.id, closedByName: actor.name, zNumber, expected: report.expected, counted: input.counted,
+          cashVariance: variance.cash, comment, hlc,
+        });
+        const model = zReportModel({ shop: { ...shopNow, timezone: shop.timezone }, session: done, movements, report, at: now() });
+        await saveZPdf(tx, sessionId, await receipts().renderPdf(model, shopNow.receiptWidthMm));
+        await appendOutbox(tx, [{
+          entity: 'till_session', entityId: sessionId, op: 'update', hlc,
+          payload: {
+            ...opening(done), closedAt: done.closedAt, closedBy: done.closedBy, closedByName: done.closedByName, zNumber,
+            expected: done.expected, counted: done.counted, cashVariance: done.cashVariance, closingComment: done.closingComment,
+          },
+        }]);
+        return { done, model };
+      });
+      if (shopNow.printerKind !== 'none') receipts().printModelInBackground(closed.model, closed.done.zNumber!);
+      logger.info({ sessionId, zNumber: closed.done.zNumber, cashVariance: closed.done.cashVariance }, 'cash session closed');
+      return closed.done;
+    },
+
+    /** The Z report as printed at closing. */
+    async zPdf(sessionId: string): Promise<{ pdf: Buffer; number: string }> {
+      const z = await zPdfOf(db, shop.id, sessionId);
+      if (!z?.pdf) throw notFound('session.not_found');
+      return { pdf: z.pdf, number: z.zNumber };
+    },
+
+    /** The X report as a PDF, for the counter's printer or the screen. */
+    async xPdf(sessionId: string): Promise<Buffer> {
+      const { session, report, movements } = await service.report(sessionId);
+      const s = await settings();
+      return receipts().renderPdf(zReportModel({ shop: { ...s, timezone: shop.timezone }, session, movements, report, at: now() }), s.receiptWidthMm);
+    },
+
+    openSessions: () => openSessions(db, shop.id),
+    recentClosed: (limit = 10) => closedSessions(db, shop.id, limit),
+  };
+  return service;
+}
+
+export type CashService = ReturnType<typeof cashService>;
+
+/** Head office's seat: the sessions a shop reported. */
+export function cashAtHq({ db }: { db: Db }) {
+  return { sessionsOfShop: (shopId: string, limit = 20) => sessionsOfShop(db, shopId, limit) };
+}

@@ -1,0 +1,112 @@
+import { PAYMENT_METHODS, type Payment, type PaymentMethod } from './tender.js';
+
+/** What a session's drawer saw, as the X (mid-day) and Z (closing) reports need it. */
+export interface SessionDay {
+  openingFloat: number;
+  sales: readonly {
+    cashierName: string;
+    subtotal: number;
+    discount: number;
+    total: number;
+    rounding: number;
+    status: 'completed' | 'voided';
+    payments: readonly Payment[];
+  }[];
+  returns: readonly { cashierName: string; amount: number; rounding: number; refundMethod: PaymentMethod }[];
+  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string }[];
+}
+
+export type PerMethod = Record<PaymentMethod, number>;
+
+export interface CashReport {
+  salesCount: number;
+  grossSales: number;
+  discounts: number;
+  rounding: number;
+  /** What completed sales brought in, rounding included. */
+  netSales: number;
+  returnsCount: number;
+  refunds: number;
+  voidsCount: number;
+  voidsAmount: number;
+  cashIn: number;
+  cashOut: number;
+  openingFloat: number;
+  /** Per payment method: takings of sales, less refunds. */
+  salesByMethod: PerMethod;
+  refundsByMethod: PerMethod;
+  byCashier: { name: string; sales: number; amount: number; returns: number; refunds: number }[];
+  /** What the drawer (cash) and the other channels should hold at closing. */
+  expected: PerMethod;
+}
+
+const zero = (): PerMethod => ({ cash: 0, mobile_money: 0, card: 0 });
+
+/**
+ * The report of a session. Expected cash = float + cash in − cash out + cash
+ * taken by sales (rounded, change given back) − cash refunds (rounded). A
+ * voided sale took nothing: its money went back when it was voided.
+ */
+export function cashReport(day: SessionDay): CashReport {
+  const salesByMethod = zero();
+  const refundsByMethod = zero();
+  const cashiers = new Map<string, CashReport['byCashier'][number]>();
+  const cashier = (name: string) => {
+    const c = cashiers.get(name) ?? { name, sales: 0, amount: 0, returns: 0, refunds: 0 };
+    cashiers.set(name, c);
+    return c;
+  };
+  let salesCount = 0, grossSales = 0, discounts = 0, rounding = 0, netSales = 0, voidsCount = 0, voidsAmount = 0;
+  for (const s of day.sales) {
+    if (s.status === 'voided') {
+      voidsCount += 1;
+      voidsAmount += s.total + s.rounding;
+      continue;
+    }
+    salesCount += 1;
+    grossSales += s.subtotal;
+    discounts += s.discount;
+    rounding += s.rounding;
+    netSales += s.total + s.rounding;
+    for (const p of s.payments) salesByMethod[p.method] += p.amount;
+    const c = cashier(s.cashierName);
+    c.sales += 1;
+    c.amount += s.total + s.rounding;
+  }
+  let refunds = 0;
+  for (const r of day.returns) {
+    const paid = r.amount + r.rounding;
+    refunds += paid;
+    rounding -= r.rounding;
+    refundsByMethod[r.refundMethod] += paid;
+    const c = cashier(r.cashierName);
+    c.returns += 1;
+    c.refunds += paid;
+  }
+  const cashIn = day.movements.filter((m) => m.kind === 'in').reduce((s, m) => s + m.amount, 0);
+  const cashOut = day.movements.filter((m) => m.kind === 'out').reduce((s, m) => s + m.amount, 0);
+  const expected = zero();
+  for (const m of PAYMENT_METHODS) expected[m] = salesByMethod[m] - refundsByMethod[m];
+  expected.cash += day.openingFloat + cashIn - cashOut;
+  return {
+    salesCount, grossSales, discounts, rounding, netSales,
+    returnsCount: day.returns.length, refunds, voidsCount, voidsAmount,
+    cashIn, cashOut, openingFloat: day.openingFloat,
+    salesByMethod, refundsByMethod,
+    byCashier: [...cashiers.values()].sort((a, b) => a.name.localeCompare(b.name, 'fr')),
+    expected,
+  };
+}
+
+/** Counted less expected, per method (positive: more in the drawer than expected). */
+export function variances(expected: PerMethod, counted: PerMethod): PerMethod {
+  return { cash: counted.cash - expected.cash, mobile_money: counted.mobile_money - expected.mobile_money, card: counted.card - expected.card };
+}
+
+/** A float counted note by note: denomination (FCFA) × count. */
+export function countedTotal(counts: Readonly<Record<string, number>>): number {
+  return Object.entries(counts).reduce((s, [denomination, n]) => s + Number(denomination) * n, 0);
+}
+
+/** The notes and coins of the franc CFA (BCEAO), largest first. */
+export const DENOMINATIONS = [10000, 5000, 2000, 1000, 500, 250, 200, 100, 50, 25, 10, 5] as const;

@@ -1,0 +1,111 @@
+import { t } from '../i18n/fr.js';
+import type { CashReport, PerMethod } from './cash-report.js';
+import { formatDateTimeFr } from './dates.js';
+import { formatFcfa } from './money.js';
+import type { ReceiptModel, ReceiptSection } from './receipt.js';
+import { PAYMENT_METHODS } from './tender.js';
+
+export interface ZSource {
+  shop: { name: string; address: string; phone: string; taxId: string; timezone: string };
+  session: {
+    terminal: string;
+    cashierName: string;
+    openedAt: Date;
+    closedAt: Date | null;
+    closedByName: string | null;
+    zNumber: string | null;
+    counted: PerMethod | null;
+    closingComment: string | null;
+  };
+  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string }[];
+  report: CashReport;
+  /** When an X report is printed (a Z is dated by its closing). */
+  at: Date;
+}
+
+const money = formatFcfa;
+
+/**
+ * The X (open session) or Z (closed) report, as a receipt model: the same
+ * PDF and ESC/POS layouts print it on the counter's printer.
+ */
+export function zReportModel({ shop, session, movements, report: r, at }: ZSource): ReceiptModel {
+  const z = session.zNumber;
+  const when = (d: Date) => formatDateTimeFr(d, shop.timezone);
+  const sections: ReceiptSection[] = [
+    {
+      heading: t('session.sec_sales'),
+      rows: [
+        { label: t('session.sales_count'), amount: String(r.salesCount) },
+        { label: t('session.gross'), amount: money(r.grossSales) },
+        { label: t('session.discounts'), amount: money(-r.discounts) },
+        { label: t('session.rounding'), amount: money(r.rounding) },
+        { label: t('session.returns', { count: r.returnsCount }), amount: money(-r.refunds) },
+        { label: t('session.voids', { count: r.voidsCount }), amount: money(r.voidsAmount) },
+        { label: t('session.net'), amount: money(r.netSales - r.refunds), strong: true },
+      ],
+    },
+    {
+      heading: t('session.sec_methods'),
+      rows: PAYMENT_METHODS.map((m) => ({
+        label: t('session.method_line', { method: t(`payment.${m}`), sales: money(r.salesByMethod[m]), refunds: money(r.refundsByMethod[m]) }),
+        amount: money(r.salesByMethod[m] - r.refundsByMethod[m]),
+      })),
+    },
+    {
+      heading: t('session.sec_cashiers'),
+      rows: r.byCashier.map((c) => ({ label: t('session.cashier_line', { name: c.name, sales: c.sales, returns: c.returns }), amount: money(c.amount - c.refunds) })),
+    },
+    {
+      heading: t('session.sec_cash'),
+      rows: [
+        { label: t('session.float'), amount: money(r.openingFloat) },
+        ...movements.map((m) => ({
+          label: t('session.movement_line', { kind: t(`session.kind.${m.kind}`), reason: m.reason, name: m.userName }),
+          amount: money(m.kind === 'in' ? m.amount : -m.amount),
+        })),
+        { label: t('session.cash_sales'), amount: money(r.salesByMethod.cash) },
+        { label: t('session.cash_refunds'), amount: money(-r.refundsByMethod.cash) },
+        { label: t('session.expected_cash'), amount: money(r.expected.cash), strong: true },
+      ],
+    },
+  ];
+  if (session.counted) {
+    const counted = session.counted;
+    sections.push({
+      heading: t('session.sec_closing'),
+      rows: [
+        ...PAYMENT_METHODS.flatMap((m) => [
+          { label: t('session.counted_line', { method: t(`payment.${m}`), counted: money(counted[m]) }), amount: `${t('session.expected')} ${money(r.expected[m])}` },
+          { label: t('session.variance', { method: t(`payment.${m}`) }), amount: money(counted[m] - r.expected[m]), strong: m === 'cash' },
+        ]),
+        ...(session.closingComment ? [{ label: t('session.comment', { comment: session.closingComment }), amount: '' }] : []),
+      ],
+    });
+  }
+  return {
+    title: z ? t('session.z_title', { number: z }) : t('session.x_title'),
+    shopName: shop.name,
+    shopLines: [
+      ...shop.address.split('\n').map((l) => l.trim()).filter(Boolean),
+      ...(shop.taxId ? [t('receipt.tax_id', { taxId: shop.taxId })] : []),
+    ],
+    meta: [
+      z ? t('session.z_number', { number: z }) : t('session.x_title'),
+      t('session.terminal', { terminal: session.terminal }),
+      t('receipt.cashier', { name: session.cashierName }),
+      t('session.opened', { date: when(session.openedAt) }),
+      session.closedAt ? t('session.closed_on', { date: when(session.closedAt), name: session.closedByName ?? '' }) : t('session.printed_on', { date: when(at) }),
+    ],
+    lines: [],
+    itemCount: '',
+    totals: [],
+    payment: '',
+    sections,
+    code: z ?? t('session.x_title'),
+    footer: [],
+    duplicate: null,
+    voided: null,
+    voidedOn: null,
+  };
+}
