@@ -87,6 +87,14 @@ alter table sales
   add column payments jsonb;
 update sales set subtotal = total, payments = jsonb_build_array(jsonb_build_object('method', payment_method, 'amount', total)) where subtotal is null;
 alter table sales alter column subtotal set not null, alter column payments set not null;
+-- A sale written the old way (an older tool, a restore of an old backup) is a sale without discount, paid one way.
+create function sales_defaults() returns trigger language plpgsql as $$
+begin
+  new.subtotal := coalesce(new.subtotal, new.total);
+  new.payments := coalesce(new.payments, jsonb_build_array(jsonb_build_object('method', new.payment_method, 'amount', new.total)));
+  return new;
+end $$;
+create trigger sales_defaults before insert on sales for each row execute function sales_defaults();
 create index sales_session on sales (session_id) where session_id is not null;
 
 -- A line's own discount (line_total is after it; a ticket discount stays on the sale).

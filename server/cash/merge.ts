@@ -23,6 +23,11 @@ export class CashMerge {
     return { ...seat, shopId: seat.shopId };
   }
 
+  /** A sale or a return names its session: it must be this shop's, and already received. */
+  async ownSession(id: string | null): Promise<void> {
+    if (id) await this.own(id);
+  }
+
   private async own(id: string): Promise<TillSession> {
     const session = await sessionById(this.run.tx, this.hq.shopId, id);
     if (!session) {

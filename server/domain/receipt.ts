@@ -83,8 +83,9 @@ function saleTotals(sale: ReceiptSource['sale'], ticketDiscount: number): Receip
     row(t('receipt.to_pay'), formatFcfa(sale.total + sale.rounding), true);
   }
   for (const p of sale.payments) if (sale.payments.length > 1 || p.method !== 'cash') row(paymentLabel(p), formatFcfa(p.amount));
-  if (sale.tendered > 0) {
-    row(t('receipt.tendered'), formatFcfa(sale.tendered));
+  // Cash handed over: what was tendered less what came by the other payments.
+  if (sale.payments.some((p) => p.method === 'cash')) {
+    row(t('receipt.tendered'), formatFcfa(sale.tendered - sale.payments.filter((p) => p.method !== 'cash').reduce((s, p) => s + p.amount, 0)));
     row(t('receipt.change'), formatFcfa(sale.change));
   }
   return totals;

@@ -66,6 +66,7 @@ export interface Payment {
 }
 
 export type Settlement =
+  /** tendered: everything handed over (cash given and the other payments); change comes out of the cash. */
   | { ok: true; payments: Payment[]; method: PaymentMethod | 'mixed'; rounding: number; tendered: number; change: number }
   | { ok: false; code: 'overpaid' | 'payment_short' | 'tendered_too_low' | 'cash_twice'; due: number; paid: number };
 
@@ -102,7 +103,7 @@ export function settle(total: number, inputs: readonly PaymentInput[], coin: num
     if (rounded > 0) payments.unshift({ method: 'cash', amount: rounded });
   }
   if (payments.length === 0) payments.push({ method: inputs[0]?.method ?? 'cash', amount: 0 });
-  return { ok: true, payments, method: payments.length === 1 ? payments[0]!.method : 'mixed', rounding, tendered, change };
+  return { ok: true, payments, method: payments.length === 1 ? payments[0]!.method : 'mixed', rounding, tendered: tendered + nonCash, change };
 }
 
 /** What `n` of a line's `quantity` units were paid, when the line's net was `net`: partial returns add up to the net exactly. */

@@ -77,8 +77,8 @@ export async function applyPush(
   const run = new MergeRun(tx, { role: 'hq', shopId: shop.id, shopCode: shop.code, ...at });
   const catalog = new CatalogMerge(run);
   const stock = new StockMerge(run);
-  const sales = new SalesMerge(run, stock);
   const cash = new CashMerge(run);
+  const sales = new SalesMerge(run, stock, cash);
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
 
   const groups = new Map<string, Change[]>();

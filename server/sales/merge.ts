@@ -1,4 +1,5 @@
 import { pickFields } from '../domain/merge.js';
+import type { CashMerge } from '../cash/merge.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { forbidden, unknownEntity, type StockMerge } from '../stock/merge.js';
 import {
@@ -34,6 +35,7 @@ export class SalesMerge {
   constructor(
     private readonly run: MergeRun,
     private readonly stock: StockMerge,
+    private readonly cash: CashMerge,
   ) {}
 
   private get hq() {
@@ -53,6 +55,7 @@ export class SalesMerge {
   async saleInserted(d: SaleInsert, hlc: string): Promise<void> {
     const seat = this.hq;
     if (d.shopId !== seat.shopId) throw forbidden(seat.shopCode);
+    await this.cash.ownSession(d.sessionId);
     const [existing] = await salesByIds(this.run.tx, [d.id]);
     if (existing) {
       if (existing.shopId !== seat.shopId) throw forbidden(seat.shopCode);
@@ -94,6 +97,7 @@ export class SalesMerge {
   async returnInserted(d: SaleReturnInsert, hlc: string): Promise<void> {
     if (d.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
     await this.ownSale(d.saleId);
+    await this.cash.ownSession(d.sessionId);
     if (await insertReturnIfAbsent(this.run.tx, { ...d, hlc, createdAt: new Date(d.createdAt) })) return;
     const [existing] = await returnsByIds(this.run.tx, [d.id]);
     if (existing && existing.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);

@@ -1,3 +1,4 @@
+import { CashMerge } from '../cash/merge.js';
 import { CatalogMerge } from '../catalog/merge.js';
 import type { ProductRow } from '../catalog/queries.js';
 import type { Deps } from '../context.js';
@@ -67,7 +68,7 @@ export async function initFromHq(
     await new CatalogMerge(run).restore(products);
     const stock = new StockMerge(run);
     await stock.restoreLots({ batches, recalls });
-    await new SalesMerge(run, stock).restore(shop.id, { sales, items, lastReceipt: head.lastReceipt });
+    await new SalesMerge(run, stock, new CashMerge(run)).restore(shop.id, { sales, items, lastReceipt: head.lastReceipt });
     const drift = await stock.restoreLedger(batches, movements);
     // Our clock goes above every clock this shop ever sent, and takes in head office's.
     const own = [...batches.map((b) => b.hlc), ...movements.map((m) => m.hlc), ...sales.map((s) => s.hlc)]

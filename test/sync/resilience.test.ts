@@ -32,7 +32,7 @@ describe('when head office is unreachable', () => {
 
     await expect(shop.services.sync.pushNow()).rejects.toThrow();
     const down = await shop.services.sync.status();
-    expect(down.pendingChanges).toBe(3 + 500 * 3); // product, lot, receipt; then sale, item, movement each
+    expect(down.pendingChanges).toBe(3 + 1 + 500 * 3); // product, lot, receipt; the cashier's cash session; then sale, item, movement each
     expect(down.lastError).toMatch(/^Siège injoignable/);
     expect(down.failures).toBe(1);
     expect(down.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
@@ -41,7 +41,7 @@ describe('when head office is unreachable', () => {
 
     await hq.listen(port);
     const res = await shop.services.sync.pushNow({ force: true });
-    expect(res.sent).toBe(1503);
+    expect(res.sent).toBe(1504);
     const up = await shop.services.sync.status();
     expect(up).toMatchObject({ pendingChanges: 0, lastError: null, failures: 0 });
     expect(up.bytesSent).toBeGreaterThan(0);
@@ -165,7 +165,7 @@ describe('push requests', () => {
     const rows = await outboxHead(shop.db, 2000);
     const saleTx = rows.find((r) => r.entity === 'sale')!.txId;
     const saleRows = rows.filter((r) => r.txId === saleTx);
-    expect(saleRows).toHaveLength(401);
+    expect(saleRows).toHaveLength(402); // the cash session it opened, the sale, 200 lines and 200 movements
     let rest = rows;
     while (rest.length > 0) {
       const batch = nextPushBatch(rest);
