@@ -59,6 +59,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/caisse/panier', till.add);
   r.post('/caisse/panier/:lineId', till.setQuantity);
   r.post('/caisse/panier/:lineId/supprimer', till.remove);
+  r.post('/caisse/panier/:lineId/remise', till.discount);
   r.post('/caisse/vider', till.clear);
   r.post('/caisse/payer', till.pay);
 

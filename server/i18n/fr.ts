@@ -208,7 +208,7 @@ export const fr = {
   'ui.entity.sale_return': 'Retour (avoir)',
   'ui.till.scan_label': 'Scanner ou rechercher un article',
   'ui.till.scan_placeholder': 'Scannez un code-barres ou tapez un nom, une référence…',
-  'ui.till.shortcuts': 'Entrée : ajouter · F4 : montant reçu · F2 : encaisser · Échap : vider le panier',
+  'ui.till.shortcuts': 'Entrée : ajouter · F4 : montant reçu · F6 : mobile money / carte · F7 : remise · F2 : encaisser · Échap : vider le panier',
   'ui.till.in_stock': '{n} en stock',
   'ui.till.no_result': 'Aucun produit trouvé.',
   'ui.cart.title': 'Panier',

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { actorOf } from '../http/session.js';
+import { actorOf, terminalOf } from '../http/session.js';
+import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { sessionOf } from '../web/context.js';
@@ -12,7 +13,38 @@ import { show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 
 const optionalInt = z.preprocess((v) => (v === '' || v === undefined ? undefined : Number(v)), z.number().int().min(0).max(1_000_000_000).optional());
-const paySchema = z.object({ method: z.enum(['cash', 'mobile_money', 'card']), tendered: optionalInt });
+const optionalText = (max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string().max(max).optional());
+const paySchema = z.object({
+  method: z.enum(PAYMENT_METHODS),
+  tendered: optionalInt,
+  mmAmount: optionalInt,
+  mmOperator: z.preprocess((v) => (v === '' ? undefined : v), z.enum(MOBILE_OPERATORS).optional()),
+  mmReference: optionalText(64),
+  cardAmount: optionalInt,
+  discountKind: z.enum(['percent', 'amount']).default('percent'),
+  discountValue: optionalInt,
+  discountReason: optionalText(120),
+  managerPin: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4,8}$/).optional()),
+});
+const lineDiscountSchema = z.object({ kind: z.enum(['percent', 'amount']), value: optionalInt, reason: optionalText(120) });
+
+/** The payment form as the sale's payments: the chosen method takes what the others leave. */
+function paymentsOf(f: z.infer<typeof paySchema>, terminal: string | undefined) {
+  const mm = { method: 'mobile_money' as const, operator: f.mmOperator, reference: f.mmReference };
+  const payments = [];
+  if (f.method === 'cash') payments.push({ method: 'cash' as const, tendered: f.tendered });
+  if (f.method === 'mobile_money') payments.push(mm);
+  if (f.method === 'card') payments.push({ method: 'card' as const });
+  if (f.mmAmount && f.method !== 'mobile_money') payments.push({ ...mm, amount: f.mmAmount });
+  if (f.cardAmount && f.method !== 'card') payments.push({ method: 'card' as const, amount: f.cardAmount });
+  // With split amounts and no cash handed over, cash still takes the rest (a method other than cash was chosen and amounts given).
+  return {
+    payments,
+    discount: f.discountValue ? { kind: f.discountKind, value: f.discountValue, reason: f.discountReason ?? '' } : undefined,
+    managerPin: f.managerPin,
+    terminal,
+  };
+}
 const quantitySchema = z.object({ quantity: z.preprocess(Number, z.number().int().min(0).max(100_000)) });
 const addSchema = z.object({ productId: z.uuid(), batchId: z.uuid().optional() });
 
@@ -20,7 +52,10 @@ const clearedFeedback = { fragment: 'till/feedback', data: { feedback: {} } };
 
 /** La caisse: scan, search, cart, payment. Every answer is a fragment of the same page. */
 export function tillPages(s: Services, views: Views) {
-  const cartData = async (req: Parameters<RequestHandler>[0], extra: Record<string, unknown> = {}) => ({ cart: await s.till.cart(sessionOf(req)), ...extra });
+  // The payment form rounds the change preview to the shop's smallest coin and lists the mobile-money operators.
+  const cartData = async (req: Parameters<RequestHandler>[0], extra: Record<string, unknown> = {}) => ({
+    cart: await s.till.cart(sessionOf(req)), coin: (await s.settings.get()).cashRounding, operators: MOBILE_OPERATORS, form: {}, ...extra,
+  });
   const showCart = async (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], extra: Record<string, unknown> = {}, status = 200) =>
     show(views, req, res, {
       page: 'till', fragment: 'till/cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req, extra)) },
@@ -30,7 +65,12 @@ export function tillPages(s: Services, views: Views) {
 
   return {
     page: (async (req, res) => {
-      show(views, req, res, { page: 'till', fragment: 'till/cart', data: { title: t('ui.nav.till'), results: [], feedback: {}, ...(await cartData(req)) } });
+      const terminal = terminalOf(req) ?? t('session.default_terminal');
+      const [session, settings] = await Promise.all([s.cash.current(actorOf(req), terminal), s.settings.get()]);
+      show(views, req, res, {
+        page: 'till', fragment: 'till/cart',
+        data: { title: t('ui.nav.till'), results: [], feedback: {}, session, terminal, mustOpen: !session && settings.sessionPolicy === 'ask', ...(await cartData(req)) },
+      });
     }) satisfies RequestHandler,
 
     cart: (async (req, res) => showCart(req, res)) satisfies RequestHandler,
@@ -45,7 +85,7 @@ export function tillPages(s: Services, views: Views) {
     scan: (async (req, res) => {
       const code = String((req.body as Record<string, unknown>).q ?? '');
       const outcome = await s.till.scan(sessionOf(req), code);
-      const cart = await s.till.cart(sessionOf(req));
+      const cart = await cartData(req);
       const feedback =
         outcome.kind === 'added' ? { message: outcome.message, warning: outcome.warning } : outcome.kind === 'refused' ? { error: outcome.message } : {};
       const results = outcome.kind === 'results' ? outcome.results : [];
@@ -53,7 +93,7 @@ export function tillPages(s: Services, views: Views) {
       res.vary('HX-Request');
       const html = [
         views.fragment('till/feedback', { feedback }),
-        views.fragment('till/cart', { ...res.locals.common, cart, oob: true }),
+        views.fragment('till/cart', { ...res.locals.common, ...cart, oob: true }),
         views.fragment('till/results', { results, searched: outcome.kind === 'results', oob: true }),
       ].join('\n');
       res.status(outcome.kind === 'refused' ? 422 : 200).type('html').send(html);
@@ -71,6 +111,13 @@ export function tillPages(s: Services, views: Views) {
       await showCart(req, res);
     }) satisfies RequestHandler,
 
+    discount: (async (req, res) => {
+      const d = parse(lineDiscountSchema, req.body);
+      if (d.value && !d.reason) throw new AppError(422, 'discount_reason_required', 'sale.discount_reason_required');
+      await s.till.setDiscount(sessionOf(req), idParam(req, 'lineId'), d.value ? { kind: d.kind, value: d.kind === 'percent' ? Math.min(d.value, 100) : d.value, reason: d.reason ?? '' } : null);
+      await showCart(req, res);
+    }) satisfies RequestHandler,
+
     remove: (async (req, res) => {
       await s.till.setQuantity(sessionOf(req), idParam(req, 'lineId'), 0);
       await showCart(req, res);
@@ -85,15 +132,16 @@ export function tillPages(s: Services, views: Views) {
     pay: (async (req, res) => {
       const body = req.body as Record<string, unknown>;
       onRefusal(res, async (err: AppError) => {
-        const cart = await s.till.cart(sessionOf(req));
+        const { cart, ...rest } = await cartData(req);
         const productId = err.details?.productId;
         const lines = cart.lines.map((l) => (l.productId === productId ? { ...l, problem: err.message } : l));
         return {
           page: 'till', fragment: 'till/cart',
-          data: { title: t('ui.nav.till'), results: [], feedback: {}, cart: { ...cart, lines }, payError: productId ? null : err.message, tendered: body.tendered },
+          // What was typed stays typed (the PIN excepted): a refusal is corrected, not re-entered.
+          data: { title: t('ui.nav.till'), results: [], feedback: {}, ...rest, cart: { ...cart, lines }, payError: productId ? null : err.message, form: { ...body, managerPin: '' }, needsManager: err.code === 'discount_needs_manager' },
         };
       });
-      const payment = parse(paySchema, body);
+      const payment = paymentsOf(parse(paySchema, body), terminalOf(req));
       let queued = false;
       const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req), async (tx, made) => {
         queued = await s.receipts.queuePrint(tx, made.id, actorOf(req));

@@ -8,11 +8,15 @@ export interface CartLineRow {
   productName: string;
   unitPrice: number;
   sku: string;
+  discountKind: 'percent' | 'amount' | null;
+  discountValue: number | null;
+  discountReason: string | null;
 }
 
 export async function cartLines(db: Queryable, sessionHash: string): Promise<CartLineRow[]> {
   return db.rows<CartLineRow>(
-    `select c.id, c.product_id, c.batch_id, c.quantity, p.name as product_name, p.unit_price, p.sku
+    `select c.id, c.product_id, c.batch_id, c.quantity, p.name as product_name, p.unit_price, p.sku,
+       c.discount_kind, c.discount_value, c.discount_reason
      from cart_lines c join products p on p.id = c.product_id where c.session_hash = $1 order by c.created_at, c.id`,
     [sessionHash],
   );
@@ -35,6 +39,13 @@ export async function addToCart(db: Queryable, l: { id: string; sessionHash: str
 export async function setCartQuantity(db: Queryable, sessionHash: string, lineId: string, quantity: number): Promise<void> {
   if (quantity <= 0) await db.exec('delete from cart_lines where session_hash = $1 and id = $2', [sessionHash, lineId]);
   else await db.exec('update cart_lines set quantity = $3 where session_hash = $1 and id = $2', [sessionHash, lineId, quantity]);
+}
+
+/** A line's discount until payment (none when `d` is null). */
+export async function setCartDiscount(db: Queryable, sessionHash: string, lineId: string, d: { kind: 'percent' | 'amount'; value: number; reason: string } | null): Promise<void> {
+  await db.exec('update cart_lines set discount_kind = $3, discount_value = $4, discount_reason = $5 where session_hash = $1 and id = $2', [
+    sessionHash, lineId, d?.kind ?? null, d?.value ?? null, d?.reason ?? null,
+  ]);
 }
 
 /** Raises the cart's version first thing in a change's transaction: its row lock puts the session's changes in one order. */

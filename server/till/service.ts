@@ -8,11 +8,12 @@ import { gtin14, parseScan } from '../domain/scan.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
-import { unsellable, type SalesService, type SaleWithItems } from '../sales/service.js';
-import type { PaymentMethod } from '../sales/queries.js';
+import { discountLabel, unsellable, type SalesService, type SaleWithItems } from '../sales/service.js';
+import type { SaleInput } from '../sales/schemas.js';
+import { discountAmount, type Discount } from '../domain/tender.js';
 import { batchesOfProduct, batchesOfProducts, type Batch } from '../stock/queries.js';
 import type { Tx } from '../db/pool.js';
-import { addToCart, bumpCartVersion, cartLines, cartVersion, clearCart, productByGtin, setCartQuantity } from './queries.js';
+import { addToCart, bumpCartVersion, cartLines, cartVersion, clearCart, productByGtin, setCartDiscount, setCartQuantity } from './queries.js';
 
 export interface CartLineView {
   id: string;
@@ -20,7 +21,9 @@ export interface CartLineView {
   productName: string;
   quantity: number;
   unitPrice: number;
+  /** After the line's discount. */
   lineTotal: number;
+  discount: { kind: 'percent' | 'amount'; value: number; reason: string; amount: number; label: string } | null;
   pinnedLot: string | null;
   lots: { lotNumber: string; expirationDate: string; quantity: number; expiringSoon: boolean }[];
   problem: string | null;
@@ -73,9 +76,13 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
         const byId = new Map(batches.map((b) => [b.id, b]));
         const pinned = r.batchId ? byId.get(r.batchId) : undefined;
         const result = allocateFefo(batches, r.quantity, day, pinned ? [{ batchId: pinned.id, quantity: r.quantity }] : []);
+        const gross = lineTotal(r.unitPrice, r.quantity);
+        const asked = r.discountKind ? { kind: r.discountKind, value: r.discountValue ?? 0, reason: r.discountReason ?? '' } : null;
+        const off = discountAmount(gross, asked);
         const base = {
           id: r.id, productId: r.productId, productName: r.productName, quantity: r.quantity, unitPrice: r.unitPrice,
-          lineTotal: lineTotal(r.unitPrice, r.quantity), pinnedLot: pinned?.lotNumber ?? null,
+          lineTotal: gross - off, discount: asked && off > 0 ? { ...asked, amount: off, label: discountLabel(asked) } : null,
+          pinnedLot: pinned?.lotNumber ?? null,
           warning: pinned ? earlierLotWarning(batches, pinned, day) : null,
         };
         if (!result.ok) {
@@ -136,20 +143,27 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       return { kind: 'added', message: t('scan.added_lot', names), warning: earlierLotWarning(batches, lot, day) };
     },
 
+    setDiscount: (sessionHash: string, lineId: string, d: Discount | null) => changeCart(sessionHash, (tx) => setCartDiscount(tx, sessionHash, lineId, d)),
     setQuantity: (sessionHash: string, lineId: string, quantity: number) => changeCart(sessionHash, (tx) => setCartQuantity(tx, sessionHash, lineId, quantity)),
     clear: (sessionHash: string) => changeCart(sessionHash, (tx) => clearCart(tx, sessionHash)),
 
     /** Pays the cart as one sale; a refusal leaves the cart as it was. */
     async checkout(
       sessionHash: string,
-      payment: { method: PaymentMethod; tendered?: number | undefined },
+      payment: Pick<SaleInput, 'payments' | 'discount' | 'managerPin' | 'terminal'> & { payments: NonNullable<SaleInput['payments']> },
       actor: Actor,
       alsoInTransaction?: (tx: Tx, sale: { id: string }) => Promise<unknown>,
     ): Promise<SaleWithItems> {
       const lines = await cartLines(db, sessionHash);
       if (lines.length === 0) throw new AppError(422, 'empty_cart', 'sale.empty');
       return sales.recordSale(
-        { lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, ...(l.batchId ? { batchId: l.batchId } : {}) })), payment },
+        {
+          lines: lines.map((l) => ({
+            productId: l.productId, quantity: l.quantity, ...(l.batchId ? { batchId: l.batchId } : {}),
+            ...(l.discountKind ? { discount: { kind: l.discountKind, value: l.discountValue ?? 0, reason: l.discountReason ?? '' } } : {}),
+          })),
+          ...payment,
+        },
         actor,
         { alsoInTransaction: async (tx, sale) => {
           await bumpCartVersion(tx, sessionHash);

@@ -35,20 +35,42 @@
     return (n < 0 ? '-' : '') + s + '\u00a0FCFA';
   }
 
-  function updateChange() {
+  function num(id) {
+    var el = document.getElementById(id);
+    return el && el.value !== '' ? Number(el.value) : 0;
+  }
+
+  // What the cash part comes to once the ticket discount and the other payments are taken off,
+  // rounded to the shop's smallest coin as the server will (halves up).
+  function cashDue() {
     var totalEl = document.getElementById('cart-total');
+    var form = document.getElementById('payment');
+    if (!totalEl || !form) return null;
+    var total = Number(totalEl.getAttribute('data-total'));
+    var off = num('discount-value');
+    var kind = document.getElementById('discount-kind');
+    if (off > 0) total -= kind && kind.value === 'percent' ? Math.floor((total * Math.min(off, 100) * 2 + 100) / 200) : Math.min(off, total);
+    var due = Math.max(0, total - num('mm-amount') - num('card-amount'));
+    var coin = Number(form.getAttribute('data-coin')) || 1;
+    return coin > 1 ? Math.floor((due + Math.floor(coin / 2)) / coin) * coin : due;
+  }
+
+  function updateChange() {
     var tendered = document.getElementById('tendered');
     var out = document.getElementById('change-preview');
-    if (!totalEl || !tendered || !out) return;
+    if (!tendered || !out) return;
     var cash = document.querySelector('#payment input[name="method"]:checked');
-    if (!cash || cash.value !== 'cash' || tendered.value === '') {
+    var due = cashDue();
+    var dueEl = document.getElementById('cash-due');
+    if (dueEl && due !== null) dueEl.textContent = formatFcfa(due);
+    if (!cash || cash.value !== 'cash' || tendered.value === '' || due === null) {
       out.textContent = '—';
       return;
     }
-    out.textContent = formatFcfa(Number(tendered.value) - Number(totalEl.getAttribute('data-total')));
+    out.textContent = formatFcfa(Number(tendered.value) - due);
   }
   document.addEventListener('input', function (e) {
-    if (e.target && e.target.id === 'tendered') updateChange();
+    if (e.target && e.target.closest && e.target.closest('#payment')) updateChange();
   });
   document.addEventListener('change', function (e) {
     if (e.target && e.target.name === 'method') updateChange();
@@ -91,6 +113,16 @@
         if (cash) cash.checked = true;
         tendered.focus();
         tendered.select();
+      }
+    } else if (e.key === 'F6' || e.key === 'F7') {
+      // F6: the other payments (mobile money, card); F7: the ticket's discount.
+      var box = document.querySelector(e.key === 'F6' ? '#payment details.split' : '#payment details.ticket-discount');
+      if (box) {
+        e.preventDefault();
+        box.open = true;
+        var first = document.getElementById(e.key === 'F6' ? 'mm-amount' : 'discount-value');
+        first.focus();
+        first.select();
       }
     } else if (e.key === 'F2') {
       var pay = document.getElementById('payment');
