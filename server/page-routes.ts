@@ -9,8 +9,10 @@ import { requireRole } from './http/session.js';
 import { refuseUnstorableText } from './http/text.js';
 import type { Services } from './services.js';
 import { checkCsrf, htmxVersion, pageContext, requirePageUser, wsVersion } from './web/context.js';
+import { cashPages } from './cash/pages.js';
 import { catalogPages } from './catalog/pages.js';
 import { salesPages } from './sales/pages.js';
+import { returnPages } from './sales/return-pages.js';
 import { settingsPages } from './shops/pages.js';
 import { stockPages } from './stock/pages.js';
 import { conflictPages, syncNowPage } from './sync/pages.js';
@@ -35,6 +37,8 @@ export function assetRoutes(): Router {
 export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopContext; now: () => Date }): Router {
   const auth = userPages(s, views, deps);
   const till = tillPages(s, views);
+  const cash = cashPages(s, views, deps);
+  const returns = returnPages(s, views);
   const sales = salesPages(s, views, deps);
   const stock = stockPages(s, views, deps);
   const catalog = catalogPages(s, views, deps);
@@ -62,6 +66,15 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/caisse/panier/:lineId/remise', till.discount);
   r.post('/caisse/vider', till.clear);
   r.post('/caisse/payer', till.pay);
+
+  r.get('/caisse/session', cash.current);
+  r.post('/caisse/session/ouvrir', cash.open);
+  r.get('/caisse/session/:id', cash.one);
+  r.post('/caisse/session/:id/mouvement', cash.move);
+  r.post('/caisse/session/:id/cloturer', cash.close);
+
+  r.get('/retours', returns.page);
+  r.post('/retours/:id', returns.record);
 
   r.get('/ventes', sales.sales);
   r.post('/ventes/:id/annuler', manager, sales.voidSale);

@@ -43,7 +43,10 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
       const b = req.body as Record<string, unknown>;
       onRefusal(res, async (err) => ({ page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), settings: { ...(await s.settings.get()), ...b }, error: err.message } }));
       const { _csrf: _c, ...fields } = b;
-      const input = parse(settingsSchema, { ...fields, receiptWidthMm: formNumber(b.receiptWidthMm) });
+      const input = parse(settingsSchema, {
+        ...fields, receiptWidthMm: formNumber(b.receiptWidthMm), cashRounding: formNumber(b.cashRounding),
+        discountLimitPct: formNumber(b.discountLimitPct), varianceCommentOver: formNumber(b.varianceCommentOver),
+      });
       await s.settings.update(input);
       show(views, req, res, { page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), saved: true } });
     }) satisfies RequestHandler,

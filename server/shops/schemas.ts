@@ -10,10 +10,10 @@ export const settingsSchema = z
     receiptWidthMm: z.union([z.literal(58), z.literal(80)]),
     printerKind: z.enum(['none', 'escpos', 'cups']),
     printerTarget: z.string().trim().max(200),
-    cashRounding: z.coerce.number().int().min(1).max(10_000),
+    cashRounding: z.number().int().min(1).max(10_000),
     sessionPolicy: z.enum(['auto', 'ask']),
-    discountLimitPct: z.coerce.number().int().min(0).max(100),
-    varianceCommentOver: z.coerce.number().int().min(0).max(100_000_000),
+    discountLimitPct: z.number().int().min(0).max(100),
+    varianceCommentOver: z.number().int().min(0).max(100_000_000),
   })
   .partial()
   .strict();
