@@ -121,10 +121,11 @@ export async function lockBatchesByIds(db: Queryable, shopId: string, ids: reado
 }
 
 /** Keeps the cached quantity equal to the ledger; the rows must already be locked. */
+/** Summed per lot first: an UPDATE … FROM applies one matching row only, so two movements of one lot (a return set aside) must be one delta. */
 export async function applyDeltas(db: Queryable, deltas: readonly { batchId: string; delta: number }[]): Promise<void> {
   await db.exec(
     `update product_batches b set quantity = b.quantity + d.delta
-     from unnest($1::uuid[], $2::int[]) as d(id, delta) where b.id = d.id`,
+     from (select id, sum(delta)::int as delta from unnest($1::uuid[], $2::int[]) as u(id, delta) group by id) as d where b.id = d.id`,
     [deltas.map((d) => d.batchId), deltas.map((d) => d.delta)],
   );
 }

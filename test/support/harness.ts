@@ -67,7 +67,10 @@ export interface TestShop {
   close(): Promise<void>;
 }
 
-const WRITTEN_TABLES = ['products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters'] as const;
+const WRITTEN_TABLES = [
+  'products', 'product_batches', 'stock_movements', 'sales', 'sale_items', 'sync_outbox', 'receipt_counters',
+  'till_sessions', 'cash_movements', 'sale_returns', 'shop_counters',
+] as const;
 export type Counts = Record<(typeof WRITTEN_TABLES)[number] | 'lastReceiptNumber', number>;
 
 export interface ShopOptions {
