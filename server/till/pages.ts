@@ -138,7 +138,7 @@ export function tillPages(s: Services, views: Views) {
         return {
           page: 'till', fragment: 'till/cart',
           // What was typed stays typed (the PIN excepted): a refusal is corrected, not re-entered.
-          data: { title: t('ui.nav.till'), results: [], feedback: {}, ...rest, cart: { ...cart, lines }, payError: productId ? null : err.message, form: { ...body, managerPin: '' }, needsManager: err.code === 'discount_needs_manager' },
+          data: { title: t('ui.nav.till'), results: [], feedback: {}, ...rest, cart: { ...cart, lines }, payError: productId ? null : err.message, form: { ...body, managerPin: '' }, needsManager: ['discount_needs_manager', 'manager_required', 'pin_wrong', 'locked'].includes(err.code) },
         };
       });
       const payment = paymentsOf(parse(paySchema, body), terminalOf(req));
@@ -153,7 +153,10 @@ export function tillPages(s: Services, views: Views) {
       const receipt = settings.printerKind === 'none' ? s.receipts.preview(sale, settings) : null;
       show(views, req, res, {
         page: 'till', fragment: 'till/sale-done',
-        data: { title: t('ui.nav.till'), sale, receipt, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 } },
+        data: {
+          title: t('ui.nav.till'), sale, receipt, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 },
+          hasCash: sale.payments.some((p) => p.method === 'cash'), paid: sale.total + sale.rounding,
+        },
         oob: [clearedFeedback],
       });
     }) satisfies RequestHandler,
