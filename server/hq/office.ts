@@ -5,6 +5,7 @@ import { addDays, dateInZone, daysBetween } from '../domain/dates.js';
 import { shopHealth } from '../domain/health.js';
 import type { Logger } from '../logger.js';
 import { listConflicts, markConflictsReviewed, type ConflictFilter } from '../outbox/queries.js';
+import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { feedEpoch, refusalsOf, shopByCode, shopChoices, shopsWithHealth, type ShopHealth } from './queries.js';
@@ -40,6 +41,7 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
   const catalog = catalogAtHq({ db, now });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
+  const cash = cashAtHq({ db });
   const today = () => dateInZone(now(), timezone);
   const withHealth = (s: ShopHealth) => ({
     ...s,
@@ -83,6 +85,7 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         refusals: await refusalsOf(db, base.id, 10),
         expiring: await stock.expiringLots({ horizon: 30, today: day, shopId: base.id, limit: 20 }),
         expired: await stock.expiringLots({ horizon: 'expired', today: day, shopId: base.id, limit: 20 }),
+        sessions: await cash.sessionsOfShop(base.id, 20),
       };
     },
 

@@ -726,6 +726,12 @@ commande l’utilise.`,
   'ui.settings.session_ask': 'demande d’ouvrir la caisse',
   'ui.settings.discount_limit': 'Remise sans responsable jusqu’à (%)',
   'session.default_terminal': 'Caisse 1',
+  'hq.shop.sessions': 'Sessions de caisse',
+  'hq.session.z': 'Rapport Z',
+  'hq.session.open': 'ouverte',
+  'hq.session.opened': 'Ouverture',
+  'hq.session.closed': 'Clôture',
+  'hq.session.none': 'Aucune session de caisse reçue.',
   'ui.settings.variance_over': 'Commentaire obligatoire au-delà d’un écart de (FCFA)',
 } as const;
 
