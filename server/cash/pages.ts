@@ -60,7 +60,15 @@ export function cashPages(s: Services, views: Views, deps: { shop: ShopContext; 
     }) satisfies RequestHandler,
 
     one: (async (req, res) => {
-      await render(req, res, await sessionFor(req));
+      const session = await sessionFor(req);
+      // After a post (PRG): what was just done, said once.
+      const q = req.query;
+      const amount = Number(q.montant);
+      const moved = (q.mouvement === 'in' || q.mouvement === 'out') && Number.isSafeInteger(amount)
+        ? t('ui.session.moved', { kind: t(`session.kind.${q.mouvement}`), amount: formatFcfa(amount) })
+        : undefined;
+      const closedNow = q.cloture === '1' && session.zNumber ? t('ui.session.closed', { number: session.zNumber }) : undefined;
+      await render(req, res, session, { moved, closedNow });
     }) satisfies RequestHandler,
 
     open: (async (req, res) => {
@@ -79,7 +87,7 @@ export function cashPages(s: Services, views: Views, deps: { shop: ShopContext; 
       onRefusal(res, async (err) => ({ page: 'cash-session', fragment: 'cash/session', data: await pageData(req, session, { moveError: err.message, moveForm: b }) }));
       const input = parse(cashMoveSchema, { kind: b.kind, amount: formNumber(b.amount), reason: b.reason });
       await s.cash.move(session.id, actorOf(req), input);
-      await render(req, res, session, { moved: t('ui.session.moved', { kind: t(`session.kind.${input.kind}`), amount: formatFcfa(input.amount) }) });
+      redirect(req, res, `/caisse/session/${session.id}?mouvement=${input.kind}&montant=${input.amount}`);
     }) satisfies RequestHandler,
 
     close: (async (req, res) => {
@@ -90,8 +98,8 @@ export function cashPages(s: Services, views: Views, deps: { shop: ShopContext; 
         counted: { cash: formNumber(b.cash), mobile_money: formNumber(b.mobile_money), card: formNumber(b.card) },
         comment: typeof b.comment === 'string' ? b.comment : undefined,
       });
-      const closed = await s.cash.close(session.id, actorOf(req), input);
-      await render(req, res, closed, { closedNow: t('ui.session.closed', { number: closed.zNumber ?? '' }) });
+      await s.cash.close(session.id, actorOf(req), input);
+      redirect(req, res, `/caisse/session/${session.id}?cloture=1`);
     }) satisfies RequestHandler,
   };
 }

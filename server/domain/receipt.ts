@@ -69,6 +69,15 @@ export function paymentLabel(p: Payment): string {
 
 export const minus = (n: number) => formatFcfa(-n);
 
+/** The shop's address, phone and tax id under its name, as every document prints them. */
+export function shopLines(shop: { address: string; phone?: string; taxId: string }): string[] {
+  return [
+    ...shop.address.split('\n').map((l) => l.trim()).filter(Boolean),
+    ...(shop.phone ? [t('receipt.phone', { phone: shop.phone })] : []),
+    ...(shop.taxId ? [t('receipt.tax_id', { taxId: shop.taxId })] : []),
+  ];
+}
+
 function saleTotals(sale: ReceiptSource['sale'], ticketDiscount: number): ReceiptModel['totals'] {
   const totals: ReceiptModel['totals'] = [];
   const row = (label: string, amount: string, strong = false) => totals.push({ label, amount, strong });
@@ -96,11 +105,7 @@ export function receiptModel({ shop, sale, items, duplicate }: ReceiptSource): R
   return {
     title: t('receipt.title', { number: sale.number }),
     shopName: shop.name,
-    shopLines: [
-      ...shop.address.split('\n').map((l) => l.trim()).filter(Boolean),
-      ...(shop.phone ? [t('receipt.phone', { phone: shop.phone })] : []),
-      ...(shop.taxId ? [t('receipt.tax_id', { taxId: shop.taxId })] : []),
-    ],
+    shopLines: shopLines(shop),
     meta: [
       t('receipt.number', { number: sale.number }),
       formatDateTimeFr(sale.createdAt, shop.timezone),
@@ -149,11 +154,7 @@ export function creditNoteModel({ shop, credit, saleNumber }: CreditNoteSource):
   return {
     title: t('return.title', { number: credit.number }),
     shopName: shop.name,
-    shopLines: [
-      ...shop.address.split('\n').map((l) => l.trim()).filter(Boolean),
-      ...(shop.phone ? [t('receipt.phone', { phone: shop.phone })] : []),
-      ...(shop.taxId ? [t('receipt.tax_id', { taxId: shop.taxId })] : []),
-    ],
+    shopLines: shopLines(shop),
     meta: [
       t('return.title', { number: credit.number }),
       t('return.of_sale', { number: saleNumber }),

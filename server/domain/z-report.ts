@@ -2,7 +2,7 @@ import { t } from '../i18n/fr.js';
 import type { CashReport, PerMethod } from './cash-report.js';
 import { formatDateTimeFr } from './dates.js';
 import { formatFcfa } from './money.js';
-import type { ReceiptModel, ReceiptSection } from './receipt.js';
+import { shopLines, type ReceiptModel, type ReceiptSection } from './receipt.js';
 import { PAYMENT_METHODS } from './tender.js';
 
 export interface ZSource {
@@ -86,10 +86,7 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
   return {
     title: z ? t('session.z_title', { number: z }) : t('session.x_title'),
     shopName: shop.name,
-    shopLines: [
-      ...shop.address.split('\n').map((l) => l.trim()).filter(Boolean),
-      ...(shop.taxId ? [t('receipt.tax_id', { taxId: shop.taxId })] : []),
-    ],
+    shopLines: shopLines({ address: shop.address, taxId: shop.taxId }),
     meta: [
       z ? t('session.z_number', { number: z }) : t('session.x_title'),
       t('session.terminal', { terminal: session.terminal }),

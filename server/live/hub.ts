@@ -19,6 +19,8 @@ const HEARTBEAT_MS = 30_000;
 
 /** What a page's own URL answers to htmx, and so what a live refresh replaces. */
 const LIST_OF_PAGE: Record<string, string> = { stock: '#lots', ventes: '#sales-list', produits: '#product-list', parametres: '#sync-panel' };
+// Pages that are mostly a form being filled (counting the drawer, a return): only the badge changes under them.
+const FORM_PAGES = ['/caisse/session', '/retours'];
 
 function cookieOf(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -78,6 +80,7 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
 
   async function fragmentsFor(c: Client, sync: Awaited<ReturnType<Services['sync']['status']>>): Promise<string> {
     const parts = [views.fragment('sync/badge', { sync, oob: true })];
+    if (FORM_PAGES.some((p) => c.url === p || c.url.startsWith(`${p}/`) || c.url.startsWith(`${p}?`))) return parts.join('\n');
     if (c.page === 'caisse') {
       const cart = await services.till.cart(c.session);
       // Only the lines and the total (another till's sale changes which lots they take): never the payment being typed.

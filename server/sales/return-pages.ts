@@ -8,7 +8,7 @@ import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { onRefusal } from '../web/errors.js';
-import { show } from '../web/respond.js';
+import { redirect, show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 
 /** Retours: find a sale by its receipt (scan its QR), return some of its lines, give the credit note. */
@@ -22,7 +22,13 @@ export function returnPages(s: Services, views: Views) {
 
   return {
     page: (async (req, res) => {
-      await render(req, res, String(req.query.q ?? '').trim().slice(0, 60));
+      const avoir = typeof req.query.avoir === 'string' && /^[0-9a-f-]{36}$/.test(req.query.avoir) ? req.query.avoir : undefined;
+      let done;
+      if (avoir) {
+        const credit = await s.returns.getReturn(avoir);
+        done = { id: credit.id, message: t('ui.returns.done', { number: credit.number, amount: formatFcfa(credit.amount + credit.rounding) }), note: (await s.returns.creditNote(credit.id)).model };
+      }
+      await render(req, res, String(req.query.q ?? '').trim().slice(0, 60), { done });
     }) satisfies RequestHandler,
 
     record: (async (req, res) => {
@@ -40,9 +46,8 @@ export function returnPages(s: Services, views: Views) {
       const credit = await s.returns.recordReturn(saleId, { ...input, terminal: terminalOf(req) }, actorOf(req));
       const note = await s.returns.creditNote(credit.id);
       s.receipts.printModelInBackground(note.model, note.number);
-      await render(req, res, sale.number, {
-        done: { id: credit.id, message: t('ui.returns.done', { number: credit.number, amount: formatFcfa(credit.amount + credit.rounding) }), note: note.model },
-      });
+      // After the post, a page of its own: a reload shows the credit note again, never refunds twice.
+      redirect(req, res, `/retours?q=${encodeURIComponent(sale.number)}&avoir=${credit.id}`);
     }) satisfies RequestHandler,
   };
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PINS, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 import { pdfText, requireTool } from '../support/tools.js';
@@ -183,5 +184,37 @@ describe('a day at the till, over the API', () => {
     expect(await hq.count('sale_returns')).toBe(2);
     const refusals = await hq.db.rows('select code, reason from hq_refusals');
     expect(refusals).toEqual([]);
+  });
+
+  it('prints the Z report and the credit note on the ESC/POS printer that prints receipts', async () => {
+    const jobs: string[] = [];
+    const printer = net.createServer((socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (d) => chunks.push(d));
+      socket.on('close', () => jobs.push(Buffer.concat(chunks).toString('latin1')));
+    });
+    await new Promise<void>((r) => printer.listen(0, '127.0.0.1', r));
+    const manager = await t.as('manager');
+    try {
+      await manager.patch('/api/settings').send({ printerKind: 'escpos', printerTarget: `tcp://127.0.0.1:${(printer.address() as net.AddressInfo).port}` }).expect(200);
+      const { p } = await product('Biafine', 4300, [['BF1', '2028-01-31', 5]]);
+      const cashier = await t.as('cashier');
+      const session = (await cashier.post('/api/cash/sessions').set('x-comptoir-poste', 'Caisse Z').send({ float: 1000 })).body;
+      const sale = (await cashier.post('/api/sales').set('x-comptoir-poste', 'Caisse Z').send({ lines: [{ productId: p.id, quantity: 2 }], payment: { method: 'cash' } })).body;
+      await cashier.post(`/api/sales/${sale.id}/returns`).set('x-comptoir-poste', 'Caisse Z').send({ lines: [{ saleItemId: sale.items[0].id, quantity: 1 }] }).expect(201);
+      const closed = (await cashier.post(`/api/cash/sessions/${session.id}/close`).send({ counted: { cash: 5300 } })).body;
+      await t.services.receipts.drain();
+      await expect.poll(() => jobs.length).toBe(3);
+      const avoir = jobs.find((j) => j.includes('AVOIR'))!;
+      expect(avoir).toContain('TOTAL REMBOURS');
+      expect(avoir).toContain('Remis en stock, lot BF1');
+      const z = jobs.find((j) => j.includes(closed.zNumber))!;
+      expect(z).toContain('Poste : Caisse Z');
+      expect(z).toContain('attendues');
+      expect(z).toContain('5 300 FCFA');
+    } finally {
+      printer.close();
+      await manager.patch('/api/settings').send({ printerKind: 'none', printerTarget: '' });
+    }
   });
 });

@@ -35,7 +35,7 @@ describe('receipt model', () => {
     const m = receiptModel({
       ...source({
         subtotal: 3000, discount: 468, discountLabel: 'Remise 10 % — fidélité', total: 2532, rounding: -2,
-        payments: [{ method: 'cash', amount: 1530 }, { method: 'mobile_money', amount: 1000, operator: 'orange_money' }], tendered: 2000, change: 470,
+        payments: [{ method: 'cash', amount: 1530 }, { method: 'mobile_money', amount: 1000, operator: 'orange_money' }], tendered: 3000, change: 470,
       }),
       items: [{ productName: 'Smecta', lotNumber: 'S1', expirationDate: '2027-01-31', quantity: 2, unitPrice: 1500, discount: 200, discountLabel: 'Remise — abîmé', lineTotal: 2800 }],
     });
