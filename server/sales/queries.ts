@@ -349,11 +349,7 @@ export async function salesOfSession(db: Queryable, sessionId: string): Promise<
   return db.rows<Sale>(`select ${saleColumns} from sales s where s.session_id = $1 order by s.created_at, s.id`, [sessionId]);
 }
 
-/** A sale by its receipt number (a scanned receipt QR), or a number typed without its shop prefix. */
+/** A sale by its receipt number (what a receipt's QR holds). */
 export async function saleByNumber(db: Queryable, shopId: string, number: string): Promise<Sale | undefined> {
-  return db.one<Sale>(
-    `select ${saleColumns} from sales s where s.shop_id = $1 and (s.number = $2 or s.number like '%-' || lpad($2, 6, '0'))
-     order by s.number = $2 desc limit 1`,
-    [shopId, number],
-  );
+  return db.one<Sale>(`select ${saleColumns} from sales s where s.shop_id = $1 and s.number = $2`, [shopId, number]);
 }

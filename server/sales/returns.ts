@@ -1,4 +1,5 @@
 import type { Actor, Deps } from '../context.js';
+import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { creditNoteModel, type ReceiptModel } from '../domain/receipt.js';
 import { paidFor, refundRounding, spread, type PaymentMethod } from '../domain/tender.js';
 import { AppError, notFound } from '../errors.js';
@@ -49,8 +50,10 @@ function returnable(sale: { discount: number }, items: readonly SaleItem[], retu
 export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSeats, 'sessionForSale'>) {
   return {
     /** A sale found by its receipt number (the QR of a receipt is its number), with what can still be returned. */
-    async findSale(number: string) {
-      const sale = await saleByNumber(db, shop.id, number.trim());
+    async findSale(typed: string) {
+      // A number typed without its prefix (« 123 ») is this shop's receipt 123.
+      const number = /^\d{1,9}$/.test(typed.trim()) ? formatReceiptNumber(shop.code, Number(typed.trim())) : typed.trim().toUpperCase();
+      const sale = await saleByNumber(db, shop.id, number);
       if (!sale) return undefined;
       const [items, returns] = await Promise.all([itemsOfSales(db, [sale.id]), returnsOfSale(db, sale.id)]);
       return { sale, items: returnable(sale, items, returns), returns };

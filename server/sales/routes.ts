@@ -14,6 +14,7 @@ export function salesRoutes(sales: SalesService, returns: ReturnsService, receip
       let queued = false;
       const input = parse(saleSchema, req.body);
       const sale = await sales.recordSale({ ...input, terminal: input.terminal ?? terminalOf(req) }, actorOf(req), {
+        client: req.ip,
         alsoInTransaction: async (tx, made) => {
           queued = await receipts.queuePrint(tx, made.id, actorOf(req));
         },

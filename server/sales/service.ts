@@ -154,7 +154,7 @@ function priceSale(
 export interface SaleSeats {
   sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string>;
   sessionIsOpen(tx: Tx, sessionId: string): Promise<boolean>;
-  approver(pin: string, terminal: string): Promise<Actor>;
+  approver(pin: string, client: string): Promise<Actor>;
 }
 
 export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
@@ -165,12 +165,17 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
      * with its discounts and payments, one item and one `sale` movement per
      * batch used, and their outbox rows.
      */
-    async recordSale(input: SaleInput, actor: Actor, opts: { alsoInTransaction?: (tx: Tx, sale: Sale) => Promise<void> } = {}): Promise<SaleWithItems> {
+    async recordSale(
+      input: SaleInput,
+      actor: Actor,
+      // client: the address a manager's PIN is typed from; wrong PINs count against it (not against a terminal name anyone can type).
+      opts: { alsoInTransaction?: (tx: Tx, sale: Sale) => Promise<void>; client?: string | undefined } = {},
+    ): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
       const terminal = input.terminal ?? t('session.default_terminal');
       // A manager's PIN is checked before any lock is taken: its hashing takes tens of milliseconds.
-      const approver = input.managerPin ? await seats.approver(input.managerPin, terminal) : hasRole(actor.role, 'manager') ? actor : null;
+      const approver = input.managerPin ? await seats.approver(input.managerPin, opts.client ?? 'local') : hasRole(actor.role, 'manager') ? actor : null;
       const recorded = await db.withTransaction(async (tx) => {
         const settings = (await shopById(tx, shop.id))!;
         const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
@@ -267,13 +272,14 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const sale = await saleById(tx, shop.id, id, true);
         if (!sale) throw notFound('sale.not_found');
         if (sale.status === 'voided') throw new AppError(409, 'already_voided', 'sale.already_voided', { number: sale.number });
+        if (await hasReturns(tx, id)) throw new AppError(409, 'sale_returned', 'sale.has_returns', { number: sale.number });
+        const items = await itemsOfSales(tx, [id]);
+        // Lots before the session, as a sale takes them: no two writers wait on each other in opposite orders.
+        await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         // A closed session's Z report is final: money given back later is a return, counted in today's drawer.
         if (sale.sessionId && !(await seats.sessionIsOpen(tx, sale.sessionId))) {
           throw new AppError(409, 'session_closed', 'sale.session_closed_void', { number: sale.number });
         }
-        if (await hasReturns(tx, id)) throw new AppError(409, 'sale_returned', 'sale.has_returns', { number: sale.number });
-        const items = await itemsOfSales(tx, [id]);
-        await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         const hlc = await stampTransaction(tx, now());
         const voided = await markVoided(tx, id, actor.id, hlc, now());
         const movements = await insertMovements(

@@ -145,7 +145,7 @@ export function tillPages(s: Services, views: Views) {
       let queued = false;
       const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req), async (tx, made) => {
         queued = await s.receipts.queuePrint(tx, made.id, actorOf(req));
-      });
+      }, req.ip);
       if (!queued) s.receipts.printInBackground(sale.id, actorOf(req));
       const settings = await s.settings.get();
       res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf` } }));

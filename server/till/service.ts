@@ -153,6 +153,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       payment: Pick<SaleInput, 'payments' | 'discount' | 'managerPin' | 'terminal'> & { payments: NonNullable<SaleInput['payments']> },
       actor: Actor,
       alsoInTransaction?: (tx: Tx, sale: { id: string }) => Promise<unknown>,
+      client?: string,
     ): Promise<SaleWithItems> {
       const lines = await cartLines(db, sessionHash);
       if (lines.length === 0) throw new AppError(422, 'empty_cart', 'sale.empty');
@@ -165,7 +166,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
           ...payment,
         },
         actor,
-        { alsoInTransaction: async (tx, sale) => {
+        { client, alsoInTransaction: async (tx, sale) => {
           await bumpCartVersion(tx, sessionHash);
           await clearCart(tx, sessionHash);
           await alsoInTransaction?.(tx, sale);

@@ -113,8 +113,8 @@ export function usersService({ db, shop }: Deps) {
     },
 
     /** A manager's PIN typed at the till, to allow what a cashier may not do alone (a large discount). */
-    async approver(pin: string, terminal: string): Promise<Actor> {
-      const user = await byPin(pin, terminal, new Date());
+    async approver(pin: string, client: string): Promise<Actor> {
+      const user = await byPin(pin, client, new Date());
       if (!hasRole(user.role, 'manager')) throw new AppError(403, 'manager_required', 'auth.manager_required');
       return { id: user.id, name: user.name, role: user.role };
     },
