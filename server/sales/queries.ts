@@ -291,11 +291,16 @@ export async function refreshTakings(db: Queryable, q: { shopId: string; timezon
   for (const day of [...days].sort()) {
     await db.exec(`select pg_advisory_xact_lock(hashtextextended('takings:' || $1 || ':' || $2, 0))`, [q.shopId, day]);
     await db.exec(
-      `with fresh as (
-         select payment_method, (count(*) filter (where status = 'completed'))::int as sales,
-           coalesce(sum(total) filter (where status = 'completed'), 0) as total,
-           (count(*) filter (where status = 'voided'))::int as voided, coalesce(sum(total) filter (where status = 'voided'), 0) as voided_total
-         from sales where shop_id = $1 and ${dayRange('created_at')} group by payment_method),
+      `with pays as (
+         select s.status, p.ord, p.value->>'method' as method, (p.value->>'amount')::bigint as amount
+         from sales s cross join lateral jsonb_array_elements(s.payments) with ordinality as p(value, ord)
+         where s.shop_id = $1 and ${dayRange('s.created_at')}),
+       -- A split sale's money goes to each method it was paid by; the sale is counted once, on its first payment.
+       fresh as (
+         select method as payment_method, (count(*) filter (where status = 'completed' and ord = 1))::int as sales,
+           coalesce(sum(amount) filter (where status = 'completed'), 0) as total,
+           (count(*) filter (where status = 'voided' and ord = 1))::int as voided, coalesce(sum(amount) filter (where status = 'voided'), 0) as voided_total
+         from pays group by method),
        gone as (delete from hq_daily_takings t where t.shop_id = $1 and t.day = $3::date
                   and t.payment_method not in (select payment_method from fresh))
        insert into hq_daily_takings (day, shop_id, payment_method, sales, total, voided, voided_total)

@@ -184,6 +184,14 @@ describe('a day at the till, over the API', () => {
     expect(await hq.count('sale_returns')).toBe(2);
     const refusals = await hq.db.rows('select code, reason from hq_refusals');
     expect(refusals).toEqual([]);
+    // Head office's takings give each method the money it brought, split sales included; each sale is counted once.
+    const paid = await t.db.rows<{ method: string; amount: number; sales: number }>(
+      `select p->>'method' as method, sum((p->>'amount')::bigint)::int as amount, count(distinct s.id) filter (where p = s.payments->0)::int as sales
+       from sales s cross join jsonb_array_elements(s.payments) p where s.status = 'completed' group by 1 order by 1`);
+    const takings = await hq.db.rows<{ method: string; amount: number; sales: number }>(
+      'select payment_method as method, sum(total)::int as amount, sum(sales)::int as sales from hq_daily_takings group by 1 order by 1');
+    expect(takings).toEqual(paid);
+    expect(takings.find((r) => r.method === 'mobile_money')!.amount).toBeGreaterThanOrEqual(2000);
   });
 
   it('prints the Z report and the credit note on the ESC/POS printer that prints receipts', async () => {
