@@ -37,7 +37,6 @@ function paymentsOf(f: z.infer<typeof paySchema>, terminal: string | undefined) 
   if (f.method === 'card') payments.push({ method: 'card' as const });
   if (f.mmAmount && f.method !== 'mobile_money') payments.push({ ...mm, amount: f.mmAmount });
   if (f.cardAmount && f.method !== 'card') payments.push({ method: 'card' as const, amount: f.cardAmount });
-  // With split amounts and no cash handed over, cash still takes the rest (a method other than cash was chosen and amounts given).
   return {
     payments,
     discount: f.discountValue ? { kind: f.discountKind, value: f.discountValue, reason: f.discountReason ?? '' } : undefined,
