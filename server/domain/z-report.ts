@@ -47,10 +47,12 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
     },
     {
       heading: t('session.sec_methods'),
-      rows: PAYMENT_METHODS.map((m) => ({
-        label: t('session.method_line', { method: t(`payment.${m}`), sales: money(r.salesByMethod[m]), refunds: money(r.refundsByMethod[m]) }),
-        amount: money(r.salesByMethod[m] - r.refundsByMethod[m]),
-      })),
+      rows: PAYMENT_METHODS.flatMap((m) => [
+        { label: t(`payment.${m}`), amount: money(r.salesByMethod[m] - r.refundsByMethod[m]), strong: true },
+        ...(r.refundsByMethod[m] > 0
+          ? [{ label: t('session.method_sales'), amount: money(r.salesByMethod[m]) }, { label: t('session.method_refunds'), amount: money(-r.refundsByMethod[m]) }]
+          : []),
+      ]),
     },
     {
       heading: t('session.sec_cashiers'),
@@ -76,8 +78,9 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
       heading: t('session.sec_closing'),
       rows: [
         ...PAYMENT_METHODS.flatMap((m) => [
-          { label: t('session.counted_line', { method: t(`payment.${m}`), counted: money(counted[m]) }), amount: `${t('session.expected')} ${money(r.expected[m])}` },
-          { label: t('session.variance', { method: t(`payment.${m}`) }), amount: money(counted[m] - r.expected[m]), strong: m === 'cash' },
+          { label: t('session.expected_of', { method: t(`payment.${m}`) }), amount: money(r.expected[m]) },
+          { label: t('session.counted_of', { method: t(`payment.${m}`) }), amount: money(counted[m]) },
+          { label: t('session.variance', { method: t(`payment.${m}`) }), amount: money(counted[m] - r.expected[m]), strong: true },
         ]),
         ...(session.closingComment ? [{ label: t('session.comment', { comment: session.closingComment }), amount: '' }] : []),
       ],

@@ -118,7 +118,7 @@ describe.skipIf(!chromiumTool.available)('a whole day at the till in a real brow
     if (poppler.available) {
       const text = pdfText(await z.body());
       for (const expected of ['Z n° E2E02-Z00001', 'Poste : Caisse 3', 'Espèces attendues', '2 360 FCFA', 'Achat sacs', 'Écart Espèces', '-560 FCFA',
-        'Pièce de 500 introuvable', 'Retours (1)', '-3 360 FCFA', 'Remises', '-1 680 FCFA', 'Mobile money (ventes 5 000 FCFA']) {
+        'Pièce de 500 introuvable', 'Retours (1)', '-3 360 FCFA', 'Remises', '-1 680 FCFA', 'Espèces compté', '1 800 FCFA', 'dont retours']) {
         expect(text).toContain(expected);
       }
     }
