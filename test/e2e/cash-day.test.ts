@@ -10,6 +10,7 @@ const chromiumTool = requireTool('chromium', 'chromium');
 const poppler = requireTool('pdftotext', 'poppler-utils');
 const body = '3400941299990';
 const smectaGtin = body.slice(0, 12) + gtinCheckDigit(body.slice(0, 12));
+const recalledGtin = '340094129998' + gtinCheckDigit('340094129998');
 
 let t: TestShop;
 let base: string;
@@ -36,6 +37,9 @@ describe.skipIf(!chromiumTool.available)('a whole day at the till in a real brow
     ({ url: base } = await serveShop(t));
     const p = await t.services.catalog.createProduct({ sku: 'SMEC', gtin: smectaGtin, name: 'Smecta 3 g', unitPrice: 4200 }, managerActor(t));
     lotId = (await seedBatch(t, { productId: p.id, lotNumber: 'S-1', expirationDate: '2028-06-30', quantity: 10 })).id;
+    const recalled = await t.services.catalog.createProduct({ sku: 'EFFA', gtin: recalledGtin, name: 'Efferalgan 1 g', unitPrice: 1500 }, managerActor(t));
+    const lot = await seedBatch(t, { productId: recalled.id, lotNumber: 'EF-9', expirationDate: '2028-06-30', quantity: 10 });
+    await t.services.stock.correctBatch(lot.id, { status: 'recalled', statusReason: 'Rappel ANSM : défaut de dosage' }, managerActor(t));
   });
 
   it('opens the drawer, sells with a split payment and a discount a manager allows, takes a return back into its lot, pays out cash, closes with a variance and prints the Z', { timeout: 120_000 }, async () => {
@@ -54,6 +58,11 @@ describe.skipIf(!chromiumTool.available)('a whole day at the till in a real brow
     await page.keyboard.press('Enter');
     await page.waitForURL('**/caisse');
     expect(await page.locator('#session-badge').innerText()).toContain('Caisse 3 · Test cashier');
+
+    // A product whose only lot is recalled is refused at the scan, with the recall's reason; the cart stays empty.
+    await scan(page, recalledGtin);
+    await expect.poll(() => page.locator('#till-feedback').innerText()).toContain('Rappel ANSM : défaut de dosage');
+    expect(await page.locator('#cart').innerText()).toContain('(0)');
 
     // Two boxes scanned (8 400), 20 % off the ticket (F7), 5 000 by Orange Money (F6), cash for the rest (F4).
     await scan(page, smectaGtin);
