@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { toCamel } from './rows.js';
@@ -42,10 +43,26 @@ function queryable(
   };
 }
 
+/**
+ * A query with parameters runs as a named prepared statement: each connection
+ * parses and plans it once, then only binds (a sale's big statement spent
+ * more time being planned than run). Statements without parameters (BEGIN,
+ * SAVEPOINT gN) stay unnamed, so no connection keeps one per name.
+ */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `q${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 function timed(logger: Logger, client: pg.Pool | pg.PoolClient) {
   return async (sql: string, params?: unknown[]) => {
     const started = performance.now();
-    const res = await client.query(sql, params);
+    const res = params && params.length > 0 ? await client.query({ name: statementName(sql), text: sql, values: params }) : await client.query(sql);
     if (logger.isLevelEnabled('debug')) {
       // Parameters are never logged: they hold PINs, tokens and customer data.
       logger.debug({ ms: +(performance.now() - started).toFixed(2), sql: sql.slice(0, 120) }, 'query');

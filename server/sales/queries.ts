@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { Payment, PaymentMethod } from '../domain/tender.js';
+import type { Movement } from '../stock/queries.js';
 
 export type { PaymentMethod } from '../domain/tender.js';
 
@@ -64,33 +65,6 @@ export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<
   );
   if (!row) throw new Error(`no receipt counter for shop ${shopId}`);
   return row.lastNumber;
-}
-
-/** `createdAt` is the till's time: the moment of the sale, printed on the receipt. */
-export async function insertSale(db: Queryable, s: Omit<Sale, 'updatedAt' | 'voidedAt' | 'voidedBy' | 'status' | 'receivedAt'> & { hlc: string }): Promise<Sale> {
-  return (await db.one<Sale>(
-    `insert into sales as s (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at,
-       session_id, subtotal, discount, discount_label, discount_approved_by, rounding, payments)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18) returning ${saleColumns}`,
-    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc, s.createdAt,
-      s.sessionId, s.subtotal, s.discount, s.discountLabel, s.discountApprovedBy, s.rounding, JSON.stringify(s.payments)],
-  ))!;
-}
-
-export async function insertSaleItems(db: Queryable, items: readonly Omit<SaleItem, 'createdAt'>[]): Promise<SaleItem[]> {
-  return db.rows<SaleItem>(
-    `insert into sale_items as i (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date,
-       quantity, unit_price, line_total, discount, discount_label)
-     select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[],
-       $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
-     returning ${itemColumns}`,
-    [
-      items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId),
-      items.map((i) => i.batchId), items.map((i) => i.productName), items.map((i) => i.lotNumber),
-      items.map((i) => i.expirationDate), items.map((i) => i.quantity), items.map((i) => i.unitPrice),
-      items.map((i) => i.lineTotal), items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null),
-    ],
-  );
 }
 
 export async function saleById(db: Queryable, shopId: string, id: string, forUpdate = false): Promise<Sale | undefined> {
@@ -357,4 +331,56 @@ export async function salesOfSession(db: Queryable, sessionId: string): Promise<
 /** A sale by its receipt number (what a receipt's QR holds). */
 export async function saleByNumber(db: Queryable, shopId: string, number: string): Promise<Sale | undefined> {
   return db.one<Sale>(`select ${saleColumns} from sales s where s.shop_id = $1 and s.number = $2`, [shopId, number]);
+}
+
+/**
+ * A sale's every row in one statement (one round trip while its lots are
+ * locked): the sale, its lines, their `sale` movements, the lots' cached
+ * quantities and the outbox entries, in the order given (parents first).
+ * The rows are built by the service; foreign keys between them are checked
+ * at the statement's end, when all exist.
+ */
+export async function writeSale(
+  db: Queryable,
+  w: {
+    sale: Sale & { hlc: string };
+    items: readonly SaleItem[];
+    movements: readonly (Movement & { hlc: string })[];
+    outbox: readonly { entity: string; entityId: string; op: 'insert'; payload: unknown; hlc: string }[];
+  },
+): Promise<void> {
+  const { sale: s, items, movements: ms, outbox } = w;
+  await db.exec(
+    `with sale as (
+       insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at,
+         session_id, subtotal, discount, discount_label, discount_approved_by, rounding, payments)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18)),
+     lines as (
+       insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price,
+         line_total, discount, discount_label, created_at)
+       select *, $11::timestamptz from unnest($19::uuid[], $20::uuid[], $21::int[], $22::uuid[], $23::uuid[], $24::text[], $25::text[],
+         $26::date[], $27::int[], $28::bigint[], $29::bigint[], $30::bigint[], $31::text[])),
+     moves as (
+       insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at)
+       select id, $2, batch_id, 'sale', delta, null, null, sale_item_id, $4, $10, $11::timestamptz
+       from unnest($32::uuid[], $33::uuid[], $34::int[], $35::uuid[]) as m(id, batch_id, delta, sale_item_id)),
+     lots as (
+       update product_batches b set quantity = b.quantity + d.delta
+       from (select batch_id, sum(delta)::int as delta from unnest($33::uuid[], $34::int[]) as u(batch_id, delta) group by batch_id) as d
+       where b.id = d.batch_id)
+     insert into sync_outbox (entity, entity_id, op, payload, hlc)
+     select entity, entity_id, op, payload, hlc
+     from unnest($36::text[], $37::uuid[], $38::text[], $39::jsonb[], $40::text[]) with ordinality as e(entity, entity_id, op, payload, hlc, n)
+     order by n`,
+    [
+      s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc, s.createdAt,
+      s.sessionId, s.subtotal, s.discount, s.discountLabel, s.discountApprovedBy, s.rounding, JSON.stringify(s.payments),
+      items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId), items.map((i) => i.batchId),
+      items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.quantity),
+      items.map((i) => i.unitPrice), items.map((i) => i.lineTotal), items.map((i) => i.discount), items.map((i) => i.discountLabel),
+      ms.map((m) => m.id), ms.map((m) => m.batchId), ms.map((m) => m.delta), ms.map((m) => m.saleItemId),
+      outbox.map((e) => e.entity), outbox.map((e) => e.entityId), outbox.map((e) => e.op), outbox.map((e) => JSON.stringify(e.payload)),
+      outbox.map((e) => e.hlc),
+    ],
+  );
 }

@@ -15,8 +15,6 @@ import { applyDeltas, batchById, insertMovements, lockBatchesByIds, lockBatchesW
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import {
-  insertSale,
-  insertSaleItems,
   itemsOfSales,
   itemsPage,
   markVoided,
@@ -31,6 +29,7 @@ import {
   saleAnyShop,
   takingsByShopDay,
   salesOfSession,
+  writeSale,
 } from './queries.js';
 import { hasReturns } from './return-queries.js';
 import type { SaleInput } from './schemas.js';
@@ -229,35 +228,34 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
         const hlc = await stampTransaction(tx, now());
-        const sale = await insertSale(tx, {
+        const createdAt = now();
+        const sale: Sale = {
           id: newId(), shopId: shop.id, number, cashierId: actor.id, cashierName: actor.name,
-          total: pricing.total, tendered: settlement.tendered, change: settlement.change, paymentMethod: settlement.method, hlc, createdAt: now(),
+          total: pricing.total, tendered: settlement.tendered, change: settlement.change, paymentMethod: settlement.method,
           sessionId, subtotal: pricing.subtotal, discount: pricing.discount,
           discountLabel: pricing.ticketDiscount > 0 && input.discount ? discountLabel(input.discount) : null,
           discountApprovedBy: pricing.discount > 0 ? (approver?.id ?? null) : null, rounding: settlement.rounding, payments: settlement.payments,
+          status: 'completed', voidedAt: null, voidedBy: null, createdAt, updatedAt: createdAt, receivedAt: null,
+        };
+        const items: SaleItem[] = lines.map((l, i) => ({
+          id: newId(), saleId: sale.id, lineNo: i + 1, productId: l.product.id, batchId: l.batch.id,
+          productName: l.product.name, lotNumber: l.batch.lotNumber, expirationDate: l.batch.expirationDate,
+          quantity: l.quantity, unitPrice: l.product.unitPrice, discount: pricing.lines[i]!.discount,
+          discountLabel: pricing.lines[i]!.label, lineTotal: pricing.lines[i]!.lineTotal, createdAt,
+        }));
+        const movements = items.map((item) => ({
+          id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'sale' as const, delta: -item.quantity,
+          countedQty: null, reason: null, saleItemId: item.id, userId: actor.id, hlc, createdAt,
+        }));
+        // Every row in one statement: the lots stay locked for one round trip, not five.
+        await writeSale(tx, {
+          sale: { ...sale, hlc }, items, movements,
+          outbox: [
+            { entity: 'sale', entityId: sale.id, op: 'insert', payload: sale, hlc },
+            ...items.map((i) => ({ entity: 'sale_item', entityId: i.id, op: 'insert' as const, payload: i, hlc })),
+            ...movements.map((m) => ({ entity: 'movement', entityId: m.id, op: 'insert' as const, payload: m, hlc })),
+          ],
         });
-        const items = await insertSaleItems(
-          tx,
-          lines.map((l, i) => ({
-            id: newId(), saleId: sale.id, lineNo: i + 1, productId: l.product.id, batchId: l.batch.id,
-            productName: l.product.name, lotNumber: l.batch.lotNumber, expirationDate: l.batch.expirationDate,
-            quantity: l.quantity, unitPrice: l.product.unitPrice, discount: pricing.lines[i]!.discount,
-            discountLabel: pricing.lines[i]!.label, lineTotal: pricing.lines[i]!.lineTotal,
-          })),
-        );
-        const movements = await insertMovements(
-          tx,
-          items.map((item) => ({
-            id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'sale' as const, delta: -item.quantity,
-            countedQty: null, reason: null, saleItemId: item.id, userId: actor.id, hlc,
-          })),
-        );
-        await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
-        await appendOutbox(tx, [
-          { entity: 'sale', entityId: sale.id, op: 'insert', payload: sale, hlc },
-          ...items.map((i): OutboxEntry => ({ entity: 'sale_item', entityId: i.id, op: 'insert', payload: i, hlc })),
-          ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
-        ]);
         // The till empties its cart in the same transaction: a sale is never left in a cart to be sold twice.
         await opts.alsoInTransaction?.(tx, sale);
         return { ...sale, items };
