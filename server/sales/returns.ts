@@ -90,8 +90,9 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
         const method = input.refundMethod ?? (sale.paymentMethod === 'mixed' ? 'cash' : sale.paymentMethod);
         const coin = (await shopById(tx, shop.id))!.cashRounding;
         await lockBatchesByIds(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
-        const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const number = formatAvoirNumber(shop.code, await takeAvoirNumber(tx, shop.id));
+        // After the counter, as a sale: opening a session stamps the clock, taken last by every writer.
+        const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const hlc = await stampTransaction(tx, now());
         // Back into the very lot it was sold from; set aside at once when the pharmacist judges it unsellable.
         const movements = await insertMovements(

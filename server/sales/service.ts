@@ -160,7 +160,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
   return {
     /**
      * One transaction: FEFO allocation under row locks (batches in id order,
-     * then the cash session, the receipt counter, then the clock), the sale
+     * then the receipt counter, the cash session, then the clock), the sale
      * with its discounts and payments, one item and one `sale` movement per
      * batch used, and their outbox rows.
      */
@@ -225,8 +225,9 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
         if (!settlement.ok) throw paymentRefusal(settlement);
 
-        const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
+        // After the counter: opening a session stamps the clock, and every writer takes the counter before the clock.
+        const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const hlc = await stampTransaction(tx, now());
         const createdAt = now();
         const sale: Sale = {

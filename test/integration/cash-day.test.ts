@@ -225,4 +225,30 @@ describe('a day at the till, over the API', () => {
       await manager.patch('/api/settings').send({ printerKind: 'none', printerTarget: '' });
     }
   });
+
+  it('opens sessions for many cashiers’ first sales at once, while others sell, without a deadlock', async () => {
+    // Other products each: sales of the same product would queue on its lot before reaching the counter and the clock.
+    const products: { id: string }[] = [];
+    for (let i = 0; i < 8; i++) products.push((await product(`Daflon ${i}`, 1000, [[`DF${i}`, '2028-01-31', 1000]])).p);
+    const cashiers: { id: string; name: string; role: 'cashier' }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const u = await t.services.users.createUser({ name: `Rush ${i}`, role: 'cashier', pin: String(700000 + i * 11) });
+      cashiers.push({ id: u.id, name: u.name, role: 'cashier' as const });
+    }
+    const pairs = new Set<string>();
+    const sell = (actor: { id: string; name: string; role: 'cashier' }, i: number) => {
+      pairs.add(`${actor.id}:Rush ${i % 3}`);
+      return t.services.sales.recordSale({ lines: [{ productId: products[i]!.id, quantity: 1 }], payment: { method: 'cash' }, terminal: `Rush ${i % 3}` }, actor);
+    };
+    // Each cashier's first sale opens a session (stamping the clock) while the others' sales hold the counter.
+    const sales = await Promise.all(cashiers.flatMap((c, i) => [sell(c, i), sell(cashiers[(i + 1) % 8]!, i), sell(c, (i + 2) % 8)]));
+    expect(sales).toHaveLength(24);
+    const sessions = await t.db.rows<{ n: number }>(
+      `select count(*)::int as n from till_sessions where cashier_name like 'Rush %' and status = 'open' group by cashier_id, terminal`);
+    // One open session per cashier and terminal, however many first sales raced to open it.
+    expect(sessions).toHaveLength(pairs.size);
+    expect(sessions.every((s) => s.n === 1)).toBe(true);
+    expect(new Set(sales.map((s) => s.number)).size).toBe(24);
+  });
 });
+
