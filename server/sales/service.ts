@@ -168,7 +168,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
       input: SaleInput,
       actor: Actor,
       // client: the address a manager's PIN is typed from; wrong PINs count against it (not against a terminal name anyone can type).
-      opts: { alsoInTransaction?: (tx: Tx, sale: Sale) => Promise<void>; client?: string | undefined } = {},
+      opts: { alsoInTransaction?: (tx: Tx, sale: { id: string }) => Promise<void>; client?: string | undefined } = {},
     ): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
@@ -225,13 +225,17 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
         if (!settlement.ok) throw paymentRefusal(settlement);
 
+        // The till empties its cart and the receipt's print job is queued in the same transaction (a sale is
+        // never left in a cart to be sold twice), before the counter and the clock that every sale waits for.
+        const saleId = newId();
+        await opts.alsoInTransaction?.(tx, { id: saleId });
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
         // After the counter: opening a session stamps the clock, and every writer takes the counter before the clock.
         const sessionId = await seats.sessionForSale(tx, actor, terminal);
         const hlc = await stampTransaction(tx, now());
         const createdAt = now();
         const sale: Sale = {
-          id: newId(), shopId: shop.id, number, cashierId: actor.id, cashierName: actor.name,
+          id: saleId, shopId: shop.id, number, cashierId: actor.id, cashierName: actor.name,
           total: pricing.total, tendered: settlement.tendered, change: settlement.change, paymentMethod: settlement.method,
           sessionId, subtotal: pricing.subtotal, discount: pricing.discount,
           discountLabel: pricing.ticketDiscount > 0 && input.discount ? discountLabel(input.discount) : null,
@@ -257,8 +261,6 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
             ...movements.map((m) => ({ entity: 'movement', entityId: m.id, op: 'insert' as const, payload: m, hlc })),
           ],
         });
-        // The till empties its cart in the same transaction: a sale is never left in a cart to be sold twice.
-        await opts.alsoInTransaction?.(tx, sale);
         return { ...sale, items };
       });
       bus?.committed('sale');
