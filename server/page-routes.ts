@@ -37,7 +37,7 @@ export function assetRoutes(): Router {
 export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopContext; now: () => Date }): Router {
   const auth = userPages(s, views, deps);
   const till = tillPages(s, views);
-  const cash = cashPages(s, views, deps);
+  const cash = cashPages(s, views);
   const returns = returnPages(s, views);
   const sales = salesPages(s, views, deps);
   const stock = stockPages(s, views, deps);

@@ -1,7 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { DENOMINATIONS } from '../domain/cash-report.js';
 import { hasRole } from '../domain/roles.js';
-import { zReportModel } from '../domain/z-report.js';
 import { formatFcfa } from '../domain/money.js';
 import { AppError } from '../errors.js';
 import { idParam } from '../http/params.js';
@@ -12,12 +11,11 @@ import type { Services } from '../services.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
-import type { ShopContext } from '../context.js';
 import { cashMoveSchema, closeSessionSchema, openSessionSchema } from './schemas.js';
 import type { TillSession } from './queries.js';
 
 /** La session de caisse: open the drawer, cash in and out, the X report, close with the Z report. */
-export function cashPages(s: Services, views: Views, deps: { shop: ShopContext; now: () => Date }) {
+export function cashPages(s: Services, views: Views) {
   const terminal = (req: Request) => terminalOf(req) ?? t('session.default_terminal');
 
   async function pageData(req: Request, session: TillSession | undefined, extra: Record<string, unknown> = {}) {
@@ -25,9 +23,7 @@ export function cashPages(s: Services, views: Views, deps: { shop: ShopContext; 
     const manager = hasRole(actor.role, 'manager');
     const [open, closed, settings] = await Promise.all([s.cash.openSessions(), s.cash.recentClosed(10), s.settings.get()]);
     const day = session ? await s.cash.report(session.id) : undefined;
-    const zPreview = day && session?.status === 'closed'
-      ? zReportModel({ shop: { ...settings, timezone: deps.shop.timezone }, session: day.session, movements: day.movements, report: day.report, at: deps.now() })
-      : undefined;
+    const zPreview = session?.status === 'closed' ? await s.cash.reportPreview(session.id) : undefined;
     return {
       title: t('ui.session.title'),
       terminal: terminal(req),

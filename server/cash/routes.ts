@@ -1,18 +1,12 @@
 import type { RequestHandler } from 'express';
 import { idParam } from '../http/params.js';
+import { sendPdf } from '../http/pdf.js';
 import { actorOf, terminalOf } from '../http/session.js';
 import { parse } from '../http/validate.js';
 import type { CashService } from './service.js';
 import { cashMoveSchema, closeSessionSchema, openSessionSchema } from './schemas.js';
 import { notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
-
-const pdf = (res: Parameters<RequestHandler>[1], body: Buffer, name: string) => {
-  res.type('application/pdf');
-  res.setHeader('Content-Disposition', `inline; filename="${name}.pdf"`);
-  res.setHeader('Cache-Control', 'private, no-store');
-  res.send(body);
-};
 
 /** Cash sessions over JSON: open, cash in/out, X report, close with the Z report. */
 export function cashRoutes(cash: CashService) {
@@ -41,10 +35,10 @@ export function cashRoutes(cash: CashService) {
     }) satisfies RequestHandler,
     zPdf: (async (req, res) => {
       const z = await cash.zPdf(idParam(req));
-      pdf(res, z.pdf, `rapport-${z.number}`);
+      sendPdf(res, z.pdf, `rapport-${z.number}`);
     }) satisfies RequestHandler,
     xPdf: (async (req, res) => {
-      pdf(res, await cash.xPdf(idParam(req)), 'rapport-x');
+      sendPdf(res, await cash.xPdf(idParam(req)), 'rapport-x');
     }) satisfies RequestHandler,
   };
 }

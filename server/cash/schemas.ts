@@ -21,18 +21,3 @@ export const closeSessionSchema = z.object({
   counted: z.object({ cash: amount, mobile_money: amount.default(0), card: amount.default(0) }),
   comment: z.string().trim().max(1000).optional(),
 });
-
-export const returnSchema = z.object({
-  lines: z
-    .array(z.object({
-      saleItemId: z.uuid(),
-      quantity: z.number().int().min(0).max(100_000),
-      destination: z.enum(['stock', 'quarantine']).default('stock'),
-      reason: z.string().trim().max(200).optional(),
-    }))
-    .min(1)
-    .max(200),
-  refundMethod: z.enum(['cash', 'mobile_money', 'card']).optional(),
-  reason: z.string().trim().max(200).optional(),
-  terminal: terminal.optional(),
-});

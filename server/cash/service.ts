@@ -1,5 +1,5 @@
 import type { Actor, Deps } from '../context.js';
-import type { Db, Tx } from '../db/pool.js';
+import type { Db, Queryable, Tx } from '../db/pool.js';
 import { cashReport, countedTotal, variances, type CashReport, type PerMethod, type SessionDay } from '../domain/cash-report.js';
 import { formatFcfa } from '../domain/money.js';
 import { hasRole } from '../domain/roles.js';
@@ -9,7 +9,8 @@ import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
 import type { ReceiptsService } from '../receipts/service.js';
-import { shopById } from '../shops/queries.js';
+import { shopById, type Shop } from '../shops/queries.js';
+import type { ReceiptModel } from '../domain/receipt.js';
 import {
   closedSessions,
   insertCashMovement,
@@ -28,9 +29,14 @@ import {
 } from './queries.js';
 
 /** What a session's report needs from the features that wrote into it (sales, returns). */
-export type SessionLedger = (tx: Tx, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns'>>;
+export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns'>>;
 
 const formatZNumber = (shopCode: string, n: number) => `${shopCode}-Z${String(n).padStart(5, '0')}`;
+
+/** A drawer is the cashier's own: only they, or a manager, put money in or out of it or close it. */
+function assertMayHandle(session: TillSession, actor: Actor): void {
+  if (session.cashierId !== actor.id && !hasRole(actor.role, 'manager')) throw new AppError(403, 'forbidden', 'session.not_yours');
+}
 
 /** The session's row as it travels: everything but the kept PDF. */
 const opening = (s: TillSession) => ({
@@ -54,15 +60,19 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
     return session;
   }
 
-  async function dayOf(tx: Tx | Db, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[] }> {
+  async function dayOf(tx: Queryable, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[] }> {
     const movements = await movementsOfSession(tx, session.id);
-    const { sales, returns } = await ledger(tx as Tx, session.id);
+    const { sales, returns } = await ledger(tx, session.id);
     return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements }), movements };
   }
 
   async function settings() {
     return (await shopById(db, shop.id))!;
   }
+
+  /** The X (open) or Z (closed) report of a session, laid out as a receipt model. */
+  const reportModel = (settings: Shop, session: TillSession, day: { report: CashReport; movements: CashMovement[] }): ReceiptModel =>
+    zReportModel({ shop: { ...settings, timezone: shop.timezone }, session, movements: day.movements, report: day.report, at: now() });
 
   const service = {
     /** Opens the drawer: a float as a total, or counted note by note (the total is their sum). */
@@ -108,6 +118,7 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
         const session = await sessionById(tx, shop.id, sessionId, ' for update');
         if (!session) throw notFound('session.not_found');
         if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
+        assertMayHandle(session, actor);
         if (input.kind === 'out') {
           const { report } = await dayOf(tx, session);
           if (input.amount > report.expected.cash) {
@@ -141,7 +152,7 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
         const session = await sessionById(tx, shop.id, sessionId, ' for update');
         if (!session) throw notFound('session.not_found');
         if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
-        if (session.cashierId !== actor.id && !hasRole(actor.role, 'manager')) throw new AppError(403, 'forbidden', 'session.not_yours');
+        assertMayHandle(session, actor);
         const { report, movements } = await dayOf(tx, session);
         const variance = variances(report.expected, input.counted);
         const comment = input.comment?.trim() || null;
@@ -154,7 +165,7 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
           closedAt: now(), closedBy: actor.id, closedByName: actor.name, zNumber, expected: report.expected, counted: input.counted,
           cashVariance: variance.cash, comment, hlc,
         });
-        const model = zReportModel({ shop: { ...shopNow, timezone: shop.timezone }, session: done, movements, report, at: now() });
+        const model = reportModel(shopNow, done, { report, movements });
         await saveZPdf(tx, sessionId, await receipts().renderPdf(model, shopNow.receiptWidthMm));
         await appendOutbox(tx, [{
           entity: 'till_session', entityId: sessionId, op: 'update', hlc,
@@ -177,11 +188,17 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
       return { pdf: z.pdf, number: z.zNumber };
     },
 
+    /** The report of a session as it prints (X while open, Z once closed), to show in a page. */
+    async reportPreview(sessionId: string): Promise<ReceiptModel> {
+      const { session, ...day } = await service.report(sessionId);
+      return reportModel(await settings(), session, day);
+    },
+
     /** The X report as a PDF, for the counter's printer or the screen. */
     async xPdf(sessionId: string): Promise<Buffer> {
-      const { session, report, movements } = await service.report(sessionId);
+      const { session, ...day } = await service.report(sessionId);
       const s = await settings();
-      return receipts().renderPdf(zReportModel({ shop: { ...s, timezone: shop.timezone }, session, movements, report, at: now() }), s.receiptWidthMm);
+      return receipts().renderPdf(reportModel(s, session, day), s.receiptWidthMm);
     },
 
     openSessions: () => openSessions(db, shop.id),

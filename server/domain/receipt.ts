@@ -67,7 +67,7 @@ export function paymentLabel(p: Payment): string {
   return p.reference ? t('receipt.payment_ref', { name, reference: p.reference }) : name;
 }
 
-export const minus = (n: number) => formatFcfa(-n);
+const minus = (n: number) => formatFcfa(-n);
 
 /** The shop's address, phone and tax id under its name, as every document prints them. */
 export function shopLines(shop: { address: string; phone?: string; taxId: string }): string[] {

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { idParam } from '../http/params.js';
+import { sendPdf } from '../http/pdf.js';
 import { actorOf } from '../http/session.js';
 import type { ReceiptsService } from './service.js';
 
@@ -7,10 +8,7 @@ export function receiptsRoutes(receipts: ReceiptsService) {
   return {
     pdf: (async (req, res) => {
       const { pdf, number } = await receipts.pdf(idParam(req), actorOf(req));
-      res.type('application/pdf');
-      res.setHeader('Content-Disposition', `inline; filename="ticket-${number}.pdf"`);
-      res.setHeader('Cache-Control', 'private, no-store');
-      res.send(pdf);
+      sendPdf(res, pdf, `ticket-${number}`);
     }) satisfies RequestHandler,
     print: (async (req, res) => {
       const status = await receipts.printNow(idParam(req), actorOf(req));

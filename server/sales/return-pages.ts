@@ -1,5 +1,4 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { returnSchema } from '../cash/schemas.js';
 import { formatFcfa } from '../domain/money.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
 import { idParam } from '../http/params.js';
@@ -8,6 +7,7 @@ import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { onRefusal } from '../web/errors.js';
+import { returnSchema } from './schemas.js';
 import { redirect, show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 

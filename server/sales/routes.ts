@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
-import { returnSchema } from '../cash/schemas.js';
+import { sendPdf } from '../http/pdf.js';
 import { actorOf, terminalOf } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { listSalesSchema, saleSchema } from './schemas.js';
+import { listSalesSchema, returnSchema, saleSchema } from './schemas.js';
 import type { ReceiptsService } from '../receipts/service.js';
 import type { ReturnsService } from './returns.js';
 import type { SalesService } from './service.js';
@@ -43,10 +43,7 @@ export function salesRoutes(sales: SalesService, returns: ReturnsService, receip
     }) satisfies RequestHandler,
     creditNotePdf: (async (req, res) => {
       const note = await returns.creditNote(idParam(req));
-      res.type('application/pdf');
-      res.setHeader('Content-Disposition', `inline; filename="avoir-${note.number}.pdf"`);
-      res.setHeader('Cache-Control', 'private, no-store');
-      res.send(await receipts.renderPdf(note.model, note.width));
+      sendPdf(res, await receipts.renderPdf(note.model, note.width), `avoir-${note.number}`);
     }) satisfies RequestHandler,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { t } from '../i18n/fr.js';
 import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
@@ -6,7 +7,7 @@ const amount = z.number().int().min(0).max(1_000_000_000);
 
 export const discountSchema = z
   .object({ kind: z.enum(['percent', 'amount']), value: amount, reason: z.string().trim().max(120) })
-  .refine((d) => d.kind !== 'percent' || d.value <= 100, { message: 'au plus 100 %', path: ['value'] });
+  .refine((d) => d.kind !== 'percent' || d.value <= 100, { message: t('validation.percent_max'), path: ['value'] });
 
 const paymentSchema = z.object({
   method: z.enum(PAYMENT_METHODS),
@@ -31,7 +32,7 @@ export const saleSchema = z
     /** The terminal (poste) whose cash session the sale belongs to. */
     terminal: z.string().trim().min(1).max(40).optional(),
   })
-  .refine((s) => s.payment || s.payments, { message: 'payment ou payments requis', path: ['payment'] });
+  .refine((s) => s.payment || s.payments, { message: t('validation.payment_required'), path: ['payment'] });
 
 export const listSalesSchema = z.object({
   from: isoDate.optional(),
@@ -40,3 +41,19 @@ export const listSalesSchema = z.object({
 });
 
 export type SaleInput = z.infer<typeof saleSchema>;
+
+/** Lines of a sale a customer brings back: each to its lot (or set aside, with a reason). */
+export const returnSchema = z.object({
+  lines: z
+    .array(z.object({
+      saleItemId: z.uuid(),
+      quantity: z.number().int().min(0).max(100_000),
+      destination: z.enum(['stock', 'quarantine']).default('stock'),
+      reason: z.string().trim().max(200).optional(),
+    }))
+    .min(1)
+    .max(200),
+  refundMethod: z.enum(['cash', 'mobile_money', 'card']).optional(),
+  reason: z.string().trim().max(200).optional(),
+  terminal: z.string().trim().min(1).max(40).optional(),
+});
