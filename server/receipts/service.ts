@@ -26,44 +26,41 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
     return { model, settings: settings!, number: sale.number };
   }
 
+  /**
+   * Sends a document laid out as a receipt to the configured printer; the
+   * failure's message when it could not (logged, and told to the tills).
+   */
+  async function sendToPrinter(model: ReceiptModel, settings: Shop, label: string): Promise<string | null> {
+    try {
+      // Checked again here: a target stored before the check existed (or by hand) is never opened.
+      const target = printerTarget(settings.printerKind, settings.printerTarget);
+      if (!target) throw new Error(t('settings.printer_target_invalid', { target: settings.printerTarget }));
+      if (settings.printerKind === 'escpos') await printEscpos(model, target, settings.receiptWidthMm);
+      else await printCups(await receiptPdf(model, settings.receiptWidthMm), target);
+      return null;
+    } catch (err) {
+      const error = (err as Error).message || String(err);
+      logger.warn({ document: label, channel: settings.printerKind, target: settings.printerTarget, err: error }, 'print failed');
+      bus?.printFailed(t('receipt.print_failed', { number: label, reason: error }));
+      return error;
+    }
+  }
+
   /** Sends one receipt to the configured printer; a failure is recorded and logged, never thrown. */
   async function printNow(saleId: string, actor: Actor): Promise<ReceiptPrint['status']> {
     // No printer, nothing to load: the till shows the receipt itself.
     if ((await shopById(db, shop.id))?.printerKind === 'none') return 'done';
     const { model, settings, number } = await load(saleId);
     if (settings.printerKind === 'none') return 'done';
-    const channel = settings.printerKind;
-    try {
-      // Checked again here: a target stored before the check existed (or by hand) is never opened.
-      const target = printerTarget(channel, settings.printerTarget);
-      if (!target) throw new Error(t('settings.printer_target_invalid', { target: settings.printerTarget }));
-      if (channel === 'escpos') await printEscpos(model, target, settings.receiptWidthMm);
-      else await printCups(await receiptPdf(model, settings.receiptWidthMm), target);
-      await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel, status: 'done', error: null });
-      return 'done';
-    } catch (err) {
-      const error = (err as Error).message || String(err);
-      logger.warn({ saleId, number, channel, target: settings.printerTarget, err: error }, 'receipt print failed');
-      await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel, status: 'failed', error });
-      bus?.printFailed(t('receipt.print_failed', { number, reason: error }));
-      return 'failed';
-    }
+    const error = await sendToPrinter(model, settings, number);
+    await recordPrint(db, { id: newId(), saleId, userId: actor.id, channel: settings.printerKind, status: error ? 'failed' : 'done', error });
+    return error ? 'failed' : 'done';
   }
 
-  /** Any document laid out as a receipt (a Z report, a credit note) to the configured printer; a failure is logged and told, never thrown. */
+  /** Any other document laid out as a receipt (a Z report, a credit note); a failure is logged and told, never thrown. */
   async function printModel(model: ReceiptModel, label: string): Promise<void> {
     const settings = (await shopById(db, shop.id))!;
-    if (settings.printerKind === 'none') return;
-    try {
-      const target = printerTarget(settings.printerKind, settings.printerTarget);
-      if (!target) throw new Error(t('settings.printer_target_invalid', { target: settings.printerTarget }));
-      if (settings.printerKind === 'escpos') await printEscpos(model, target, settings.receiptWidthMm);
-      else await printCups(await receiptPdf(model, settings.receiptWidthMm), target);
-    } catch (err) {
-      const error = (err as Error).message || String(err);
-      logger.warn({ document: label, channel: settings.printerKind, err: error }, 'document print failed');
-      bus?.printFailed(t('receipt.print_failed', { number: label, reason: error }));
-    }
+    if (settings.printerKind !== 'none') await sendToPrinter(model, settings, label);
   }
 
   return {
