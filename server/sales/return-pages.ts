@@ -25,8 +25,8 @@ export function returnPages(s: Services, views: Views) {
       const avoir = typeof req.query.avoir === 'string' && /^[0-9a-f-]{36}$/.test(req.query.avoir) ? req.query.avoir : undefined;
       let done;
       if (avoir) {
-        const credit = await s.returns.getReturn(avoir);
-        done = { id: credit.id, message: t('ui.returns.done', { number: credit.number, amount: formatFcfa(credit.amount + credit.rounding) }), note: (await s.returns.creditNote(credit.id)).model };
+        const { credit, model } = await s.returns.creditNote(avoir);
+        done = { id: credit.id, message: t('ui.returns.done', { number: credit.number, amount: formatFcfa(credit.amount + credit.rounding) }), note: model };
       }
       await render(req, res, String(req.query.q ?? '').trim().slice(0, 60), { done });
     }) satisfies RequestHandler,

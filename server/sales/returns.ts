@@ -125,19 +125,13 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
       return recorded;
     },
 
-    async getReturn(id: string): Promise<SaleReturn> {
-      const r = await returnById(db, shop.id, id);
-      if (!r) throw notFound('return.not_found');
-      return r;
-    },
-
     /** The credit note of a return, laid out as a receipt, with the shop's receipt width. */
-    async creditNote(id: string): Promise<{ model: ReceiptModel; width: 58 | 80; number: string }> {
+    async creditNote(id: string): Promise<{ model: ReceiptModel; width: 58 | 80; number: string; credit: SaleReturn }> {
       const credit = await returnById(db, shop.id, id);
       if (!credit) throw notFound('return.not_found');
       const [sale, settings] = await Promise.all([saleById(db, shop.id, credit.saleId), shopById(db, shop.id)]);
       const model = creditNoteModel({ shop: { ...settings!, timezone: shop.timezone }, credit, saleNumber: sale!.number });
-      return { model, width: settings!.receiptWidthMm, number: credit.number };
+      return { model, width: settings!.receiptWidthMm, number: credit.number, credit };
     },
 
     returnsOfSale: (saleId: string) => returnsOfSale(db, saleId),
