@@ -15,6 +15,9 @@ const CLOSING_FIELDS = ['zNumber', 'counted', 'expected', 'cashVariance', 'closi
 
 /** Cash sessions belong to the shop that opened them: head office inserts them once, closes them once, never edits them. */
 export class CashMerge {
+  /** Sessions found to be this shop's in this run: a push's hundreds of sales name the same few. */
+  private readonly owned = new Set<string>();
+
   constructor(private readonly run: MergeRun) {}
 
   private get hq() {
@@ -25,7 +28,9 @@ export class CashMerge {
 
   /** A sale or a return names its session: it must be this shop's, and already received. */
   async ownSession(id: string | null): Promise<void> {
-    if (id) await this.own(id);
+    if (!id || this.owned.has(id)) return;
+    await this.own(id);
+    this.owned.add(id);
   }
 
   private async own(id: string): Promise<TillSession> {

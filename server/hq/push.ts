@@ -62,11 +62,20 @@ function refusalOf(err: unknown): { code: string; message: string } | undefined 
   return undefined;
 }
 
+/** What a shop's day is mostly made of: checked one by one, written many at a time. */
+const STAGED_KINDS: ReadonlySet<Change['kind']> = new Set(['sale:insert', 'sale_item:insert', 'movement:insert']);
+
 /**
  * One push, applied in one transaction. Changes come in groups (the shop's
- * local transactions); a group the data refuses is rolled back alone, to a
- * savepoint, and reported with its reason: the rest keeps flowing. Another
- * shop's rows or a bad clock refuse the whole request.
+ * local transactions); a group the data refuses is rolled back alone and
+ * reported with its reason: the rest keeps flowing. Another shop's rows or a
+ * bad clock refuse the whole request.
+ *
+ * Sales, lines and movements are checked group by group and written in bulk
+ * at the end of each run of such groups, under one savepoint. Should the
+ * database refuse that bulk (a row the checks let through), it is rolled back
+ * and the run applied again group by group, each under its own savepoint, so
+ * the one bad group is refused and no other.
  */
 export async function applyPush(
   tx: Tx,
@@ -79,7 +88,12 @@ export async function applyPush(
   const stock = new StockMerge(run);
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
+  const merges = { tx, catalog, stock, sales, cash };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
+  const flush = async () => {
+    await sales.flush();
+    await stock.flush();
+  };
 
   const groups = new Map<string, Change[]>();
   for (const c of changes) {
@@ -87,13 +101,19 @@ export async function applyPush(
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   const refused: Refusal[] = [];
-  let n = 0;
-  for (const group of groups.values()) {
-    const savepoint = `g${n++}`;
+  const refuse = (group: readonly Change[], refusal: { code: string; message: string }) => {
+    for (const c of group) refused.push({ seq: c.seq, ...refusal });
+  };
+  let savepoints = 0;
+
+  /** One group under its own savepoint, written at once. */
+  const applyAlone = async (group: readonly Change[]) => {
+    const savepoint = `g${savepoints++}`;
     const undo = run.mark();
     await tx.exec(`savepoint ${savepoint}`);
     try {
-      for (const c of group) await applyChange(c, { tx, catalog, stock, sales, cash });
+      for (const c of group) await applyChange(c, merges);
+      await flush();
       await tx.exec(`release savepoint ${savepoint}`);
     } catch (err) {
       const refusal = refusalOf(err);
@@ -101,12 +121,68 @@ export async function applyPush(
       await tx.exec(`rollback to savepoint ${savepoint}`);
       undo();
       await stock.reload();
-      for (const c of group) refused.push({ seq: c.seq, ...refusal });
+      refuse(group, refusal);
+    }
+  };
+
+  // A run of staged groups: checked one by one, written together under one savepoint.
+  let staged: Change[][] = [];
+  let runSavepoint: string | null = null;
+  let beforeRun = run.mark();
+  /** Back to the run's start, then its groups one by one: the database refused something the checks let through. */
+  const replayAlone = async (groups: readonly Change[][]) => {
+    await tx.exec(`rollback to savepoint ${runSavepoint}`);
+    beforeRun();
+    await stock.reload();
+    for (const group of groups) await applyAlone(group);
+  };
+  const writeStaged = async () => {
+    if (!runSavepoint) return;
+    try {
+      await flush();
+      await tx.exec(`release savepoint ${runSavepoint}`);
+    } catch (err) {
+      if (!refusalOf(err)) throw err;
+      await replayAlone(staged);
+    }
+    runSavepoint = null;
+    staged = [];
+  };
+
+  for (const group of groups.values()) {
+    if (!group.every((c) => STAGED_KINDS.has(c.kind))) {
+      await writeStaged();
+      await applyAlone(group);
+      continue;
+    }
+    if (!runSavepoint) {
+      runSavepoint = `g${savepoints++}`;
+      await tx.exec(`savepoint ${runSavepoint}`);
+      beforeRun = run.mark();
+    }
+    const undo = run.mark();
+    try {
+      for (const c of group) await applyChange(c, merges);
+      staged.push(group);
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (!refusal) throw err;
+      if (err instanceof AppError) {
+        // Refused by the checks: nothing of it was written, nothing to roll back.
+        undo();
+        refuse(group, refusal);
+        continue;
+      }
+      // A read the database refused has aborted the transaction: back to the run's start.
+      await replayAlone([...staged, group]);
+      runSavepoint = null;
+      staged = [];
     }
   }
+  await writeStaged();
   await stock.settleQuantities();
   await run.finish();
-  return { refused, conflicts: run.conflicts.length };
+  return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
 }
 
 async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge }): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, Queryable } from '../db/pool.js';
+import type { Db, Queryable, Tx } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 
 export interface HqShop {
@@ -137,6 +137,11 @@ export async function feedAfter(db: Queryable, q: { shopId: string; xid: string;
  * one to be assigned), the old rows are put first (xid 0, in id order) and a
  * new epoch tells shops to read the feed again from the start.
  */
+/** One shop's pushes are applied one at a time, whichever head office process received them; other shops' run alongside. */
+export async function lockShopPushes(tx: Tx, shopId: string): Promise<void> {
+  await tx.exec(`select pg_advisory_xact_lock(hashtextextended('push:' || $1, 7320005))`, [shopId]);
+}
+
 export async function feedEpoch(db: Db, logger: Logger): Promise<string> {
   const state = await db.one<{ epoch: string; restored: boolean }>(
     `select (select epoch from hq_feed_state) as epoch,

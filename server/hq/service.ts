@@ -25,6 +25,7 @@ import {
   feedHead,
   feedLag,
   insertShop,
+  lockShopPushes,
   recordContact,
   recordNightly,
   recordPulled,
@@ -102,9 +103,11 @@ export function hqService({ db, logger, now }: HqDeps) {
       checkClocks(shop, body.hlc, body.changes);
       const at = now();
       const skewMs = body.sentAt ? Date.parse(body.sentAt) - at.getTime() : decodeHlc(body.hlc).wall - at.getTime();
+      // A shop's clock is never absorbed: head office's own clock is the reference every shop takes in.
+      // Taken in a transaction of its own: held to the push's commit, the clock's row made every shop's push wait for the others.
+      const receivedClock = await db.withTransaction((tx) => stampTransaction(tx, at));
       const result = await db.withTransaction(async (tx) => {
-        // A shop's clock is never absorbed: head office's own clock is the reference every shop takes in.
-        const receivedClock = await stampTransaction(tx, at);
+        await lockShopPushes(tx, shop.id);
         const applied = await applyPush(tx, shop, { receivedAt: decodeHlc(receivedClock), receivedClock, nowWall: at.getTime() }, body.changes);
         await recordRefusals(tx, shop.id, applied.refused.map((r) => ({ ...r, change: body.changes.find((c) => c.seq === r.seq)! })));
         const refusedSeqs = new Set(applied.refused.map((r) => r.seq));

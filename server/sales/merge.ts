@@ -3,16 +3,17 @@ import type { CashMerge } from '../cash/merge.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { forbidden, unknownEntity, type StockMerge } from '../stock/merge.js';
 import {
-  insertSaleIfAbsent,
   insertSaleItemsIfAbsent,
+  insertSalesIfAbsent,
   markVoided,
   raiseReceiptCounter,
   restoreSaleItems,
   restoreSales,
-  saleIdByNumber,
   saleItemsByIds,
   salesByIds,
+  salesNumbered,
   type Sale,
+  type SaleInsertRow,
   type SaleItem,
   type SaleRow,
 } from './queries.js';
@@ -28,15 +29,27 @@ const ITEM_FIELDS = ['saleId', 'lineNo', 'productId', 'batchId', 'productName', 
 
 const comparable = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
 
-/** Sales belong to the shop that made them: head office inserts them once and never edits them but to void. */
+type NewSale = SaleInsertRow & { hlc: string };
+
+/**
+ * Sales belong to the shop that made them: head office inserts them once and
+ * never edits them but to void. A push's sales and lines are checked as they
+ * come and written together by `flush`.
+ */
 export class SalesMerge {
+  /** The shop of each sale this run read or wrote. */
   private readonly saleShops = new Map<string, string>();
+  private readonly newSales;
+  private readonly newItems;
 
   constructor(
     private readonly run: MergeRun,
     private readonly stock: StockMerge,
     private readonly cash: CashMerge,
-  ) {}
+  ) {
+    this.newSales = run.stage<NewSale>();
+    this.newItems = run.stage<SaleItemInsert>();
+  }
 
   private get hq() {
     const seat = this.run.seat;
@@ -56,28 +69,81 @@ export class SalesMerge {
     const seat = this.hq;
     if (d.shopId !== seat.shopId) throw forbidden(seat.shopCode);
     await this.cash.ownSession(d.sessionId);
-    const [existing] = await salesByIds(this.run.tx, [d.id]);
-    if (existing) {
-      if (existing.shopId !== seat.shopId) throw forbidden(seat.shopCode);
-      const here = { ...existing, number: existing.number.split('/')[0] };
-      const differs = SALE_FIELDS.filter((f) => comparable(here[f]) !== comparable(f === 'createdAt' ? new Date(d.createdAt) : d[f]));
-      if (differs.length > 0) {
-        this.run.log('sale', d.id, { field: differs.join(','), localValue: pickFields(here, differs), remoteValue: pickFields(d, differs), localClock: existing.number, remoteClock: hlc, winner: 'local', reason: 'duplicate_differs' });
-      }
-      this.saleShops.set(d.id, existing.shopId);
-      return;
+    const sale = { ...d, hlc, createdAt: new Date(d.createdAt), voidedAt: d.voidedAt ? new Date(d.voidedAt) : null };
+    const twin = this.newSales.get(d.id);
+    if (twin) this.logIfSaleDiffers({ ...twin, localClock: twin.hlc }, sale);
+    else this.newSales.add(sale);
+  }
+
+  /** The same sale received again (a replay, or a shop restored from a backup): kept as first received, a difference logged. */
+  private logIfSaleDiffers(held: Omit<Sale, 'updatedAt' | 'receivedAt'> & { localClock: string }, d: NewSale): void {
+    const here = { ...held, number: held.number.split('/')[0] };
+    const differs = SALE_FIELDS.filter((f) => comparable(here[f]) !== comparable(d[f]));
+    if (differs.length > 0) {
+      this.run.log('sale', d.id, { field: differs.join(','), localValue: pickFields(here, differs), remoteValue: pickFields(d, differs), localClock: held.localClock, remoteClock: d.hlc, winner: 'local', reason: 'duplicate_differs' });
     }
+  }
+
+  /** Writes the sales and lines checked since the last flush, in one statement each. */
+  async flush(): Promise<void> {
+    await this.writeSales(this.newSales.take());
+    await this.writeItems(this.newItems.take());
+  }
+
+  private async writeSales(sales: NewSale[]): Promise<void> {
+    if (sales.length === 0) return;
+    const tx = this.run.tx;
+    const held = new Map((await salesByIds(tx, sales.map((s) => s.id))).map((s) => [s.id, s]));
+    const fresh = sales.filter((s) => !held.has(s.id));
     // A number already used by another sale (a shop restored from an old backup): the sale happened, keep it.
-    let number = d.number;
-    if (await saleIdByNumber(this.run.tx, d.shopId, d.number)) {
-      number = `${d.number}/${d.id.slice(-4)}`;
-      this.run.log('sale', d.id, { field: 'number', localValue: d.number, remoteValue: number, localClock: null, remoteClock: hlc, winner: 'remote', reason: 'number_reused' });
+    const taken = new Map((await salesNumbered(tx, this.hq.shopId!, fresh.map((s) => s.number))).map((r) => [r.number, r.id]));
+    const rows = fresh.map((s) => {
+      const holder = taken.get(s.number);
+      if (holder === undefined) {
+        taken.set(s.number, s.id);
+        return s;
+      }
+      const number = `${s.number}/${s.id.slice(-4)}`;
+      this.run.log('sale', s.id, { field: 'number', localValue: s.number, remoteValue: number, localClock: null, remoteClock: s.hlc, winner: 'remote', reason: 'number_reused' });
+      return { ...s, number };
+    });
+    const written = new Set(await insertSalesIfAbsent(tx, rows, true));
+    // Held already, or written meanwhile by a push racing this one on another process.
+    const raced = rows.filter((s) => !written.has(s.id)).map((s) => s.id);
+    for (const s of raced.length > 0 ? await salesByIds(tx, raced) : []) held.set(s.id, s);
+    for (const s of sales) {
+      const existing = held.get(s.id);
+      if (!existing) {
+        this.saleShops.set(s.id, s.shopId);
+        continue;
+      }
+      if (existing.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
+      this.saleShops.set(s.id, existing.shopId);
+      this.logIfSaleDiffers({ ...existing, localClock: existing.number }, s);
     }
-    await insertSaleIfAbsent(this.run.tx, { ...d, number, hlc, createdAt: new Date(d.createdAt), voidedAt: d.voidedAt ? new Date(d.voidedAt) : null });
-    this.saleShops.set(d.id, d.shopId);
+  }
+
+  private async writeItems(items: SaleItemInsert[]): Promise<void> {
+    if (items.length === 0) return;
+    const written = new Set(await insertSaleItemsIfAbsent(this.run.tx, items));
+    const held = items.filter((i) => !written.has(i.id));
+    if (held.length === 0) return;
+    const existing = new Map((await saleItemsByIds(this.run.tx, held.map((i) => i.id))).map((i) => [i.id, i]));
+    for (const i of held) {
+      const first = existing.get(i.id);
+      if (first) this.logIfItemDiffers(first, i);
+    }
+  }
+
+  private logIfItemDiffers(first: SaleItemInsert, d: SaleItemInsert): void {
+    const differs = ITEM_FIELDS.filter((f) => comparable(first[f]) !== comparable(d[f]));
+    if (differs.length > 0) {
+      this.run.log('sale_item', d.id, { field: differs.join(','), localValue: pickFields(first, differs), remoteValue: pickFields(d, differs), localClock: null, remoteClock: null, winner: 'local', reason: 'duplicate_differs' });
+    }
   }
 
   private async ownSale(saleId: string): Promise<void> {
+    if (this.newSales.get(saleId)) return; // checked as this shop's when it came
     if (!this.saleShops.has(saleId)) {
       const [s] = await salesByIds(this.run.tx, [saleId]);
       if (s) this.saleShops.set(saleId, s.shopId);
@@ -106,12 +172,8 @@ export class SalesMerge {
   async itemInserted(d: SaleItemInsert): Promise<void> {
     await this.ownSale(d.saleId);
     this.stock.ownBatch(d.batchId);
-    if ((await insertSaleItemsIfAbsent(this.run.tx, [d])).length > 0) return;
-    const [first] = await saleItemsByIds(this.run.tx, [d.id]);
-    if (!first) return;
-    const differs = ITEM_FIELDS.filter((f) => comparable(first[f]) !== comparable(d[f]));
-    if (differs.length > 0) {
-      this.run.log('sale_item', d.id, { field: differs.join(','), localValue: pickFields(first, differs), remoteValue: pickFields(d, differs), localClock: null, remoteClock: null, winner: 'local', reason: 'duplicate_differs' });
-    }
+    const twin = this.newItems.get(d.id);
+    if (twin) this.logIfItemDiffers(twin, d);
+    else this.newItems.add(d);
   }
 }

@@ -102,19 +102,33 @@ export async function salesBetween(
   );
 }
 
-/** Head office: the sale as the shop made it, once; returns whether it was new. */
-export async function insertSaleIfAbsent(db: Queryable, s: Omit<Sale, 'updatedAt' | 'receivedAt'> & { hlc: string }): Promise<boolean> {
-  return (await db.exec(
-    `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status,
-       voided_at, voided_by, hlc, created_at, updated_at, received_at, session_id, subtotal, discount, discount_label, discount_approved_by,
-       rounding, payments)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, now(), $15, $16, $17, $18, $19, $20, $21)
-     on conflict (id) do nothing`,
-    [s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.status,
-      s.voidedAt, s.voidedBy, s.hlc, s.createdAt, s.sessionId, s.subtotal, s.discount, s.discountLabel, s.discountApprovedBy, s.rounding,
-      JSON.stringify(s.payments)],
-  )) > 0;
+/**
+ * Sales as the shop made them, in one statement, each once; returns the ids
+ * written (a copy already held is left as it is). `received`: head office
+ * notes when they reached it; a shop rebuilt from head office does not.
+ */
+export async function insertSalesIfAbsent(db: Queryable, ss: readonly (SaleInsertRow & { hlc: string })[], received: boolean): Promise<string[]> {
+  if (ss.length === 0) return [];
+  const rows = await db.rows<{ id: string }>(
+    `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status, voided_at, voided_by,
+       hlc, created_at, updated_at, session_id, subtotal, discount, discount_label, discount_approved_by, rounding, payments, received_at)
+     select *, case when $22::boolean then now() end from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::bigint[],
+       $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::timestamptz[], $23::timestamptz[],
+       $15::uuid[], $16::bigint[], $17::bigint[], $18::text[], $19::uuid[], $20::bigint[], $21::jsonb[])
+     on conflict (id) do nothing returning id`,
+    [
+      ss.map((s) => s.id), ss.map((s) => s.shopId), ss.map((s) => s.number), ss.map((s) => s.cashierId), ss.map((s) => s.cashierName),
+      ss.map((s) => s.total), ss.map((s) => s.tendered), ss.map((s) => s.change), ss.map((s) => s.paymentMethod), ss.map((s) => s.status),
+      ss.map((s) => s.voidedAt), ss.map((s) => s.voidedBy), ss.map((s) => s.hlc), ss.map((s) => s.createdAt), ss.map((s) => s.sessionId),
+      ss.map((s) => s.subtotal ?? s.total), ss.map((s) => s.discount ?? 0), ss.map((s) => s.discountLabel ?? null),
+      ss.map((s) => s.discountApprovedBy ?? null), ss.map((s) => s.rounding ?? 0),
+      ss.map((s) => JSON.stringify(s.payments ?? [{ method: s.paymentMethod, amount: s.total }])), received, ss.map((s) => s.updatedAt ?? s.createdAt),
+    ],
+  );
+  return rows.map((r) => r.id);
 }
+
+export type SaleInsertRow = Omit<Sale, 'updatedAt' | 'receivedAt'> & { updatedAt?: Date };
 
 export async function insertSaleItemsIfAbsent(db: Queryable, items: readonly Omit<SaleItem, 'createdAt'>[]): Promise<string[]> {
   if (items.length === 0) return [];
@@ -152,8 +166,10 @@ export async function takings(db: Queryable, q: { shopId: string; from: string; 
   ))!;
 }
 
-export async function saleIdByNumber(db: Queryable, shopId: string, number: string): Promise<string | undefined> {
-  return (await db.one<{ id: string }>('select id from sales where shop_id = $1 and number = $2', [shopId, number]))?.id;
+/** The shop's sales that hold any of these receipt numbers. */
+export async function salesNumbered(db: Queryable, shopId: string, numbers: readonly string[]): Promise<{ id: string; number: string }[]> {
+  if (numbers.length === 0) return [];
+  return db.rows('select id, number from sales where shop_id = $1 and number = any($2::text[])', [shopId, numbers]);
 }
 
 /** Receipt numbers continue after `n` (head office holds sales up to it); returns the counter before. */
@@ -184,23 +200,8 @@ export async function itemsPage(db: Queryable, shopId: string, afterId: string, 
 
 /** A rebuilt shop: its sales and lines as head office holds them. */
 export async function restoreSales(db: Queryable, ss: readonly SaleRow[]): Promise<void> {
-  if (ss.length === 0) return;
-  await db.exec(
-    `insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, status, voided_at, voided_by,
-       hlc, created_at, updated_at, subtotal, discount, discount_label, discount_approved_by, rounding, payments)
-     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[],
-       $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::timestamptz[], $15::timestamptz[], $16::bigint[], $17::bigint[],
-       $18::text[], $19::uuid[], $20::bigint[], $21::jsonb[])
-     on conflict (id) do nothing`,
-    [
-      ss.map((s) => s.id), ss.map((s) => s.shopId), ss.map((s) => s.number), ss.map((s) => s.cashierId), ss.map((s) => s.cashierName),
-      ss.map((s) => s.total), ss.map((s) => s.tendered), ss.map((s) => s.change), ss.map((s) => s.paymentMethod), ss.map((s) => s.status),
-      ss.map((s) => s.voidedAt), ss.map((s) => s.voidedBy), ss.map((s) => s.hlc), ss.map((s) => s.createdAt), ss.map((s) => s.updatedAt),
-      ss.map((s) => s.subtotal ?? s.total), ss.map((s) => s.discount ?? 0), ss.map((s) => s.discountLabel ?? null),
-      ss.map((s) => s.discountApprovedBy ?? null), ss.map((s) => s.rounding ?? 0),
-      ss.map((s) => JSON.stringify(s.payments ?? [{ method: s.paymentMethod, amount: s.total }])),
-    ],
-  );
+  // Sessions are not rebuilt: the restored sales name none.
+  await insertSalesIfAbsent(db, ss.map((s) => ({ ...s, sessionId: null })), false);
 }
 
 export async function restoreSaleItems(db: Queryable, items: readonly SaleItem[]): Promise<void> {

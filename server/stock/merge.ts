@@ -53,8 +53,11 @@ export const unknownEntity = (entity: string, id: string) => new AppError(422, '
 export class StockMerge {
   private readonly batches = new Map<string, BatchRow>();
   private readonly touched = new Set<string>();
+  private readonly newMovements;
 
-  constructor(private readonly run: MergeRun) {}
+  constructor(private readonly run: MergeRun) {
+    this.newMovements = run.stage<Movement>();
+  }
 
   private get hq() {
     const seat = this.run.seat;
@@ -143,20 +146,36 @@ export class StockMerge {
     });
   }
 
-  /** Head office: a movement is a fact, inserted once; a different copy under the same id is logged, never applied. */
-  async movementInserted(d: Omit<Movement, 'createdAt'> & { createdAt: string }): Promise<void> {
+  /** Head office: a movement is a fact, inserted once (by `flush`); a different copy under the same id is logged, never applied. */
+  movementInserted(d: Omit<Movement, 'createdAt'> & { createdAt: string }): void {
     const seat = this.hq;
     if (d.shopId !== seat.shopId) throw forbidden(seat.shopCode);
     this.ownBatch(d.batchId);
-    const inserted = await insertMovementsIfAbsent(this.run.tx, [{ ...d, createdAt: new Date(d.createdAt) }]);
-    if (inserted.length > 0) {
-      this.touched.add(d.batchId);
-      return;
+    const movement = { ...d, createdAt: new Date(d.createdAt) };
+    const twin = this.newMovements.get(d.id);
+    if (twin) this.logIfMovementDiffers(twin, movement);
+    else this.newMovements.add(movement);
+  }
+
+  /** Writes the movements checked since the last flush, in one statement. */
+  async flush(): Promise<void> {
+    const movements = this.newMovements.take();
+    if (movements.length === 0) return;
+    const written = new Set(await insertMovementsIfAbsent(this.run.tx, movements));
+    const held = movements.filter((m) => !written.has(m.id));
+    for (const m of movements) if (written.has(m.id)) this.touched.add(m.batchId);
+    if (held.length === 0) return;
+    const existing = new Map((await movementsByIds(this.run.tx, held.map((m) => m.id))).map((m) => [m.id, m]));
+    for (const m of held) {
+      const first = existing.get(m.id);
+      if (!first) continue;
+      if (first.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
+      this.logIfMovementDiffers(first, m);
     }
-    const [first] = await movementsByIds(this.run.tx, [d.id]);
-    if (!first) return;
-    if (first.shopId !== seat.shopId) throw forbidden(seat.shopCode);
-    const differs = MOVEMENT_FIELDS.filter((f) => (first[f] ?? null) !== ((d as Record<string, unknown>)[f] ?? null));
+  }
+
+  private logIfMovementDiffers(first: Movement, d: Movement): void {
+    const differs = MOVEMENT_FIELDS.filter((f) => (first[f] ?? null) !== (d[f] ?? null));
     if (differs.length > 0) {
       this.run.log('movement', d.id, { field: differs.join(','), localValue: pickFields(first, differs), remoteValue: pickFields(d, differs), localClock: first.hlc, remoteClock: d.hlc, winner: 'local', reason: 'duplicate_differs' });
     }

@@ -90,6 +90,46 @@ describe('what may be pushed', () => {
 });
 
 describe('a local transaction is all or nothing', () => {
+  it('refuses only the sales the database or the checks refuse in a push of many, applying every other with its lines and movements', async () => {
+    const shop = await testShop({ code: 'SECA' });
+    const p = await seedProduct(shop, { sku: `BULK-${newId().slice(-6)}` });
+    const q = await seedProduct(shop, { sku: `BULK-${newId().slice(-6)}` });
+    const lotP = await seedBatch(shop, { productId: p.id, expirationDate: '2030-01-31', quantity: 50 });
+    const lotQ = await seedBatch(shop, { productId: q.id, expirationDate: '2030-01-31', quantity: 50 });
+    for (let i = 0; i < 6; i++) {
+      await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }, { productId: q.id, quantity: 2 }], payment: { method: 'card' } }, cashierActor(shop));
+    }
+    const body = await pushBodyOf(shop);
+    await shop.db.exec('delete from sync_outbox');
+    const saleTxs = [...new Set(body.changes.filter((c) => c.entity === 'sale').map((c) => c.tx))];
+    // Sale 2: two lines under one number, which only the database sees. Sale 4: a line of a lot head office never received.
+    const linesOf = (tx: string | null) => body.changes.filter((c) => c.tx === tx && c.entity === 'sale_item');
+    const [first, second] = linesOf(saleTxs[1]!);
+    (second!.data as Record<string, unknown>).lineNo = (first!.data as { lineNo: number }).lineNo;
+    const unknownLot = newId();
+    for (const c of body.changes.filter((c) => c.tx === saleTxs[3] && (c.entity === 'sale_item' || c.entity === 'movement'))) {
+      (c.data as Record<string, unknown>).batchId = unknownLot;
+    }
+
+    const res = await push(tokenA, body);
+    expect(res.status).toBe(200);
+    const refusedSeqs = (tx: string | null) => body.changes.filter((c) => c.tx === tx).map((c) => c.seq);
+    expect(res.body.refused.map((r: { seq: number }) => r.seq)).toEqual([...refusedSeqs(saleTxs[1]!), ...refusedSeqs(saleTxs[3]!)]);
+    expect(res.body.refused[0].code).toBe('inconsistent_push');
+    expect(res.body.refused.at(-1).code).toBe('unknown_entity');
+    for (const [i, tx] of saleTxs.entries()) {
+      const saleId = body.changes.find((c) => c.tx === tx && c.entity === 'sale')!.id;
+      const lines = await hq.db.rows('select 1 from sale_items where sale_id = $1', [saleId]);
+      const sold = i === 1 || i === 3 ? 0 : 1;
+      expect(await hq.db.rows('select 1 from sales where id = $1', [saleId])).toHaveLength(sold);
+      expect(lines).toHaveLength(sold * 2);
+    }
+    // Four sales left the lots at head office, as their ledgers say.
+    const quantity = async (id: string) => (await hq.db.one<{ quantity: number }>('select quantity from product_batches where id = $1', [id]))!.quantity;
+    expect([await quantity(lotP.id), await quantity(lotQ.id)]).toEqual([50 - 4, 50 - 4 * 2]);
+    expect(await hq.db.rows("select 1 from stock_movements where batch_id = any($1::uuid[]) and kind = 'sale'", [[lotP.id, lotQ.id]])).toHaveLength(8);
+  });
+
   it('for random corruptions of a valid push, each transaction is applied whole or refused whole with its reason, never a 5xx', async () => {
     const shop = await testShop({ code: 'SECA' });
     let round = 0;
