@@ -15,7 +15,7 @@ import {
   lockBatchesOfLotIn,
   lockLot,
   movementsByIds,
-  movementsOfBatches,
+  ledgerQuantities,
   recallOf,
   recallsOfProducts,
   restoreBatches,
@@ -188,9 +188,7 @@ export class StockMerge {
    */
   async settleQuantities(): Promise<void> {
     if (this.touched.size === 0) return;
-    const ids = [...this.touched];
-    const movements = await movementsOfBatches(this.run.tx, ids);
-    const quantities = ids.map((batchId) => ({ batchId, quantity: ledgerQuantity(movements.filter((m) => m.batchId === batchId)) }));
+    const quantities = await ledgerQuantities(this.run.tx, [...this.touched]);
     await setQuantities(this.run.tx, quantities);
     for (const q of quantities) {
       const before = this.batches.get(q.batchId)?.quantity ?? 0;

@@ -198,10 +198,23 @@ export async function movementsByIds(db: Queryable, ids: readonly string[]): Pro
   );
 }
 
-export async function movementsOfBatches(db: Queryable, batchIds: readonly string[]): Promise<Movement[]> {
-  return db.rows<Movement>(
-    `select id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at
-     from stock_movements where batch_id = any($1::uuid[]) order by hlc, id`,
+/**
+ * Each lot's quantity from its ledger, summed in the database (a lot's day
+ * of sales is thousands of movements: shipping them to be replayed was most
+ * of a push's cost). The rule of domain/ledger.ts `ledgerQuantity`: in clock
+ * order (then id), the last count sets the quantity and every later movement
+ * adds its delta. Clocks compare byte by byte, as in JavaScript.
+ */
+export async function ledgerQuantities(db: Queryable, batchIds: readonly string[]): Promise<{ batchId: string; quantity: number }[]> {
+  return db.rows(
+    `select b.id as batch_id, (coalesce(c.counted_qty, 0) + coalesce((
+         select sum(m.delta) from stock_movements m
+         where m.batch_id = b.id and m.kind <> 'count'
+           and (c.id is null or m.hlc collate "C" > c.hlc collate "C" or (m.hlc = c.hlc and m.id > c.id))), 0))::int as quantity
+     from unnest($1::uuid[]) as b(id)
+     left join lateral (
+       select hlc, id, counted_qty from stock_movements
+       where batch_id = b.id and kind = 'count' order by hlc collate "C" desc, id desc limit 1) c on true`,
     [batchIds],
   );
 }

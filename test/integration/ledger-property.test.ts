@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledgerQuantity, type LedgerEntry } from '../../server/domain/ledger.js';
 import { AppError } from '../../server/errors.js';
-import { cashierActor, managerActor, seedProduct, testShop, type TestShop } from '../support/harness.js';
+import { newId } from '../../server/ids.js';
+import { ledgerQuantities } from '../../server/stock/queries.js';
+import { cashierActor, managerActor, seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
 
 let t: TestShop;
 let productIds: string[];
@@ -74,5 +76,34 @@ describe('the stock ledger', () => {
     // The runs did reach every kind of movement, not just refusals.
     const kinds = await t.db.rows<{ kind: string }>('select distinct kind from stock_movements order by kind');
     expect(kinds.map((k) => k.kind)).toEqual(['adjustment', 'count', 'receipt', 'return', 'sale']);
+  });
+
+  it('sums a lot in the database as the replay does, for movements and counts arriving in any order with clocks that tie', async () => {
+    const clockArb = fc.record({ wall: fc.integer({ min: 1, max: 6 }), node: fc.constantFrom('DKR01', 'HQ', 'A9') });
+    const entryArb = fc.record({
+      count: fc.boolean(), delta: fc.integer({ min: -9, max: 9 }), countedQty: fc.integer({ min: 0, max: 50 }), clock: clockArb,
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(entryArb, { maxLength: 12 }), async (entries) => {
+        // Movements are never deleted: each run has a lot of its own.
+        const lot = await seedBatch(t, { productId: productIds[0]!, expirationDate: '2031-01-31', quantity: 1 });
+        const ledger: (LedgerEntry & { id: string })[] = entries.map((e) => ({
+          id: newId(), kind: e.count ? 'count' : 'adjustment', delta: e.delta, countedQty: e.count ? e.countedQty : null,
+          hlc: `${String(e.clock.wall).padStart(15, '0')}:000000:${e.clock.node}`,
+        }));
+        for (const e of ledger) {
+          await t.db.exec(
+            `insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, hlc) values ($1, $2, $3, $4, $5, $6, 'test', $7)`,
+            [e.id, t.shop.id, lot.id, e.kind, e.delta, e.countedQty, e.hlc],
+          );
+        }
+        // The replay, given the lot's whole ledger by clock then id (the seeded receipt too).
+        const stored = await t.db.rows<LedgerEntry & { id: string }>('select id, kind, delta, counted_qty, hlc from stock_movements where batch_id = $1', [lot.id]);
+        expect(stored).toHaveLength(ledger.length + 1);
+        const replayed = ledgerQuantity([...stored].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : a.id < b.id ? -1 : 1)));
+        expect(await ledgerQuantities(t.db, [lot.id])).toEqual([{ batchId: lot.id, quantity: replayed }]);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
