@@ -1,7 +1,7 @@
 import type { Queryable, Tx } from '../db/pool.js';
 import { compareHlc, encodeHlc, parseHlc, receive, successor, tick, zeroHlc, type Hlc } from '../domain/hlc.js';
 import { FAR_FUTURE_MS } from '../domain/merge.js';
-import { initHlcState, lockHlcState, saveHlcState } from './queries.js';
+import { initHlcState, lockHlcState, replaceHlcState, saveHlcState } from './queries.js';
 
 /**
  * This node's clock as stored; a value that no longer decodes (damage, or a
@@ -15,6 +15,26 @@ async function lockedClock(tx: Tx): Promise<{ last: Hlc; nodeId: string }> {
 }
 
 /**
+ * The clock this process last wrote, as stored. A stamp computed from it is
+ * written only if the row still holds it (one round trip instead of a locked
+ * read then a write, inside the section every sale waits for); anything else
+ * (another process, a rolled-back stamp, a restore) falls back to the locked read.
+ */
+let lastWritten: string | undefined;
+
+/** The next value from `last` and, for an edit, the value stamped on it (above every clock it replaces). */
+function nextStamp(last: Hlc, nodeId: string, now: Date, above: readonly (string | null | undefined)[]): { next: Hlc; edit?: Hlc } {
+  let next = tick(last, now.getTime(), nodeId);
+  const top = above.map(parseHlc).filter((h): h is Hlc => !!h).reduce<Hlc | undefined>((a, b) => (!a || compareHlc(b, a) > 0 ? b : a), undefined);
+  if (top && compareHlc(top, next) >= 0) {
+    // Within a day of our wall: absorb it, so our clock stays ahead. Beyond: step over it for this edit only.
+    if (top.wall <= now.getTime() + FAR_FUTURE_MS) next = receive(next, top, now.getTime(), nodeId);
+    else return { next, edit: successor(top, nodeId) };
+  }
+  return { next };
+}
+
+/**
  * One HLC value per local transaction, persisted in it. Take it after every
  * other row lock of the transaction: it is the one row all writers share.
  * `above`: the clocks of the values this transaction replaces; a local edit is
@@ -22,16 +42,18 @@ async function lockedClock(tx: Tx): Promise<{ last: Hlc; nodeId: string }> {
  * whatever the wall clocks say.
  */
 export async function stampTransaction(tx: Tx, now: Date, above: readonly (string | null | undefined)[] = []): Promise<string> {
-  const { last, nodeId } = await lockedClock(tx);
-  let next = tick(last, now.getTime(), nodeId);
-  const top = above.map(parseHlc).filter((h): h is Hlc => !!h).reduce<Hlc | undefined>((a, b) => (!a || compareHlc(b, a) > 0 ? b : a), undefined);
-  let edit: Hlc | undefined;
-  if (top && compareHlc(top, next) >= 0) {
-    // Within a day of our wall: absorb it, so our clock stays ahead. Beyond: step over it for this edit only.
-    if (top.wall <= now.getTime() + FAR_FUTURE_MS) next = receive(next, top, now.getTime(), nodeId);
-    else edit = successor(top, nodeId);
+  const cached = parseHlc(lastWritten);
+  if (cached) {
+    const { next, edit } = nextStamp(cached, cached.node, now, above);
+    if (await replaceHlcState(tx, { expected: lastWritten!, nodeId: cached.node, next: encodeHlc(next) })) {
+      lastWritten = encodeHlc(next);
+      return encodeHlc(edit ?? next);
+    }
   }
+  const { last, nodeId } = await lockedClock(tx);
+  const { next, edit } = nextStamp(last, nodeId, now, above);
   await saveHlcState(tx, encodeHlc(next));
+  lastWritten = encodeHlc(next);
   return encodeHlc(edit ?? next);
 }
 

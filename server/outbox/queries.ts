@@ -18,6 +18,11 @@ export async function saveHlcState(tx: Tx, last: string): Promise<void> {
   await tx.exec('update hlc_state set last = $1 where singleton', [last]);
 }
 
+/** Writes `next` if the clock still holds `expected` (once a concurrent writer committed, its value is the one compared). */
+export async function replaceHlcState(tx: Tx, q: { expected: string; nodeId: string; next: string }): Promise<boolean> {
+  return (await tx.exec('update hlc_state set last = $3 where singleton and last = $1 and node_id = $2', [q.expected, q.nodeId, q.next])) === 1;
+}
+
 export async function initHlcState(db: Queryable, nodeId: string, last: string): Promise<void> {
   await db.exec(
     `insert into hlc_state (singleton, node_id, last) values (true, $1, $2)

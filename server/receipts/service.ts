@@ -95,10 +95,10 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
      * records why not) at the next start. Without pg-boss (a script, a test),
      * returns false and the caller prints after the commit.
      */
-    async queuePrint(tx: Tx, saleId: string, actor: Actor): Promise<boolean> {
+    async queuePrint(tx: Tx, sale: { id: string; printerKind: Shop['printerKind'] }, actor: Actor): Promise<boolean> {
       if (!jobs?.attached) return false;
-      if ((await shopById(tx, shop.id))?.printerKind === 'none') return true; // nothing to print: no job
-      await jobs.sendInTransaction(tx, RECEIPT_PRINT_QUEUE, { saleId, actor: { id: actor.id, name: actor.name, role: actor.role } });
+      if (sale.printerKind === 'none') return true; // nothing to print: no job
+      await jobs.sendInTransaction(tx, RECEIPT_PRINT_QUEUE, { saleId: sale.id, actor: { id: actor.id, name: actor.name, role: actor.role } });
       return true;
     },
 

@@ -16,7 +16,7 @@ export function salesRoutes(sales: SalesService, returns: ReturnsService, receip
       const sale = await sales.recordSale({ ...input, terminal: input.terminal ?? terminalOf(req) }, actorOf(req), {
         client: req.ip,
         alsoInTransaction: async (tx, made) => {
-          queued = await receipts.queuePrint(tx, made.id, actorOf(req));
+          queued = await receipts.queuePrint(tx, made, actorOf(req));
         },
       });
       if (!queued) receipts.printInBackground(sale.id, actorOf(req)); // a printer failure never fails the sale

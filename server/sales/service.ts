@@ -6,7 +6,7 @@ import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
 import { formatFcfa, lineTotal } from '../domain/money.js';
 import { hasRole } from '../domain/roles.js';
 import { discountAmount, settle, spread, type Discount, type Settlement } from '../domain/tender.js';
-import { shopById } from '../shops/queries.js';
+import { shopById, type Shop } from '../shops/queries.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
@@ -150,6 +150,12 @@ function priceSale(
 }
 
 /** What the sales feature needs of others: the cash session a sale belongs to, a manager's approval. */
+/** A sale being recorded, as its caller's additions see it: its id, and where its receipt will print. */
+export interface NewSale {
+  id: string;
+  printerKind: Shop['printerKind'];
+}
+
 export interface SaleSeats {
   sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string>;
   sessionIsOpen(tx: Tx, sessionId: string): Promise<boolean>;
@@ -168,7 +174,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
       input: SaleInput,
       actor: Actor,
       // client: the address a manager's PIN is typed from; wrong PINs count against it (not against a terminal name anyone can type).
-      opts: { alsoInTransaction?: (tx: Tx, sale: { id: string }) => Promise<void>; client?: string | undefined } = {},
+      opts: { alsoInTransaction?: (tx: Tx, sale: NewSale) => Promise<void>; client?: string | undefined } = {},
     ): Promise<SaleWithItems> {
       const demand = mergeLines(input.lines);
       const day = dateInZone(now(), shop.timezone);
@@ -177,6 +183,10 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
       const approver = input.managerPin ? await seats.approver(input.managerPin, opts.client ?? 'local') : hasRole(actor.role, 'manager') ? actor : null;
       const recorded = await db.withTransaction(async (tx) => {
         const settings = (await shopById(tx, shop.id))!;
+        // The till empties its cart and queues the receipt's print first, before any row other sales wait for is
+        // locked (a refusal rolls them back with the rest: a sale is never left in a cart to be sold twice).
+        const saleId = newId();
+        await opts.alsoInTransaction?.(tx, { id: saleId, printerKind: settings.printerKind });
         const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
         for (const d of demand) {
           const p = products.get(d.productId);
@@ -225,10 +235,6 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
         if (!settlement.ok) throw paymentRefusal(settlement);
 
-        // The till empties its cart and the receipt's print job is queued in the same transaction (a sale is
-        // never left in a cart to be sold twice), before the counter and the clock that every sale waits for.
-        const saleId = newId();
-        await opts.alsoInTransaction?.(tx, { id: saleId });
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
         // After the counter: opening a session stamps the clock, and every writer takes the counter before the clock.
         const sessionId = await seats.sessionForSale(tx, actor, terminal);

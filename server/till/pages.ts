@@ -143,7 +143,7 @@ export function tillPages(s: Services, views: Views) {
       const payment = paymentsOf(parse(paySchema, body), terminalOf(req));
       let queued = false;
       const sale = await s.till.checkout(sessionOf(req), payment, actorOf(req), async (tx, made) => {
-        queued = await s.receipts.queuePrint(tx, made.id, actorOf(req));
+        queued = await s.receipts.queuePrint(tx, made, actorOf(req));
       }, req.ip);
       if (!queued) s.receipts.printInBackground(sale.id, actorOf(req));
       const settings = await s.settings.get();

@@ -8,7 +8,7 @@ import { gtin14, parseScan } from '../domain/scan.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
-import { discountLabel, unsellable, type SalesService, type SaleWithItems } from '../sales/service.js';
+import { discountLabel, unsellable, type NewSale, type SalesService, type SaleWithItems } from '../sales/service.js';
 import type { SaleInput } from '../sales/schemas.js';
 import { discountAmount, type Discount } from '../domain/tender.js';
 import { batchesOfProduct, batchesOfProducts, type Batch } from '../stock/queries.js';
@@ -155,7 +155,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       sessionHash: string,
       payment: Pick<SaleInput, 'payments' | 'discount' | 'managerPin' | 'terminal'> & { payments: NonNullable<SaleInput['payments']> },
       actor: Actor,
-      alsoInTransaction?: (tx: Tx, sale: { id: string }) => Promise<unknown>,
+      alsoInTransaction?: (tx: Tx, sale: NewSale) => Promise<unknown>,
       client?: string,
     ): Promise<SaleWithItems> {
       const lines = await cartLines(db, sessionHash);

@@ -37,7 +37,7 @@ async function sell(quantity: number) {
   const actor = cashierActor(t);
   return services.sales.recordSale({ lines: [{ productId, quantity }], payment: { method: 'card' } }, actor, {
     alsoInTransaction: async (tx, sale) => {
-      expect(await services.receipts.queuePrint(tx, sale.id, actor)).toBe(true);
+      expect(await services.receipts.queuePrint(tx, sale, actor)).toBe(true);
     },
   });
 }
