@@ -21,7 +21,7 @@ export function createServices(deps: Deps) {
     async (tx, sessionId) => ({ sales: await sales.ofSession(tx, sessionId), returns: await returns.ofSession(tx, sessionId) }),
     () => receipts,
   );
-  const seats = { sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, approver: users.approver };
+  const seats = { openSession: cash.openSession, sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, approver: users.approver };
   const sales = salesService(deps, seats);
   const returns = returnsService(deps, seats);
   const sync = syncService(deps, sales);

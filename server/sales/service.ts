@@ -149,14 +149,17 @@ function priceSale(
   return { lines, subtotal, ticketDiscount, discount, total: net - ticketDiscount };
 }
 
-/** What the sales feature needs of others: the cash session a sale belongs to, a manager's approval. */
 /** A sale being recorded, as its caller's additions see it: its id, and where its receipt will print. */
 export interface NewSale {
   id: string;
   printerKind: Shop['printerKind'];
 }
 
+/** What the sales feature needs of others: the cash session a sale belongs to, a manager's approval. */
 export interface SaleSeats {
+  /** The cashier's open session at this terminal, held against closing until commit; none opened here. */
+  openSession(tx: Tx, actor: Actor, terminal: string): Promise<string | undefined>;
+  /** ... or one opened for the sale (which stamps the clock: taken after the receipt counter). */
   sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string>;
   sessionIsOpen(tx: Tx, sessionId: string): Promise<boolean>;
   approver(pin: string, client: string): Promise<Actor>;
@@ -165,8 +168,9 @@ export interface SaleSeats {
 export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
   return {
     /**
-     * One transaction: FEFO allocation under row locks (batches in id order,
-     * then the receipt counter, the cash session, then the clock), the sale
+     * One transaction: FEFO allocation under row locks (the cashier's open
+     * session, shared; batches in id order; the receipt counter; a session
+     * opened for the sale, if none was; the clock, last), the sale
      * with its discounts and payments, one item and one `sale` movement per
      * batch used, and their outbox rows.
      */
@@ -187,6 +191,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         // locked (a refusal rolls them back with the rest: a sale is never left in a cart to be sold twice).
         const saleId = newId();
         await opts.alsoInTransaction?.(tx, { id: saleId, printerKind: settings.printerKind });
+        const openSession = await seats.openSession(tx, actor, terminal);
         const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
         for (const d of demand) {
           const p = products.get(d.productId);
@@ -237,7 +242,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
 
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
         // After the counter: opening a session stamps the clock, and every writer takes the counter before the clock.
-        const sessionId = await seats.sessionForSale(tx, actor, terminal);
+        const sessionId = openSession ?? (await seats.sessionForSale(tx, actor, terminal));
         const hlc = await stampTransaction(tx, now());
         const createdAt = now();
         const sale: Sale = {
