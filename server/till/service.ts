@@ -65,6 +65,10 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
     });
   }
 
+  /** One more unit of a product (of that lot), the product and lot already checked. */
+  const putInCart = (sessionHash: string, productId: string, batchId: string | null = null) =>
+    changeCart(sessionHash, (tx) => addToCart(tx, { id: newId(), sessionHash, productId, batchId, quantity: 1 }));
+
   const service = {
     async cart(sessionHash: string): Promise<CartView> {
       // The version is read before the lines: a change in between shows newer lines under an older version, never the reverse.
@@ -106,7 +110,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
     async add(sessionHash: string, productId: string, batchId: string | null = null): Promise<void> {
       const product = await catalog.productWithStock(productId); // a product that does not exist is a 404, not a broken cart
       if (batchId && !(await batchesOfProduct(db, shop.id, product.id)).some((b) => b.id === batchId)) throw new AppError(422, 'lot_not_sellable', 'sale.lot_unknown', { name: product.name });
-      await changeCart(sessionHash, (tx) => addToCart(tx, { id: newId(), sessionHash, productId, batchId, quantity: 1 }));
+      await putInCart(sessionHash, productId, batchId);
     },
 
     /** A scanner's Enter: a GS1 DataMatrix picks that lot, a GTIN the product, text searches. */
@@ -118,7 +122,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       if (scan.kind === 'text') {
         const results = scan.text ? await catalog.searchProducts(scan.text, 20) : [];
         if (results.length === 1 && results[0]!.sellableQuantity > 0) {
-          await service.add(sessionHash, results[0]!.id);
+          await putInCart(sessionHash, results[0]!.id);
           return { kind: 'added', message: t('scan.added', { name: results[0]!.name }), warning: null };
         }
         return { kind: 'results', results };
@@ -130,7 +134,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
         // A barcode names the product: refused here, with the reason (a recall's own), when no lot of it can be sold.
         const refusal = unsellable(product, await batchesOfProduct(db, shop.id, product.id), today());
         if (refusal) return { kind: 'refused', message: refusal.message };
-        await service.add(sessionHash, product.id);
+        await putInCart(sessionHash, product.id);
         return { kind: 'added', message: t('scan.added', { name: product.name }), warning: null };
       }
       const day = today();
@@ -142,7 +146,7 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
       if (lot.status === 'quarantined') return { kind: 'refused', message: t('scan.lot_quarantined', names) };
       if (lot.expirationDate < day) return { kind: 'refused', message: t('scan.lot_expired', { ...names, date: formatDateFr(lot.expirationDate) }) };
       if (lot.quantity <= 0) return { kind: 'refused', message: t('scan.lot_empty', names) };
-      await service.add(sessionHash, product.id, lot.id);
+      await putInCart(sessionHash, product.id, lot.id);
       return { kind: 'added', message: t('scan.added_lot', names), warning: earlierLotWarning(batches, lot, day) };
     },
 

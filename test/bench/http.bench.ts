@@ -119,6 +119,16 @@ try {
     body: new URLSearchParams({ q: products[i % products.length]!.gtin }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie, 'x-csrf-token': s.csrf, 'hx-request': 'true' },
   })));
+  // The RSS goal is after 10 000 sales: the rest are made now, by 2 tills, as fast as they go.
+  const made = (await db.one<{ n: number }>('select count(*)::int as n from sales'))!.n;
+  if (made < 10_000) {
+    await new Promise((resolve, reject) => {
+      (autocannon as (o: unknown, cb: (err: Error | null, r: Result) => void) => void)({
+        url: `${base}/api/sales`, method: 'POST', connections: 2, amount: 10_000 - made, body: saleBody,
+        headers: { 'content-type': 'application/json', cookie: sessions[0]!.cookie },
+      }, (err, r) => (err ? reject(err) : resolve(r)));
+    });
+  }
   const rssMb = rssOf();
   server.child.kill('SIGTERM');
   await server.exited;
@@ -131,6 +141,7 @@ try {
   );
   const non2xx = one.non2xx + eight.non2xx + scans.reduce((n, s) => n + s.non2xx, 0);
   const scanP975 = Math.max(...scans.map((s) => s.latency.p97_5));
+  const scanP50 = scans.map((s) => s.latency.p50).sort((a, b) => a - b)[scans.length >> 1]!;
   const scanRate = scans.reduce((n, s) => n + s.requests.average, 0);
   const oneMs = 1000 / one.requests.average;
 
@@ -139,7 +150,7 @@ try {
   print(`one-row commits, 8 clients: ${commit8.perSecond.toFixed(0)}/s`);
   print(`3-line sale, 1 till:   ${one.requests.average.toFixed(1)}/s, ${oneMs.toFixed(2)} ms each = ${(oneMs / commit1.ms).toFixed(1)} × a commit (goal ≤ 4 ×); p97.5 ${one.latency.p97_5} ms`);
   print(`3-line sale, 8 tills:  ${eight.requests.average.toFixed(1)}/s = ${(eight.requests.average / commit8.perSecond).toFixed(3)} × the 8-client commit rate (goal ≥ 0.25 ×); p97.5 ${eight.latency.p97_5} ms (goal < 25 ms)`);
-  print(`scan → cart, 20 tills: ${scanRate.toFixed(0)}/s in all; p97.5 ${scanP975} ms (goal: p95 < 15 ms)`);
+  print(`scan → cart, 20 tills: ${scanRate.toFixed(0)}/s in all; p50 ${scanP50} ms, p97.5 ${scanP975} ms (goal: p95 < 15 ms)`);
   print(`shop process: cold start to /healthz ${coldStartMs} ms (goal < 5 s), RSS ${rssAtStart.toFixed(0)} MB at start, ${rssMb.toFixed(0)} MB after ${after!.n} sales (goal < 150 MB after 10 000)`);
   print(`sales recorded: ${after!.n - before!.n}; answers other than 2xx: ${non2xx}; lots off their ledger: ${ledger!.drift}; negative lots: ${ledger!.negative}`);
 } finally {
