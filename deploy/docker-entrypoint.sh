@@ -4,11 +4,13 @@
 # which drains requests and jobs, then stops PostgreSQL.
 set -eu
 cd /opt/comptoir
+# Two malloc arenas instead of one per thread: see deploy/systemd/comptoir.service.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 role="${1:-shop}"
 case "$role" in
   shop)
     shift || true
-    exec node --import tsx server/main.ts "$@"
+    exec node --max-old-space-size=96 --max-semi-space-size=4 --import tsx server/main.ts "$@"
     ;;
   hq)
     shift
