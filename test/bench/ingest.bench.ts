@@ -1,8 +1,8 @@
 /**
  * `npm run bench:ingest`: head office ingesting a day of 200 shops at once.
- * Each shop pushes its day (500 sales of 3 lines, each line with its `sale`
- * movement, after its 3 lots), gzipped and cut at transaction boundaries as
- * the shop's sync client sends it, all shops concurrently, to head office
+ * Each shop pushes its day (its 3 lots and its cash session, then 500 sales
+ * of 3 lines, each line with its `sale` movement), gzipped and cut as the
+ * shop's sync client cuts it, all shops concurrently, to head office
  * running in its own process. Against the same rows written with COPY into
  * copies of the same tables (same indexes) in the same run. Goals (issue 12):
  * all applied in < 2 min, p95 push < 1 s, ≥ 0.2 × the COPY rate.
@@ -53,6 +53,11 @@ function dayOf(code: string, shopId: string, productIds: string[], start: number
       createdAt: new Date(at(0)).toISOString(),
     } });
   }
+  // The day's cash session: every sale names it, as a shop's do.
+  const sessionId = randomUUID();
+  changes.push({ seq: ++seq, entity: 'till_session', id: sessionId, op: 'insert', hlc: clock(code, at(0), 9), tx: String(++tx), data: {
+    id: sessionId, shopId, terminal: 'Caisse 1', cashierId: shopId, cashierName: 'Caisse', openedAt: new Date(at(0)).toISOString(), openingFloat: 0, openingCounts: null,
+  } });
   const rows = { sales: [] as unknown[][], items: [] as unknown[][], movements: [] as unknown[][] };
   for (let s = 1; s <= SALES; s++) {
     tx += 1;
@@ -61,11 +66,11 @@ function dayOf(code: string, shopId: string, productIds: string[], start: number
     const saleId = randomUUID();
     const sale = {
       id: saleId, shopId, number: `${code}-${String(s).padStart(6, '0')}`, cashierId: shopId, cashierName: 'Caisse', total: 3000, tendered: 3000,
-      change: 0, paymentMethod: 'cash', status: 'completed', voidedAt: null, voidedBy: null, createdAt, sessionId: null, subtotal: 3000,
+      change: 0, paymentMethod: 'cash', status: 'completed', voidedAt: null, voidedBy: null, createdAt, sessionId, subtotal: 3000,
       discount: 0, discountLabel: null, discountApprovedBy: null, rounding: 0, payments: [{ method: 'cash', amount: 3000 }],
     };
     changes.push({ seq: ++seq, entity: 'sale', id: saleId, op: 'insert', hlc, tx: String(tx), data: sale });
-    rows.sales.push([saleId, shopId, sale.number, shopId, 'Caisse', 3000, 3000, 0, 'cash', hlc, createdAt, 3000, JSON.stringify(sale.payments)]);
+    rows.sales.push([saleId, shopId, sale.number, shopId, 'Caisse', 3000, 3000, 0, 'cash', hlc, createdAt, 3000, JSON.stringify(sale.payments), sessionId]);
     for (const l of lots) {
       const itemId = randomUUID();
       changes.push({ seq: ++seq, entity: 'sale_item', id: itemId, op: 'insert', hlc, tx: String(tx), data: {
@@ -170,7 +175,7 @@ try {
   const copyBegan = performance.now();
   for (const d of days) {
     await client.query('begin');
-    await copyOne('copy_sales', 'id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, subtotal, payments', d.rows.sales);
+    await copyOne('copy_sales', 'id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, subtotal, payments, session_id', d.rows.sales);
     await copyOne('copy_sale_items', 'id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price, line_total', d.rows.items);
     await copyOne('copy_stock_movements', 'id, shop_id, batch_id, kind, delta, sale_item_id, user_id, hlc, created_at', d.rows.movements);
     await client.query('commit');
