@@ -119,7 +119,7 @@ export class SalesMerge {
       }
       if (existing.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
       this.saleShops.set(s.id, existing.shopId);
-      this.logIfSaleDiffers({ ...existing, localClock: existing.number }, s);
+      this.logIfSaleDiffers({ ...existing, localClock: existing.hlc }, s);
     }
   }
 

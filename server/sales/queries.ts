@@ -152,8 +152,8 @@ export async function saleItemsByIds(db: Queryable, ids: readonly string[]): Pro
   return db.rows<SaleItem>(`select ${itemColumns} from sale_items i where i.id = any($1::uuid[])`, [ids]);
 }
 
-export async function salesByIds(db: Queryable, ids: readonly string[]): Promise<Sale[]> {
-  return db.rows<Sale>(`select ${saleColumns} from sales s where s.id = any($1::uuid[])`, [ids]);
+export async function salesByIds(db: Queryable, ids: readonly string[]): Promise<SaleRow[]> {
+  return db.rows<SaleRow>(`select ${saleColumns}, s.hlc from sales s where s.id = any($1::uuid[])`, [ids]);
 }
 
 /** Takings of the shop's calendar days from..to: completed sales only. */

@@ -313,6 +313,8 @@ describe('9. the conflict log says what really competed, once', () => {
     expect(await hqConflicts(sale.id)).toEqual([
       expect.objectContaining({ reason: 'duplicate_differs', field: 'tendered,paymentMethod', winner: 'local' }),
     ]);
+    // Both sides' clocks are the sale's own: the one kept, the one pushed again.
+    expect(await hq.db.one('select local_hlc, remote_hlc from sync_conflicts where entity_id = $1', [sale.id])).toEqual({ localHlc: sale.hlc, remoteHlc: sale.hlc });
     const logged = (await hq.admin('get', '/api/conflicts').query({ limit: 5000 })).body.find((c: { entityId: string }) => c.entityId === sale.id);
     expect(logged.message).toBe(
       'Vente : le même identifiant est arrivé une seconde fois avec d’autres valeurs (montant reçu, moyen de paiement) ; la première version est gardée '
