@@ -87,14 +87,15 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
       });
     },
 
+    /** In a sale's transaction, before its lots are locked: the cashier's open session at this terminal, locked for share. */
+    openSession: async (tx: Tx, actor: Actor, terminal: string): Promise<string | undefined> =>
+      (await openSessionOf(tx, shop.id, actor.id, terminal, ' for share'))?.id,
+
     /**
      * In a sale's (or a return's) transaction: the cashier's open session at
      * this terminal, locked for share so it cannot close under the sale; with
      * none, one is opened (float 0) or the sale is refused, as Paramètres say.
      */
-    openSession: async (tx: Tx, actor: Actor, terminal: string): Promise<string | undefined> =>
-      (await openSessionOf(tx, shop.id, actor.id, terminal, ' for share'))?.id,
-
     async sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string> {
       const open = await openSessionOf(tx, shop.id, actor.id, terminal, ' for share');
       if (open) return open.id;

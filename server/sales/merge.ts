@@ -29,7 +29,7 @@ const ITEM_FIELDS = ['saleId', 'lineNo', 'productId', 'batchId', 'productName', 
 
 const comparable = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
 
-type NewSale = SaleInsertRow & { hlc: string };
+type PushedSale = SaleInsertRow & { hlc: string };
 
 /**
  * Sales belong to the shop that made them: head office inserts them once and
@@ -47,7 +47,7 @@ export class SalesMerge {
     private readonly stock: StockMerge,
     private readonly cash: CashMerge,
   ) {
-    this.newSales = run.stage<NewSale>();
+    this.newSales = run.stage<PushedSale>();
     this.newItems = run.stage<SaleItemInsert>();
   }
 
@@ -76,7 +76,7 @@ export class SalesMerge {
   }
 
   /** The same sale received again (a replay, or a shop restored from a backup): kept as first received, a difference logged. */
-  private logIfSaleDiffers(held: Omit<Sale, 'updatedAt' | 'receivedAt'> & { localClock: string }, d: NewSale): void {
+  private logIfSaleDiffers(held: Omit<Sale, 'updatedAt' | 'receivedAt'> & { localClock: string }, d: PushedSale): void {
     const here = { ...held, number: held.number.split('/')[0] };
     const differs = SALE_FIELDS.filter((f) => comparable(here[f]) !== comparable(d[f]));
     if (differs.length > 0) {
@@ -90,7 +90,7 @@ export class SalesMerge {
     await this.writeItems(this.newItems.take());
   }
 
-  private async writeSales(sales: NewSale[]): Promise<void> {
+  private async writeSales(sales: PushedSale[]): Promise<void> {
     if (sales.length === 0) return;
     const tx = this.run.tx;
     const held = new Map((await salesByIds(tx, sales.map((s) => s.id))).map((s) => [s.id, s]));
