@@ -10,7 +10,7 @@ const money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const int32 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
 const count = int32.min(0);
 // Text PostgreSQL can store: no NUL, no lone surrogate (the database or jsonb would refuse them with a 500).
-const text = () => z.string().refine((v) => !v.includes('\u0000') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v), 'caractère non autorisé');
+const text = () => z.string().refine((v) => !v.includes('\u0000') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v), t('validation.text_unstorable'));
 const timestamp = z.iso.datetime({ offset: true });
 
 const productInsert = z.object({
@@ -133,7 +133,7 @@ export const pushSchema = z.object({
     .array(
       z.preprocess(
         (c) => (c !== null && typeof c === 'object' ? { ...c, kind: `${(c as { entity?: unknown }).entity}:${(c as { op?: unknown }).op}` } : c),
-        changeSchema.refine((c) => c.data.id === c.id, { message: 'l’identifiant des données diffère de celui du changement', path: ['data', 'id'] }),
+        changeSchema.refine((c) => c.data.id === c.id, { message: t('validation.change_id'), path: ['data', 'id'] }),
       ),
     )
     .max(2000),
@@ -151,8 +151,8 @@ export const registerShopSchema = z.object({
   code: z
     .string()
     .trim()
-    .regex(/^[A-Z0-9]{2,12}$/, '2 à 12 majuscules ou chiffres')
-    .refine((c) => c !== 'HQ', 'le code HQ est celui du siège'),
+    .regex(/^[A-Z0-9]{2,12}$/, t('validation.shop_code'))
+    .refine((c) => c !== 'HQ', t('validation.shop_code_hq')),
   name: z.string().trim().min(1).max(120),
   timezone: z.string().refine((tz) => {
     try {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { isIsoDate } from '../domain/dates.js';
+import { t } from '../i18n/fr.js';
 
-export const isoDate = z.string().refine(isIsoDate, { message: 'date attendue au format AAAA-MM-JJ' });
+export const isoDate = z.string().refine(isIsoDate, { message: t('validation.iso_date') });
 const quantity = z.number().int().min(1).max(1_000_000);
 const reason = z.string().trim().min(1, 'motif obligatoire').max(500);
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { t } from '../i18n/fr.js';
 
-const pin = z.string().regex(/^\d{4,8}$/, 'de 4 à 8 chiffres');
+const pin = z.string().regex(/^\d{4,8}$/, t('validation.pin'));
 
 export const loginSchema = z.object({ pin, userId: z.uuid().optional() });
 
