@@ -3,7 +3,7 @@ import { t } from '../i18n/fr.js';
 import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
-const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, 'horloge HLC invalide');
+const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, t('validation.hlc'));
 const clocks = z.record(z.string(), hlc);
 const money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // Quantities are PostgreSQL int: anything wider is refused here, not by the database.
@@ -161,7 +161,7 @@ export const registerShopSchema = z.object({
     } catch {
       return false;
     }
-  }, 'fuseau horaire inconnu'),
+  }, t('validation.timezone')),
 });
 
 export const recallSchema = z.object({ productId: z.uuid(), lotNumber: z.string().trim().min(1).max(64), reason: z.string().trim().min(1).max(500) });

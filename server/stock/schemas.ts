@@ -4,7 +4,7 @@ import { t } from '../i18n/fr.js';
 
 export const isoDate = z.string().refine(isIsoDate, { message: t('validation.iso_date') });
 const quantity = z.number().int().min(1).max(1_000_000);
-const reason = z.string().trim().min(1, 'motif obligatoire').max(500);
+const reason = z.string().trim().min(1, t('validation.reason_required')).max(500);
 
 export const receiveBatchSchema = z.object({
   productId: z.uuid(),
@@ -25,7 +25,7 @@ export const correctBatchSchema = z
   .strict();
 
 export const movementSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('adjustment'), delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'ne peut pas être 0'), reason }),
+  z.object({ kind: z.literal('adjustment'), delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, t('validation.not_zero')), reason }),
   z.object({ kind: z.literal('count'), countedQty: z.number().int().min(0).max(1_000_000), reason }),
 ]);
 
