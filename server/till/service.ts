@@ -56,13 +56,11 @@ export function tillService({ db, shop, now }: Deps, catalog: CatalogService, sa
 
   /** Every change of a cart raises its version in the same transaction, first (its row lock orders the session's changes). */
   async function changeCart(sessionHash: string, change: (tx: Tx) => Promise<unknown>): Promise<void> {
+    // A cart edit is not worth a disk flush: a power cut may lose the last second of scans, never a sale.
     await db.withTransaction(async (tx) => {
-      // A cart edit is not worth a disk flush: a power cut may lose the last second of scans, never a sale
-      // (the sale's own transaction is flushed). Scans no longer wait on the WAL's fsync.
-      await tx.exec('set local synchronous_commit = off');
       await bumpCartVersion(tx, sessionHash);
       await change(tx);
-    });
+    }, { flush: false });
   }
 
   /** One more unit of a product (of that lot), the product and lot already checked. */

@@ -20,3 +20,14 @@ describe('statements with parameters', () => {
     expect(texts.some((s) => s.includes('is null'))).toBe(false);
   });
 });
+
+describe('transactions', () => {
+  it('wait for the disk at commit unless told a lost second would not matter', async () => {
+    const setting = (opts?: { flush: boolean }) =>
+      t.db.withTransaction(async (tx) => (await tx.one<{ synchronousCommit: string }>('show synchronous_commit'))!.synchronousCommit, opts);
+    expect(await setting()).toBe('on');
+    expect(await setting({ flush: false })).toBe('off');
+    // Local to its transaction: the connection goes back to the pool as it was.
+    expect(await t.db.one('show synchronous_commit')).toEqual({ synchronousCommit: 'on' });
+  });
+});
