@@ -47,7 +47,7 @@ function returnable(sale: { discount: number }, items: readonly SaleItem[], retu
  * (or set aside, unsellable), refunded by the original method or cash, on a
  * credit note (« AVOIR ») numbered without gaps.
  */
-export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSeats, 'sessionForSale'>) {
+export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSeats, 'openSession' | 'sessionForSale'>) {
   return {
     /** A sale found by its receipt number (the QR of a receipt is its number), with what can still be returned. */
     async findSale(typed: string) {
@@ -89,10 +89,12 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
         const amount = lines.reduce((s, l) => s + l.amount, 0);
         const method = input.refundMethod ?? (sale.paymentMethod === 'mixed' ? 'cash' : sale.paymentMethod);
         const coin = (await shopById(tx, shop.id))!.cashRounding;
+        // As a sale: the open session (for share) before the lots; one opened for the return only after the
+        // counter, since opening stamps the clock, taken last by every writer.
+        const openSession = await seats.openSession(tx, actor, terminal);
         await lockBatchesByIds(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
         const number = formatAvoirNumber(shop.code, await takeAvoirNumber(tx, shop.id));
-        // After the counter, as a sale: opening a session stamps the clock, taken last by every writer.
-        const sessionId = await seats.sessionForSale(tx, actor, terminal);
+        const sessionId = openSession ?? (await seats.sessionForSale(tx, actor, terminal));
         const hlc = await stampTransaction(tx, now());
         // Back into the very lot it was sold from; set aside at once when the pharmacist judges it unsellable.
         const movements = await insertMovements(

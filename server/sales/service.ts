@@ -286,12 +286,12 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         if (sale.status === 'voided') throw new AppError(409, 'already_voided', 'sale.already_voided', { number: sale.number });
         if (await hasReturns(tx, id)) throw new AppError(409, 'sale_returned', 'sale.has_returns', { number: sale.number });
         const items = await itemsOfSales(tx, [id]);
-        // Lots before the session, as a sale takes them: no two writers wait on each other in opposite orders.
-        await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         // A closed session's Z report is final: money given back later is a return, counted in today's drawer.
+        // The session (for share) before the lots, as a sale takes them: no two writers wait on each other in opposite orders.
         if (sale.sessionId && !(await seats.sessionIsOpen(tx, sale.sessionId))) {
           throw new AppError(409, 'session_closed', 'sale.session_closed_void', { number: sale.number });
         }
+        await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         const hlc = await stampTransaction(tx, now());
         const voided = await markVoided(tx, id, actor.id, hlc, now());
         const movements = await insertMovements(
