@@ -9,6 +9,9 @@ import { createDb, type Db } from '../../server/db/pool.js';
 import { startEmbeddedPostgres } from '../../server/db/embedded.js';
 import { migrate } from '../../server/db/migrate.js';
 import type { Logger } from '../../server/logger.js';
+import { initClock } from '../../server/outbox/clock.js';
+import { createServices } from '../../server/services.js';
+import { ensureShop } from '../../server/shops/service.js';
 import { freePort } from '../support/process.js';
 
 export async function benchDatabase(name: string, logger: Logger): Promise<{ db: Db; url: string; stop(): Promise<void> }> {
@@ -27,4 +30,16 @@ export async function benchDatabase(name: string, logger: Logger): Promise<{ db:
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The manager's PIN of every bench shop. */
+export const BENCH_MANAGER_PIN = '987654';
+
+/** A shop on the bench's database: its clock, its row, its services, and a manager to act as. */
+export async function benchShop(db: Db, logger: Logger, code: string) {
+  await initClock(db, code);
+  const shop = await ensureShop(db, { code, name: `Bench ${code}`, timezone: 'Africa/Dakar' });
+  const services = createServices({ db, logger, shop, now: () => new Date() });
+  const manager = await services.users.createUser({ name: 'Responsable', role: 'manager', pin: BENCH_MANAGER_PIN });
+  return { shop, services, actor: { id: manager.id, name: manager.name, role: 'manager' as const } };
 }

@@ -9,11 +9,8 @@
 import os from 'node:os';
 import { gtinCheckDigit } from '../../server/domain/gtin.js';
 import { createLogger } from '../../server/logger.js';
-import { initClock } from '../../server/outbox/clock.js';
-import { createServices } from '../../server/services.js';
-import { ensureShop } from '../../server/shops/service.js';
 import { sessionHash } from '../../server/users/service.js';
-import { benchDatabase } from './database.js';
+import { BENCH_MANAGER_PIN, benchDatabase, benchShop } from './database.js';
 
 const PAST_SALES = Number(process.env.BENCH_PAST_SALES ?? 1_000_000);
 const logger = createLogger('error');
@@ -22,12 +19,8 @@ const bench = await benchDatabase('growth', logger);
 const { db } = bench;
 
 try {
-  await initClock(db, 'GROW');
-  const shop = await ensureShop(db, { code: 'GROW', name: 'Growth', timezone: 'Africa/Dakar' });
-  const services = createServices({ db, logger, shop, now: () => new Date() });
-  const manager = await services.users.createUser({ name: 'Responsable', role: 'manager', pin: '987654' });
-  const actor = { id: manager.id, name: manager.name, role: 'manager' as const };
-  const { token } = await services.users.login({ pin: '987654' }, 'bench');
+  const { shop, services, actor } = await benchShop(db, logger, 'GROW');
+  const { token } = await services.users.login({ pin: BENCH_MANAGER_PIN }, 'bench');
   const cart = sessionHash(token);
 
   // A pharmacy's catalogue: 5 000 products, two lots each.
@@ -84,7 +77,7 @@ try {
      select id, $1, 'GROW-P' || lpad(n::text, 7, '0'), $2, 'Responsable', 900, 1000, 100, 'cash', '000000000000000:000000:GROW', at, at, 900,
        '[{"method":"cash","amount":900}]'::jsonb
      from past`,
-    [shop.id, manager.id],
+    [shop.id, actor.id],
   );
   await db.exec(
     `create temporary table past_items as
@@ -99,7 +92,7 @@ try {
   await db.exec(
     `insert into stock_movements (id, shop_id, batch_id, kind, delta, sale_item_id, user_id, hlc, created_at)
      select gen_random_uuid(), $1, batch_id, 'sale', -1, id, $2, '000000000000000:000000:GROW', at from past_items`,
-    [shop.id, manager.id],
+    [shop.id, actor.id],
   );
   await db.exec(`update receipt_counters set last_number = last_number + $2 where shop_id = $1`, [shop.id, PAST_SALES]);
   await db.exec('analyze');

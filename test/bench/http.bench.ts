@@ -11,12 +11,9 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { createLogger } from '../../server/logger.js';
-import { initClock } from '../../server/outbox/clock.js';
-import { createServices } from '../../server/services.js';
-import { ensureShop } from '../../server/shops/service.js';
 import { csrfToken } from '../../server/web/context.js';
 import { freePort, startServer, tempDataDir, waitHealthy } from '../support/process.js';
-import { benchDatabase } from './database.js';
+import { benchDatabase, benchShop } from './database.js';
 
 interface Result {
   requests: { average: number };
@@ -64,11 +61,7 @@ const run = (opts: Options) => new Promise<Result>((resolve, reject) => {
 });
 
 try {
-  await initClock(db, 'BENCH');
-  const shop = await ensureShop(db, { code: 'BENCH', name: 'Bench', timezone: 'Africa/Dakar' });
-  const services = createServices({ db, logger, shop, now: () => new Date() });
-  const manager = await services.users.createUser({ name: 'Responsable', role: 'manager', pin: '987654' });
-  const actor = { id: manager.id, name: manager.name, role: 'manager' as const };
+  const { services, actor } = await benchShop(db, logger, 'BENCH');
   const products: { id: string; gtin: string }[] = [];
   for (let i = 0; i < 3; i++) {
     const gtin = `340093${String(100000 + i)}`;

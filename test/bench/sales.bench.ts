@@ -4,11 +4,8 @@
  * write transaction: lock and update one row), so figures compare across machines.
  */
 import os from 'node:os';
-import { createServices } from '../../server/services.js';
 import { createLogger } from '../../server/logger.js';
-import { benchDatabase } from './database.js';
-import { ensureShop } from '../../server/shops/service.js';
-import { initClock } from '../../server/outbox/clock.js';
+import { benchDatabase, benchShop } from './database.js';
 import { seedDemo } from '../../server/demo/seed.js';
 
 const logger = createLogger('warn');
@@ -16,11 +13,7 @@ const bench = await benchDatabase('sales', logger);
 const { db } = bench;
 
 try {
-  await initClock(db, 'BENCH');
-  const shop = await ensureShop(db, { code: 'BENCH', name: 'Bench', timezone: 'Africa/Dakar' });
-  const services = createServices({ db, logger, shop, now: () => new Date() });
-  const manager = await services.users.createUser({ name: 'M', role: 'manager', pin: '9876' });
-  const actor = { id: manager.id, name: manager.name, role: 'manager' as const };
+  const { shop, services, actor } = await benchShop(db, logger, 'BENCH');
   await seedDemo(services, shop, new Date(), actor);
   const products = await services.catalog.searchProducts('', 500);
   const sellable = products.filter((p) => p.sellableQuantity > 0).map((p) => p.id);
