@@ -129,6 +129,8 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
   r.get('/catalogue', pages.catalog);
   r.post('/catalogue', admin, pages.createProduct);
   r.post('/catalogue/:id', admin, pages.updateProduct);
+  r.post('/catalogue/propositions/:id/accepter', admin, pages.decideProposal('accept'));
+  r.post('/catalogue/propositions/:id/refuser', admin, pages.decideProposal('refuse'));
 
   r.get('/conflits', pages.conflicts);
   r.post('/conflits/revus', admin, pages.review);

@@ -30,3 +30,9 @@ export const searchProductsSchema = z.object({
 
 export type CreateProductInput = z.infer<typeof createProductSchema>;
 export type UpdateProductInput = z.infer<typeof updateProductSchema>;
+
+/** Head office's list of the shops' proposals: the open ones by default. */
+export const proposalListSchema = z.object({
+  status: z.enum(['pending', 'accepted', 'refused', 'superseded', 'all']).default('pending'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});

@@ -21,6 +21,7 @@ import {
   type Product,
   type ProductWithStock,
 } from './queries.js';
+import { supersedeProposals } from './proposal-queries.js';
 import type { CreateProductInput, UpdateProductInput } from './schemas.js';
 
 function duplicateProduct(err: unknown, input: { sku: string; gtin: string | null }): never {
@@ -49,6 +50,20 @@ async function editProduct(tx: Tx, id: string, input: UpdateProductInput, at: Da
   });
   const change = changed.length > 0 ? { hlc, payload: { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks } } : undefined;
   return { product, change };
+}
+
+/**
+ * Head office's edit of a product, in the caller's transaction: stamped above
+ * what it replaces, fed to every shop, and it closes the shops' open
+ * proposals of the fields it changed (head office has decided them).
+ */
+export async function editAtHq(tx: Tx, id: string, input: UpdateProductInput, at: Date, keep?: string): Promise<Product> {
+  const { product, change } = await editProduct(tx, id, input, at);
+  if (change) {
+    await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: id, hlc: change.hlc, payload: change.payload }]);
+    await supersedeProposals(tx, { productId: id, fields: Object.keys(change.payload.fieldClocks), exceptId: keep });
+  }
+  return product;
 }
 
 export function catalogService({ db, shop, now, bus }: Deps) {
@@ -150,11 +165,13 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
     },
 
     async updateProduct(id: string, input: UpdateProductInput): Promise<Product> {
-      return db.withTransaction(async (tx) => {
-        const { product, change } = await editProduct(tx, id, input, now());
-        if (change) await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: id, hlc: change.hlc, payload: change.payload }]);
-        return product;
-      });
+      return db.withTransaction((tx) => editAtHq(tx, id, input, now()));
+    },
+
+    async product(id: string): Promise<Product> {
+      const row = await productById(db, id);
+      if (!row) throw notFound('product.not_found');
+      return row;
     },
 
     /** The products that are one article (same GTIN, created by several shops): a recall reaches them all. */

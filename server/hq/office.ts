@@ -1,3 +1,4 @@
+import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { Db } from '../db/pool.js';
 import { describeConflict } from '../domain/conflict-text.js';
@@ -39,6 +40,7 @@ function groupTakings(rows: readonly TakingsRow[], by: 'shopCode' | 'day') {
  */
 export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logger; now: () => Date; timezone: string }) {
   const catalog = catalogAtHq({ db, now });
+  const proposals = catalogProposals({ db, now, logger });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
@@ -143,8 +145,13 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
     },
 
     catalog: (q: string) => catalog.search(q, 200),
+    product: (id: string) => catalog.product(id),
     createProduct: catalog.createProduct,
     updateProduct: catalog.updateProduct,
+    /** The shops' open proposals for head office's products, as the Catalogue page lists them. */
+    proposals: () => proposals.list('pending', 200),
+    acceptProposal: (id: string, by: string) => proposals.accept(id, by),
+    refuseProposal: (id: string, by: string) => proposals.refuse(id, by),
 
     /** Conflits: the log filtered, each row a French sentence. */
     async conflicts(q: Omit<ConflictFilter, 'limit' | 'shopId' | 'timezone'> & { shop?: string | undefined; page: number }) {

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
+import { createProductSchema, proposalListSchema, updateProductSchema } from '../catalog/schemas.js';
 import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
@@ -66,6 +66,17 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   });
   r.patch('/products/:id', admin, async (req, res) => {
     res.json(await hq.updateProduct(idParam(req), parse(updateProductSchema, req.body)));
+  });
+  r.get('/catalogue/proposals', admin, async (req, res) => {
+    const q = parse(proposalListSchema, req.query);
+    res.json(await hq.proposals.list(q.status, q.limit));
+  });
+  // The administration token is no person: a decision it makes is recorded as the token's (decidedBy null).
+  r.post('/catalogue/proposals/:id/accept', admin, async (req, res) => {
+    res.json(await hq.proposals.accept(idParam(req), null));
+  });
+  r.post('/catalogue/proposals/:id/refuse', admin, async (req, res) => {
+    res.json(await hq.proposals.refuse(idParam(req), null));
   });
   return r;
 }

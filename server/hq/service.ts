@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
 import type { Db } from '../db/pool.js';
@@ -189,6 +190,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
+    /** The shops' proposals for head office's products, and head office's decisions. */
+    proposals: catalogProposals({ db, now, logger }),
 
     conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
       (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),
