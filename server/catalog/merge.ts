@@ -157,9 +157,12 @@ export class CatalogMerge {
       this.run.changed.add('product');
       return;
     }
+    // Head office refused this shop's value of these fields: taken back only where the shop still holds that value.
+    const refused = (d.refusedClocks ?? {}) as Record<string, string>;
+    const fields = PRODUCT_FIELDS.filter((f) => refused[f] === undefined || existing.fieldClocks[f] === refused[f]);
     const m = adoptFromHq(
       storedFields(target(existing), PRODUCT_FIELDS),
-      { values: pickFields(d, PRODUCT_FIELDS), clocks: Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, clocks[f] ?? hlc])), baseClocks: d.baseClocks as Record<string, string> | undefined },
+      { values: pickFields(d, fields), clocks: Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, clocks[f] ?? hlc])), baseClocks: d.baseClocks as Record<string, string> | undefined },
       { selfNode: seat.shopCode, pending: await pendingFields(this.run.tx, 'product', id) },
     );
     for (const decision of m.decisions) this.run.log('product', id, decision);

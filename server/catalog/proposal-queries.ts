@@ -74,8 +74,11 @@ export async function proposalById(db: Queryable, id: string): Promise<Proposal 
 }
 
 /** The proposal, locked for its decision. */
-export async function lockProposal(tx: Tx, id: string): Promise<{ id: string; productId: string; shopId: string; field: string; proposedValue: unknown; status: ProposalStatus } | undefined> {
-  return tx.one('select id, product_id, shop_id, field, proposed_value, status from catalogue_proposals where id = $1 for update', [id]);
+export async function lockProposal(
+  tx: Tx,
+  id: string,
+): Promise<{ id: string; productId: string; shopId: string; field: string; proposedValue: unknown; shopClock: string; status: ProposalStatus } | undefined> {
+  return tx.one('select id, product_id, shop_id, field, proposed_value, shop_clock, status from catalogue_proposals where id = $1 for update', [id]);
 }
 
 export async function decideProposal(tx: Tx, id: string, d: { status: 'accepted' | 'refused'; decidedBy: string | null }): Promise<void> {

@@ -54,10 +54,11 @@ export function catalogProposals({ db, now, logger }: { db: Db; now: () => Date;
         await decideProposal(tx, id, { status: 'refused', decidedBy: by });
         const field = proposal.field as 'name' | 'unitPrice' | 'active';
         const clock = product.fieldClocks[field] ?? product.hlc;
-        // To the proposing shop only: it takes head office's value over its own (logged there as decided_by_hq).
+        // To the proposing shop only: it takes head office's value over its own (logged there as decided_by_hq), if
+        // it still holds the value refused (`refusedClocks`): a newer edit of its own is a new proposal, not refused.
         await appendFeed(tx, [{
           shopId: proposal.shopId, originShopId: null, entity: 'product', entityId: product.id, hlc: clock,
-          payload: { id: product.id, [field]: product[field], fieldClocks: { [field]: clock } },
+          payload: { id: product.id, [field]: product[field], fieldClocks: { [field]: clock }, refusedClocks: { [field]: proposal.shopClock } },
         }]);
       });
       logger.info({ proposalId: id, by }, 'catalogue proposal refused');

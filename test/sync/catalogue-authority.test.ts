@@ -185,6 +185,20 @@ describe('head office decides', () => {
       .toEqual({ reason: 'decided_by_hq', winner: 'remote' });
   });
 
+  it('does not undo, with a refusal, a newer edit the shop made before it heard of it', async () => {
+    const a = await connectedShop('PRR03');
+    const p = await chainProduct([a]);
+    await a.services.catalog.updateProduct(p.id, { unitPrice: 1 }, managerActor(a));
+    await a.services.sync.runNow({ force: true });
+    const [first] = await proposals(p.id, 'pending');
+    await hq.admin('post', `/api/catalogue/proposals/${first!.id}/refuse`).expect(200);
+    // Before pulling the refusal, the manager sets another price: pushed first, it is a new proposal, and stays.
+    await a.services.catalog.updateProduct(p.id, { unitPrice: 1000 }, managerActor(a));
+    await a.services.sync.runNow({ force: true });
+    expect(await shopRow(a, p.id)).toMatchObject({ unitPrice: 1000 });
+    expect((await proposals(p.id)).map((x) => [x.proposedValue, x.status]).sort()).toEqual([[1, 'refused'], [1000, 'pending']]);
+  });
+
   it('lets a lecture account see the proposals but not decide them, writing nothing', async () => {
     const a = await connectedShop('PRL01');
     const p = await chainProduct([a]);
