@@ -114,6 +114,13 @@ export function catalogService({ db, shop, now, bus }: Deps) {
       return product;
     },
 
+    /** Whether the product is the chain's (made at head office or another shop): this shop's edits of it stay here and are proposals. */
+    async isChainProduct(id: string): Promise<boolean> {
+      const row = await productById(db, id);
+      if (!row) throw notFound('product.not_found');
+      return row.originShopId !== shop.id;
+    },
+
     async productWithStock(id: string): Promise<ProductWithStock> {
       const product = await productWithStock(db, { id, shopId: shop.id, today: dateInZone(now(), shop.timezone) });
       if (!product) throw notFound('product.not_found');

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeHlc } from '../../server/domain/hlc.js';
 import { staffService } from '../../server/staff/service.js';
 import { csrfToken } from '../../server/web/context.js';
-import { managerActor, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { managerActor, PINS, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 /*
  * Issue 19, item 3: a chain product's name, price and on-sale flag are head
@@ -124,6 +124,25 @@ describe('a shop’s edit of a head-office product', () => {
     await a.services.catalog.updateProduct(p.id, { unitPrice: 900 }, managerActor(a));
     await a.services.sync.runNow({ force: true });
     expect(await proposals(p.id, 'pending')).toEqual([]);
+  });
+});
+
+describe('the shop’s Produits page', () => {
+  it('tells the manager that a new price of a head-office product is this shop’s only, and proposed to head office', async () => {
+    const a = await connectedShop('PRP01');
+    const p = await chainProduct([a]);
+    const own = await seedProduct(a, { unitPrice: 500 });
+    const agent = request.agent(a.app);
+    const login = await agent.post('/connexion').type('form').send({ pin: PINS.manager });
+    const csrf = csrfToken(decodeURIComponent(/comptoir_session=([^;]+)/.exec(String(login.headers['set-cookie']))![1]!));
+    const chain = await agent.post(`/produits/${p.id}`).set('HX-Request', 'true').set('X-CSRF-Token', csrf).type('form').send({ unitPrice: '850' });
+    expect(chain.status).toBe(200);
+    expect(chain.text).toContain('Produit du siège : ce prix ne vaut que dans cette boutique ; il est proposé au siège');
+    const mine = await agent.post(`/produits/${own.id}`).set('HX-Request', 'true').set('X-CSRF-Token', csrf).type('form').send({ unitPrice: '550' });
+    expect(mine.status).toBe(200);
+    expect(mine.text).not.toContain('Produit du siège');
+    await a.services.sync.runNow({ force: true });
+    expect((await proposals(p.id, 'pending')).map((x) => x.proposedValue)).toEqual([850]);
   });
 });
 
