@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebStream } from 'node:stream/web';
 import { Decrypter, Encrypter } from 'age-encryption';
 
 /**
@@ -43,33 +44,11 @@ export function isSealedFile(file: string): boolean {
   }
 }
 
-/**
- * A Node stream as a web stream that reads only when pulled: the encrypter
- * then holds one chunk at a time, whatever pg_dump's pace (Readable.toWeb
- * reads ahead on Node 20).
- */
-function pulled(source: Readable): ReadableStream<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { value, done } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-      },
-      cancel(reason) {
-        source.destroy(reason instanceof Error ? reason : undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
 /** `plain`, encrypted to the recipient, as it is read. */
 export async function seal(plain: Readable, recipient: string): Promise<Readable> {
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient);
-  return Readable.fromWeb(await encrypter.encrypt(pulled(plain)) as import('node:stream/web').ReadableStream<Uint8Array>);
+  return Readable.fromWeb(await encrypter.encrypt(Readable.toWeb(plain) as ReadableStream<Uint8Array>) as WebStream);
 }
 
 /**
@@ -79,5 +58,5 @@ export async function seal(plain: Readable, recipient: string): Promise<Readable
 export async function unseal(sealed: Readable, identities: string[]): Promise<Readable> {
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
-  return Readable.fromWeb(await decrypter.decrypt(pulled(sealed)) as import('node:stream/web').ReadableStream<Uint8Array>);
+  return Readable.fromWeb(await decrypter.decrypt(Readable.toWeb(sealed) as ReadableStream<Uint8Array>) as WebStream);
 }
