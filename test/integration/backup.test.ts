@@ -14,6 +14,7 @@ import { freePort, repoRoot, tempDataDir } from '../support/process.js';
 import { requireTool } from '../support/tools.js';
 
 const pgDump = requireTool('pg_dump', 'postgresql-client');
+const ageTool = requireTool('age-keygen', 'age');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-backup-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -146,6 +147,25 @@ describe.skipIf(!pgDump.available)('sealed backups', () => {
     } finally {
       process.umask(previous);
     }
+  });
+
+  it.skipIf(!ageTool.available)('seals for a key made by Debian\'s age-keygen, and the backup opens with that key file, in Comptoir and in age itself', async () => {
+    const keyFile = path.join(dir, 'age-keygen.txt');
+    fs.rmSync(keyFile, { force: true });
+    const made = spawnSync('age-keygen', ['-o', keyFile], { encoding: 'utf8' });
+    const recipient = /age1[0-9a-z]+/.exec(made.stderr)![0];
+    const t = await testShop({ code: 'SEA03' });
+    await seedProduct(t, { name: 'Doliprane 1000 mg' });
+    const { file } = await backupDatabase(t.url, path.join(dir, 'keygen-SEA03.dump'), { recipient });
+
+    const opened = path.join(dir, 'opened-SEA03.dump');
+    expect(spawnSync('age', ['--decrypt', '--identity', keyFile, '--output', opened, file]).status).toBe(0);
+    expect(spawnSync('pg_restore', ['--list', opened], { encoding: 'utf8' }).stdout).toContain('TABLE DATA public products');
+
+    const { identitiesIn } = await import('../../server/ops/seal.js');
+    const target = await testShop({ code: 'SEA03', url: (await freshDatabase()).url });
+    await restoreDatabase(target.url, file, { identities: identitiesIn(fs.readFileSync(keyFile, 'utf8')) });
+    expect(await target.counts()).toEqual(await t.counts());
   });
 
   it('refuses an age recipient that is not one, in French', () => {
