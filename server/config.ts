@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { t } from './i18n/fr.js';
+import { isRecipient } from './ops/seal.js';
 
 export type Role = 'shop' | 'hq';
 
@@ -19,6 +20,7 @@ const envSchema = z.object({
   HQ_TOKEN: z.string().min(1).optional(),
   HQ_ALLOW_HTTP: z.enum(['0', '1']).optional(),
   BACKUP_COPY_DIR: z.string().min(1).optional(),
+  BACKUP_RECIPIENT: z.string().trim().refine(isRecipient, t('ops.bad_recipient')).optional(),
   DB_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   COMPTOIR_ADMIN_PIN: z
     .string()
@@ -42,6 +44,8 @@ export interface Config {
   hqToken: string | undefined;
   /** A mounted USB stick (or any folder) that receives a copy of each nightly backup. */
   backupCopyDir: string | undefined;
+  /** An age public key: every backup is sealed to it; the identity that opens them stays off the machine. */
+  backupRecipient: string | undefined;
   /** How long to wait for an external database to accept connections at start. */
   dbWaitSeconds: number;
   adminPin: string | undefined;
@@ -109,6 +113,7 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Co
     hqUrl: checkedHqUrl(e.HQ_URL, e.HQ_ALLOW_HTTP === '1'),
     hqToken: e.HQ_TOKEN,
     backupCopyDir: e.BACKUP_COPY_DIR ? path.resolve(e.BACKUP_COPY_DIR) : undefined,
+    backupRecipient: e.BACKUP_RECIPIENT,
     dbWaitSeconds: e.DB_WAIT_SECONDS,
     adminPin: e.COMPTOIR_ADMIN_PIN,
     hqAdminToken: e.COMPTOIR_HQ_ADMIN_TOKEN,

@@ -304,7 +304,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   const user = runAsUser(logger);
   const bin = reachableBinaries(await binaries(), user, logger);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Private to the service's user; as root, postgres (another user) must still traverse it to its cluster.
+  fs.mkdirSync(dataDir, { recursive: true, mode: user ? 0o711 : 0o700 });
   const password = readPassword(dataDir);
   const clusterDir = clusterDirFor(dataDir, user, logger);
 
@@ -326,7 +327,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await assertPortFree(port);
 
   const logFile = path.join(dataDir, 'postgres.log');
-  const logFd = fs.openSync(logFile, 'a');
+  const logFd = fs.openSync(logFile, 'a', 0o600);
+  fs.fchmodSync(logFd, 0o600); // a log made by an older version under a loose umask: it names users and queries
   // Own process group: a Ctrl-C in the terminal must reach Node first, which
   // finishes in-flight requests and only then stops the database.
   const child: ChildProcess = spawn(

@@ -349,9 +349,12 @@ export const fr = {
   hq user list                              siège : les comptes
   seed-demo                                 charge le catalogue de démonstration dans une boutique vide
   backup [--file FICHIER]                   copie cohérente de la base (pg_dump, format custom) ;
-                                            par défaut DATA_DIR/backups/comptoir-<boutique>-<heure>.dump
-  restore --file FICHIER                    remplace la base par une sauvegarde (Comptoir arrêté),
-                                            puis synchronisez : le siège ignore ce qu’il a déjà
+                                            par défaut DATA_DIR/backups/comptoir-<boutique>-<heure>.dump,
+                                            chiffrée (.dump.age) pour BACKUP_RECIPIENT s’il est réglé
+  restore --file FICHIER [--identity CLÉ|-] remplace la base par une sauvegarde (Comptoir arrêté),
+                                            puis synchronisez : le siège ignore ce qu’il a déjà ;
+                                            une sauvegarde chiffrée demande le fichier de clé secrète
+                                            (ou - : lue sur l’entrée standard)
 
 L’environnement est celui de npm start (DATA_DIR, DATABASE_URL, SHOP_CODE,
 HQ_URL…) ; \`shop add\` est une commande du siège (npm run hq : DATA_DIR vaut
@@ -768,6 +771,18 @@ commande l’utilise.`,
   'hq.proposals.accepted': 'Proposition acceptée : {product}, {field} {value}. Les boutiques le recevront à leur prochaine synchronisation.',
   'hq.proposals.refused': 'Proposition refusée : {product} garde {field} {value} ; la boutique {shop} y reviendra à sa prochaine synchronisation.',
   'ui.products.chain_local': 'Produit du siège : ce prix ne vaut que dans cette boutique ; il est proposé au siège, qui l’accepte ou le refuse.',
+  // Hardening II — sealed backups and the install kit
+  'ops.bad_recipient': 'BACKUP_RECIPIENT : une clé publique age est attendue (age1…, affichée par age-keygen)',
+  'ops.backup_write_failed': 'Écriture de la sauvegarde {file} impossible : {reason}',
+  'ops.usb_needs_recipient': 'Copie sur la clé USB refusée : les sauvegardes ne sont pas chiffrées (BACKUP_RECIPIENT est vide). Une clé USB se perd, et une sauvegarde contient tous les codes PIN : mettez dans BACKUP_RECIPIENT la clé publique age du siège ou du technicien (voir docs/operations.md). La sauvegarde de cette nuit est gardée sur le mini-PC.',
+  'ops.plain_backup_off_machine': 'Sauvegarde non chiffrée refusée vers {dir} : hors du disque du mini-PC (clé USB, autre disque), elle serait lisible par qui la trouve. Mettez une clé publique age dans BACKUP_RECIPIENT (la sauvegarde sera chiffrée), ou écrivez-la dans DATA_DIR/backups.',
+  'ops.restore_needs_identity': 'La sauvegarde {file} est chiffrée : donnez la clé secrète qui l’ouvre avec --identity FICHIER (le fichier créé par age-keygen), ou --identity - pour la lire sur l’entrée standard.',
+  'ops.identity_invalid': 'Clé secrète illisible : le fichier doit contenir une ligne AGE-SECRET-KEY-1… (celle créée par age-keygen).',
+  'ops.identity_wrong': 'Cette clé secrète n’ouvre pas la sauvegarde {file} : elle a été chiffrée pour une autre clé publique. Rien n’a été restauré.',
+  'ops.identity_on_command_line': 'Ne donnez pas la clé secrète sur la ligne de commande (elle resterait dans l’historique et serait visible par ps) : --identity prend le chemin d’un fichier, ou - pour la lire sur l’entrée standard.',
+  'ops.identity_unreadable': 'Fichier de clé secrète {file} illisible : {reason}',
+  'ops.sealed_damaged': 'La sauvegarde chiffrée {file} est abîmée ou incomplète : rien n’a été restauré. Prenez une autre sauvegarde.',
+  'cli.backup_sealed': 'Sauvegarde chiffrée écrite : {file} ({kb} Ko). Seule la clé secrète, gardée hors de ce mini-PC, l’ouvre.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
