@@ -11,17 +11,21 @@ import { seedBatch, seedProduct, type TestHq, type TestShop } from './harness.js
 
 export const DAY = '2026-12-01';
 
-/** Both clocks at the same time (head office never behind the shop: a sale from its future is suspect). */
-export function clocks(shop: TestShop, hq: TestHq) {
-  let at = Date.parse(`${DAY}T08:00:00Z`);
+/**
+ * The shop's clock from 08:00 of `day` (Dakar is UTC: the day stays until
+ * midnight), and head office's with it when given (never behind the shop: a
+ * sale from its future is suspect).
+ */
+export function clocks(shop: TestShop, hq?: TestHq, day = DAY) {
+  let at = Date.parse(`${day}T08:00:00Z`);
   const set = (ms: number) => {
     at = ms;
     shop.clock.set(new Date(at));
-    hq.clock.set(new Date(at));
+    hq?.clock.set(new Date(at));
   };
   set(at);
   return {
-    /** A few minutes later (Dakar is UTC: the day stays 1 December until midnight). */
+    /** A few minutes later. */
     tick: (minutes = 5) => set(at + minutes * 60_000),
     to: (iso: string) => set(Date.parse(iso)),
   };
