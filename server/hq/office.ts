@@ -27,22 +27,33 @@ type TakingsSums = Record<(typeof TAKINGS_SUMS)[number], number>;
  * Gross, refunds and net, per method and in all, as the Z report counts them
  * (domain/takings.ts): a shop's day is the sum of its sessions' Z reports.
  */
-function withNet<T extends TakingsSums>(r: T) {
+export function methodsOf(r: TakingsSums) {
   const { byMethod } = netTakings(
     { cash: r.cash, mobile_money: r.mobileMoney, card: r.card },
     { cash: r.cashRefunds, mobile_money: r.mobileMoneyRefunds, card: r.cardRefunds },
   );
-  return { ...r, net: r.total - r.refunds, methods: PAYMENT_METHODS.map((method) => ({ method, ...byMethod[method] })) };
+  return PAYMENT_METHODS.map((method) => ({ method, ...byMethod[method] }));
+}
+
+/** A row as a table shows it; copied, so only for the rows a page shows (a month's 6 200 shop-days go to the CSV as they are). */
+function withNet<T extends TakingsSums>(r: T) {
+  return { ...r, net: r.total - r.refunds, methods: methodsOf(r) };
 }
 
 function sumTakings(rows: readonly TakingsSums[]): TakingsSums {
-  return Object.fromEntries(TAKINGS_SUMS.map((k) => [k, rows.reduce((n, r) => n + Number(r[k]), 0)])) as TakingsSums;
+  const sums = Object.fromEntries(TAKINGS_SUMS.map((k) => [k, 0])) as TakingsSums;
+  for (const r of rows) for (const k of TAKINGS_SUMS) sums[k] += r[k];
+  return sums;
 }
 
 /** A chain's month is 200 shops × 30 days: the page shows it per shop and per day, the CSV has every row. */
 function groupTakings(rows: readonly TakingsRow[], by: 'shopCode' | 'day') {
   const groups = new Map<string, TakingsRow[]>();
-  for (const r of rows) groups.set(r[by], [...(groups.get(r[by]) ?? []), r]);
+  for (const r of rows) {
+    const group = groups.get(r[by]);
+    if (group) group.push(r);
+    else groups.set(r[by], [r]);
+  }
   return [...groups.entries()]
     .sort(([a], [b]) => (by === 'day' ? b.localeCompare(a) : a.localeCompare(b)))
     .map(([key, rs]) => withNet({ key, shopCode: rs[0]!.shopCode, shopName: rs[0]!.shopName, day: rs[0]!.day, ...sumTakings(rs) }));
@@ -119,7 +130,9 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
       const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
       const rows = await sales.takings({ from, to, shopId });
       return {
-        from, to, shop: q.shop, rows: rows.map(withNet), totals: withNet(sumTakings(rows)), byShop: groupTakings(rows, 'shopCode'), byDay: groupTakings(rows, 'day'),
+        from, to, shop: q.shop, rows, totals: withNet(sumTakings(rows)),
+        // One shop: its days; the chain: per shop and per day.
+        days: shopId ? rows.map(withNet) : [], byShop: shopId ? [] : groupTakings(rows, 'shopCode'), byDay: shopId ? [] : groupTakings(rows, 'day'),
       };
     },
 

@@ -11,7 +11,7 @@ import { sendCsv, toCsv } from '../web/csv.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show, type ViewSpec } from '../web/respond.js';
 import type { Views } from '../web/views.js';
-import type { HeadOffice } from './office.js';
+import { methodsOf, type HeadOffice } from './office.js';
 import { catalogSearchSchema, conflictFilterSchema, expirySchema, periodSchema, recallFormSchema, reviewSchema, staffLoginSchema } from './schemas.js';
 import { isIsoDate } from '../domain/dates.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
@@ -79,11 +79,14 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
           ...methods.map((method) => t('hq.csv.refunds_of', { method })), ...methods.map((method) => t('hq.csv.net_of', { method })),
           t('hq.csv.voided_total'),
         ],
-        data.rows.map((r) => [
-          formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, ...r.methods.map((m) => m.takings), r.voided,
-          r.returns, r.refunds, r.net, ...r.methods.map((m) => m.refunds), ...r.methods.map((m) => m.net),
-          r.voidedTotal,
-        ]),
+        data.rows.map((r) => {
+          const byMethod = methodsOf(r);
+          return [
+            formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, ...byMethod.map((m) => m.takings), r.voided,
+            r.returns, r.refunds, r.total - r.refunds, ...byMethod.map((m) => m.refunds), ...byMethod.map((m) => m.net),
+            r.voidedTotal,
+          ];
+        }),
       );
       sendCsv(res, `${t('hq.csv.file_sales')}-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
     }),

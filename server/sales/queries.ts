@@ -329,16 +329,20 @@ export interface DailyTakings {
 
 /** Head office: takings per shop and calendar day, from the per-day sums (never from millions of sales rows). */
 export async function takingsByShopDay(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<DailyTakings[]> {
-  const method = (col: string, m: string) => `coalesce(sum(t.${col}) filter (where t.payment_method = '${m}'), 0)::float8`;
+  const method = (col: string, m: string) => `coalesce(sum(${col}) filter (where payment_method = '${m}'), 0)::float8`;
+  // Summed per shop and day first, then named: the shops' names are joined to 6 200 sums, not to 18 600 rows.
   return db.rows<DailyTakings>(
-    `select to_char(t.day, 'YYYY-MM-DD') as day, t.shop_id, s.code as shop_code, s.name as shop_name,
-       sum(t.sales)::int as sales, sum(t.total)::float8 as total, sum(t.voided)::int as voided, sum(t.voided_total)::float8 as voided_total,
-       ${method('total', 'cash')} as cash, ${method('total', 'mobile_money')} as mobile_money, ${method('total', 'card')} as card,
-       sum(t.returns)::int as returns, sum(t.refunds)::float8 as refunds,
-       ${method('refunds', 'cash')} as cash_refunds, ${method('refunds', 'mobile_money')} as mobile_money_refunds, ${method('refunds', 'card')} as card_refunds
-     from hq_daily_takings t join shops s on s.id = t.shop_id
-     where t.day between $1::date and $2::date and ($3::uuid is null or t.shop_id = $3)
-     group by t.day, t.shop_id, s.code, s.name
+    `select to_char(t.day, 'YYYY-MM-DD') as day, t.shop_id, s.code as shop_code, s.name as shop_name, t.sales, t.total, t.voided, t.voided_total,
+       t.cash, t.mobile_money, t.card, t.returns, t.refunds, t.cash_refunds, t.mobile_money_refunds, t.card_refunds
+     from (
+       select day, shop_id, sum(sales)::int as sales, sum(total)::float8 as total, sum(voided)::int as voided, sum(voided_total)::float8 as voided_total,
+         ${method('total', 'cash')} as cash, ${method('total', 'mobile_money')} as mobile_money, ${method('total', 'card')} as card,
+         sum(returns)::int as returns, sum(refunds)::float8 as refunds,
+         ${method('refunds', 'cash')} as cash_refunds, ${method('refunds', 'mobile_money')} as mobile_money_refunds, ${method('refunds', 'card')} as card_refunds
+       from hq_daily_takings
+       where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3)
+       group by day, shop_id) t
+     join shops s on s.id = t.shop_id
      order by t.day desc, s.code`,
     [q.from, q.to, q.shopId ?? null],
   );
