@@ -185,7 +185,9 @@ describe('returns and cash movements at head office', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/AAAA-MM-JJ/);
     expect((await hq.admin('get', '/api/shops/NOPE1/cash-movements')).status).toBe(404);
-    expect((await hq.admin('get', '/api/sales/00000000-0000-7000-8000-000000000000')).status).toBe(404);
+    const unknown = await hq.admin('get', '/api/sales/00000000-0000-7000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('Vente introuvable.');
     expect((await request(hq.app).get('/api/shops/DKR01/returns')).status).toBe(401);
   });
 });
