@@ -148,3 +148,42 @@ export async function sessionsOfShop(db: Queryable, shopId: string, limit: numbe
     [shopId, limit],
   );
 }
+
+/** A cash movement as head office shows it: with the session it came out of (terminal, Z number once closed). */
+export interface CashMovementAtHq extends Omit<CashMovement, 'hlc'> {
+  terminal: string;
+  cashierName: string;
+  zNumber: string | null;
+}
+
+/** Head office: a shop's cash movements on its calendar days from..to (its time zone), newest first. */
+export async function cashMovementsBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<CashMovementAtHq[]> {
+  return db.rows<CashMovementAtHq>(
+    `select m.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.created_at,
+       s.terminal, s.cashier_name, s.z_number
+     from cash_movements m join till_sessions s on s.id = m.session_id
+     where m.shop_id = $1
+       and m.created_at >= ($2::date::timestamp at time zone $4)
+       and m.created_at < (($3::date + 1)::timestamp at time zone $4)
+     order by m.created_at desc, m.id limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
+  );
+}
+
+/** Head office: a shop's sessions opened on its calendar days from..to (its time zone), newest first. */
+export async function sessionsBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<TillSession[]> {
+  return db.rows<TillSession>(
+    `select ${sessionColumns} from till_sessions s
+     where s.shop_id = $1
+       and s.opened_at >= ($2::date::timestamp at time zone $4)
+       and s.opened_at < (($3::date + 1)::timestamp at time zone $4)
+     order by s.opened_at desc, s.id limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
+  );
+}

@@ -12,6 +12,7 @@ import type { ReceiptsService } from '../receipts/service.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import type { ReceiptModel } from '../domain/receipt.js';
 import {
+  cashMovementsBetween,
   closedSessions,
   insertCashMovement,
   insertSession,
@@ -21,6 +22,7 @@ import {
   openSessions,
   saveZPdf,
   sessionById,
+  sessionsBetween,
   sessionsOfShop,
   takeZNumber,
   zPdfOf,
@@ -213,7 +215,17 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
 
 export type CashService = ReturnType<typeof cashService>;
 
-/** Head office's seat: the sessions a shop reported. */
+type ShopDays = { from: string; to: string; limit: number };
+
+/** Head office's seat: the sessions and cash movements a shop reported. */
 export function cashAtHq({ db }: { db: Db }) {
-  return { sessionsOfShop: (shopId: string, limit = 20) => sessionsOfShop(db, shopId, limit) };
+  return {
+    sessionsOfShop: (shopId: string, limit = 20) => sessionsOfShop(db, shopId, limit),
+    /** Sessions opened on the shop's calendar days from..to, newest first, each with its Z number once closed. */
+    async sessionsBetween(shop: { id: string; timezone: string }, q: ShopDays) {
+      return (await sessionsBetween(db, { shopId: shop.id, timezone: shop.timezone, ...q })).map(({ hlc: _clock, ...s }) => s);
+    },
+    /** Cash in and out on the shop's calendar days from..to, newest first, each with its session's terminal and Z number. */
+    movementsBetween: (shop: { id: string; timezone: string }, q: ShopDays) => cashMovementsBetween(db, { shopId: shop.id, timezone: shop.timezone, ...q }),
+  };
 }

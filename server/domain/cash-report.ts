@@ -1,3 +1,4 @@
+import { netTakings } from './takings.js';
 import { PAYMENT_METHODS, type Payment, type PaymentMethod } from './tender.js';
 
 /** What a session's drawer saw, as the X (mid-day) and Z (closing) reports need it. */
@@ -86,7 +87,8 @@ export function cashReport(day: SessionDay): CashReport {
   const cashIn = day.movements.filter((m) => m.kind === 'in').reduce((s, m) => s + m.amount, 0);
   const cashOut = day.movements.filter((m) => m.kind === 'out').reduce((s, m) => s + m.amount, 0);
   const expected = zero();
-  for (const m of PAYMENT_METHODS) expected[m] = salesByMethod[m] - refundsByMethod[m];
+  const net = netTakings(salesByMethod, refundsByMethod).byMethod;
+  for (const m of PAYMENT_METHODS) expected[m] = net[m].net;
   expected.cash += day.openingFloat + cashIn - cashOut;
   return {
     salesCount, grossSales, discounts, rounding, netSales,

@@ -3,6 +3,7 @@ import type { CashReport, PerMethod } from './cash-report.js';
 import { formatDateTimeFr } from './dates.js';
 import { formatFcfa } from './money.js';
 import { shopLines, type ReceiptModel, type ReceiptSection } from './receipt.js';
+import { netTakings } from './takings.js';
 import { PAYMENT_METHODS } from './tender.js';
 
 export interface ZSource {
@@ -32,6 +33,8 @@ const money = formatFcfa;
 export function zReportModel({ shop, session, movements, report: r, at }: ZSource): ReceiptModel {
   const z = session.zNumber;
   const when = (d: Date) => formatDateTimeFr(d, shop.timezone);
+  // Head office's Ventes shows each shop's day with the same function.
+  const { byMethod } = netTakings(r.salesByMethod, r.refundsByMethod);
   const sections: ReceiptSection[] = [
     {
       heading: t('session.sec_sales'),
@@ -48,9 +51,9 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
     {
       heading: t('session.sec_methods'),
       rows: PAYMENT_METHODS.flatMap((m) => [
-        { label: t(`payment.${m}`), amount: money(r.salesByMethod[m] - r.refundsByMethod[m]), strong: true },
-        ...(r.refundsByMethod[m] > 0
-          ? [{ label: t('session.method_sales'), amount: money(r.salesByMethod[m]) }, { label: t('session.method_refunds'), amount: money(-r.refundsByMethod[m]) }]
+        { label: t(`payment.${m}`), amount: money(byMethod[m].net), strong: true },
+        ...(byMethod[m].refunds > 0
+          ? [{ label: t('session.method_sales'), amount: money(byMethod[m].takings) }, { label: t('session.method_refunds'), amount: money(-byMethod[m].refunds) }]
           : []),
       ]),
     },

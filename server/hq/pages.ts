@@ -12,9 +12,10 @@ import { sendCsv, toCsv } from '../web/csv.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show, type ViewSpec } from '../web/respond.js';
 import type { Views } from '../web/views.js';
-import type { HeadOffice } from './office.js';
+import { methodsOf, type HeadOffice } from './office.js';
 import { catalogSearchSchema, conflictFilterSchema, expirySchema, periodSchema, recallFormSchema, reviewSchema, staffLoginSchema } from './schemas.js';
 import { isIsoDate } from '../domain/dates.js';
+import { PAYMENT_METHODS } from '../domain/tender.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 const fieldLabel = (field: string) => t(`conflict.field.${field}` as MessageKey);
@@ -74,9 +75,23 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
     takingsCsv: page(async (req, res) => {
       const q = parse(periodSchema, req.query);
       const data = await office.takings({ from: q.du, to: q.au, shop: q.boutique });
+      // The first nine columns are as they always were (gross takings); refunds and net follow, so a sheet built on the old ones still reads.
+      const methods = PAYMENT_METHODS.map((m) => t(`payment.${m}`));
       const csv = toCsv(
-        [t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), t('payment.cash'), t('payment.mobile_money'), t('payment.card'), t('hq.csv.voided')],
-        data.rows.map((r) => [formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, r.cash, r.mobileMoney, r.card, r.voided]),
+        [
+          t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), ...methods, t('hq.csv.voided'),
+          t('hq.csv.returns'), t('hq.csv.refunds'), t('hq.csv.net'),
+          ...methods.map((method) => t('hq.csv.refunds_of', { method })), ...methods.map((method) => t('hq.csv.net_of', { method })),
+          t('hq.csv.voided_total'),
+        ],
+        data.rows.map((r) => {
+          const byMethod = methodsOf(r);
+          return [
+            formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, ...byMethod.map((m) => m.takings), r.voided,
+            r.returns, r.refunds, r.total - r.refunds, ...byMethod.map((m) => m.refunds), ...byMethod.map((m) => m.net),
+            r.voidedTotal,
+          ];
+        }),
       );
       sendCsv(res, `${t('hq.csv.file_sales')}-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
     }),
@@ -85,13 +100,19 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       const day = String(req.params.day);
       if (!isIsoDate(day)) throw notFound();
       const data = await office.salesOfDay(String(req.params.code), day);
-      show(views, req, res, { page: 'hq-sales-day', fragment: 'hq/sales-day', data: { title: `${data.shop.code} — ${formatDateFr(day)}`, ...data } });
+      // Times are the shop's: the day is its calendar day.
+      show(views, req, res, { page: 'hq-sales-day', fragment: 'hq/sales-day', data: { title: `${data.shop.code} — ${formatDateFr(day)}`, ...data, timezone: data.shop.timezone } });
     }),
 
     sale: page(async (req, res) => {
       const sale = await office.sale(idParam(req));
       const at = formatDateTimeFr(sale.createdAt, sale.timezone);
-      show(views, req, res, { page: 'hq-sale', fragment: 'hq/sale', data: { title: t('hq.sale.title', { number: sale.number }), sale, at } });
+      const refunded = sale.returns.reduce((n, r) => n + r.refunded, 0);
+      const kept = sale.total + sale.rounding - refunded;
+      show(views, req, res, {
+        page: 'hq-sale', fragment: 'hq/sale',
+        data: { title: t('hq.sale.title', { number: sale.number }), sale, at, refunded, kept, timezone: sale.timezone },
+      });
     }),
 
     expiring: page(async (req, res) => {

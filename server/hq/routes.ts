@@ -42,6 +42,18 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops/:code/sales', admin, async (req, res) => {
     res.json(await hq.shopSales(code(req), parse(shopSalesSchema, req.query)));
   });
+  r.get('/shops/:code/returns', admin, async (req, res) => {
+    res.json(await hq.shopReturns(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/shops/:code/cash-movements', admin, async (req, res) => {
+    res.json(await hq.shopCashMovements(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/shops/:code/sessions', admin, async (req, res) => {
+    res.json(await hq.shopSessions(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/sales/:id', admin, async (req, res) => {
+    res.json(await hq.sale(idParam(req)));
+  });
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));
   });

@@ -82,3 +82,37 @@ export async function takeAvoirNumber(db: Queryable, shopId: string): Promise<nu
     [shopId],
   ))!.lastNumber;
 }
+
+/** A return as head office shows it: with its sale's receipt number and what it paid back (amount + rounding). */
+export interface ReturnAtHq extends Omit<SaleReturn, 'hlc'> {
+  saleNumber: string;
+  refunded: number;
+  receivedAt: Date | null;
+}
+
+const hqColumns = `r.id, r.shop_id, r.sale_id, s.number as sale_number, r.number, r.session_id, r.cashier_id, r.cashier_name, r.amount,
+  r.rounding, r.amount + r.rounding as refunded, r.refund_method, r.reason, r.lines, r.created_at, r.received_at`;
+
+/** Head office: a shop's returns made on its calendar days from..to (its time zone), newest first. */
+export async function returnsBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<ReturnAtHq[]> {
+  return db.rows<ReturnAtHq>(
+    `select ${hqColumns} from sale_returns r join sales s on s.id = r.sale_id
+     where r.shop_id = $1
+       and r.created_at >= ($2::date::timestamp at time zone $4)
+       and r.created_at < (($3::date + 1)::timestamp at time zone $4)
+     order by r.created_at desc, r.number desc limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
+  );
+}
+
+/** Head office: the returns of these sales, oldest first. */
+export async function returnsOfSales(db: Queryable, saleIds: readonly string[]): Promise<ReturnAtHq[]> {
+  if (saleIds.length === 0) return [];
+  return db.rows<ReturnAtHq>(
+    `select ${hqColumns} from sale_returns r join sales s on s.id = r.sale_id where r.sale_id = any($1::uuid[]) order by r.created_at, r.id`,
+    [saleIds],
+  );
+}

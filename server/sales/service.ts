@@ -31,7 +31,7 @@ import {
   salesOfSession,
   writeSale,
 } from './queries.js';
-import { hasReturns } from './return-queries.js';
+import { hasReturns, returnsBetween, returnsOfSales, type ReturnAtHq } from './return-queries.js';
 import type { SaleInput } from './schemas.js';
 
 export interface SaleWithItems extends Sale {
@@ -350,26 +350,37 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
 
 export type SalesService = ReturnType<typeof salesService>;
 
-/** Head office's seat of sales: it reads what the shops sold, never sells. */
+/** Head office's seat of sales: it reads what the shops sold and took back, never sells. */
 export function salesAtHq({ db }: { db: Db }) {
+  /** Each sale with its lines and its returns (credit notes). */
+  async function withLinesAndReturns<S extends Sale>(sales: readonly S[]): Promise<(S & { items: SaleItem[]; returns: ReturnAtHq[] })[]> {
+    const ids = sales.map((s) => s.id);
+    const [items, returns] = await Promise.all([itemsOfSales(db, ids), returnsOfSales(db, ids)]);
+    const bySale = new Map<string, SaleItem[]>();
+    for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
+    const returnsBySale = new Map<string, ReturnAtHq[]>();
+    for (const r of returns) returnsBySale.set(r.saleId, [...(returnsBySale.get(r.saleId) ?? []), r]);
+    return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [], returns: returnsBySale.get(s.id) ?? [] }));
+  }
+
   return {
-    /** Sales of the shop's calendar days from..to, newest first, each with its lines. */
-    async salesOfShop(shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }): Promise<SaleWithItems[]> {
-      const sales = await salesBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit });
-      const items = await itemsOfSales(db, sales.map((s) => s.id));
-      const bySale = new Map<string, SaleItem[]>();
-      for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
-      return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [] }));
+    /** Sales of the shop's calendar days from..to, newest first, each with its lines and returns. */
+    async salesOfShop(shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }) {
+      return withLinesAndReturns(await salesBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit }));
     },
+
+    /** Returns made on the shop's calendar days from..to (whatever their sale's day), newest first. */
+    returnsOfShop: (shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }) =>
+      returnsBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit }),
 
     /** Takings per shop and day over a period, from head office's per-day sums. */
     takings: (q: { from: string; to: string; shopId?: string | undefined }) => takingsByShopDay(db, q),
 
-    /** One sale of any shop with its lines (lot and expiry as sold). */
+    /** One sale of any shop with its lines (lot and expiry as sold) and its returns. */
     async sale(id: string) {
       const sale = await saleAnyShop(db, id);
       if (!sale) throw notFound('sale.not_found');
-      return { ...sale, items: await itemsOfSales(db, [id]) };
+      return (await withLinesAndReturns([sale]))[0]!;
     },
 
     snapshot: (shopId: string, part: 'sales' | 'items', after: string, limit: number): Promise<{ id: string }[]> =>

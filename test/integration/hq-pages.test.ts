@@ -99,7 +99,11 @@ describe('head-office pages', () => {
     const text = (csv.body as Buffer).toString('utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('Jour;Code boutique;Boutique;Nombre de ventes;Chiffre (FCFA);Espèces;Mobile money;Carte bancaire;Ventes annulées');
+    expect(lines[0]).toBe(
+      'Jour;Code boutique;Boutique;Nombre de ventes;Chiffre (FCFA);Espèces;Mobile money;Carte bancaire;Ventes annulées;'
+      + 'Retours;Remboursé (FCFA);Net (FCFA);Remboursé — Espèces;Remboursé — Mobile money;Remboursé — Carte bancaire;'
+      + 'Net — Espèces;Net — Mobile money;Net — Carte bancaire;Montant annulé (FCFA)',
+    );
     expect(lines.slice(1).map((l) => l.split(';').slice(1, 5).join(';')).sort()).toEqual(['DKR01;Boutique DKR01;2;3600', 'THS02;Boutique THS02;2;3600']);
   });
 
