@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Actor } from '../context.js';
 import { hasRole, type StaffRole, type UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
+import { cookieValue } from './cookies.js';
 
 export const SESSION_COOKIE = 'comptoir_session';
 /** Head office's people have a cookie of their own: a demo's shop and head office on one host (other ports) share cookies. */
@@ -14,15 +15,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-function cookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
+const cookie = (req: Request, name: string): string | undefined => cookieValue(req.headers.cookie, name);
 
 /** The till's terminal (poste): kept by its browser, named when its drawer is opened. */
 export const TERMINAL_COOKIE = 'comptoir_poste';
