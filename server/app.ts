@@ -3,6 +3,7 @@ import { shopApi } from './api-routes.js';
 import type { Deps, ShopContext } from './context.js';
 import type { Role } from './config.js';
 import { errorHandler, notFoundHandler, requestId, requestLog } from './http/errors.js';
+import { securityHeaders, transportSecurity } from './http/headers.js';
 import type { InFlight } from './http/in-flight.js';
 import { refuseUnstorableText } from './http/text.js';
 import { hqApi } from './hq/routes.js';
@@ -27,6 +28,10 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   timezone?: string;
   /** Counts requests under way, for a shutdown that waits for them. */
   inFlight?: InFlight;
+  /** TRUST_PROXY: the proxies whose X-Forwarded-* headers are believed; none when empty or absent. */
+  trustProxy?: string[];
+  /** PUBLIC_URL: https:// means every request came over TLS. */
+  publicUrl?: string | undefined;
 };
 
 /** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
@@ -36,8 +41,9 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   const views = loadViews();
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
-  app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
+  // Forwarded headers (client address, https) only from the proxies the operator named.
+  app.set('trust proxy', opts.trustProxy?.length ? opts.trustProxy : false);
+  app.use(requestId, requestLog(opts.logger.child({ component: 'http' })), securityHeaders, transportSecurity(opts.publicUrl));
   if (opts.inFlight) app.use(opts.inFlight.track);
 
   app.get('/healthz', async (_req, res) => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { t } from './i18n/fr.js';
@@ -26,12 +27,21 @@ const envSchema = z.object({
     .optional(),
   COMPTOIR_HQ_ADMIN_TOKEN: z.string().min(16).optional(),
   TZ: z.string().optional(),
+  LISTEN_ADDRESS: z.string().refine((a) => a === 'localhost' || net.isIP(a) !== 0, t('validation.listen_address')).optional(),
+  TRUST_PROXY: z.string().optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: t('validation.public_url') }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export interface Config {
   role: Role;
   port: number;
+  /** The address the HTTP server listens on; undefined: every interface (the shop's default: its tills are on the LAN). */
+  listenAddress: string | undefined;
+  /** The proxies whose X-Forwarded-For and -Proto are believed (addresses, subnets, `loopback`…); empty: none is. */
+  trustProxy: string[];
+  /** The address people type (head office behind TLS: https://…); https makes every cookie Secure and sends HSTS. */
+  publicUrl: string | undefined;
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -85,6 +95,27 @@ function checkedHqUrl(url: string | undefined, allowHttp: boolean): string | und
   return url;
 }
 
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: the proxies (a comma-separated list of addresses, subnets and
+ * Express's presets) whose forwarded headers are believed. Never `true` or a
+ * hop count: those would believe any client that reaches the port directly.
+ */
+function trustedProxies(value: string | undefined): string[] {
+  if (!value) return [];
+  const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = net.isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!PROXY_PRESETS.includes(entry) && (family === 0 || !prefixOk || extra !== undefined)) {
+      throw new ConfigError(t('ops.bad_environment', { lines: `  TRUST_PROXY: ${t('validation.trust_proxy', { entry })}` }));
+    }
+  }
+  return entries;
+}
+
 /** Reads the environment once, at start; everything else receives a Config. */
 export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (HQ_URL= in a compose file) means unset.
@@ -100,6 +131,10 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Co
   return {
     role,
     port: e.PORT ?? (isShop ? 3000 : 4000),
+    // Head office reaches the internet only through its TLS proxy on the same machine.
+    listenAddress: e.LISTEN_ADDRESS ?? (isShop ? undefined : '127.0.0.1'),
+    trustProxy: trustedProxies(e.TRUST_PROXY),
+    publicUrl: e.PUBLIC_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR ?? (isShop ? './data' : './data-hq')),
     embeddedPgPort: e.EMBEDDED_PG_PORT ?? (isShop ? 54330 : 54340),
