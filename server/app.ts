@@ -28,8 +28,8 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   timezone?: string;
   /** Counts requests under way, for a shutdown that waits for them. */
   inFlight?: InFlight;
-  /** TRUST_PROXY: the proxies whose X-Forwarded-* headers are believed; none when empty or absent. */
-  trustProxy?: string[];
+  /** Which proxies' X-Forwarded-For and -Proto to believe (config TRUST_PROXY); none unless configured. */
+  trustProxy?: string | false;
   /** PUBLIC_URL: https:// means every request came over TLS. */
   publicUrl?: string | undefined;
 };
@@ -41,8 +41,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   const views = loadViews();
   const app = express();
   app.disable('x-powered-by');
-  // Forwarded headers (client address, https) only from the proxies the operator named.
-  app.set('trust proxy', opts.trustProxy?.length ? opts.trustProxy : false);
+  // Forwarded headers (the client's address, https) are believed only from the proxies the operator named.
+  app.set('trust proxy', opts.trustProxy ?? false);
   app.use(requestId, requestLog(opts.logger.child({ component: 'http' })), securityHeaders, transportSecurity(opts.publicUrl));
   if (opts.inFlight) app.use(opts.inFlight.track);
 

@@ -38,8 +38,8 @@ export interface Config {
   port: number;
   /** The address the HTTP server listens on; undefined: every interface (the shop's default: its tills are on the LAN). */
   listenAddress: string | undefined;
-  /** The proxies whose X-Forwarded-For and -Proto are believed (addresses, subnets, `loopback`…); empty: none is. */
-  trustProxy: string[];
+  /** The proxies whose X-Forwarded-For and -Proto are believed (addresses, subnets, `loopback`…, comma-separated); false: none is. */
+  trustProxy: string | false;
   /** The address people type (head office behind TLS: https://…); https makes every cookie Secure and sends HSTS. */
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
@@ -102,8 +102,8 @@ const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
  * Express's presets) whose forwarded headers are believed. Never `true` or a
  * hop count: those would believe any client that reaches the port directly.
  */
-function trustedProxies(value: string | undefined): string[] {
-  if (!value) return [];
+function trustedProxies(value: string | undefined): string | false {
+  if (!value) return false;
   const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
   for (const entry of entries) {
     const [address, prefix, extra] = entry.split('/');
@@ -113,7 +113,7 @@ function trustedProxies(value: string | undefined): string[] {
       throw new ConfigError(t('ops.bad_environment', { lines: `  TRUST_PROXY: ${t('validation.trust_proxy', { entry })}` }));
     }
   }
-  return entries;
+  return entries.length > 0 ? entries.join(',') : false;
 }
 
 /** Reads the environment once, at start; everything else receives a Config. */

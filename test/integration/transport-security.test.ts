@@ -76,7 +76,8 @@ describe('head office behind TLS', () => {
     expect(() => loadConfig('hq', { TRUST_PROXY: '10.0.0.0/33' })).toThrow(/adresse IP/);
     expect(() => loadConfig('hq', { LISTEN_ADDRESS: 'partout' })).toThrow(/LISTEN_ADDRESS/);
     expect(() => loadConfig('hq', { PUBLIC_URL: 'ftp://siege.example.com' })).toThrow(/PUBLIC_URL/);
-    expect(loadConfig('hq', { TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+    expect(loadConfig('hq', { TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toBe('loopback,10.0.0.0/8,fd00::1');
+    expect(loadConfig('hq', {}).trustProxy).toBe(false);
   });
 });
 
