@@ -26,12 +26,12 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   hqAdminTokenHash?: string;
   /** Head office: the time zone its pages show times and default periods in. */
   timezone?: string;
+  /** PUBLIC_URL: https:// means every request came over TLS (cookies Secure, HSTS). */
+  publicUrl?: string | undefined;
   /** Counts requests under way, for a shutdown that waits for them. */
   inFlight?: InFlight;
-  /** Which proxies' X-Forwarded-For and -Proto to believe (config TRUST_PROXY); none unless configured. */
+  /** Which proxies' X-Forwarded-For to believe (config TRUST_PROXY); none unless configured. */
   trustProxy?: string | false;
-  /** PUBLIC_URL: https:// means every request came over TLS. */
-  publicUrl?: string | undefined;
 };
 
 /** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
@@ -41,10 +41,12 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   const views = loadViews();
   const app = express();
   app.disable('x-powered-by');
-  // Forwarded headers (the client's address, https) are believed only from the proxies the operator named.
+  // A forwarded address is believed only from a configured proxy: otherwise anyone could pick the address their guesses count under.
   app.set('trust proxy', opts.trustProxy ?? false);
-  app.use(requestId, requestLog(opts.logger.child({ component: 'http' })), securityHeaders, transportSecurity(opts.publicUrl));
+  app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
   if (opts.inFlight) app.use(opts.inFlight.track);
+  // What every answer allows a browser (CSP, framing, sniffing, referrers), and whether it came over TLS (a trusted proxy's X-Forwarded-Proto too).
+  app.use(securityHeaders, transportSecurity(opts.publicUrl));
 
   app.get('/healthz', async (_req, res) => {
     await opts.db.one('select 1');

@@ -154,8 +154,9 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
 
     const inFlight = new InFlight();
     const { app } = createApp({
-      inFlight, trustProxy: config.trustProxy, publicUrl: config.publicUrl,
+      inFlight, trustProxy: config.trustProxy,
       role, db, logger, now, timezone: config.timezone, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
+      publicUrl: config.publicUrl,
     });
     const server = config.listenAddress ? app.listen(config.port, config.listenAddress) : app.listen(config.port);
     await new Promise<void>((resolve, reject) => {

@@ -753,7 +753,6 @@ commande l’utilise.`,
   'ops.pg_orphan_killed': 'La base de données d’un démarrage précédent (processus {pid}) ne s’arrêtait pas : elle a été arrêtée d’office ; PostgreSQL rejoue son journal au démarrage.',
   'ops.pg_orphan_stuck': 'La base de données d’un démarrage précédent (processus {pid}) ne s’arrête pas : arrêtez-la (kill -9 {pid}), puis relancez Comptoir.',
   'validation.listen_address': 'une adresse IP de cette machine (127.0.0.1, 0.0.0.0, 192.168.1.10, ::) ou localhost',
-  'validation.trust_proxy': '« {entry} » n’est ni une adresse IP, ni un réseau (10.0.0.0/8), ni loopback, linklocal ou uniquelocal',
   'validation.public_url': 'une adresse http:// ou https://, par exemple https://siege.example.com',
   'ops.pg_stale_pid_removed': 'Un fichier postmaster.pid périmé a été retiré (le processus {pid} n’est plus la base de Comptoir).',
 } as const;
