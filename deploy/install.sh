@@ -4,7 +4,7 @@
 # configuration and the data.
 #
 #   sudo deploy/install.sh            # a shop server (service comptoir, port 3000)
-#   sudo deploy/install.sh --hq       # head office (service comptoir-hq, port 4000)
+#   sudo deploy/install.sh --hq       # head office (service comptoir-hq, 127.0.0.1:4000, behind Caddy)
 #   sudo deploy/install.sh --kiosk    # a till terminal: Chromium full screen at login
 #
 # Layout: the program in /opt/comptoir (app/, node/), data in /var/lib/comptoir
@@ -149,6 +149,12 @@ EOF
 TZ=$(cat /etc/timezone 2>/dev/null || echo Africa/Dakar)
 PORT=4000
 DATA_DIR=$data/data-hq
+# Seul Caddy (deploy/caddy/Caddyfile, sur cette machine) joint le siège : il écoute sur 127.0.0.1.
+# Une autre adresse (déconseillé : le siège serait en clair) : LISTEN_ADDRESS=0.0.0.0
+LISTEN_ADDRESS=127.0.0.1
+# Caddy est ce proxy : son X-Forwarded-Proto (https) rend les cookies Secure et envoie HSTS
+TRUST_PROXY=loopback
+# L'adresse https du siège, si Caddy n'est pas sur cette machine : PUBLIC_URL=https://siege.example.com
 # Jeton d'administration (au moins 16 caractères) ; vide : généré et affiché une fois dans le journal
 COMPTOIR_HQ_ADMIN_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 # Clé publique age (age1…) : chaque sauvegarde (comptoir backup) est chiffrée pour elle

@@ -157,10 +157,11 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
 
     const inFlight = new InFlight();
     const { app } = createApp({
-      inFlight,
+      inFlight, trustProxy: config.trustProxy,
       role, db, logger, now, timezone: config.timezone, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
+      publicUrl: config.publicUrl,
     });
-    const server = app.listen(config.port);
+    const server = config.listenAddress ? app.listen(config.port, config.listenAddress) : app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
@@ -171,8 +172,8 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       shutdown.add('live', hub.close);
     }
     logger.info(
-      { role, port: config.port, shop: shop?.code, embeddedDatabase: database.embedded },
-      `Comptoir ${role} listening on http://localhost:${config.port}`,
+      { role, port: config.port, address: config.listenAddress ?? 'every interface', shop: shop?.code, embeddedDatabase: database.embedded },
+      `Comptoir ${role} listening on http://${config.listenAddress ?? 'localhost'}:${config.port}`,
     );
     return booted;
   } catch (err) {

@@ -818,6 +818,15 @@ commande l’utilise.`,
   'hq.cash.amount': 'Montant',
   'hq.cash.reason': 'Motif',
   'hq.cash.by': 'Par',
+  // Hardening II — live, TLS, headers
+  'boot.fatal': 'Comptoir s’arrête après une erreur inattendue (détails ci-dessous dans ce journal) : sa base de données est arrêtée proprement, et le service redémarre de lui-même sous systemd ou Docker.',
+  'ops.pg_unclean_stop': 'La base de données n’avait pas été arrêtée proprement (coupure de courant ?) : PostgreSQL rejoue son journal au démarrage ; les ventes validées sont conservées.',
+  'ops.pg_orphan_stopped': 'La base de données d’un démarrage précédent tournait encore sans Comptoir (processus {pid}) : elle a été arrêtée proprement, puis redémarrée.',
+  'ops.pg_orphan_killed': 'La base de données d’un démarrage précédent (processus {pid}) ne s’arrêtait pas : elle a été arrêtée d’office ; PostgreSQL rejoue son journal au démarrage.',
+  'ops.pg_orphan_stuck': 'La base de données d’un démarrage précédent (processus {pid}) ne s’arrête pas : arrêtez-la (kill -9 {pid}), puis relancez Comptoir.',
+  'validation.listen_address': 'une adresse IP de cette machine (127.0.0.1, 0.0.0.0, 192.168.1.10, ::) ou localhost',
+  'validation.public_url': 'une adresse http:// ou https://, par exemple https://siege.example.com',
+  'ops.pg_stale_pid_removed': 'Un fichier postmaster.pid périmé a été retiré (le processus {pid} n’est plus la base de Comptoir).',
 } as const;
 
 export type MessageKey = keyof typeof fr;
