@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PINS, seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
+import { PINS, seedBatch, seedProduct, testHq, testShop, type TestShop } from '../support/harness.js';
 import { pdfText, requireTool } from '../support/tools.js';
 
 const poppler = requireTool('pdftotext', 'poppler-utils');
@@ -266,6 +266,32 @@ describe('settings', () => {
       for (const name of ['returnApprovalOver', 'returnApprovalAfterDays', 'cashOutApprovalOver']) expect(page.text).toContain(`name="${name}"`);
     } finally {
       await manager.patch('/api/settings').send({ returnApprovalOver: 20_000, returnApprovalAfterDays: 7, cashOutApprovalOver: 20_000 });
+    }
+  });
+});
+
+describe('head office', () => {
+  it('receives who approved a return and a cash-out with them, once', async () => {
+    const hq = await testHq();
+    await hq.listen();
+    try {
+      const shop = await testShop({ code: 'DKR02', now: new Date('2026-11-26T09:00:00Z'), hq: { url: hq.url, token: await hq.registerShop('DKR02') } });
+      const p = await seedProduct(shop, { name: 'Sirop', unitPrice: 5000 });
+      await seedBatch(shop, { productId: p.id, expirationDate: '2028-12-31', quantity: 10 });
+      const cashier = await shop.as('cashier');
+      const session = (await cashier.post('/api/cash/sessions').send({ float: 50_000 })).body.id as string;
+      const sale = (await cashier.post('/api/sales').send({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'card' } })).body;
+      const credit = (await cashier.post(`/api/sales/${sale.id}/returns`).send({ lines: [{ saleItemId: sale.items[0].id, quantity: 1 }], refundMethod: 'cash', managerPin: PINS.manager })).body;
+      const out = (await cashier.post(`/api/cash/sessions/${session}/movements`).send({ kind: 'out', amount: 30_000, reason: 'banque', managerPin: PINS.manager })).body;
+      await shop.services.sync.pushNow();
+      await shop.services.sync.pushNow();
+      expect(await hq.db.one('select approved_by, approved_by_name, approval from sale_returns where id = $1', [credit.id]))
+        .toEqual({ approvedBy: shop.userIds.manager, approvedByName: 'Test manager', approval: ['method'] });
+      expect(await hq.db.one('select approved_by, approved_by_name from cash_movements where id = $1', [out.id]))
+        .toEqual({ approvedBy: shop.userIds.manager, approvedByName: 'Test manager' });
+      expect(await hq.db.rows('select code, reason from hq_refusals')).toEqual([]);
+    } finally {
+      await hq.close();
     }
   });
 });
