@@ -5,6 +5,7 @@ import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
+import { READ_RULES } from './domain/roles.js';
 import { requireRole } from './http/session.js';
 import { refuseUnstorableText } from './http/text.js';
 import type { Services } from './services.js';
@@ -95,7 +96,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/parametres/utilisateurs', manager, auth.addUser);
   r.post('/parametres/actualiser', sync.syncNow('pull'));
   r.post('/parametres/synchroniser', sync.syncNow('run'));
-  r.get('/parametres/conflits', conflicts.list);
+  // Who reads the conflict log is one rule for this page and GET /api/conflicts (domain/roles.ts).
+  r.get('/parametres/conflits', requireRole(READ_RULES.conflicts), conflicts.list);
   r.post('/parametres/conflits/revus', manager, conflicts.review);
   return r;
 }

@@ -55,7 +55,10 @@ export async function seedDemo(services: Services, shop: ShopContext, now: Date,
   for (let s = 0; s < 15; s++) {
     const lines = Array.from({ length: 1 + next(3) }, () => ({ productId: productIds[next(productIds.length)]!, quantity: 1 + next(3) }));
     try {
-      await services.sales.recordSale({ lines, payment: { method: (['cash', 'mobile_money', 'card'] as const)[next(3)]! } }, cashier);
+      const method = (['cash', 'mobile_money', 'card'] as const)[next(3)]!;
+      // Mobile money is taken with what the customer's phone shows: the operator and the transaction's reference.
+      const payment = method === 'mobile_money' ? { method, operator: 'orange_money' as const, reference: `OM-DEMO-${s + 1}` } : { method };
+      await services.sales.recordSale({ lines, payment }, cashier);
     } catch {
       // a product whose lots are all expired cannot be sold: that is part of the demo
     }

@@ -75,6 +75,19 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
       ],
     },
   ];
+  if (r.approvals.length > 0) {
+    sections.push({
+      heading: t('session.sec_approvals'),
+      rows: r.approvals.map((a) => ({
+        label: a.kind === 'discount'
+          ? t('session.approval_discount', { number: a.reference, name: a.approvedBy })
+          : a.kind === 'return'
+            ? t('session.approval_return', { number: a.reference, why: a.why.map((w) => t(`session.approval_why.${w}`)).join(', '), name: a.approvedBy })
+            : t('session.approval_cash_out', { reason: a.reference, name: a.approvedBy }),
+        amount: money(-a.amount),
+      })),
+    });
+  }
   if (session.counted) {
     const counted = session.counted;
     sections.push({

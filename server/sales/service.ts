@@ -5,7 +5,7 @@ import { dateInZone } from '../domain/dates.js';
 import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
 import { formatFcfa, lineTotal } from '../domain/money.js';
 import { hasRole } from '../domain/roles.js';
-import { discountAmount, settle, spread, type Discount, type Settlement } from '../domain/tender.js';
+import { discountAmount, discountOverLimit, discountPercent, settle, spread, type Discount, type OverLimit, type Settlement } from '../domain/tender.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
@@ -107,7 +107,16 @@ function paymentRefusal(s: Extract<Settlement, { ok: false }>): AppError {
       return new AppError(422, 'payment_short', 'sale.payment_short', amounts);
     case 'cash_twice':
       return new AppError(422, 'payment_invalid', 'sale.payment_cash_twice');
+    case 'mobile_money_incomplete':
+      return new AppError(422, 'mobile_money_incomplete', 'sale.mobile_money_incomplete');
   }
+}
+
+/** A discount past the limit, on the ticket or on one product's lines, with the percentage rounded up (10.04 % says 10,1 %). */
+function discountRefusal(over: OverLimit, products: ReadonlyMap<string, Pick<Product, 'name'>>, limit: number): AppError {
+  const percent = String(discountPercent(over.discount, over.gross)).replace('.', ',');
+  if (!over.key) return new AppError(403, 'discount_needs_manager', 'sale.discount_needs_manager', { percent, limit });
+  return new AppError(403, 'discount_needs_manager', 'sale.line_discount_needs_manager', { percent, limit, name: products.get(over.key)?.name ?? '' }, { productId: over.key });
 }
 
 interface Pricing {
@@ -232,10 +241,15 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
           if ([...input.lines.map((l) => l.discount), input.discount].some((d) => d && d.value > 0 && !d.reason)) {
             throw new AppError(422, 'discount_reason_required', 'sale.discount_reason_required');
           }
-          const percent = Math.round((pricing.discount * 1000) / pricing.subtotal) / 10;
-          if (percent > settings.discountLimitPct && !approver) {
-            throw new AppError(403, 'discount_needs_manager', 'sale.discount_needs_manager', { percent: String(percent).replace('.', ','), limit: settings.discountLimitPct });
-          }
+          // Per ticket and per product's lines, in francs: a cheap line given away under an expensive one is still over.
+          const over = approver ? undefined : discountOverLimit(
+            lines.map((l, i) => ({ key: l.product.id, gross: pricing.lines[i]!.lineTotal + pricing.lines[i]!.discount, lineTotal: pricing.lines[i]!.lineTotal })),
+            {
+              ticketDiscount: pricing.ticketDiscount, ticketPercent: input.discount?.kind === 'percent', limitPct: settings.discountLimitPct,
+              percentLines: input.lines.flatMap((l) => (l.discount?.kind === 'percent' && l.discount.value > 0 ? [l.productId] : [])),
+            },
+          );
+          if (over) throw discountRefusal(over, products, settings.discountLimitPct);
         }
         const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
         if (!settlement.ok) throw paymentRefusal(settlement);

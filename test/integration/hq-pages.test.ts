@@ -32,7 +32,7 @@ beforeAll(async () => {
     const p = await seedProduct(shop, { name: 'Ibuprofène 400 mg', unitPrice: 1200, sku: `IBU-${shop.shop.code}`, gtin: '3400930000014' });
     await seedBatch(shop, { productId: p.id, lotNumber: 'IBU-LOT-7', expirationDate: addDaysIso(20), quantity: 30 });
     await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 2 }], payment: { method: 'cash', tendered: 5000 } }, cashierActor(shop));
-    await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'mobile_money' } }, cashierActor(shop));
+    await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'mobile_money', operator: 'orange_money', reference: 'OM-1' } }, cashierActor(shop));
     await shop.services.sync.runNow({ force: true });
   }
 });
