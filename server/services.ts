@@ -1,6 +1,8 @@
+import { accountsService } from './accounts/service.js';
 import { cashService } from './cash/service.js';
 import { catalogService } from './catalog/service.js';
 import type { Deps } from './context.js';
+import { expensesService } from './expenses/service.js';
 import { receiptsService } from './receipts/service.js';
 import { returnsService } from './sales/returns.js';
 import { salesService } from './sales/service.js';
@@ -20,15 +22,17 @@ export function createServices(deps: Deps) {
   const cash = cashService(
     deps,
     async (tx, sessionId) => {
-      const [sold, returned] = [await sales.ofSession(tx, sessionId), await returns.ofSession(tx, sessionId)];
+      const [sold, returned, accountPayments] = [await sales.ofSession(tx, sessionId), await returns.ofSession(tx, sessionId), await accounts.ofSession(tx, sessionId)];
       const names = sold.some((s) => s.discountApprovedBy) ? new Map((await users.listUsers()).map((u) => [u.id, u.name])) : new Map<string, string>();
-      return { sales: sold.map((s) => ({ ...s, discountApprovedByName: s.discountApprovedBy ? (names.get(s.discountApprovedBy) ?? null) : null })), returns: returned };
+      return { sales: sold.map((s) => ({ ...s, discountApprovedByName: s.discountApprovedBy ? (names.get(s.discountApprovedBy) ?? null) : null })), returns: returned, accountPayments };
     },
     () => receipts,
     users.approver,
   );
+  const accounts = accountsService(deps, { openSession: (tx, actor, terminal) => cash.openSession(tx, actor, terminal), sessionForSale: cash.sessionForSale, approver: users.approver, receipts: () => receipts });
   const seats = {
     openSession: cash.openSession, sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, drawerCash: cash.drawerCash, approver: users.approver,
+    holdCredit: accounts.holdCredit, recordCreditSale: accounts.recordCreditSale, saleVoiding: accounts.saleVoiding, returnCrediting: accounts.returnCrediting,
   };
   const sales = salesService(deps, seats);
   const returns = returnsService(deps, seats);
@@ -39,6 +43,8 @@ export function createServices(deps: Deps) {
     sales,
     returns,
     cash,
+    accounts,
+    expenses: expensesService(deps, { drawerOut: cash.drawerOut, approver: users.approver }),
     till: tillService(deps, catalog, sales),
     users,
     sync,

@@ -34,13 +34,15 @@ export interface CashMovement {
   /** The manager whose PIN allowed a cash-out above what a cashier takes alone. */
   approvedBy: string | null;
   approvedByName: string | null;
+  /** A drawer expense's cash-out names its expense (shown apart on the X and Z reports). */
+  expenseId: string | null;
   hlc: string;
   createdAt: Date;
 }
 
 const sessionColumns = `s.id, s.shop_id, s.terminal, s.cashier_id, s.cashier_name, s.opened_at, s.opening_float, s.opening_counts,
   s.status, s.closed_at, s.closed_by, s.closed_by_name, s.z_number, s.expected, s.counted, s.cash_variance, s.closing_comment, s.hlc`;
-const movementColumns = 'm.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.approved_by, m.approved_by_name, m.hlc, m.created_at';
+const movementColumns = 'm.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.approved_by, m.approved_by_name, m.expense_id, m.hlc, m.created_at';
 
 type Lock = '' | ' for share' | ' for update';
 
@@ -112,9 +114,9 @@ export async function takeZNumber(db: Queryable, shopId: string): Promise<number
 
 export async function insertCashMovement(db: Queryable, m: Omit<CashMovement, 'createdAt'> & { createdAt: Date }): Promise<CashMovement> {
   return (await db.one<CashMovement>(
-    `insert into cash_movements as m (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at, approved_by, approved_by_name)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${movementColumns}`,
-    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt, m.approvedBy, m.approvedByName],
+    `insert into cash_movements as m (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at, approved_by, approved_by_name, expense_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning ${movementColumns}`,
+    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt, m.approvedBy, m.approvedByName, m.expenseId],
   ))!;
 }
 
@@ -134,9 +136,9 @@ export async function insertSessionIfAbsent(db: Queryable, s: SessionOpening): P
 
 export async function insertCashMovementIfAbsent(db: Queryable, m: Omit<CashMovement, 'createdAt'> & { createdAt: Date }): Promise<boolean> {
   return (await db.exec(
-    `insert into cash_movements (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at, approved_by, approved_by_name)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing`,
-    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt, m.approvedBy, m.approvedByName],
+    `insert into cash_movements (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at, approved_by, approved_by_name, expense_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (id) do nothing`,
+    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt, m.approvedBy, m.approvedByName, m.expenseId],
   )) > 0;
 }
 
@@ -165,7 +167,7 @@ export async function cashMovementsBetween(
   q: { shopId: string; from: string; to: string; timezone: string; limit: number },
 ): Promise<CashMovementAtHq[]> {
   return db.rows<CashMovementAtHq>(
-    `select m.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.created_at,
+    `select m.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.expense_id, m.created_at,
        s.terminal, s.cashier_name, s.z_number
      from cash_movements m join till_sessions s on s.id = m.session_id
      where m.shop_id = $1

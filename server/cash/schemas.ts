@@ -12,6 +12,8 @@ export const openSessionSchema = z.object({
 });
 
 export const cashMoveSchema = z.object({
+  /** Made by the page: sent twice over a slow link, the movement is recorded once. */
+  id: z.uuid().optional(),
   kind: z.enum(['in', 'out']),
   amount: amount.min(1),
   reason: z.string().trim().min(1).max(200),

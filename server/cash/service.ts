@@ -15,6 +15,7 @@ import { shopById, type Shop } from '../shops/queries.js';
 import type { ReceiptModel } from '../domain/receipt.js';
 import {
   cashMovementsBetween,
+  cashMovementsByIds,
   closedSessions,
   insertCashMovement,
   insertSession,
@@ -33,7 +34,7 @@ import {
 } from './queries.js';
 
 /** What a session's report needs from the features that wrote into it (sales, returns). */
-export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns'>>;
+export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns' | 'accountPayments'>>;
 
 /** A manager's PIN typed at the till: the one approval check (users' service, with its throttle). */
 export type Approver = (pin: string, client: string) => Promise<Actor>;
@@ -74,12 +75,38 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
 
   async function dayOf(tx: Queryable, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[] }> {
     const movements = await movementsOfSession(tx, session.id);
-    const { sales, returns } = await ledger(tx, session.id);
-    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements }), movements };
+    const { sales, returns, accountPayments } = await ledger(tx, session.id);
+    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements, accountPayments }), movements };
   }
 
   async function settings() {
     return (await shopById(db, shop.id))!;
+  }
+
+  /**
+   * Cash going out of a locked open session: never more than the drawer
+   * holds, and past `cashOutApprovalOver` taken out alone, only with a
+   * manager. Returns the manager who allowed it, when one was needed.
+   */
+  async function checkCashOut(tx: Tx, session: TillSession, amount: number, allowedBy: Actor | null): Promise<Actor | null> {
+    const { report, movements } = await dayOf(tx, session);
+    if (amount > report.expected.cash) {
+      throw new AppError(422, 'cash_out_exceeds', 'cash.out_exceeds', { amount: formatFcfa(amount), expected: formatFcfa(report.expected.cash) });
+    }
+    const takenAlone = movements.filter((m) => m.kind === 'out' && !m.approvedBy).reduce((sum, m) => sum + m.amount, 0);
+    const over = (await shopById(tx, shop.id))!.cashOutApprovalOver;
+    if (!cashOutNeedsManager(amount, takenAlone, over)) return null;
+    if (!allowedBy) {
+      const params = { amount: formatFcfa(amount), taken: formatFcfa(takenAlone), limit: formatFcfa(over) };
+      throw new AppError(403, 'cash_out_needs_manager', takenAlone > 0 ? 'cash.out_needs_manager_after' : 'cash.out_needs_manager', params);
+    }
+    return allowedBy;
+  }
+
+  async function writeMovement(tx: Tx, m: Omit<CashMovement, 'hlc' | 'createdAt'>, hlc: string): Promise<CashMovement> {
+    const written = await insertCashMovement(tx, { ...m, hlc, createdAt: now() });
+    await appendOutbox(tx, [{ entity: 'cash_movement', entityId: written.id, op: 'insert', payload: written, hlc }]);
+    return written;
   }
 
   /** The X (open) or Z (closed) report of a session, laid out as a receipt model. */
@@ -143,7 +170,7 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
      * client: where the PIN is typed from; wrong PINs count against it, as at login.
      */
     async move(
-      sessionId: string, actor: Actor, input: { kind: 'in' | 'out'; amount: number; reason: string; managerPin?: string | undefined },
+      sessionId: string, actor: Actor, input: { id?: string | undefined; kind: 'in' | 'out'; amount: number; reason: string; managerPin?: string | undefined },
       opts: { client?: string | undefined } = {},
     ): Promise<CashMovement> {
       // The PIN is checked before the session is locked: its hashing takes tens of milliseconds.
@@ -151,32 +178,40 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
       return db.withTransaction(async (tx) => {
         const session = await sessionById(tx, shop.id, sessionId, ' for update');
         if (!session) throw notFound('session.not_found');
+        // The same id again (a slow link, a retry): the movement as it was recorded, once. Read under the session's lock.
+        const [held] = input.id ? await cashMovementsByIds(tx, [input.id]) : [];
+        if (held) {
+          if (held.sessionId !== sessionId || held.kind !== input.kind || held.amount !== input.amount) throw new AppError(409, 'id_reused', 'credit.id_reused');
+          return held;
+        }
         if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
         assertMayHandle(session, actor);
-        let approval: Actor | null = null;
-        if (input.kind === 'out') {
-          const { report, movements } = await dayOf(tx, session);
-          if (input.amount > report.expected.cash) {
-            throw new AppError(422, 'cash_out_exceeds', 'cash.out_exceeds', { amount: formatFcfa(input.amount), expected: formatFcfa(report.expected.cash) });
-          }
-          const takenAlone = movements.filter((m) => m.kind === 'out' && !m.approvedBy).reduce((sum, m) => sum + m.amount, 0);
-          const over = (await shopById(tx, shop.id))!.cashOutApprovalOver;
-          if (cashOutNeedsManager(input.amount, takenAlone, over)) {
-            if (!allowedBy) {
-              const params = { amount: formatFcfa(input.amount), taken: formatFcfa(takenAlone), limit: formatFcfa(over) };
-              throw new AppError(403, 'cash_out_needs_manager', takenAlone > 0 ? 'cash.out_needs_manager_after' : 'cash.out_needs_manager', params);
-            }
-            approval = allowedBy;
-          }
-        }
+        const approval = input.kind === 'out' ? await checkCashOut(tx, session, input.amount, allowedBy) : null;
         const hlc = await stampTransaction(tx, now());
-        const m = await insertCashMovement(tx, {
-          id: newId(), shopId: shop.id, sessionId, kind: input.kind, amount: input.amount, reason: input.reason,
-          userId: actor.id, userName: actor.name, approvedBy: approval?.id ?? null, approvedByName: approval?.name ?? null, hlc, createdAt: now(),
-        });
-        await appendOutbox(tx, [{ entity: 'cash_movement', entityId: m.id, op: 'insert', payload: m, hlc }]);
-        return m;
+        return writeMovement(tx, {
+          id: input.id ?? newId(), shopId: shop.id, sessionId, kind: input.kind, amount: input.amount, reason: input.reason,
+          userId: actor.id, userName: actor.name, approvedBy: approval?.id ?? null, approvedByName: approval?.name ?? null, expenseId: null,
+        }, hlc);
       });
+    },
+
+    /**
+     * In an expense's transaction: cash out of the cashier's open session at
+     * this terminal (locked for update), under the rules of any cash-out.
+     * Returns the session, and the write to make once the expense's row
+     * exists and the clock is taken.
+     */
+    async drawerOut(tx: Tx, actor: Actor, terminal: string, amount: number, allowedBy: Actor | null) {
+      const session = await openSessionOf(tx, shop.id, actor.id, terminal, ' for update');
+      if (!session) throw new AppError(409, 'session_required', 'expense.session_required', { terminal });
+      const approval = await checkCashOut(tx, session, amount, allowedBy);
+      return {
+        sessionId: session.id,
+        write: (hlc: string, m: { reason: string; expenseId: string }) => writeMovement(tx, {
+          id: newId(), shopId: shop.id, sessionId: session.id, kind: 'out', amount, reason: m.reason, userId: actor.id, userName: actor.name,
+          approvedBy: approval?.id ?? null, approvedByName: approval?.name ?? null, expenseId: m.expenseId,
+        }, hlc),
+      };
     },
 
     /** The X report: where an open session stands (or a closed one stood), for its cashier or a manager. */

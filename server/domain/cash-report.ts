@@ -1,6 +1,6 @@
 import { netTakings } from './takings.js';
 import type { ReturnApproval } from './approvals.js';
-import { PAYMENT_METHODS, type Payment, type PaymentMethod } from './tender.js';
+import { PAYMENT_METHODS, type Payment, type PaymentMethod, type SaleMethod } from './tender.js';
 
 /** What a session's drawer saw, as the X (mid-day) and Z (closing) reports need it. */
 export interface SessionDay {
@@ -22,11 +22,16 @@ export interface SessionDay {
     cashierName: string;
     amount: number;
     rounding: number;
-    refundMethod: PaymentMethod;
+    refundMethod: SaleMethod;
+    /** What went back on the customer's account (a sale bought on credit) rather than out in money. */
+    accountCredit?: number;
     approvedByName?: string | null;
     approval?: readonly ReturnApproval[];
   }[];
-  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string; approvedByName?: string | null }[];
+  /** expenseId: a drawer expense, shown apart from the other cash-outs. */
+  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string; approvedByName?: string | null; expenseId?: string | null }[];
+  /** Payments on customers' accounts (« règlements ») taken in this session: money in, not sales. */
+  accountPayments?: readonly { method: PaymentMethod; amount: number }[];
 }
 
 /** What a manager allowed in a session: a discount, a return (and why it needed one), cash taken out. */
@@ -53,9 +58,20 @@ export interface CashReport {
   voidsCount: number;
   voidsAmount: number;
   cashIn: number;
+  /** Cash taken out, drawer expenses excepted. */
   cashOut: number;
+  /** Expenses paid from the drawer. */
+  expenses: number;
+  expensesCount: number;
+  /** What completed sales left due on customers' accounts (« Crédit client »): sold, not received. */
+  creditSales: number;
+  /** What returns put back on customers' accounts instead of refunding money. */
+  creditReturns: number;
+  /** Payments on account received, per method. */
+  accountPayments: PerMethod;
+  accountPaymentsCount: number;
   openingFloat: number;
-  /** Per payment method: takings of sales, less refunds. */
+  /** Per payment method: what sales took in that way (credit is no takings). */
   salesByMethod: PerMethod;
   refundsByMethod: PerMethod;
   byCashier: { name: string; sales: number; amount: number; returns: number; refunds: number }[];
@@ -80,7 +96,7 @@ export function cashReport(day: SessionDay): CashReport {
     cashiers.set(name, c);
     return c;
   };
-  let salesCount = 0, grossSales = 0, discounts = 0, rounding = 0, netSales = 0, voidsCount = 0, voidsAmount = 0;
+  let salesCount = 0, grossSales = 0, discounts = 0, rounding = 0, netSales = 0, voidsCount = 0, voidsAmount = 0, creditSales = 0;
   for (const s of day.sales) {
     if (s.status === 'voided') {
       voidsCount += 1;
@@ -92,31 +108,43 @@ export function cashReport(day: SessionDay): CashReport {
     discounts += s.discount;
     rounding += s.rounding;
     netSales += s.total + s.rounding;
-    for (const p of s.payments) salesByMethod[p.method] += p.amount;
+    for (const p of s.payments) {
+      if (p.method === 'credit') creditSales += p.amount;
+      else salesByMethod[p.method] += p.amount;
+    }
     const c = cashier(s.cashierName);
     c.sales += 1;
     c.amount += s.total + s.rounding;
   }
-  let refunds = 0;
+  let refunds = 0, creditReturns = 0;
   for (const r of day.returns) {
     const paid = r.amount + r.rounding;
+    const credited = r.accountCredit ?? 0;
     refunds += paid;
     rounding -= r.rounding;
-    refundsByMethod[r.refundMethod] += paid;
+    creditReturns += credited;
+    if (r.refundMethod !== 'credit') refundsByMethod[r.refundMethod] += paid - credited;
     const c = cashier(r.cashierName);
     c.returns += 1;
     c.refunds += paid;
   }
   const cashIn = day.movements.filter((m) => m.kind === 'in').reduce((s, m) => s + m.amount, 0);
-  const cashOut = day.movements.filter((m) => m.kind === 'out').reduce((s, m) => s + m.amount, 0);
+  const outs = day.movements.filter((m) => m.kind === 'out');
+  const cashOut = outs.filter((m) => !m.expenseId).reduce((s, m) => s + m.amount, 0);
+  const expenses = outs.filter((m) => m.expenseId).reduce((s, m) => s + m.amount, 0);
+  const accountPayments = zero();
+  for (const p of day.accountPayments ?? []) accountPayments[p.method] += p.amount;
   const expected = zero();
   const net = netTakings(salesByMethod, refundsByMethod).byMethod;
-  for (const m of PAYMENT_METHODS) expected[m] = net[m].net;
-  expected.cash += day.openingFloat + cashIn - cashOut;
+  // A payment on account is money in the drawer (or the channel) once: on its own line, never among the sales.
+  for (const m of PAYMENT_METHODS) expected[m] = net[m].net + accountPayments[m];
+  expected.cash += day.openingFloat + cashIn - cashOut - expenses;
   return {
     salesCount, grossSales, discounts, rounding, netSales,
     returnsCount: day.returns.length, refunds, voidsCount, voidsAmount,
-    cashIn, cashOut, openingFloat: day.openingFloat,
+    cashIn, cashOut, expenses, expensesCount: outs.filter((m) => m.expenseId).length,
+    creditSales, creditReturns, accountPayments, accountPaymentsCount: day.accountPayments?.length ?? 0,
+    openingFloat: day.openingFloat,
     salesByMethod, refundsByMethod,
     byCashier: [...cashiers.values()].sort((a, b) => a.name.localeCompare(b.name, 'fr')),
     expected,

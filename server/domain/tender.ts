@@ -5,6 +5,13 @@
 
 export const PAYMENT_METHODS = ['cash', 'mobile_money', 'card'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/**
+ * How a sale may be settled: the money methods, and « Crédit client », what
+ * is left due on a customer's account. Credit is no money received: it never
+ * counts in a drawer's or a channel's takings.
+ */
+export const SALE_METHODS = [...PAYMENT_METHODS, 'credit'] as const;
+export type SaleMethod = (typeof SALE_METHODS)[number];
 export const MOBILE_OPERATORS = ['orange_money', 'wave', 'mtn_momo', 'moov'] as const;
 export type MobileOperator = (typeof MOBILE_OPERATORS)[number];
 
@@ -49,26 +56,29 @@ export function roundCash(amount: number, coin: number): number {
 }
 
 export interface PaymentInput {
-  method: PaymentMethod;
+  method: SaleMethod;
   /** Non-cash: the amount paid that way (the rest of the total when left out). Cash is what remains. */
   amount?: number | undefined;
   /** Cash: what the customer handed over. */
   tendered?: number | undefined;
   operator?: MobileOperator | undefined;
   reference?: string | undefined;
+  /** Credit: the customer whose account it goes on. */
+  customerId?: string | undefined;
 }
 
 export interface Payment {
-  method: PaymentMethod;
+  method: SaleMethod;
   amount: number;
   operator?: MobileOperator;
   reference?: string;
+  customerId?: string;
 }
 
 export type Settlement =
   /** tendered: everything handed over (cash given and the other payments); change comes out of the cash. */
-  | { ok: true; payments: Payment[]; method: PaymentMethod | 'mixed'; rounding: number; tendered: number; change: number }
-  | { ok: false; code: 'overpaid' | 'payment_short' | 'tendered_too_low' | 'cash_twice' | 'mobile_money_incomplete'; due: number; paid: number };
+  | { ok: true; payments: Payment[]; method: SaleMethod | 'mixed'; rounding: number; tendered: number; change: number }
+  | { ok: false; code: 'overpaid' | 'payment_short' | 'tendered_too_low' | 'cash_twice' | 'credit_twice' | 'mobile_money_incomplete'; due: number; paid: number };
 
 /**
  * How `total` is paid: non-cash payments first, at their amounts; the rest in
@@ -78,14 +88,20 @@ export function settle(total: number, inputs: readonly PaymentInput[], coin: num
   const cashInputs = inputs.filter((p) => p.method === 'cash');
   const others = inputs.filter((p) => p.method !== 'cash');
   if (cashInputs.length > 1) return { ok: false, code: 'cash_twice', due: total, paid: 0 };
+  if (inputs.filter((p) => p.method === 'credit').length > 1) return { ok: false, code: 'credit_twice', due: total, paid: 0 };
   const cash = cashInputs[0];
   const stated = others.reduce((s, p) => s + (p.amount ?? 0), 0);
   const open = others.filter((p) => p.amount === undefined);
-  // One non-cash payment without an amount takes what the others leave, when no cash is handed over.
+  // One non-cash payment without an amount takes what the others leave, when no cash is handed over; credit without an
+  // amount is what is left once the cash handed over (a deposit) is counted: the amount left due is never « paid ».
   const rest = Math.max(0, total - stated);
   const payments: Payment[] = others.map((p, i) => {
-    const amount = p.amount ?? (open.length === 1 && !cash?.tendered && p === open[0] ? rest : 0);
-    return { method: p.method, amount, ...(p.operator ? { operator: p.operator } : {}), ...(p.reference ? { reference: p.reference } : {}), i };
+    const alone = open.length === 1 && p === open[0];
+    const amount = p.amount ?? (alone && p.method === 'credit' ? Math.max(0, rest - (cash?.tendered ?? 0)) : alone && !cash?.tendered ? rest : 0);
+    return {
+      method: p.method, amount, ...(p.operator ? { operator: p.operator } : {}), ...(p.reference ? { reference: p.reference } : {}),
+      ...(p.customerId ? { customerId: p.customerId } : {}), i,
+    };
   }).filter((p) => p.amount > 0).map(({ i: _i, ...p }) => p);
   // The operator and the reference are what the cashier reads on the customer's phone: without them nothing proves the payment.
   if (payments.some((p) => p.method === 'mobile_money' && (!p.operator || !p.reference))) return { ok: false, code: 'mobile_money_incomplete', due: total, paid: 0 };
@@ -104,7 +120,7 @@ export function settle(total: number, inputs: readonly PaymentInput[], coin: num
     change = tendered - rounded;
     if (rounded > 0) payments.unshift({ method: 'cash', amount: rounded });
   }
-  if (payments.length === 0) payments.push({ method: inputs[0]?.method ?? 'cash', amount: 0 });
+  if (payments.length === 0) payments.push({ method: inputs[0]?.method === 'credit' ? 'cash' : (inputs[0]?.method ?? 'cash'), amount: 0 });
   return { ok: true, payments, method: payments.length === 1 ? payments[0]!.method : 'mixed', rounding, tendered: tendered + nonCash, change };
 }
 
@@ -114,7 +130,7 @@ export function paidFor(net: number, quantity: number, n: number): number {
 }
 
 /** A refund of `amount` by cash is rounded to the coin too; other methods refund the exact amount. */
-export function refundRounding(amount: number, method: PaymentMethod, coin: number): number {
+export function refundRounding(amount: number, method: SaleMethod, coin: number): number {
   return method === 'cash' ? roundCash(amount, coin) - amount : 0;
 }
 
@@ -191,15 +207,25 @@ export function discountOverLimit(
 }
 
 export type PerMethodAmount = Record<PaymentMethod, number>;
+/** A sale's refund room: each money method's, and what may still go back on the customer's account. */
+export type RefundRoom = PerMethodAmount & { credit: number };
 
-/** What a sale may still refund by each method: what it took that way, less what its returns already gave back that way. */
+/**
+ * What a sale may still refund by each method: what it took that way, less
+ * what its returns already gave back that way (credit: what they put back on
+ * the customer's account).
+ */
 export function refundRoom(
   payments: readonly Pick<Payment, 'method' | 'amount'>[],
-  refunds: readonly { refundMethod: PaymentMethod; amount: number; rounding: number }[],
-): PerMethodAmount {
-  const room: PerMethodAmount = { cash: 0, mobile_money: 0, card: 0 };
+  refunds: readonly { refundMethod: SaleMethod; amount: number; rounding: number; accountCredit?: number }[],
+): RefundRoom {
+  const room: RefundRoom = { cash: 0, mobile_money: 0, card: 0, credit: 0 };
   for (const p of payments) room[p.method] += p.amount;
-  for (const r of refunds) room[r.refundMethod] -= r.amount + r.rounding;
+  for (const r of refunds) {
+    const credited = r.accountCredit ?? 0;
+    room.credit -= credited;
+    if (r.refundMethod !== 'credit') room[r.refundMethod] -= r.amount - credited + r.rounding;
+  }
   return room;
 }
 
@@ -209,5 +235,15 @@ export function refundRoom(
  * the sale's first method otherwise.
  */
 export function defaultRefundMethod(payments: readonly Pick<Payment, 'method'>[], room: PerMethodAmount, amount: number): PaymentMethod {
-  return payments.find((p) => room[p.method] >= amount)?.method ?? payments[0]?.method ?? 'cash';
+  const money = payments.filter((p): p is { method: PaymentMethod } => p.method !== 'credit');
+  return money.find((p) => room[p.method] >= amount)?.method ?? money[0]?.method ?? 'cash';
+}
+
+/**
+ * A return of a sale bought on credit credits the account first, for what
+ * the sale put on it and earlier returns did not already give back; the rest
+ * is refunded in money.
+ */
+export function accountCreditOf(amount: number, room: RefundRoom): number {
+  return Math.max(0, Math.min(amount, room.credit));
 }

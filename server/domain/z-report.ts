@@ -18,7 +18,7 @@ export interface ZSource {
     counted: PerMethod | null;
     closingComment: string | null;
   };
-  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string }[];
+  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string; expenseId?: string | null }[];
   report: CashReport;
   /** When an X report is printed (a Z is dated by its closing). */
   at: Date;
@@ -46,6 +46,10 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
         { label: t('session.returns', { count: r.returnsCount }), amount: money(-r.refunds) },
         { label: t('session.voids', { count: r.voidsCount }), amount: money(r.voidsAmount) },
         { label: t('session.net'), amount: money(r.netSales - r.refunds), strong: true },
+        // Sold on credit: in the sales, in no drawer.
+        ...(r.creditSales > 0 || r.creditReturns > 0
+          ? [{ label: t('credit.z_credit_sales'), amount: money(r.creditSales) }, { label: t('credit.z_credit_returns'), amount: money(-r.creditReturns) }]
+          : []),
       ],
     },
     {
@@ -57,6 +61,12 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
           : []),
       ]),
     },
+    ...(r.accountPaymentsCount > 0
+      ? [{
+          heading: t('credit.z_sec_payments', { count: r.accountPaymentsCount }),
+          rows: PAYMENT_METHODS.filter((m) => r.accountPayments[m] > 0).map((m) => ({ label: t(`payment.${m}`), amount: money(r.accountPayments[m]) })),
+        }]
+      : []),
     {
       heading: t('session.sec_cashiers'),
       rows: r.byCashier.map((c) => ({ label: t('session.cashier_line', { name: c.name, sales: c.sales, returns: c.returns }), amount: money(c.amount - c.refunds) })),
@@ -65,12 +75,15 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
       heading: t('session.sec_cash'),
       rows: [
         { label: t('session.float'), amount: money(r.openingFloat) },
-        ...movements.map((m) => ({
+        // Drawer expenses are summed on their own line below.
+        ...movements.filter((m) => !m.expenseId).map((m) => ({
           label: t('session.movement_line', { kind: t(`session.kind.${m.kind}`), reason: m.reason, name: m.userName }),
           amount: money(m.kind === 'in' ? m.amount : -m.amount),
         })),
         { label: t('session.cash_sales'), amount: money(r.salesByMethod.cash) },
         { label: t('session.cash_refunds'), amount: money(-r.refundsByMethod.cash) },
+        ...(r.accountPayments.cash > 0 ? [{ label: t('credit.z_cash_payments'), amount: money(r.accountPayments.cash) }] : []),
+        ...(r.expensesCount > 0 ? [{ label: t('credit.z_expenses', { count: r.expensesCount }), amount: money(-r.expenses) }] : []),
         { label: t('session.expected_cash'), amount: money(r.expected.cash), strong: true },
       ],
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { t } from '../i18n/fr.js';
 import { RETURN_APPROVALS } from '../domain/approvals.js';
-import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
+import { MOBILE_OPERATORS, PAYMENT_METHODS, SALE_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
 const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, t('validation.hlc'));
@@ -38,13 +38,14 @@ const movementInsert = z.object({
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
 const payment = z.object({
-  method: z.enum(PAYMENT_METHODS), amount: money, operator: z.enum(MOBILE_OPERATORS).optional(), reference: text().max(64).optional(),
+  method: z.enum(SALE_METHODS), amount: money, operator: z.enum(MOBILE_OPERATORS).optional(), reference: text().max(64).optional(),
+  customerId: z.uuid().optional(),
 });
 // Shops older than cash sessions send none of session, discount, rounding and payments: defaults say what their sales were.
 const saleInsert = z
   .object({
     id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), cashierId: z.uuid(), cashierName: text(),
-    total: money, tendered: money, change: money, paymentMethod: z.enum([...PAYMENT_METHODS, 'mixed']),
+    total: money, tendered: money, change: money, paymentMethod: z.enum([...SALE_METHODS, 'mixed']),
     status: z.enum(['completed', 'voided']), voidedAt: timestamp.nullable(), voidedBy: z.uuid().nullable(), createdAt: timestamp,
     sessionId: z.uuid().nullable().default(null), subtotal: money.optional(), discount: money.default(0),
     discountLabel: text().max(200).nullable().default(null), discountApprovedBy: z.uuid().nullable().default(null),
@@ -76,10 +77,14 @@ const cashMovementInsert = z.object({
   reason: text().min(1).max(200), userId: z.uuid(), userName: text().max(200), createdAt: timestamp,
   // Older shops send no approval: none was asked then.
   approvedBy: z.uuid().nullable().default(null), approvedByName: text().max(200).nullable().default(null),
+  // A drawer expense's cash-out; older shops send none.
+  expenseId: z.uuid().nullable().default(null),
 }).refine((m) => (m.approvedBy === null) === (m.approvedByName === null), { message: t('validation.approval_named'), path: ['approvedBy'] });
 const saleReturnInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), saleId: z.uuid(), number: text().min(1).max(40), sessionId: z.uuid().nullable(),
-  cashierId: z.uuid(), cashierName: text().max(200), amount: money, rounding: int32, refundMethod: z.enum(PAYMENT_METHODS),
+  cashierId: z.uuid(), cashierName: text().max(200), amount: money, rounding: int32, refundMethod: z.enum(SALE_METHODS),
+  // Shops older than customer accounts credit none.
+  accountCredit: money.default(0),
   reason: text().max(200).nullable(),
   lines: z
     .array(z.object({

@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../db/pool.js';
 
-export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return';
+export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return'
+  | 'customer' | 'account_entry' | 'expense';
 
 export interface OutboxEntry {
   entity: OutboxEntity;

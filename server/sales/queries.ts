@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { Payment, PaymentMethod } from '../domain/tender.js';
+import type { Payment, SaleMethod } from '../domain/tender.js';
 import type { Movement } from '../stock/queries.js';
 
 export type { PaymentMethod } from '../domain/tender.js';
@@ -13,7 +13,7 @@ export interface Sale {
   total: number;
   tendered: number;
   change: number;
-  paymentMethod: PaymentMethod | 'mixed';
+  paymentMethod: SaleMethod | 'mixed';
   /** The cash session the sale belongs to (null for sales made before sessions existed). */
   sessionId: string | null;
   /** Before any discount: total = subtotal − discount; what was paid = total + rounding. */

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { ReturnApproval } from '../domain/approvals.js';
-import type { PaymentMethod } from '../domain/tender.js';
+import type { SaleMethod } from '../domain/tender.js';
 
 export interface ReturnLine {
   saleItemId: string;
@@ -23,8 +23,11 @@ export interface SaleReturn {
   cashierName: string;
   /** What the returned units were paid; the refund is amount + rounding. */
   amount: number;
+  /** What went back on the customer's account (a sale bought on credit); the money refund is amount − accountCredit + rounding. */
+  accountCredit: number;
   rounding: number;
-  refundMethod: PaymentMethod;
+  /** How the money part was refunded; 'credit' when all of it went back on the account. */
+  refundMethod: SaleMethod;
   reason: string | null;
   lines: ReturnLine[];
   /** The manager whose PIN allowed the return, when it needed one, and why it did. */
@@ -35,16 +38,16 @@ export interface SaleReturn {
   createdAt: Date;
 }
 
-const columns = `r.id, r.shop_id, r.sale_id, r.number, r.session_id, r.cashier_id, r.cashier_name, r.amount, r.rounding,
+const columns = `r.id, r.shop_id, r.sale_id, r.number, r.session_id, r.cashier_id, r.cashier_name, r.amount, r.account_credit, r.rounding,
   r.refund_method, r.reason, r.lines, r.approved_by, r.approved_by_name, r.approval, r.hlc, r.created_at`;
 
 export async function insertReturn(db: Queryable, r: SaleReturn): Promise<SaleReturn> {
   return (await db.one<SaleReturn>(
     `insert into sale_returns as r (id, shop_id, sale_id, number, session_id, cashier_id, cashier_name, amount, rounding, refund_method,
-       reason, lines, hlc, created_at, approved_by, approved_by_name, approval)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning ${columns}`,
+       reason, lines, hlc, created_at, approved_by, approved_by_name, approval, account_credit)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) returning ${columns}`,
     [r.id, r.shopId, r.saleId, r.number, r.sessionId, r.cashierId, r.cashierName, r.amount, r.rounding, r.refundMethod, r.reason,
-      JSON.stringify(r.lines), r.hlc, r.createdAt, r.approvedBy, r.approvedByName, r.approval],
+      JSON.stringify(r.lines), r.hlc, r.createdAt, r.approvedBy, r.approvedByName, r.approval, r.accountCredit],
   ))!;
 }
 
@@ -52,10 +55,10 @@ export async function insertReturn(db: Queryable, r: SaleReturn): Promise<SaleRe
 export async function insertReturnIfAbsent(db: Queryable, r: SaleReturn): Promise<boolean> {
   return (await db.exec(
     `insert into sale_returns (id, shop_id, sale_id, number, session_id, cashier_id, cashier_name, amount, rounding, refund_method,
-       reason, lines, hlc, created_at, received_at, approved_by, approved_by_name, approval)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15, $16, $17) on conflict (id) do nothing`,
+       reason, lines, hlc, created_at, received_at, approved_by, approved_by_name, approval, account_credit)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15, $16, $17, $18) on conflict (id) do nothing`,
     [r.id, r.shopId, r.saleId, r.number, r.sessionId, r.cashierId, r.cashierName, r.amount, r.rounding, r.refundMethod, r.reason,
-      JSON.stringify(r.lines), r.hlc, r.createdAt, r.approvedBy, r.approvedByName, r.approval],
+      JSON.stringify(r.lines), r.hlc, r.createdAt, r.approvedBy, r.approvedByName, r.approval, r.accountCredit],
   )) > 0;
 }
 
@@ -96,7 +99,7 @@ export interface ReturnAtHq extends Omit<SaleReturn, 'hlc'> {
 }
 
 const hqColumns = `r.id, r.shop_id, r.sale_id, s.number as sale_number, r.number, r.session_id, r.cashier_id, r.cashier_name, r.amount,
-  r.rounding, r.amount + r.rounding as refunded, r.refund_method, r.reason, r.lines, r.created_at, r.received_at`;
+  r.account_credit, r.rounding, r.amount - r.account_credit + r.rounding as refunded, r.refund_method, r.reason, r.lines, r.created_at, r.received_at`;
 
 /** Head office: a shop's returns made on its calendar days from..to (its time zone), newest first. */
 export async function returnsBetween(

@@ -6,7 +6,7 @@ import { formatFcfa } from '../domain/money.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { creditNoteModel, type ReceiptModel } from '../domain/receipt.js';
 import { hasRole } from '../domain/roles.js';
-import { defaultRefundMethod, paidFor, refundRoom, refundRounding, ticketShares, type PaymentMethod, type PerMethodAmount } from '../domain/tender.js';
+import { accountCreditOf, defaultRefundMethod, paidFor, refundRoom, refundRounding, ticketShares, type PaymentMethod, type PerMethodAmount } from '../domain/tender.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
@@ -24,6 +24,8 @@ export interface ReturnSeats extends Pick<SaleSeats, 'sessionForSale' | 'approve
   openSession(tx: Tx, actor: Actor, terminal: string, lock?: 'share' | 'update'): Promise<string | undefined>;
   /** The cash a session's drawer should hold now (its X report's expected cash). */
   drawerCash(tx: Tx, sessionId: string): Promise<number>;
+  /** A credit sale's return: locks its customer before the clock; the account entry is written once the return's row is. */
+  returnCrediting(tx: Tx, q: { saleId: string; amount: number }, actor: Actor): Promise<(returnId: string, hlc: string) => Promise<void>>;
 }
 
 export interface ReturnInput {
@@ -122,31 +124,38 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats)
         }
         const amount = lines.reduce((s, l) => s + l.amount, 0);
         const room = refundRoom(sale.payments, earlier);
-        const method = input.refundMethod ?? defaultRefundMethod(sale.payments, room, amount);
+        // Bought on credit: the account is credited first, for what the sale put on it; only the rest is money.
+        const accountCredit = accountCreditOf(amount, room);
+        const money = amount - accountCredit;
+        const method = money === 0 ? 'credit' : (input.refundMethod ?? defaultRefundMethod(sale.payments, room, money));
         const settings = (await shopById(tx, shop.id))!;
-        const rounding = refundRounding(amount, method, settings.cashRounding);
+        const rounding = method === 'credit' ? 0 : refundRounding(money, method, settings.cashRounding);
         // As a sale: the open session before the lots; for update when cash leaves its drawer, so two refunds (or a
         // refund and a cash-out) cannot both count the same notes. One opened for the return comes after the counter.
         const openSession = await seats.openSession(tx, actor, terminal, method === 'cash' ? 'update' : 'share');
         if (method === 'cash') {
           // A new session opens with an empty drawer.
           const drawer = openSession ? await seats.drawerCash(tx, openSession) : 0;
-          if (amount + rounding > drawer) {
-            throw new AppError(422, 'refund_exceeds_drawer', 'return.exceeds_drawer', { cash: formatFcfa(drawer), amount: formatFcfa(amount + rounding) });
+          if (money + rounding > drawer) {
+            throw new AppError(422, 'refund_exceeds_drawer', 'return.exceeds_drawer', { cash: formatFcfa(drawer), amount: formatFcfa(money + rounding) });
           }
         }
-        const refundedAlone = earlier.filter((r) => !r.approvedBy).reduce((s, r) => s + r.amount, 0);
+        // Money given back is what needs a manager; what goes back on the account is no money out (an old sale still is).
+        const refundedAlone = earlier.filter((r) => !r.approvedBy).reduce((s, r) => s + r.amount - r.accountCredit, 0);
+        const moneyMethod: PaymentMethod = method === 'credit' ? 'cash' : method;
         const why = returnApprovals({
-          amount, method, room, refundedAlone, saleDay: dateInZone(sale.createdAt, shop.timezone), today: dateInZone(now(), shop.timezone), settings,
+          amount: money, method: moneyMethod, room: method === 'credit' ? { ...room, cash: Math.max(0, room.cash) } : room, refundedAlone,
+          saleDay: dateInZone(sale.createdAt, shop.timezone), today: dateInZone(now(), shop.timezone), settings,
         });
         if (why.length > 0 && !approver) {
           throw approvalRefusal(why, {
-            sale, method, room, refunded: refundedAlone + amount, limit: settings.returnApprovalOver, days: settings.returnApprovalAfterDays, timezone: shop.timezone,
+            sale, method: moneyMethod, room, refunded: refundedAlone + money, limit: settings.returnApprovalOver, days: settings.returnApprovalAfterDays, timezone: shop.timezone,
           });
         }
         await lockBatchesByIds(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
         const number = formatAvoirNumber(shop.code, await takeAvoirNumber(tx, shop.id));
         const sessionId = openSession ?? (await seats.sessionForSale(tx, actor, terminal));
+        const creditAccount = await seats.returnCrediting(tx, { saleId, amount: accountCredit }, actor);
         const hlc = await stampTransaction(tx, now());
         // Back into the very lot it was sold from; set aside at once when the pharmacist judges it unsellable.
         const movements = await insertMovements(
@@ -167,7 +176,7 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats)
         await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
         const allowedBy = why.length > 0 ? approver : null;
         const credit = await insertReturn(tx, {
-          id: newId(), shopId: shop.id, saleId, number, sessionId, cashierId: actor.id, cashierName: actor.name, amount,
+          id: newId(), shopId: shop.id, saleId, number, sessionId, cashierId: actor.id, cashierName: actor.name, amount, accountCredit,
           rounding, refundMethod: method, reason: input.reason?.trim() || null, lines,
           approvedBy: allowedBy?.id ?? null, approvedByName: allowedBy?.name ?? null, approval: allowedBy ? why : [], hlc, createdAt: now(),
         });
@@ -175,6 +184,7 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats)
           { entity: 'sale_return', entityId: credit.id, op: 'insert', payload: credit, hlc },
           ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
         ]);
+        await creditAccount(credit.id, hlc);
         return credit;
       });
       bus?.committed('sale');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { t } from '../i18n/fr.js';
-import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
+import { MOBILE_OPERATORS, SALE_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
 const amount = z.number().int().min(0).max(1_000_000_000);
@@ -10,7 +10,9 @@ export const discountSchema = z
   .refine((d) => d.kind !== 'percent' || d.value <= 100, { message: t('validation.percent_max'), path: ['value'] });
 
 const paymentSchema = z.object({
-  method: z.enum(PAYMENT_METHODS),
+  method: z.enum(SALE_METHODS),
+  /** « Crédit client »: the customer whose account it goes on. */
+  customerId: z.uuid().optional(),
   amount: amount.min(1).optional(),
   tendered: amount.optional(),
   operator: z.enum(MOBILE_OPERATORS).optional(),

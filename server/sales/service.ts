@@ -33,6 +33,7 @@ import {
 } from './queries.js';
 import { hasReturns, returnsBetween, returnsOfSales, type ReturnAtHq } from './return-queries.js';
 import type { SaleInput } from './schemas.js';
+import type { CreditHold } from '../accounts/service.js';
 
 export interface SaleWithItems extends Sale {
   items: SaleItem[];
@@ -107,6 +108,8 @@ function paymentRefusal(s: Extract<Settlement, { ok: false }>): AppError {
       return new AppError(422, 'payment_short', 'sale.payment_short', amounts);
     case 'cash_twice':
       return new AppError(422, 'payment_invalid', 'sale.payment_cash_twice');
+    case 'credit_twice':
+      return new AppError(422, 'payment_invalid', 'sale.credit_twice');
     case 'mobile_money_incomplete':
       return new AppError(422, 'mobile_money_incomplete', 'sale.mobile_money_incomplete');
   }
@@ -164,8 +167,18 @@ export interface NewSale {
   printerKind: Shop['printerKind'];
 }
 
+/** A customer's account, as a sale on credit (or its void) needs it: the accounts feature's in-transaction calls. */
+export interface CreditSeats {
+  /** Locks the customer and checks the limit and the block (a manager's approval lifts both); before the receipt counter. */
+  holdCredit(tx: Tx, q: { customerId: string | undefined; amount: number; approver: Actor | null }): Promise<CreditHold>;
+  /** After the sale's row: the credit sale's entry. */
+  recordCreditSale(tx: Tx, hold: CreditHold, sale: { id: string }, actor: Actor, hlc: string): Promise<unknown>;
+  /** Before the clock: what a void gives back to the account; written once the clock is taken. */
+  saleVoiding(tx: Tx, saleId: string, actor: Actor): Promise<(hlc: string) => Promise<void>>;
+}
+
 /** What the sales feature needs of others: the cash session a sale belongs to, a manager's approval. */
-export interface SaleSeats {
+export interface SaleSeats extends CreditSeats {
   /** The cashier's open session at this terminal, held against closing until commit; none opened here. */
   openSession(tx: Tx, actor: Actor, terminal: string): Promise<string | undefined>;
   /** ... or one opened for the sale (which stamps the clock: taken after the receipt counter). */
@@ -253,6 +266,9 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         }
         const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
         if (!settlement.ok) throw paymentRefusal(settlement);
+        // « Crédit client »: the customer's row is locked after the lots and before the counter, as a payment on account takes it.
+        const onCredit = settlement.payments.find((p) => p.method === 'credit');
+        const credit = onCredit ? await seats.holdCredit(tx, { customerId: onCredit.customerId, amount: onCredit.amount, approver }) : null;
 
         const number = formatReceiptNumber(shop.code, await takeReceiptNumber(tx, shop.id));
         // After the counter: opening a session stamps the clock, and every writer takes the counter before the clock.
@@ -286,6 +302,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
             ...movements.map((m) => ({ entity: 'movement', entityId: m.id, op: 'insert' as const, payload: m, hlc })),
           ],
         });
+        if (credit) await seats.recordCreditSale(tx, credit, sale, actor, hlc);
         return { ...sale, items };
       });
       bus?.committed('sale');
@@ -306,6 +323,8 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
           throw new AppError(409, 'session_closed', 'sale.session_closed_void', { number: sale.number });
         }
         await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
+        // A credit sale's customer is locked before the clock, as every writer of an account does.
+        const giveBackCredit = await seats.saleVoiding(tx, id, actor);
         const hlc = await stampTransaction(tx, now());
         const voided = await markVoided(tx, id, actor.id, hlc, now());
         const movements = await insertMovements(
@@ -323,6 +342,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
           },
           ...movements.map((m): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc })),
         ]);
+        await giveBackCredit(hlc);
         return { ...voided, items };
       });
       bus?.committed('sale');

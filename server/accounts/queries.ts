@@ -1,0 +1,210 @@
+import type { Queryable } from '../db/pool.js';
+import type { Allocation, EntryKind } from '../domain/account.js';
+import type { MobileOperator, PaymentMethod } from '../domain/tender.js';
+
+export interface Customer {
+  id: string;
+  shopId: string;
+  name: string;
+  phone: string | null;
+  employer: string | null;
+  insurer: string | null;
+  memberNumber: string | null;
+  creditLimit: number;
+  /** Head office set the limit: a shop's push does not raise it. */
+  limitByHq: boolean;
+  blocked: boolean;
+  notes: string;
+  hlc: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CustomerWithBalance extends Customer {
+  balance: number;
+}
+
+export interface AccountEntry {
+  id: string;
+  shopId: string;
+  customerId: string;
+  kind: EntryKind;
+  amount: number;
+  saleId: string | null;
+  returnId: string | null;
+  sessionId: string | null;
+  method: PaymentMethod | null;
+  operator: MobileOperator | null;
+  reference: string | null;
+  number: string | null;
+  allocations: Allocation[];
+  reason: string | null;
+  balanceAfter: number;
+  userId: string;
+  userName: string;
+  approvedBy: string | null;
+  approvedByName: string | null;
+  hlc: string;
+  createdAt: Date;
+}
+
+/** An entry as a statement or a page lists it: with its sale's or credit note's number. */
+export interface EntryWithDocument extends AccountEntry {
+  saleNumber: string | null;
+  returnNumber: string | null;
+}
+
+const customerColumns = `c.id, c.shop_id, c.name, c.phone, c.employer, c.insurer, c.member_number, c.credit_limit, c.limit_by_hq, c.blocked,
+  c.notes, c.hlc, c.created_at, c.updated_at`;
+const entryColumns = `e.id, e.shop_id, e.customer_id, e.kind, e.amount, e.sale_id, e.return_id, e.session_id, e.method, e.operator, e.reference,
+  e.number, e.allocations, e.reason, e.balance_after, e.user_id, e.user_name, e.approved_by, e.approved_by_name, e.hlc, e.created_at`;
+const balance = `coalesce((select sum(case when x.kind = 'sale' then x.amount else -x.amount end) from account_entries x where x.customer_id = c.id), 0)::bigint`;
+
+type Lock = '' | ' for update';
+
+export type CustomerRow = Omit<Customer, 'createdAt' | 'updatedAt' | 'limitByHq'> & { searchText: string; createdAt: Date };
+
+/** A new customer; undefined when the id is taken already (a replay: the caller reads what is there). */
+export async function insertCustomer(db: Queryable, c: CustomerRow): Promise<Customer | undefined> {
+  return db.one<Customer>(
+    `insert into customers as c (id, shop_id, name, phone, employer, insurer, member_number, credit_limit, blocked, notes, search_text, hlc, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (id) do nothing returning ${customerColumns}`,
+    [c.id, c.shopId, c.name, c.phone, c.employer, c.insurer, c.memberNumber, c.creditLimit, c.blocked, c.notes, c.searchText, c.hlc, c.createdAt],
+  );
+}
+
+export async function customerById(db: Queryable, shopId: string, id: string, lock: Lock = ''): Promise<Customer | undefined> {
+  return db.one<Customer>(`select ${customerColumns} from customers c where c.shop_id = $1 and c.id = $2${lock}`, [shopId, id]);
+}
+
+export async function customerByPhone(db: Queryable, shopId: string, phone: string): Promise<Customer | undefined> {
+  return db.one<Customer>(`select ${customerColumns} from customers c where c.shop_id = $1 and c.phone = $2`, [shopId, phone]);
+}
+
+/** Customers whose name or phone hold every word (folded), with their balances, in French order. */
+export async function searchCustomers(db: Queryable, shopId: string, patterns: readonly string[], limit: number): Promise<CustomerWithBalance[]> {
+  return db.rows<CustomerWithBalance>(
+    `select ${customerColumns}, ${balance} as balance from customers c
+     where c.shop_id = $1 and c.search_text like all ($2::text[])
+     order by c.name collate french, c.id limit $3`,
+    [shopId, patterns, limit],
+  );
+}
+
+export async function customersOfShop(db: Queryable, shopId: string): Promise<CustomerWithBalance[]> {
+  return db.rows<CustomerWithBalance>(
+    `select ${customerColumns}, ${balance} as balance from customers c where c.shop_id = $1 order by c.name collate french, c.id`,
+    [shopId],
+  );
+}
+
+export async function updateCustomer(
+  db: Queryable,
+  id: string,
+  c: Pick<Customer, 'name' | 'phone' | 'employer' | 'insurer' | 'memberNumber' | 'creditLimit' | 'blocked' | 'notes' | 'hlc'> & { searchText: string },
+): Promise<Customer> {
+  return (await db.one<Customer>(
+    `update customers c set name = $2, phone = $3, employer = $4, insurer = $5, member_number = $6, credit_limit = $7, blocked = $8, notes = $9,
+       search_text = $10, hlc = $11
+     where c.id = $1 returning ${customerColumns}`,
+    [id, c.name, c.phone, c.employer, c.insurer, c.memberNumber, c.creditLimit, c.blocked, c.notes, c.searchText, c.hlc],
+  ))!;
+}
+
+/** Every entry of a customer, in the order they were written. */
+export async function entriesOfCustomer(db: Queryable, customerId: string): Promise<EntryWithDocument[]> {
+  return db.rows<EntryWithDocument>(
+    `select ${entryColumns}, s.number as sale_number, r.number as return_number
+     from account_entries e left join sales s on s.id = e.sale_id left join sale_returns r on r.id = e.return_id
+     where e.customer_id = $1 order by e.created_at, e.id`,
+    [customerId],
+  );
+}
+
+/** Every entry of a shop's customers (ageing across them), in the order they were written. */
+export async function entriesOfShop(db: Queryable, shopId: string): Promise<AccountEntry[]> {
+  return db.rows<AccountEntry>(`select ${entryColumns} from account_entries e where e.shop_id = $1 order by e.created_at, e.id`, [shopId]);
+}
+
+export async function entryById(db: Queryable, shopId: string, id: string): Promise<AccountEntry | undefined> {
+  return db.one<AccountEntry>(`select ${entryColumns} from account_entries e where e.shop_id = $1 and e.id = $2`, [shopId, id]);
+}
+
+export async function entriesByIds(db: Queryable, ids: readonly string[]): Promise<AccountEntry[]> {
+  return db.rows<AccountEntry>(`select ${entryColumns} from account_entries e where e.id = any($1::uuid[])`, [ids]);
+}
+
+export async function entriesOfSale(db: Queryable, saleId: string): Promise<AccountEntry[]> {
+  return db.rows<AccountEntry>(`select ${entryColumns} from account_entries e where e.sale_id = $1 order by e.created_at, e.id`, [saleId]);
+}
+
+export type EntryRow = Omit<AccountEntry, 'createdAt'> & { createdAt: Date };
+
+const insertEntrySql = (received: boolean) => `insert into account_entries (id, shop_id, customer_id, kind, amount, sale_id, return_id, session_id, method, operator,
+    reference, number, allocations, reason, balance_after, user_id, user_name, approved_by, approved_by_name, hlc, created_at, received_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, ${received ? 'now()' : 'null'})
+  on conflict (id) do nothing`;
+const entryParams = (e: EntryRow) => [
+  e.id, e.shopId, e.customerId, e.kind, e.amount, e.saleId, e.returnId, e.sessionId, e.method, e.operator, e.reference, e.number,
+  JSON.stringify(e.allocations), e.reason, e.balanceAfter, e.userId, e.userName, e.approvedBy, e.approvedByName, e.hlc, e.createdAt,
+];
+
+export async function insertEntry(db: Queryable, e: EntryRow): Promise<void> {
+  await db.exec(insertEntrySql(false), entryParams(e));
+}
+
+/** Head office: the entry as the shop made it, once; false when it was held already. */
+export async function insertEntryIfAbsent(db: Queryable, e: EntryRow): Promise<boolean> {
+  return (await db.exec(insertEntrySql(true), entryParams(e))) > 0;
+}
+
+/** The next payment-receipt number of the shop, without gaps (the counter row stays locked until the payment commits). */
+export async function takeReglementNumber(db: Queryable, shopId: string): Promise<number> {
+  return (await db.one<{ lastNumber: number }>(
+    `insert into shop_counters as c (shop_id, kind, last_number) values ($1, 'reglement', 1)
+     on conflict (shop_id, kind) do update set last_number = c.last_number + 1 returning last_number`,
+    [shopId],
+  ))!.lastNumber;
+}
+
+/** The payments on account taken in a session, for its X and Z reports. */
+export async function paymentsOfSession(db: Queryable, sessionId: string): Promise<{ method: PaymentMethod; amount: number }[]> {
+  return db.rows(`select e.method, e.amount from account_entries e where e.session_id = $1 and e.kind = 'payment' order by e.created_at, e.id`, [sessionId]);
+}
+
+// Head office: each row as the shop made it.
+
+export async function insertCustomerIfAbsent(db: Queryable, c: CustomerRow): Promise<boolean> {
+  return (await db.exec(
+    `insert into customers (id, shop_id, name, phone, employer, insurer, member_number, credit_limit, blocked, notes, search_text, hlc, created_at, received_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now()) on conflict (id) do nothing`,
+    [c.id, c.shopId, c.name, c.phone, c.employer, c.insurer, c.memberNumber, c.creditLimit, c.blocked, c.notes, c.searchText, c.hlc, c.createdAt],
+  )) > 0;
+}
+
+export async function customerAnyShop(db: Queryable, id: string, lock: Lock = ''): Promise<Customer | undefined> {
+  return db.one<Customer>(`select ${customerColumns} from customers c where c.id = $1${lock}`, [id]);
+}
+
+/** Head office's own limit: a shop's push does not raise it afterwards. */
+export async function setLimitAtHq(db: Queryable, id: string, creditLimit: number, hlc: string): Promise<Customer> {
+  return (await db.one<Customer>(
+    `update customers c set credit_limit = $2, limit_by_hq = true, hlc = $3 where c.id = $1 returning ${customerColumns}`,
+    [id, creditLimit, hlc],
+  ))!;
+}
+
+/** A rebuilt shop: its customers and entries as head office holds them (no outbox row: head office has them). */
+export async function restoreCustomers(db: Queryable, cs: readonly (Customer & { searchText?: string })[]): Promise<void> {
+  for (const c of cs) {
+    await db.exec(
+      `insert into customers (id, shop_id, name, phone, employer, insurer, member_number, credit_limit, limit_by_hq, blocked, notes, search_text, hlc, created_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) on conflict (id) do nothing`,
+      [c.id, c.shopId, c.name, c.phone, c.employer, c.insurer, c.memberNumber, c.creditLimit, c.limitByHq, c.blocked, c.notes, c.searchText ?? '', c.hlc, c.createdAt],
+    );
+  }
+}
+
+export async function restoreEntries(db: Queryable, es: readonly EntryRow[]): Promise<void> {
+  for (const e of es) await db.exec(insertEntrySql(false), entryParams(e));
+}
