@@ -1,5 +1,8 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
+import { accountsRoutes } from './accounts/routes.js';
 import { cashRoutes } from './cash/routes.js';
+import { expensesRoutes } from './expenses/routes.js';
+import { PHOTO_MAX_BYTES } from './expenses/service.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { READ_RULES } from './domain/roles.js';
 import { requireRole, requireUser } from './http/session.js';
@@ -21,6 +24,8 @@ export function shopApi(s: Services): Router {
   const receipts = receiptsRoutes(s.receipts);
   const settings = settingsRoutes(s.settings);
   const sync = syncRoutes(s.sync);
+  const accounts = accountsRoutes(s.accounts);
+  const expenses = expensesRoutes(s.expenses);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -62,6 +67,23 @@ export function shopApi(s: Services): Router {
   r.post('/cash/sessions/:id/close', cash.close);
   r.get('/cash/sessions/:id/z.pdf', cash.zPdf);
   r.get('/cash/sessions/:id/x.pdf', cash.xPdf);
+
+  r.post('/customers', accounts.create);
+  r.get('/customers', accounts.search);
+  r.get('/customers/receivables', accounts.receivables);
+  r.get('/customers/:id', accounts.get);
+  r.patch('/customers/:id', manager, accounts.update);
+  r.post('/customers/:id/payments', accounts.pay);
+  r.post('/customers/:id/write-offs', manager, accounts.writeOff);
+  r.get('/customers/:id/statement.pdf', accounts.statement);
+  r.get('/account-payments/:id/receipt.pdf', accounts.paymentReceipt);
+
+  r.post('/expenses', expenses.create);
+  r.get('/expenses', expenses.list);
+  r.post('/expenses/:id/cancel', manager, expenses.cancel);
+  // Any type is read (and refused as 415 unless JPEG or PNG); beyond the size, 413 before the body is kept.
+  r.post('/expenses/:id/photo', express.raw({ type: () => true, limit: PHOTO_MAX_BYTES }), expenses.photo);
+  r.get('/expenses/:id/photo', expenses.getPhoto);
 
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);
