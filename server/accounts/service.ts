@@ -20,6 +20,7 @@ import { appendOutbox } from '../outbox/queries.js';
 import type { ReceiptsService } from '../receipts/service.js';
 import { shopById } from '../shops/queries.js';
 import {
+  customerAnyShop,
   customerById,
   customerByPhone,
   customersOfShop,
@@ -31,6 +32,7 @@ import {
   insertEntry,
   paymentsOfSession,
   searchCustomers,
+  setLimitAtHq,
   takeReglementNumber,
   updateCustomer,
   type AccountEntry,
@@ -405,8 +407,16 @@ function receivablesOf(customers: readonly CustomerWithBalance[], entries: reado
 }
 
 /** Head office's seat: every shop's customers, balances and entries, as pushed. */
-export function accountsAtHq({ db }: { db: Db }) {
+export function accountsAtHq({ db, now }: { db: Db; now: () => Date }) {
   return {
+    async setLimit(shopId: string, customerId: string, creditLimit: number): Promise<Customer> {
+      return db.withTransaction(async (tx) => {
+        const c = await customerAnyShop(tx, customerId, ' for update');
+        if (!c || c.shopId !== shopId) throw notFound('credit.customer_not_found');
+        // Stamped by head office above the shop's clock of the row: its decision is the later one.
+        return setLimitAtHq(tx, customerId, creditLimit, await stampTransaction(tx, now(), [c.hlc]));
+      });
+    },
     async receivables(shop: { id: string; timezone: string }, today: IsoDate) {
       const [customers, entries] = await Promise.all([customersOfShop(db, shop.id), entriesOfShop(db, shop.id)]);
       return receivablesOf(customers, entries, shop.timezone, today);

@@ -20,7 +20,8 @@ export const MAX_PERIOD_DAYS = 366;
 
 type TakingsRow = Awaited<ReturnType<ReturnType<typeof salesAtHq>['takings']>>[number];
 const TAKINGS_SUMS = [
-  'sales', 'total', 'voided', 'voidedTotal', 'cash', 'mobileMoney', 'card', 'returns', 'refunds', 'cashRefunds', 'mobileMoneyRefunds', 'cardRefunds',
+  'sales', 'total', 'voided', 'voidedTotal', 'cash', 'mobileMoney', 'card', 'credit', 'returns', 'refunds', 'cashRefunds', 'mobileMoneyRefunds', 'cardRefunds',
+  'creditRefunds',
 ] as const;
 type TakingsSums = Record<(typeof TAKINGS_SUMS)[number], number>;
 
@@ -33,7 +34,9 @@ export function methodsOf(r: TakingsSums) {
     { cash: r.cash, mobile_money: r.mobileMoney, card: r.card },
     { cash: r.cashRefunds, mobile_money: r.mobileMoneyRefunds, card: r.cardRefunds },
   );
-  return PAYMENT_METHODS.map((method) => ({ method, ...byMethod[method] }));
+  // « Crédit client » last, apart: sold, not received; the methods still add up to the day's net.
+  const credit = { method: 'credit' as const, takings: r.credit, refunds: r.creditRefunds, net: r.credit - r.creditRefunds };
+  return [...PAYMENT_METHODS.map((method) => ({ method, ...byMethod[method] })), ...(credit.takings || credit.refunds ? [credit] : [])];
 }
 
 /** A row as a table shows it; copied, so only for the rows a page shows (a month's 6 200 shop-days go to the CSV as they are). */

@@ -1,4 +1,6 @@
+import { AccountsMerge } from '../accounts/merge.js';
 import { CashMerge } from '../cash/merge.js';
+import { ExpensesMerge } from '../expenses/merge.js';
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
 import type { Tx } from '../db/pool.js';
 import { parseHlc, type Hlc } from '../domain/hlc.js';
@@ -88,7 +90,7 @@ export async function applyPush(
   const stock = new StockMerge(run);
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
-  const merges = { tx, catalog, stock, sales, cash };
+  const merges = { tx, catalog, stock, sales, cash, accounts: new AccountsMerge(run, sales, cash), expenses: new ExpensesMerge(run, cash) };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -185,7 +187,10 @@ export async function applyPush(
   return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
 }
 
-async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge }): Promise<void> {
+async function applyChange(
+  c: Change,
+  m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge; accounts: AccountsMerge; expenses: ExpensesMerge },
+): Promise<void> {
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
@@ -214,5 +219,13 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
       return m.cash.moved(c.data, c.hlc);
     case 'sale_return:insert':
       return m.sales.returnInserted(c.data, c.hlc);
+    case 'customer:insert':
+      return m.accounts.customerInserted(c.data, c.hlc);
+    case 'customer:update':
+      return m.accounts.customerUpdated(c.data, c.hlc);
+    case 'account_entry:insert':
+      return m.accounts.entryInserted(c.data, c.hlc);
+    case 'expense:insert':
+      return m.expenses.inserted(c.data, c.hlc);
   }
 }

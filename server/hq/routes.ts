@@ -3,7 +3,7 @@ import { createProductSchema, proposalListSchema, updateProductSchema } from '..
 import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
+import { conflictsQuerySchema, digestSchema, hqCustomerLimitSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
@@ -53,6 +53,15 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   });
   r.get('/sales/:id', admin, async (req, res) => {
     res.json(await hq.sale(idParam(req)));
+  });
+  r.get('/shops/:code/customers', admin, async (req, res) => {
+    res.json(await hq.shopCustomers(code(req)));
+  });
+  r.patch('/shops/:code/customers/:id', admin, async (req, res) => {
+    res.json(await hq.setCustomerLimit(code(req), idParam(req), parse(hqCustomerLimitSchema, req.body).creditLimit));
+  });
+  r.get('/shops/:code/expenses', admin, async (req, res) => {
+    res.json(await hq.shopExpenses(code(req), parse(shopSalesSchema, req.query)));
   });
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));

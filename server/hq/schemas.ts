@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { t } from '../i18n/fr.js';
 import { RETURN_APPROVALS } from '../domain/approvals.js';
+import { ENTRY_KINDS } from '../domain/account.js';
 import { MOBILE_OPERATORS, PAYMENT_METHODS, SALE_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
@@ -100,6 +101,27 @@ const saleReturnInsert = z.object({
   message: t('validation.approval_named'), path: ['approvedBy'],
 });
 
+const nullableText = (max: number) => text().max(max).nullable();
+const customer = z.object({
+  id: z.uuid(), shopId: z.uuid(), name: text().min(1).max(120), phone: text().max(30).nullable(), employer: nullableText(120),
+  insurer: nullableText(120), memberNumber: nullableText(60), creditLimit: money, blocked: z.boolean(), notes: text().max(1000), createdAt: timestamp,
+});
+const allocation = z.object({ saleId: z.uuid(), amount: money.min(1) });
+const accountEntryInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), customerId: z.uuid(), kind: z.enum(ENTRY_KINDS), amount: money.min(1),
+  saleId: z.uuid().nullable(), returnId: z.uuid().nullable(), sessionId: z.uuid().nullable(), method: z.enum(PAYMENT_METHODS).nullable(),
+  operator: z.enum(MOBILE_OPERATORS).nullable(), reference: nullableText(64), number: nullableText(40),
+  allocations: z.array(allocation).max(500), reason: nullableText(300), balanceAfter: z.number().int().safe(),
+  userId: z.uuid(), userName: text().max(200), approvedBy: z.uuid().nullable(), approvedByName: nullableText(200), createdAt: timestamp,
+}).refine((e) => (e.approvedBy === null) === (e.approvedByName === null), { message: t('validation.approval_named'), path: ['approvedBy'] })
+  // What a credit paid off never exceeds it; a debt allocates nothing.
+  .refine((e) => e.allocations.reduce((s, a) => s + a.amount, 0) <= (e.kind === 'sale' ? 0 : e.amount), { message: t('validation.allocations'), path: ['allocations'] });
+const expenseInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), cancels: z.uuid().nullable(), category: text().min(1).max(60), amount: money.min(1),
+  paidFrom: z.enum(['drawer', 'bank', 'mobile_money']), payee: nullableText(120), note: nullableText(500), spentOn: isoDate,
+  sessionId: z.uuid().nullable(), userId: z.uuid(), userName: text().max(200), createdAt: timestamp,
+});
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -115,6 +137,10 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('till_session:update'), data: sessionUpdate }),
   z.object({ ...base, kind: z.literal('cash_movement:insert'), data: cashMovementInsert }),
   z.object({ ...base, kind: z.literal('sale_return:insert'), data: saleReturnInsert }),
+  z.object({ ...base, kind: z.literal('customer:insert'), data: customer }),
+  z.object({ ...base, kind: z.literal('customer:update'), data: customer }),
+  z.object({ ...base, kind: z.literal('account_entry:insert'), data: accountEntryInsert }),
+  z.object({ ...base, kind: z.literal('expense:insert'), data: expenseInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
@@ -181,6 +207,8 @@ export const recallSchema = z.object({ productId: z.uuid(), lotNumber: z.string(
 export const hqBatchPatchSchema = z
   .object({ expirationDate: isoDate.optional(), unitCost: money.nullable().optional(), status: z.enum(['active', 'quarantined', 'recalled']).optional() })
   .strict();
+
+export const hqCustomerLimitSchema = z.object({ creditLimit: money.max(1_000_000_000) }).strict();
 
 export const shopSalesSchema = z.object({
   from: isoDate.optional(),

@@ -13,7 +13,9 @@ import { shopIdFor } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { currentClock, stampTransaction } from '../outbox/clock.js';
 import { listConflicts } from '../outbox/queries.js';
+import { accountsAtHq } from '../accounts/service.js';
 import { cashAtHq } from '../cash/service.js';
+import { expensesAtHq } from '../expenses/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { applyPush, checkClocks } from './push.js';
@@ -73,6 +75,8 @@ export function hqService({ db, logger, now }: HqDeps) {
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const accounts = accountsAtHq({ db, now });
+  const expenses = expensesAtHq({ db });
 
   async function shopOrNotFound(code: string): Promise<HqShop> {
     const shop = await shopByCode(db, code);
@@ -207,6 +211,21 @@ export function hqService({ db, logger, now }: HqDeps) {
     async shopSessions(code: string, q: ShopPeriod) {
       const shop = await shopOrNotFound(code);
       return cash.sessionsBetween(shop, periodOf(shop, q));
+    },
+    /** A shop's customers with balances and ageing, the totals, and who is over the limit or overdue. */
+    async shopCustomers(code: string) {
+      const shop = await shopOrNotFound(code);
+      return accounts.receivables(shop, dateInZone(now(), shop.timezone));
+    },
+    /** Head office's credit limit for a shop's customer: a shop's push never raises it afterwards. */
+    async setCustomerLimit(code: string, customerId: string, creditLimit: number) {
+      return accounts.setLimit((await shopOrNotFound(code)).id, customerId, creditLimit);
+    },
+    /** A shop's expenses spent on its days from..to (this month by default). */
+    async shopExpenses(code: string, q: { from?: string | undefined; to?: string | undefined }) {
+      const shop = await shopOrNotFound(code);
+      const to = q.to ?? dateInZone(now(), shop.timezone);
+      return expenses.list(shop.id, q.from ?? `${to.slice(0, 8)}01`, to);
     },
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
     batch: (id: string) => stock.lot(id),

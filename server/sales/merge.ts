@@ -142,7 +142,8 @@ export class SalesMerge {
     }
   }
 
-  private async ownSale(saleId: string): Promise<void> {
+  /** A row naming a sale (a line, a return, an account entry): the sale must be this shop's, received or in this push. */
+  async ownSale(saleId: string): Promise<void> {
     if (this.newSales.get(saleId)) return; // checked as this shop's when it came
     if (!this.saleShops.has(saleId)) {
       const [s] = await salesByIds(this.run.tx, [saleId]);
@@ -151,6 +152,13 @@ export class SalesMerge {
     const owner = this.saleShops.get(saleId);
     if (!owner) throw unknownEntity('sale', saleId);
     if (owner !== this.hq.shopId) throw forbidden(this.hq.shopCode);
+  }
+
+  /** A row naming a return (an account entry): the return must be this shop's and received. */
+  async ownReturn(returnId: string): Promise<void> {
+    const [r] = await returnsByIds(this.run.tx, [returnId]);
+    if (!r) throw unknownEntity('sale_return', returnId);
+    if (r.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
   }
 
   async saleVoided(d: { id: string; voidedAt: string; voidedBy: string }, hlc: string): Promise<void> {

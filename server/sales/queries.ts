@@ -287,9 +287,15 @@ export async function refreshTakings(
            coalesce(sum(amount) filter (where status = 'completed'), 0) as total,
            (count(*) filter (where status = 'voided' and ord = 1))::int as voided, coalesce(sum(amount) filter (where status = 'voided'), 0) as voided_total
          from pays group by method),
+       -- A return of a credit sale gives back on the account first (« credit »), the rest in money by its refund method.
        refunded as (
-         select r.refund_method as payment_method, count(*)::int as returns, sum(r.amount + r.rounding) as refunds
-         from sale_returns r where r.shop_id = $1 and ${dayRange('r.created_at')} group by 1),
+         select payment_method, (count(*) filter (where counted))::int as returns, sum(refund) as refunds from (
+           select r.refund_method as payment_method, true as counted, r.amount - r.account_credit + r.rounding as refund
+           from sale_returns r where r.shop_id = $1 and ${dayRange('r.created_at')} and r.refund_method <> 'credit'
+           union all
+           select 'credit', r.refund_method = 'credit', r.account_credit
+           from sale_returns r where r.shop_id = $1 and ${dayRange('r.created_at')} and r.account_credit > 0) x
+         group by 1),
        -- A method may have refunds and no sales that day (a card sale of yesterday returned today).
        takings as (
          select coalesce(f.payment_method, r.payment_method) as payment_method, coalesce(f.sales, 0) as sales, coalesce(f.total, 0) as total,
@@ -319,12 +325,16 @@ export interface DailyTakings {
   cash: number;
   mobileMoney: number;
   card: number;
+  /** Sold on customers' accounts (« Crédit client »): in the sales' total, in no drawer. */
+  credit: number;
   /** The day's returns and what they paid back, in all and per refund method. */
   returns: number;
   refunds: number;
   cashRefunds: number;
   mobileMoneyRefunds: number;
   cardRefunds: number;
+  /** What the day's returns put back on customers' accounts. */
+  creditRefunds: number;
 }
 
 /** Head office: takings per shop and calendar day, from the per-day sums (never from millions of sales rows). */
@@ -333,12 +343,13 @@ export async function takingsByShopDay(db: Queryable, q: { from: string; to: str
   // Summed per shop and day first, then named: the shops' names are joined to 6 200 sums, not to 18 600 rows.
   return db.rows<DailyTakings>(
     `select to_char(t.day, 'YYYY-MM-DD') as day, t.shop_id, s.code as shop_code, s.name as shop_name, t.sales, t.total, t.voided, t.voided_total,
-       t.cash, t.mobile_money, t.card, t.returns, t.refunds, t.cash_refunds, t.mobile_money_refunds, t.card_refunds
+       t.cash, t.mobile_money, t.card, t.credit, t.returns, t.refunds, t.cash_refunds, t.mobile_money_refunds, t.card_refunds, t.credit_refunds
      from (
        select day, shop_id, sum(sales)::int as sales, sum(total)::float8 as total, sum(voided)::int as voided, sum(voided_total)::float8 as voided_total,
-         ${method('total', 'cash')} as cash, ${method('total', 'mobile_money')} as mobile_money, ${method('total', 'card')} as card,
+         ${method('total', 'cash')} as cash, ${method('total', 'mobile_money')} as mobile_money, ${method('total', 'card')} as card, ${method('total', 'credit')} as credit,
          sum(returns)::int as returns, sum(refunds)::float8 as refunds,
-         ${method('refunds', 'cash')} as cash_refunds, ${method('refunds', 'mobile_money')} as mobile_money_refunds, ${method('refunds', 'card')} as card_refunds
+         ${method('refunds', 'cash')} as cash_refunds, ${method('refunds', 'mobile_money')} as mobile_money_refunds, ${method('refunds', 'card')} as card_refunds,
+         ${method('refunds', 'credit')} as credit_refunds
        from hq_daily_takings
        where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3)
        group by day, shop_id) t

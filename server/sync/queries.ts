@@ -75,7 +75,7 @@ export async function localData(db: Queryable): Promise<{ sales: number; lots: n
 /** Before a forced rebuild: the shop's business rows go; users, settings and the clock stay. */
 export async function wipeLocalData(db: Queryable): Promise<void> {
   await db.exec(
-    `truncate cart_lines, receipt_prints, expiry_alerts, sale_returns, cash_movements, sale_items, stock_movements, sales, till_sessions,
+    `truncate cart_lines, receipt_prints, expiry_alerts, account_entries, customers, expense_photos, expenses, sale_returns, cash_movements, sale_items, stock_movements, sales, till_sessions,
        product_batches, recalls, catalogue_proposals, products,
        sync_outbox, sync_refused, sync_conflicts`,
   );

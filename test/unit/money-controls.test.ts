@@ -73,7 +73,7 @@ describe('refunds', () => {
 
   it('may give back by each method what the sale took that way, less what earlier returns gave', () => {
     const room = refundRoom(split, [{ refundMethod: 'card', amount: 3000, rounding: 0 }, { refundMethod: 'cash', amount: 498, rounding: 2 }]);
-    expect(room).toEqual({ cash: 1500, mobile_money: 0, card: 5000 });
+    expect(room).toEqual({ cash: 1500, mobile_money: 0, card: 5000, credit: 0 });
     expect(defaultRefundMethod(split, room, 1500)).toBe('cash');
     expect(defaultRefundMethod(split, room, 4000)).toBe('card');
     expect(defaultRefundMethod(split, room, 9000)).toBe('cash');
