@@ -10,7 +10,9 @@ import { requireRole } from './http/session.js';
 import { refuseUnstorableText } from './http/text.js';
 import type { Services } from './services.js';
 import { checkCsrf, htmxVersion, pageContext, requirePageUser, wsVersion } from './web/context.js';
+import { accountPages } from './accounts/pages.js';
 import { cashPages } from './cash/pages.js';
+import { expensePages } from './expenses/pages.js';
 import { catalogPages } from './catalog/pages.js';
 import { salesPages } from './sales/pages.js';
 import { returnPages } from './sales/return-pages.js';
@@ -46,6 +48,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const settings = settingsPages(s, views, deps);
   const sync = syncNowPage(s, views, deps);
   const conflicts = conflictPages(s.sync, views);
+  const customers = accountPages(s, views, deps);
+  const expenses = expensePages(s, views, deps);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -59,6 +63,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 
   r.get('/caisse', till.page);
   r.get('/caisse/recherche', till.search);
+  r.get('/caisse/clients', till.customers);
   r.post('/caisse/scan', till.scan);
   r.get('/caisse/panier', till.cart);
   r.post('/caisse/panier', till.add);
@@ -88,6 +93,18 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.get('/produits', catalog.products);
   r.post('/produits', pharmacist, catalog.createProduct);
   r.post('/produits/:id', manager, catalog.updatePrice);
+
+  r.get('/clients', customers.list);
+  r.post('/clients', customers.create);
+  r.get('/clients/:id', customers.one);
+  r.post('/clients/:id', manager, customers.update);
+  r.post('/clients/:id/reglement', customers.pay);
+  r.post('/clients/:id/perte', manager, customers.writeOff);
+
+  r.get('/depenses', expenses.page);
+  r.post('/depenses', expenses.record);
+  r.get('/depenses/export.csv', expenses.csv);
+  r.post('/depenses/:id/annuler', manager, expenses.cancel);
 
   r.get('/tableau-de-bord', settings.dashboard);
 

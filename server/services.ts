@@ -16,7 +16,8 @@ import { usersService } from './users/service.js';
 export function createServices(deps: Deps) {
   const catalog = catalogService(deps);
   const users = usersService(deps);
-  const receipts = receiptsService(deps);
+  // A credit sale's receipt shows the customer's account; accounts are built below and asked only when a receipt is made.
+  const receipts = receiptsService(deps, (saleId) => accounts.receiptLine(saleId));
   // A session's report reads the sales and returns made in it (they are built below, and asked only later), with the
   // names of the managers who allowed a discount: users stay in their shop, so a sale keeps only the id.
   const cash = cashService(

@@ -279,6 +279,14 @@ export function accountsService({ db, shop, now, logger, bus }: Deps, seats: Acc
       };
     },
 
+    /** What a credit sale's receipt says of the account: the customer, what the sale left due, the balance after it. */
+    async receiptLine(saleId: string): Promise<{ customerName: string; due: number; balance: number } | undefined> {
+      const [credit] = (await entriesOfSale(db, saleId)).filter((e) => e.kind === 'sale');
+      if (!credit) return undefined;
+      const customer = await customerById(db, shop.id, credit.customerId);
+      return { customerName: customer?.name ?? '', due: credit.amount, balance: credit.balanceAfter };
+    },
+
     /** A session's payments on account, for its X and Z reports. */
     ofSession: paymentsOfSession,
 

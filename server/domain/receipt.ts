@@ -25,6 +25,8 @@ export interface ReceiptSource {
     discount: number; discountLabel: string | null; lineTotal: number;
   }[];
   duplicate: boolean;
+  /** A credit sale: whose account it went on, what it left due there, and their balance after it. */
+  account?: { customerName: string; due: number; balance: number } | undefined;
 }
 
 export interface ReceiptLine {
@@ -100,8 +102,12 @@ function saleTotals(sale: ReceiptSource['sale'], ticketDiscount: number): Receip
   return totals;
 }
 
-export function receiptModel({ shop, sale, items, duplicate }: ReceiptSource): ReceiptModel {
+export function receiptModel({ shop, sale, items, duplicate, account }: ReceiptSource): ReceiptModel {
   const totals = saleTotals(sale, sale.discount - items.reduce((n, i) => n + i.discount, 0));
+  if (account) {
+    totals.push({ label: t('credit.receipt_sale_due'), amount: formatFcfa(account.due), strong: true });
+    totals.push({ label: t('credit.receipt_sale_balance', { name: account.customerName }), amount: formatFcfa(account.balance), strong: true });
+  }
   return {
     title: t('receipt.title', { number: sale.number }),
     shopName: shop.name,

@@ -13,7 +13,10 @@ import { shopPrinterTarget } from './network.js';
 import { receiptPdf } from './pdf.js';
 import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from './queries.js';
 
-export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
+/** A credit sale's line on its receipt: the customer's account (the accounts feature answers it). */
+export type CreditLine = (saleId: string) => Promise<ReceiptSource['account']>;
+
+export function receiptsService({ db, shop, logger, bus, jobs }: Deps, creditLine: CreditLine = async () => undefined) {
   const pending = new Set<Promise<unknown>>();
 
   let closing = false;
@@ -21,8 +24,8 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
   async function load(saleId: string): Promise<{ model: ReceiptModel; settings: Shop; number: string }> {
     const sale = await saleById(db, shop.id, saleId);
     if (!sale) throw notFound('sale.not_found');
-    const [items, settings, done] = await Promise.all([itemsOfSales(db, [saleId]), shopById(db, shop.id), successfulPrints(db, saleId)]);
-    const model = receiptModel({ shop: { ...settings!, timezone: shop.timezone }, sale, items, duplicate: done > 0 });
+    const [items, settings, done, account] = await Promise.all([itemsOfSales(db, [saleId]), shopById(db, shop.id), successfulPrints(db, saleId), creditLine(saleId)]);
+    const model = receiptModel({ shop: { ...settings!, timezone: shop.timezone }, sale, items, duplicate: done > 0, account });
     return { model, settings: settings!, number: sale.number };
   }
 
@@ -86,8 +89,8 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps) {
 
     /** What the receipt says, to show in the till's page (no copy is counted: the PDF and the printer count). */
     // Built from the sale just recorded and the settings already read: nothing is read again after the commit.
-    preview: (sale: ReceiptSource['sale'] & { items: ReceiptSource['items'] }, settings: Shop): ReceiptModel =>
-      receiptModel({ shop: { ...settings, timezone: shop.timezone }, sale, items: sale.items, duplicate: false }),
+    preview: (sale: ReceiptSource['sale'] & { items: ReceiptSource['items'] }, settings: Shop, account?: ReceiptSource['account']): ReceiptModel =>
+      receiptModel({ shop: { ...settings, timezone: shop.timezone }, sale, items: sale.items, duplicate: false, account }),
 
     /**
      * In the sale's own transaction: the print is a pg-boss job that exists

@@ -48,6 +48,9 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
         discountLimitPct: formNumber(b.discountLimitPct), varianceCommentOver: formNumber(b.varianceCommentOver),
         returnApprovalOver: formNumber(b.returnApprovalOver), returnApprovalAfterDays: formNumber(b.returnApprovalAfterDays),
         cashOutApprovalOver: formNumber(b.cashOutApprovalOver),
+        // A checkbox sends nothing unchecked: the hidden 0 before it says so; the categories are one per line.
+        allowAdvance: b.allowAdvance === undefined ? undefined : [b.allowAdvance].flat().includes('1'),
+        expenseCategories: typeof b.expenseCategories === 'string' ? b.expenseCategories.split(/\r?\n/).map((c) => c.trim()).filter(Boolean) : undefined,
       });
       await s.settings.update(input);
       show(views, req, res, { page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), saved: true } });

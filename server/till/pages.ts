@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { actorOf, terminalOf } from '../http/session.js';
-import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
+import { MOBILE_OPERATORS, SALE_METHODS } from '../domain/tender.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { sessionOf } from '../web/context.js';
@@ -15,7 +15,9 @@ import type { Views } from '../web/views.js';
 const optionalInt = z.preprocess((v) => (v === '' || v === undefined ? undefined : Number(v)), z.number().int().min(0).max(1_000_000_000).optional());
 const optionalText = (max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string().max(max).optional());
 const paySchema = z.object({
-  method: z.enum(PAYMENT_METHODS),
+  method: z.enum(SALE_METHODS),
+  /** « Crédit client »: the customer picked in the payment form. */
+  customerId: z.preprocess((v) => (v === '' ? undefined : v), z.uuid().optional()),
   tendered: optionalInt,
   mmAmount: optionalInt,
   mmOperator: z.preprocess((v) => (v === '' ? undefined : v), z.enum(MOBILE_OPERATORS).optional()),
@@ -35,6 +37,11 @@ function paymentsOf(f: z.infer<typeof paySchema>, terminal: string | undefined) 
   if (f.method === 'cash') payments.push({ method: 'cash' as const, tendered: f.tendered });
   if (f.method === 'mobile_money') payments.push(mm);
   if (f.method === 'card') payments.push({ method: 'card' as const });
+  // On credit, cash typed is a deposit; the rest goes on the account, never taken as paid.
+  if (f.method === 'credit') {
+    if (f.tendered) payments.push({ method: 'cash' as const, tendered: f.tendered });
+    payments.push({ method: 'credit' as const, customerId: f.customerId });
+  }
   if (f.mmAmount && f.method !== 'mobile_money') payments.push({ ...mm, amount: f.mmAmount });
   if (f.cardAmount && f.method !== 'card') payments.push({ method: 'card' as const, amount: f.cardAmount });
   return {
@@ -73,6 +80,13 @@ export function tillPages(s: Services, views: Views) {
     }) satisfies RequestHandler,
 
     cart: (async (req, res) => showCart(req, res)) satisfies RequestHandler,
+
+    /** The payment form's customer search: radio buttons, each with the balance and the limit. */
+    customers: (async (req, res) => {
+      const q = String(req.query.client ?? '').trim();
+      const customers = q ? await s.accounts.search(q, 10) : [];
+      show(views, req, res, { page: 'till', fragment: 'till/customers', data: { title: t('ui.nav.till'), customers, searched: q !== '', results: [], feedback: {}, ...(await cartData(req)) } });
+    }) satisfies RequestHandler,
 
     search: (async (req, res) => {
       const q = String(req.query.q ?? '');
@@ -137,7 +151,9 @@ export function tillPages(s: Services, views: Views) {
         return {
           page: 'till', fragment: 'till/cart',
           // What was typed stays typed (the PIN excepted): a refusal is corrected, not re-entered.
-          data: { title: t('ui.nav.till'), results: [], feedback: {}, ...rest, cart: { ...cart, lines }, payError: productId ? null : err.message, form: { ...body, managerPin: '' }, needsManager: ['discount_needs_manager', 'manager_required', 'pin_wrong', 'locked'].includes(err.code) },
+          data: { title: t('ui.nav.till'), results: [], feedback: {}, ...rest, cart: { ...cart, lines }, payError: productId ? null : err.message, form: { ...body, managerPin: '' }, needsManager: ['discount_needs_manager', 'credit_needs_manager', 'manager_required', 'pin_wrong', 'locked'].includes(err.code),
+            // The customer picked stays picked.
+            customers: typeof body.customerId === 'string' && z.uuid().safeParse(body.customerId).success ? [await s.accounts.customer(body.customerId).catch(() => null)].filter(Boolean) : [] },
         };
       });
       const payment = paymentsOf(parse(paySchema, body), terminalOf(req));
@@ -149,12 +165,13 @@ export function tillPages(s: Services, views: Views) {
       const settings = await s.settings.get();
       res.set('HX-Trigger', JSON.stringify({ 'sale-completed': { receiptUrl: `/api/sales/${sale.id}/receipt.pdf` } }));
       // Without a printer the receipt is shown in the page, to print from there; with one, it is on its way.
-      const receipt = settings.printerKind === 'none' ? s.receipts.preview(sale, settings) : null;
+      const account = await s.accounts.receiptLine(sale.id);
+      const receipt = settings.printerKind === 'none' ? s.receipts.preview(sale, settings, account) : null;
       show(views, req, res, {
         page: 'till', fragment: 'till/sale-done',
         data: {
           title: t('ui.nav.till'), sale, receipt, results: [], feedback: {}, cart: { lines: [], total: 0, units: 0 },
-          hasCash: sale.payments.some((p) => p.method === 'cash'), paid: sale.total + sale.rounding,
+          hasCash: sale.payments.some((p) => p.method === 'cash'), paid: sale.total + sale.rounding, account,
         },
         oob: [clearedFeedback],
       });
