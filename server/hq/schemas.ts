@@ -26,6 +26,8 @@ const batchInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), productId: z.uuid(), lotNumber: text().min(1).max(64), expirationDate: isoDate,
   initialQty: count, unitCost: money.nullable(), receivedDate: isoDate,
   status: z.enum(['active', 'quarantined', 'recalled']), statusReason: text().nullable(), createdAt: timestamp,
+  // Where a delivered lot came from (purchasing); older shops send neither.
+  supplierId: z.uuid().nullable().default(null), purchaseOrderId: z.uuid().nullable().default(null),
 });
 const batchUpdate = z.object({
   id: z.uuid(), shopId: z.uuid(), expirationDate: isoDate.optional(), unitCost: money.nullable().optional(),
@@ -33,7 +35,7 @@ const batchUpdate = z.object({
   lotNumber: text().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const movementInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer']),
+  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer', 'supplier_return']),
   delta: int32, countedQty: count.nullable(), reason: text().nullable(),
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
