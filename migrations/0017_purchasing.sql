@@ -183,10 +183,32 @@ alter table product_batches
   add column supplier_id uuid,
   add column purchase_order_id uuid;
 
--- Units sent back to a supplier leave the ledger as their own kind.
-alter table stock_movements drop constraint stock_movements_kind_check;
-alter table stock_movements add constraint stock_movements_kind_check
-  check (kind in ('receipt', 'sale', 'return', 'adjustment', 'count', 'transfer', 'supplier_return')) not valid;
+-- A list of names a check allows, extended rather than restated, so another
+-- feature's migration that extended it too keeps its own names.
+create function purchasing_extend_check(tbl regclass, con text, col text, added text[], recheck boolean) returns void language plpgsql as $$
+declare
+  names text[];
+  missing text[];
+begin
+  select array_agg(distinct m[1]) into names
+  from pg_constraint c, regexp_matches(pg_get_constraintdef(c.oid), '''([a-z_]+)''', 'g') as m
+  where c.conrelid = tbl and c.conname = con;
+  select array_agg(a) into missing from unnest(added) as a where not (a = any (names));
+  if missing is null then return; end if;
+  execute format('alter table %s drop constraint %I', tbl, con);
+  execute format('alter table %s add constraint %I check (%I = any (%L::text[]))%s', tbl, con, col, names || missing,
+    case when recheck then '' else ' not valid' end);
+end $$;
+
+-- Units sent back to a supplier leave the ledger as their own kind (every
+-- existing movement satisfies the wider list: not rechecked).
+select purchasing_extend_check('stock_movements', 'stock_movements_kind_check', 'kind', array['supplier_return'], false);
+-- Suppliers, their links and the shop's purchase documents travel upstream;
+-- suppliers and links come down in head office's feed.
+select purchasing_extend_check('sync_outbox', 'sync_outbox_entity_check', 'entity',
+  array['supplier', 'product_supplier', 'purchase_order', 'delivery', 'supplier_return'], false);
+select purchasing_extend_check('change_feed', 'change_feed_entity_check', 'entity', array['supplier', 'product_supplier'], false);
+drop function purchasing_extend_check(regclass, text, text, text[], boolean);
 
 -- Paramètres: the weeks of sales an order suggestion looks at, the days of
 -- stock it orders for (beyond the lead time) when a product has no min/max,
