@@ -1,6 +1,6 @@
 import type { Actor, Deps } from '../context.js';
 import type { Queryable, Tx } from '../db/pool.js';
-import { dateInZone } from '../domain/dates.js';
+import { dateInZone, formatDateFr } from '../domain/dates.js';
 import { hasRole } from '../domain/roles.js';
 import { openQuantity, receivedLotCheck, receivedStatus } from '../domain/purchasing.js';
 import { AppError, notFound } from '../errors.js';
@@ -154,7 +154,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
         const day = today();
         const confirmed = new Map(input.lines.map((l) => [l.id, l.confirmShortDated]));
         for (const l of lines) {
-          const at = { row: l.lineNo, lotNumber: l.lotNumber, expiry: l.expirationDate };
+          const at = { row: l.lineNo, lotNumber: l.lotNumber, expiry: formatDateFr(l.expirationDate) };
           const check = receivedLotCheck(l.expirationDate, day, settings.shortDatedMonths);
           if (check === 'expired') throw new AppError(422, 'expired_lot', 'purchase.line_expired', at, { lineId: l.id });
           l.confirmShortDated = confirmed.get(l.id) ?? l.confirmShortDated;
@@ -164,7 +164,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
           }
           const held = await seats.stock.heldLot(tx, l.productId, l.lotNumber);
           if (held && held.expirationDate !== l.expirationDate) {
-            throw new AppError(409, 'lot_expiry_differs', 'purchase.line_lot_other_expiry', { ...at, held: held.expirationDate }, { lineId: l.id });
+            throw new AppError(409, 'lot_expiry_differs', 'purchase.line_lot_other_expiry', { ...at, held: formatDateFr(held.expirationDate) }, { lineId: l.id });
           }
         }
         const order = d.purchaseOrderId ? await openOrder(tx, d.supplierId, d.purchaseOrderId) : undefined;
