@@ -7,6 +7,9 @@ import { t } from '../i18n/fr.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { SalesMerge } from '../sales/merge.js';
 import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
+import { PurchasingMerge } from '../purchasing/merge.js';
+import { SupplierMerge } from '../suppliers/merge.js';
+import { LINK_FIELDS, SUPPLIER_FIELDS } from '../suppliers/service.js';
 import type { HqShop } from './queries.js';
 import type { Change } from './schemas.js';
 
@@ -38,8 +41,8 @@ export function checkClocks(shop: HqShop, envelope: string, changes: readonly Ch
   for (const c of changes) {
     own(`changes[${c.seq}].hlc`, c.hlc);
     if (c.kind === 'movement:insert') own(`changes[${c.seq}].data.hlc`, c.data.hlc);
-    if (c.kind === 'product:update' || c.kind === 'batch:update') {
-      const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : BATCH_FIELDS;
+    if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'supplier:update' || c.kind === 'product_supplier:update') {
+      const fields: readonly string[] = { 'product:update': PRODUCT_FIELDS, 'batch:update': BATCH_FIELDS, 'supplier:update': SUPPLIER_FIELDS, 'product_supplier:update': LINK_FIELDS }[c.kind];
       const data = c.data as Record<string, unknown>;
       for (const f of fields) {
         if (data[f] === undefined) continue;
@@ -88,7 +91,7 @@ export async function applyPush(
   const stock = new StockMerge(run);
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
-  const merges = { tx, catalog, stock, sales, cash };
+  const merges = { tx, catalog, stock, sales, cash, suppliers: new SupplierMerge(run), purchasing: new PurchasingMerge(run) };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -185,7 +188,10 @@ export async function applyPush(
   return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
 }
 
-async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge }): Promise<void> {
+async function applyChange(
+  c: Change,
+  m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge; suppliers: SupplierMerge; purchasing: PurchasingMerge },
+): Promise<void> {
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
@@ -214,5 +220,23 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
       return m.cash.moved(c.data, c.hlc);
     case 'sale_return:insert':
       return m.sales.returnInserted(c.data, c.hlc);
+    case 'supplier:insert':
+      return m.suppliers.inserted('supplier', c.data, c.hlc);
+    case 'supplier:update':
+      return m.suppliers.updated('supplier', c.data);
+    case 'product_supplier:insert':
+      return m.suppliers.inserted('product_supplier', c.data, c.hlc);
+    case 'product_supplier:update':
+      return m.suppliers.updated('product_supplier', c.data);
+    case 'purchase_order:insert':
+      return m.purchasing.orderSent(c.data, c.hlc);
+    case 'purchase_order:update':
+      return m.purchasing.orderMoved(c.data, c.hlc);
+    case 'delivery:insert':
+      return m.purchasing.deliveryReceived(c.data, c.hlc);
+    case 'supplier_return:insert':
+      return m.purchasing.returnSent(c.data, c.hlc);
+    case 'supplier_return:update':
+      return m.purchasing.returnSettled(c.data, c.hlc);
   }
 }
