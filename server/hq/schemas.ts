@@ -250,7 +250,7 @@ export const shopSalesSchema = z.object({
 export const conflictsQuerySchema = z.object({ shop: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(200) });
 
 /** What a shop rebuilt from head office reads, in this order (a movement names a sale line, a line a lot). */
-export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements'] as const;
+export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements', 'suppliers', 'supplier-links'] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
 export const snapshotSchema = z.object({

@@ -108,6 +108,12 @@ export class SupplierMerge {
     await this.write(entity, existing, { apply, decisions: [], held: {} });
   }
 
+  /** A rebuilt shop: the chain's suppliers and links as head office holds them, clocks included. */
+  async restore(part: { suppliers: readonly SupplierRow[]; links: readonly LinkRow[] }): Promise<void> {
+    for (const s of part.suppliers) await insertSupplier(this.run.tx, s);
+    for (const l of part.links) await insertLink(this.run.tx, l);
+  }
+
   private async write(entity: Entity, existing: Row, m: MergeResult) {
     const next = mergedRow(target(entity, existing), m);
     if (!next.changed) return next;

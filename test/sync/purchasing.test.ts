@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pushBodyOf, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { initFromHq } from '../../server/sync/rebuild.js';
+import { freshDatabase, pushBodyOf, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 let hq: TestHq;
 let shop: TestShop;
@@ -96,5 +97,14 @@ describe('purchasing reaches head office once', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('wrong_shop');
     expect(await hqCounts()).toEqual(before);
+  });
+
+  it('gives a shop rebuilt from head office the chain’s suppliers and links back, and its lots with their origin', async () => {
+    const { url } = await freshDatabase();
+    const rebuilt = await testShop({ code: 'DKR01', url, hq: shop.deps.hq! });
+    await initFromHq(rebuilt.deps);
+    expect(await rebuilt.db.one('select name, lead_time_days, origin_shop_id from suppliers where id = $1', [supplierId])).toEqual({ name: 'Laborex Sénégal', leadTimeDays: 3, originShopId: shop.shop.id });
+    expect(await rebuilt.db.one('select pack_units from product_suppliers where supplier_id = $1', [supplierId])).toEqual({ packUnits: 10 });
+    expect(await rebuilt.db.one("select supplier_id from product_batches where lot_number = 'AMX-9'")).toEqual({ supplierId });
   });
 });
