@@ -79,6 +79,7 @@ export function shopApi(s: Services): Router {
   r.get('/purchase-orders/suggestions', pharmacist, purchasing.suggestions);
   r.get('/purchase-orders', pharmacist, purchasing.listOrders);
   r.post('/purchase-orders', pharmacist, purchasing.createOrder);
+  r.get('/purchase-orders/:id/order.csv', pharmacist, purchasing.orderCsv);
   r.get('/purchase-orders/:id', pharmacist, purchasing.getOrder);
   r.patch('/purchase-orders/:id', pharmacist, purchasing.updateOrder);
   r.post('/purchase-orders/:id/send', pharmacist, purchasing.sendOrder);

@@ -903,6 +903,14 @@ commande l’utilise.`,
   'purchase.reason.recalled': 'Rappel de lot',
   'purchase.reason.wrong_delivery': 'Erreur de livraison',
   'purchase.reason.other': 'Autre',
+  'purchase.csv.code_fournisseur': 'Code fournisseur',
+  'purchase.csv.gtin': 'GTIN',
+  'purchase.csv.sku': 'Référence',
+  'purchase.csv.designation': 'Désignation',
+  'purchase.csv.quantite_unites': 'Quantité (unités)',
+  'purchase.csv.unites_par_carton': 'Unités par carton',
+  'purchase.csv.cartons': 'Cartons',
+  'purchase.csv.prix_unitaire': 'Prix unitaire (FCFA)',
 } as const;
 
 export type MessageKey = keyof typeof fr;

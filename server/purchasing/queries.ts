@@ -152,9 +152,9 @@ export async function insertOrderLines(db: Queryable, orderId: string, lines: re
   );
 }
 
-export async function orderLines(db: Queryable, orderId: string): Promise<(OrderLine & { productName: string; sku: string })[]> {
+export async function orderLines(db: Queryable, orderId: string): Promise<(OrderLine & { productName: string; sku: string; gtin: string | null })[]> {
   return db.rows(
-    `select l.id, l.order_id, l.line_no, l.product_id, l.quantity, l.unit_cost, l.received_qty, p.name as product_name, p.sku
+    `select l.id, l.order_id, l.line_no, l.product_id, l.quantity, l.unit_cost, l.received_qty, p.name as product_name, p.sku, p.gtin
      from purchase_order_lines l join products p on p.id = l.product_id where l.order_id = $1 order by l.line_no`,
     [orderId],
   );

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { actorOf } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
+import { sendCsv } from '../web/csv.js';
 import type { DeliveriesService } from './deliveries.js';
 import {
   createDeliverySchema,
@@ -36,6 +37,10 @@ export function purchasingRoutes(orders: PurchaseOrdersService, deliveries: Deli
     }) satisfies RequestHandler,
     updateOrder: (async (req, res) => {
       res.json(await orders.update(idParam(req), parse(updateOrderSchema, req.body), actorOf(req)));
+    }) satisfies RequestHandler,
+    orderCsv: (async (req, res) => {
+      const { filename, csv } = await orders.csv(idParam(req));
+      sendCsv(res, filename, csv);
     }) satisfies RequestHandler,
     sendOrder: (async (req, res) => {
       res.json(await orders.send(idParam(req), actorOf(req)));

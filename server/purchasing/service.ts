@@ -7,6 +7,7 @@ import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
+import { toCsv } from '../web/csv.js';
 import type { SettingsService } from '../shops/service.js';
 import type { StockService } from '../stock/service.js';
 import type { SuppliersService } from '../suppliers/service.js';
@@ -126,6 +127,19 @@ export function purchaseOrdersService({ db, shop, now }: Deps, seats: Purchasing
         await moveOrder(tx, order, 'cancelled', actor, now());
       });
       return view(id);
+    },
+
+    /** The order as a wholesaler's portal imports it: its codes, the units and whole cartons, the expected cost. */
+    async csv(id: string): Promise<{ filename: string; csv: string }> {
+      const order = await view(id);
+      const links = new Map((await seats.suppliers.linksOfSupplier(order.supplierId)).map((l) => [l.productId, l]));
+      const rows = order.lines.map((l) => {
+        const link = links.get(l.productId);
+        const pack = link?.packUnits ?? 1;
+        return [link?.supplierCode ?? '', l.gtin ?? '', l.sku, l.productName, l.quantity, pack, Math.ceil(l.quantity / pack), l.unitCost];
+      });
+      const header = (['code_fournisseur', 'gtin', 'sku', 'designation', 'quantite_unites', 'unites_par_carton', 'cartons', 'prix_unitaire'] as const).map((k) => t(`purchase.csv.${k}`));
+      return { filename: `${order.number}.csv`, csv: toCsv(header, rows) };
     },
 
     list: (q: { status?: string; supplierId?: string } = {}) => listOrders(db, { shopId: shop.id, ...q, limit: 200 }),

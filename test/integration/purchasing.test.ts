@@ -83,6 +83,15 @@ describe('purchase orders', () => {
     orderId = id;
   });
 
+  it('exports the order as CSV for the wholesaler’s portal, with its codes and cartons', async () => {
+    const res = await (await t.as('pharmacist')).get(`/api/purchase-orders/${orderId}/order.csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="BC-DKR01-000001.csv"');
+    const rows = res.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(rows[0]).toBe('Code fournisseur;GTIN;Référence;Désignation;Quantité (unités);Unités par carton;Cartons;Prix unitaire (FCFA)');
+    expect(rows[1]).toMatch(/^LBX-AMX500;;SKU-[0-9a-f]+;Amoxicilline 500 mg;60;12;5;1800$/);
+  });
+
   it('suggests what to order from the sales, the stock and what is on order, with its reason, in cartons', async () => {
     const ph = await t.as('pharmacist');
     const res = await ph.get(`/api/purchase-orders/suggestions?supplierId=${supplierId}`);
