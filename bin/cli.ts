@@ -90,6 +90,7 @@ async function run(argv: string[]): Promise<number> {
         const r = await b.services!.nightly.run();
         print(t('cli.nightly_done', { days: r.daysChecked, rows: r.rowsResent, left: r.mismatches, drift: r.ledgerDrift, alerts: r.expiryAlerts }));
         if (r.differing.length > 0) print(t('cli.nightly_left', { days: r.differing.join(', ') }));
+        if (r.rowsRefused > 0) print(t('cli.nightly_refused', { n: r.rowsRefused }));
       });
       return 0;
     case 'hq user add': {

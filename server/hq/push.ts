@@ -1,7 +1,7 @@
 import { CashMerge } from '../cash/merge.js';
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
 import type { Tx } from '../db/pool.js';
-import { parseHlc, type Hlc } from '../domain/hlc.js';
+import { compareHlc, decodeHlc, parseHlc, type Hlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { MergeRun } from '../outbox/merge-run.js';
@@ -17,41 +17,72 @@ export interface Refusal {
 }
 
 const badClock = (where: string, clock: string) => new AppError(400, 'clock_invalid', 'sync.clock_invalid', { where, clock });
+/** The same fault in one change: that change's group is refused, the rest of the push applied. */
+const refusedClock = (where: string, clock: string) => new AppError(422, 'clock_invalid', 'sync.clock_invalid', { where, clock });
 
 /**
- * Every clock a push carries is checked before anything is read or written:
- * well-formed, in range, and written by the pushing shop itself (a shop
- * cannot date a change as head office or another shop would).
+ * What refuses a push whole, before anything is read or written: rows naming
+ * another shop (an attack, not a mistake: 403) and an envelope clock that is
+ * not the pushing shop's (400).
  */
-export function checkClocks(shop: HqShop, envelope: string, changes: readonly Change[]): void {
-  // Rows that name another shop are an attack, not a mistake: said before anything else.
+export function checkRequest(shop: HqShop, envelope: string, changes: readonly Change[]): void {
   for (const c of changes) {
     const owner = (c.data as { shopId?: string }).shopId;
     if (owner !== undefined && owner !== shop.id) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: shop.code });
   }
-  const own = (where: string, clock: string | undefined) => {
-    if (clock === undefined) return;
-    const h = parseHlc(clock);
-    if (!h || h.node !== shop.code) throw badClock(where, clock);
-  };
-  own('hlc', envelope);
+  const h = parseHlc(envelope);
+  if (!h || h.node !== shop.code) throw badClock('hlc', envelope);
+}
+
+/**
+ * Every clock a change carries is checked before anything is read or
+ * written: well-formed, in range, and written by the pushing shop itself (a
+ * shop cannot date a change as head office or another shop would). A change
+ * that fails is refused with its group, never the whole push: one poisoned
+ * row must not wedge a shop's outbox. One exception is left to `applyPush`:
+ * a lot sent again under a clock head office stamped on it (a recall, a
+ * correction) is a replay if head office holds that lot at that clock or later.
+ */
+export function clockRefusals(shop: HqShop, changes: readonly Change[]): { refused: Map<number, AppError>; hqStamped: Set<number> } {
+  const refused = new Map<number, AppError>();
+  const hqStamped = new Set<number>();
   for (const c of changes) {
-    own(`changes[${c.seq}].hlc`, c.hlc);
-    if (c.kind === 'movement:insert') own(`changes[${c.seq}].data.hlc`, c.data.hlc);
-    if (c.kind === 'product:update' || c.kind === 'batch:update') {
-      const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : BATCH_FIELDS;
-      const data = c.data as Record<string, unknown>;
-      for (const f of fields) {
-        if (data[f] === undefined) continue;
-        const clock = c.data.fieldClocks[f];
-        if (!clock) throw badClock(`changes[${c.seq}].data.fieldClocks.${f}`, '');
-        own(`changes[${c.seq}].data.fieldClocks.${f}`, clock);
-      }
-      for (const [f, clock] of Object.entries(c.data.baseClocks ?? {})) {
-        if (!parseHlc(clock)) throw badClock(`changes[${c.seq}].data.baseClocks.${f}`, clock);
-      }
+    const fault = clockFault(shop, c);
+    if (!fault) continue;
+    const h = parseHlc(c.hlc);
+    if (c.kind === 'batch:insert' && fault.where.endsWith('.hlc') && h?.node === 'HQ') hqStamped.add(c.seq);
+    else refused.set(c.seq, refusedClock(fault.where, fault.clock));
+  }
+  return { refused, hqStamped };
+}
+
+function clockFault(shop: HqShop, c: Change): { where: string; clock: string } | undefined {
+  const own = (clock: string | undefined) => {
+    if (clock === undefined) return true;
+    const h = parseHlc(clock);
+    return !!h && h.node === shop.code;
+  };
+  if (!own(c.hlc)) return { where: `changes[${c.seq}].hlc`, clock: c.hlc };
+  if (c.kind === 'movement:insert' && !own(c.data.hlc)) return { where: `changes[${c.seq}].data.hlc`, clock: c.data.hlc };
+  if (c.kind === 'product:update' || c.kind === 'batch:update') {
+    const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : BATCH_FIELDS;
+    const data = c.data as Record<string, unknown>;
+    for (const f of fields) {
+      if (data[f] === undefined) continue;
+      const clock = c.data.fieldClocks[f];
+      if (!clock || !own(clock)) return { where: `changes[${c.seq}].data.fieldClocks.${f}`, clock: clock ?? '' };
+    }
+    for (const [f, clock] of Object.entries(c.data.baseClocks ?? {})) {
+      if (!parseHlc(clock)) return { where: `changes[${c.seq}].data.baseClocks.${f}`, clock };
     }
   }
+  return undefined;
+}
+
+/** A lot sent again under head office's clock: a replay of one head office holds at that clock or later, else refused. */
+function verifyHqStamp(c: Extract<Change, { kind: 'batch:insert' }>, stock: StockMerge): void {
+  const held = stock.heldLot(c.data.id);
+  if (!held || compareHlc(decodeHlc(c.hlc), decodeHlc(held.hlc)) > 0) throw refusedClock(`changes[${c.seq}].hlc`, c.hlc);
 }
 
 /** A refusal of the data (a missing parent, a lot held under another id, a row the database rejects), not of the request. */
@@ -67,9 +98,10 @@ const STAGED_KINDS: ReadonlySet<Change['kind']> = new Set(['sale:insert', 'sale_
 
 /**
  * One push, applied in one transaction. Changes come in groups (the shop's
- * local transactions); a group the data refuses is rolled back alone and
- * reported with its reason: the rest keeps flowing. Another shop's rows or a
- * bad clock refuse the whole request.
+ * local transactions); a group with a bad clock, or that the data refuses,
+ * is rolled back alone and reported with its reason: the rest keeps flowing.
+ * Only another shop's rows or a bad envelope refuse the whole request
+ * (`checkRequest`, before this).
  *
  * Sales, lines and movements are checked group by group and written in bulk
  * at the end of each run of such groups, under one savepoint. Should the
@@ -88,7 +120,8 @@ export async function applyPush(
   const stock = new StockMerge(run);
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
-  const merges = { tx, catalog, stock, sales, cash };
+  const clocks = clockRefusals(shop, changes);
+  const merges = { tx, catalog, stock, sales, cash, hqStamped: clocks.hqStamped };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -150,6 +183,12 @@ export async function applyPush(
   };
 
   for (const group of groups.values()) {
+    // A bad clock refuses its group before anything of it is read or written.
+    const badClock = group.map((c) => clocks.refused.get(c.seq)).find((e) => e !== undefined);
+    if (badClock) {
+      refuse(group, { code: badClock.code, message: badClock.message });
+      continue;
+    }
     if (!group.every((c) => STAGED_KINDS.has(c.kind))) {
       await writeStaged();
       await applyAlone(group);
@@ -185,7 +224,17 @@ export async function applyPush(
   return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
 }
 
-async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge }): Promise<void> {
+interface Merges {
+  tx: Tx;
+  catalog: CatalogMerge;
+  stock: StockMerge;
+  sales: SalesMerge;
+  cash: CashMerge;
+  /** Lots sent again under head office's clock (see `clockRefusals`). */
+  hqStamped: ReadonlySet<number>;
+}
+
+async function applyChange(c: Change, m: Merges): Promise<void> {
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
@@ -195,6 +244,7 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
     case 'product:update':
       return m.catalog.updated(c.data);
     case 'batch:insert':
+      if (m.hqStamped.has(c.seq)) return verifyHqStamp(c, m.stock);
       return m.stock.batchInserted(c.data, c.hlc, await m.catalog.known(c.data.productId));
     case 'batch:update':
       return m.stock.batchUpdated(c.data);

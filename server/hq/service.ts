@@ -14,7 +14,7 @@ import { currentClock, stampTransaction } from '../outbox/clock.js';
 import { listConflicts } from '../outbox/queries.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
-import { applyPush, checkClocks } from './push.js';
+import { applyPush, checkRequest } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
@@ -94,13 +94,13 @@ export function hqService({ db, logger, now }: HqDeps) {
 
     /**
      * One request, one transaction, idempotent by row id: a replay changes
-     * nothing. Another shop's row or a bad clock refuses the request whole
-     * (nothing written); a group of changes the data refuses is set aside and
-     * answered in `refused`, the rest applied.
+     * nothing. Another shop's row or a bad envelope clock refuses the request
+     * whole (nothing written); a group of changes with a bad clock, or that the
+     * data refuses, is set aside and answered in `refused`, the rest applied.
      */
     async push(shop: HqShop, body: PushBody) {
       if (body.shopCode !== shop.code) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: shop.code });
-      checkClocks(shop, body.hlc, body.changes);
+      checkRequest(shop, body.hlc, body.changes);
       const at = now();
       const skewMs = body.sentAt ? Date.parse(body.sentAt) - at.getTime() : decodeHlc(body.hlc).wall - at.getTime();
       // A shop's clock is never absorbed: head office's own clock is the reference every shop takes in.

@@ -746,6 +746,8 @@ commande l’utilise.`,
   'hq.session.closed': 'Clôture',
   'hq.session.none': 'Aucune session de caisse reçue.',
   'ui.settings.variance_over': 'Commentaire obligatoire au-delà d’un écart de (FCFA)',
+  // Hardening II — nightly and forged history
+  'cli.nightly_refused': '{n} changement(s) refusé(s) par le siège, mis de côté : voir npx comptoir sync refused.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
