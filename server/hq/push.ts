@@ -7,6 +7,11 @@ import { t } from '../i18n/fr.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { SalesMerge } from '../sales/merge.js';
 import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
+import { formatDateTimeFr } from '../domain/dates.js';
+import { FAR_FUTURE_MS } from '../domain/merge.js';
+import { jumpedNumbers, receiptSequence } from '../domain/receipt-number.js';
+import { newId } from '../ids.js';
+import { heldOrDiscarded, insertHeldSales } from './held-queries.js';
 import type { HqShop } from './queries.js';
 import type { Change } from './schemas.js';
 
@@ -114,7 +119,8 @@ export async function applyPush(
   shop: HqShop,
   at: { receivedAt: Hlc; receivedClock: string; nowWall: number },
   changes: readonly Change[],
-): Promise<{ refused: Refusal[]; conflicts: number }> {
+  numbering: Numbering,
+): Promise<{ refused: Refusal[]; conflicts: number; held: number[] }> {
   const run = new MergeRun(tx, { role: 'hq', shopId: shop.id, shopCode: shop.code, ...at });
   const catalog = new CatalogMerge(run);
   const stock = new StockMerge(run);
@@ -137,6 +143,13 @@ export async function applyPush(
   const refuse = (group: readonly Change[], refusal: { code: string; message: string }) => {
     for (const c of group) refused.push({ seq: c.seq, ...refusal });
   };
+  const held: number[] = [];
+  const keptAside = await heldOrDiscarded(tx, shop.id, changes.filter((c) => c.kind === 'sale:insert').map((c) => c.id));
+  let lastReceipt = numbering.lastReceipt;
+  /** A group whose sales came through: the sequence moves on. */
+  const numbered = (group: readonly Change[]) => {
+    for (const s of salesOf(group)) lastReceipt = Math.max(lastReceipt, receiptSequence(s.data.number));
+  };
   let savepoints = 0;
 
   /** One group under its own savepoint, written at once. */
@@ -148,6 +161,7 @@ export async function applyPush(
       for (const c of group) await applyChange(c, merges);
       await flush();
       await tx.exec(`release savepoint ${savepoint}`);
+      numbered(group);
     } catch (err) {
       const refusal = refusalOf(err);
       if (!refusal) throw err;
@@ -182,12 +196,35 @@ export async function applyPush(
     staged = [];
   };
 
-  for (const group of groups.values()) {
+  for (let group of groups.values()) {
     // A bad clock refuses its group before anything of it is read or written.
     const badClock = group.map((c) => clocks.refused.get(c.seq)).find((e) => e !== undefined);
     if (badClock) {
       refuse(group, { code: badClock.code, message: badClock.message });
       continue;
+    }
+    const future = futureRefusal(group, at.nowWall, shop.timezone);
+    if (future) {
+      refuse(group, { code: future.code, message: future.message });
+      continue;
+    }
+    if (!numbering.release) {
+      // Sales out of sequence (or already set aside) leave the group with their lines and movements; the rest goes on.
+      const sold = salesOf(group);
+      const again = sold.filter((s) => keptAside.has(s.id));
+      const jumped = sold.filter((s) => !keptAside.has(s.id) && jumpedNumbers([s.data.number], lastReceipt).length > 0);
+      if (again.length + jumped.length > 0) {
+        if (jumped.length > 0) {
+          // Written outside any group's savepoint: a run replayed group by group must not undo the hold.
+          await writeStaged();
+          await holdSales(tx, shop, jumped, partsOf(group, jumped), lastReceipt);
+          for (const s of jumped) keptAside.add(s.id);
+        }
+        const aside = new Set(partsOf(group, [...again, ...jumped]).map((c) => c.seq));
+        held.push(...aside);
+        group = group.filter((c) => !aside.has(c.seq));
+        if (group.length === 0) continue;
+      }
     }
     if (!group.every((c) => STAGED_KINDS.has(c.kind))) {
       await writeStaged();
@@ -203,6 +240,7 @@ export async function applyPush(
     try {
       for (const c of group) await applyChange(c, merges);
       staged.push(group);
+      numbered(group);
     } catch (err) {
       const refusal = refusalOf(err);
       if (!refusal) throw err;
@@ -221,7 +259,51 @@ export async function applyPush(
   await writeStaged();
   await stock.settleQuantities();
   await run.finish();
-  return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
+  return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length, held };
+}
+
+/** Where a push's receipt numbers are checked from: the shop's last number head office holds. */
+export interface Numbering {
+  lastReceipt: number;
+  /** An administrator released the group: its numbers are taken as they are. */
+  release?: boolean;
+}
+
+type SaleChange = Extract<Change, { kind: 'sale:insert' }>;
+const salesOf = (group: readonly Change[]): SaleChange[] => group.filter((c): c is SaleChange => c.kind === 'sale:insert');
+
+/**
+ * A sale (or a return: money too) dated beyond the clock tolerance ahead of
+ * head office cannot have happened yet: refused with its group, as a clock
+ * would be. The shop sets it aside; fixed, its clock lets `sync retry` through.
+ */
+function futureRefusal(group: readonly Change[], nowWall: number, timezone: string): AppError | undefined {
+  for (const c of group) {
+    if (c.kind !== 'sale:insert' && c.kind !== 'sale_return:insert') continue;
+    const at = Date.parse(c.data.createdAt);
+    if (at > nowWall + FAR_FUTURE_MS) {
+      return new AppError(422, 'sale_in_future', 'sync.sale_in_future', { number: c.data.number, at: formatDateTimeFr(new Date(at), timezone) });
+    }
+  }
+  return undefined;
+}
+
+/** These sales of a group with their lines and the lines' movements: what is held of it. */
+function partsOf(group: readonly Change[], sales: readonly SaleChange[]): Change[] {
+  const saleIds = new Set(sales.map((s) => s.id));
+  const itemIds = new Set(group.flatMap((c) => (c.kind === 'sale_item:insert' && saleIds.has(c.data.saleId) ? [c.id] : [])));
+  return group.filter(
+    (c) => (c.kind === 'sale:insert' && saleIds.has(c.id)) || itemIds.has(c.id) || (c.kind === 'movement:insert' && c.data.saleItemId !== null && itemIds.has(c.data.saleItemId)),
+  );
+}
+
+/** The held part, as received, for an administrator to release or discard; nothing of it is applied. */
+async function holdSales(tx: Tx, shop: HqShop, sold: readonly SaleChange[], parts: readonly Change[], lastReceipt: number): Promise<void> {
+  await insertHeldSales(tx, {
+    id: newId(), shopId: shop.id, saleIds: sold.map((s) => s.id), numbers: sold.map((s) => s.data.number),
+    total: sold.reduce((n, s) => n + s.data.total, 0), lastReceipt,
+    soldAt: new Date(Math.min(...sold.map((s) => Date.parse(s.data.createdAt)))), changes: parts,
+  });
 }
 
 interface Merges {
