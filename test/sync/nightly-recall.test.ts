@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../server/domain/dates.js';
 import { encodeHlc } from '../../server/domain/hlc.js';
 import { currentClock } from '../../server/outbox/clock.js';
 import { movementsToResend } from '../../server/stock/reconcile.js';
+import { repoRoot, tempDataDir } from '../support/process.js';
 import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 // Issue 19, item 4: a lot head office recalled (or corrected) carries head office's clock at the shop; the nightly
@@ -129,7 +131,21 @@ describe('the nightly after head office recalled a lot', () => {
     await shop.services.sync.pushNow({ force: true });
     const status = await shop.services.sync.status();
     expect(status).toMatchObject({ pendingChanges: 0, refusedChanges: 1, push: { error: null } });
-    expect((await shop.services.sync.refused())[0]).toMatchObject({ entity: 'movement', code: 'clock_invalid' });
+    const [set] = await shop.services.sync.refused();
+    expect(set).toMatchObject({ entity: 'movement', code: 'clock_invalid' });
+    // Said in French, as what it is and when, in the shop's zone: never a raw id or an ISO timestamp.
+    expect(set!.label).toMatch(/^Mouvement de stock \((réception|vente), -?\d+\) du lot (AMX-9 de Amoxicilline|PAR-1 de Paracétamol) 500 mg$/);
+    expect(set!.refusedAtText).toMatch(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    const cli = spawnSync(process.execPath, ['bin/comptoir.js', 'sync', 'refused'], {
+      cwd: repoRoot, encoding: 'utf8', timeout: 60_000,
+      env: { ...process.env, DATABASE_URL: shop.url, SHOP_CODE: 'RCL01', DATA_DIR: tempDataDir('refused-'), TZ: 'Africa/Dakar', LOG_LEVEL: 'silent' },
+    });
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toContain(`n° ${set!.seq}  ${set!.label}, refusé le ${set!.refusedAtText} : Horloge refusée`);
+    expect(cli.stdout).not.toMatch(/\d{4}-\d{2}-\d{2}T|[0-9a-f]{8}-[0-9a-f]{4}-/);
+    const settings = await (await shop.as('manager')).get('/parametres').expect(200);
+    expect(settings.text).toContain(`${set!.label} · `);
+    expect(settings.text).toContain(`(${set!.refusedAtText})`);
     expect(await hq.db.rows('select number from sales where id = any($1::uuid[]) order by number', [[next.id, after.id]])).toHaveLength(2);
     // Set aside, it is not sent again by itself: the next push carries nothing.
     expect((await shop.services.sync.pushNow({ force: true })).sent).toBe(0);
