@@ -111,6 +111,7 @@ async function run(argv: string[]): Promise<number> {
         const r = await b.services!.nightly.run();
         print(t('cli.nightly_done', { days: r.daysChecked, rows: r.rowsResent, left: r.mismatches, drift: r.ledgerDrift, alerts: r.expiryAlerts }));
         if (r.differing.length > 0) print(t('cli.nightly_left', { days: r.differing.join(', ') }));
+        if (r.rowsRefused > 0) print(t('cli.nightly_refused', { n: r.rowsRefused }));
       });
       return 0;
     case 'hq user add': {
@@ -132,7 +133,7 @@ async function run(argv: string[]): Promise<number> {
       await withShop(async (b) => {
         const refused = await b.services!.sync.refused();
         if (refused.length === 0) print(t('cli.refused_none'));
-        for (const r of refused) print(t('cli.refused_line', { seq: r.seq, entity: t(`ui.entity.${r.entity}`), id: r.entityId, at: r.refusedAt.toISOString(), reason: r.reason }));
+        for (const r of refused) print(t('cli.refused_line_fr', { seq: r.seq, what: r.label, at: r.refusedAtText, reason: r.reason }));
       });
       return 0;
     case 'sync retry':

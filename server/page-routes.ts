@@ -115,6 +115,8 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
 
   r.get('/boutiques', pages.shops);
   r.get('/boutiques/:code', pages.shop);
+  r.post('/boutiques/:code/retenues/:id/accepter', admin, pages.decideHeld('release'));
+  r.post('/boutiques/:code/retenues/:id/ecarter', admin, pages.decideHeld('discard'));
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);

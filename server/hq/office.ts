@@ -13,7 +13,9 @@ import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { feedEpoch, refusalsOf, shopByCode, shopChoices, shopsWithHealth, type ShopHealth } from './queries.js';
 import { notFound } from '../errors.js';
-import { SKEW_WARNING_MS } from './service.js';
+import { hqService, SKEW_WARNING_MS } from './service.js';
+import { heldSalesOf } from './held-queries.js';
+import { formatReceiptNumber } from '../domain/receipt-number.js';
 
 export const CONFLICTS_PER_PAGE = 50;
 export const MAX_PERIOD_DAYS = 366;
@@ -72,6 +74,7 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const sync = hqService({ db, logger, now });
   const today = () => dateInZone(now(), timezone);
   const withHealth = (s: ShopHealth) => ({
     ...s,
@@ -120,8 +123,15 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         expired: await stock.expiringLots({ horizon: 'expired', today: day, shopId: base.id, limit: 20 }),
         sessions: await cash.sessionsOfShop(base.id, 20),
         cashMovements: await cash.movementsBetween(base, { from: addDays(day, -6), to: day, limit: 50 }),
+        held: (await heldSalesOf(db, base.id, { limit: 50 })).map((h) => ({
+          ...h, numberList: h.numbers.join(', '), lastNumber: formatReceiptNumber(base.code, h.lastReceipt),
+        })),
       };
     },
+
+    /** A held group of sales (receipt numbers out of sequence): accepted as the shop's, or discarded; logged with who decided. */
+    releaseHeldSales: (id: string, by: string) => sync.releaseHeldSales(id, by),
+    discardHeldSales: (id: string, by: string) => sync.discardHeldSales(id, by),
 
     /** Ventes: takings per shop and day over a period (this month by default), with totals. */
     async takings(q: { from?: string | undefined; to?: string | undefined; shop?: string | undefined }) {

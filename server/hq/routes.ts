@@ -60,6 +60,15 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops/:code/refusals', admin, async (req, res) => {
     res.json(await hq.refusals(code(req), parse(shopSalesSchema.pick({ limit: true }), req.query).limit));
   });
+  r.get('/shops/:code/held-sales', admin, async (req, res) => {
+    res.json(await hq.heldSales(code(req), req.query.all === '1'));
+  });
+  r.post('/held-sales/:id/release', admin, async (req, res) => {
+    res.json(await hq.releaseHeldSales(idParam(req), 'admin-token'));
+  });
+  r.post('/held-sales/:id/discard', admin, async (req, res) => {
+    res.json(await hq.discardHeldSales(idParam(req), 'admin-token'));
+  });
   r.get('/conflicts', admin, async (req, res) => {
     const q = parse(conflictsQuerySchema, req.query);
     res.json(await hq.conflicts({ shopId: q.shop ? (await hq.shopByCode(q.shop)).id : undefined, limit: q.limit }));

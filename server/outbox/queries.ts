@@ -137,6 +137,11 @@ export async function requeueRefused(db: Queryable, seqs: readonly number[] | 'a
   );
 }
 
+/** The rows head office refused and a person has not decided on yet: the nightly leaves them to that person. */
+export async function refusedEntityIds(db: Queryable): Promise<Set<string>> {
+  return new Set((await db.rows<{ entityId: string }>('select distinct entity_id from sync_refused')).map((r) => r.entityId));
+}
+
 export async function discardRefused(db: Queryable, seqs: readonly number[]): Promise<RefusedChange[]> {
   return db.rows<RefusedChange>(
     `delete from sync_refused where seq = any($1::bigint[])
