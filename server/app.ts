@@ -12,6 +12,7 @@ import { createServices, type Services } from './services.js';
 import { assetRoutes, hqPageRoutes, shopPages } from './page-routes.js';
 import { headOffice } from './hq/office.js';
 import { hqPages } from './hq/pages.js';
+import { securityService, tokenThrottle } from './security/service.js';
 import { staffService } from './staff/service.js';
 import { hqPageContext } from './web/context.js';
 import { pageErrorHandler, renderErrorPage } from './web/errors.js';
@@ -27,6 +28,8 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   timezone?: string;
   /** Counts requests under way, for a shutdown that waits for them. */
   inFlight?: InFlight;
+  /** Which proxies' X-Forwarded-For to believe (config TRUST_PROXY); none unless configured. */
+  trustProxy?: string | false;
 };
 
 /** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
@@ -36,7 +39,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   const views = loadViews();
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // A forwarded address is believed only from a configured proxy: otherwise anyone could pick the address their guesses count under.
+  app.set('trust proxy', opts.trustProxy ?? false);
   app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
   if (opts.inFlight) app.use(opts.inFlight.track);
 
@@ -58,7 +62,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
-    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash));
+    const tokens = tokenThrottle(securityService(opts));
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash, tokens));
     const timezone = opts.timezone ?? 'UTC';
     const staff = staffService(opts);
     const pages = hqPages(headOffice({ ...opts, timezone }), staff, views, timezone);

@@ -154,7 +154,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
 
     const inFlight = new InFlight();
     const { app } = createApp({
-      inFlight,
+      inFlight, trustProxy: config.trustProxy,
       role, db, logger, now, timezone: config.timezone, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
     });
     const server = app.listen(config.port);

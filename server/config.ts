@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { t } from './i18n/fr.js';
@@ -27,6 +28,11 @@ const envSchema = z.object({
   COMPTOIR_HQ_ADMIN_TOKEN: z.string().min(16).optional(),
   TZ: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Hardening II: the proxies whose X-Forwarded-For is believed (Express's list: loopback, uniquelocal, addresses, CIDRs).
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => v.split(',').every((p) => isProxyName(p.trim())), 'TRUST_PROXY: loopback, linklocal, uniquelocal, or addresses and CIDR ranges separated by commas')
+    .optional(),
 });
 
 export interface Config {
@@ -47,9 +53,20 @@ export interface Config {
   adminPin: string | undefined;
   hqAdminToken: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** The proxies whose forwarded address is believed; false: none, the socket's address is the client's. */
+  trustProxy: string | false;
 }
 
 export class ConfigError extends Error {}
+
+/** One entry of TRUST_PROXY: a name Express knows, an address, or a CIDR range. */
+function isProxyName(p: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(p)) return true;
+  const [address, bits, extra] = p.split('/');
+  if (extra !== undefined || !address || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+}
 
 function validTimezone(tz: string): boolean {
   try {
@@ -113,5 +130,6 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env): Co
     adminPin: e.COMPTOIR_ADMIN_PIN,
     hqAdminToken: e.COMPTOIR_HQ_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY ?? false,
   };
 }

@@ -88,6 +88,12 @@ const saleReturnInsert = z.object({
   createdAt: timestamp,
 });
 
+// A burst of wrong PINs at the shop, told to head office (server/security/).
+const securityAlertInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), kind: z.enum(['pin', 'password', 'token']), scope: z.enum(['address', 'shop', 'account', 'approval']),
+  subject: text().max(200), failures: count, since: timestamp, createdAt: timestamp,
+});
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -103,6 +109,7 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('till_session:update'), data: sessionUpdate }),
   z.object({ ...base, kind: z.literal('cash_movement:insert'), data: cashMovementInsert }),
   z.object({ ...base, kind: z.literal('sale_return:insert'), data: saleReturnInsert }),
+  z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
