@@ -59,3 +59,8 @@ create table access_audit (
   detail jsonb not null default '{}'
 );
 create index access_audit_at on access_audit (at desc);
+
+-- Alerts travel in the outbox like every other change a shop sends.
+alter table sync_outbox drop constraint sync_outbox_entity_check;
+alter table sync_outbox add constraint sync_outbox_entity_check
+  check (entity in ('product', 'batch', 'movement', 'sale', 'sale_item', 'till_session', 'cash_movement', 'sale_return', 'security_alert'));

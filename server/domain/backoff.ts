@@ -57,7 +57,8 @@ export function levelAt(s: BucketState, now: Date, p: Policy): number {
 
 /** The wait set after an attempt that left the level at `level`. */
 export function delayAfter(level: number, p: Policy): number {
-  const over = Math.floor(level + 1e-9) - p.free;
+  // Rounded: a level that has barely leaked since the last attempt still counts that attempt whole.
+  const over = Math.round(level) - p.free;
   if (over < 0) return 0;
   return Math.min(p.capMs, p.baseMs * 2 ** Math.min(over, 30));
 }
@@ -84,7 +85,7 @@ export function take(s: BucketState, now: Date, p: Policy): TakeResult {
 export const ALERT_EVERY_MS = 60 * MIN;
 
 export function shouldAlert(level: number, alertedAt: Date | null, now: Date, p: Policy): boolean {
-  return level >= p.free && (!alertedAt || now.getTime() - alertedAt.getTime() >= ALERT_EVERY_MS);
+  return Math.round(level) >= p.free && (!alertedAt || now.getTime() - alertedAt.getTime() >= ALERT_EVERY_MS);
 }
 
 /** "3 min", "40 s": how long to wait, rounded up. */

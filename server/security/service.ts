@@ -46,6 +46,9 @@ export function throttled(until: Date, now: Date): AppError {
   return new AppError(429, 'locked', 'auth.throttled', { wait }, { retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) });
 }
 
+/** Which burst an alert names when one wrong secret starts several: the whole shop first, then a person, then an address. */
+const SCOPE_ORDER: readonly AlertScope[] = ['shop', 'approval', 'account', 'address'];
+
 export type AlertView = SecurityAlert & { message: string };
 
 export const describeAlert = (a: SecurityAlert): AlertView => ({
@@ -106,18 +109,15 @@ export function securityService({ db, logger, now, shop }: SecurityDeps) {
         async failed() {
           const raised = await db.withTransaction(async (tx) => {
             const rows = await lockThrottleRows(tx, subjects);
-            const alerts: SecurityAlert[] = [];
-            for (const b of buckets) {
-              const row = { ...rows.get(b.subject)!, failures: rows.get(b.subject)!.failures + 1 };
-              if (shouldAlert(levelAt(row, at, b.policy), row.alertedAt, at, b.policy)) {
-                row.alertedAt = at;
-                alerts.push(await raise(tx, b, row, at));
-              }
-              await saveThrottleRow(tx, row);
-            }
-            return alerts;
+            const next = buckets.map((b) => ({ b, row: { ...rows.get(b.subject)!, failures: rows.get(b.subject)!.failures + 1 } }));
+            const due = next.filter(({ b, row }) => shouldAlert(levelAt(row, at, b.policy), row.alertedAt, at, b.policy));
+            // One alert per wrong secret, for the widest burst it belongs to; the others count as told.
+            const told = [...due].sort((x, y) => SCOPE_ORDER.indexOf(x.b.alert.scope) - SCOPE_ORDER.indexOf(y.b.alert.scope))[0];
+            for (const d of due) d.row.alertedAt = at;
+            for (const { row } of next) await saveThrottleRow(tx, row);
+            return told ? await raise(tx, told.b, told.row, at) : undefined;
           });
-          for (const a of raised) log.warn({ kind: a.kind, scope: a.scope, subject: a.subject, failures: a.failures, since: a.since }, 'burst of wrong secrets');
+          if (raised) log.warn({ kind: raised.kind, scope: raised.scope, subject: raised.subject, failures: raised.failures, since: raised.since }, 'burst of wrong secrets');
         },
 
         async succeeded(forgive: readonly string[] = []) {
