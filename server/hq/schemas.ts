@@ -219,9 +219,12 @@ export const staffLoginSchema = z.object({ login: z.string().trim().min(1).max(4
 export const staffUserSchema = z.object({
   login: z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format')),
   name: z.string().trim().min(1).max(100),
-  role: z.enum(['admin', 'lecture']),
+  // Read-only unless said otherwise: the least an account can do is the default.
+  role: z.enum(['admin', 'lecture']).default('lecture'),
   password: z.string().min(10).max(200),
 });
+export const staffPasswordSchema = z.object({ password: z.string().min(10).max(200) });
+export const staffLoginParam = z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format'));
 export const periodSchema = z.object({ du: optionalDate, au: optionalDate, boutique: shopCode });
 export const expirySchema = z.object({
   horizon: z.enum(['30', '60', '90', 'expired', '']).optional().transform((v) => (v === 'expired' ? 'expired' : v ? (Number(v) as 30 | 60 | 90) : 90)),

@@ -85,6 +85,14 @@ export async function recentAlerts(db: Queryable, q: { shopId: string | null; si
   );
 }
 
+/** Head office: the chain's latest alerts, its own and every shop's, newest first. */
+export async function latestAlerts(db: Queryable, since: Date, limit: number): Promise<SecurityAlert[]> {
+  return db.rows<SecurityAlert>(
+    `select ${alertColumns} from security_alerts a where coalesce(a.received_at, a.created_at) >= $1 order by a.created_at desc limit $2`,
+    [since, limit],
+  );
+}
+
 /** Head office: per shop, the alerts received since then. */
 export async function alertCountsByShop(db: Queryable, since: Date): Promise<{ shopId: string; alerts: number; lastAt: Date }[]> {
   return db.rows(

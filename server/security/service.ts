@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
 import {
-  auditLog, blockedUntil, insertAlert, insertAudit, lockThrottleRows, purgeStaleThrottle, recentAlerts, saveThrottleRow, alertCountsByShop,
+  auditLog, blockedUntil, insertAlert, latestAlerts, insertAudit, lockThrottleRows, purgeStaleThrottle, recentAlerts, saveThrottleRow, alertCountsByShop,
   type AlertKind, type AlertScope, type SecurityAlert, type ThrottleRow,
 } from './queries.js';
 
@@ -174,6 +174,11 @@ export function securityService({ db, logger, now, shop }: SecurityDeps) {
     async alertsOfShop(shopId: string, days = 7, limit = 20): Promise<AlertView[]> {
       const since = new Date(now().getTime() - days * 86_400_000);
       return (await recentAlerts(db, { shopId, since, limit })).map(describeAlert);
+    },
+
+    /** Head office: the chain's latest alerts (shops' and its own). */
+    async latestAlerts(days = 7, limit = 10): Promise<AlertView[]> {
+      return (await latestAlerts(db, new Date(now().getTime() - days * 86_400_000), limit)).map(describeAlert);
     },
 
     /** Head office: how many alerts each shop sent in the last days. */
