@@ -7,9 +7,9 @@ import { MigrationError } from '../server/db/migrate.js';
 import { seedDemo } from '../server/demo/seed.js';
 import { BackupError, backupDatabase, defaultBackupFile, restoreDatabase } from '../server/ops/backup.js';
 import { AppError } from '../server/errors.js';
-import { registerShopSchema, staffUserSchema } from '../server/hq/schemas.js';
+import { registerShopSchema } from '../server/hq/schemas.js';
+import { accessCommand, readSecret } from './access.js';
 import { staffService } from '../server/staff/service.js';
-import { randomBytes } from 'node:crypto';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
 import { initFromHq } from '../server/sync/rebuild.js';
@@ -17,21 +17,12 @@ import { firstManager } from '../server/users/queries.js';
 import { t } from '../server/i18n/fr.js';
 import { parse } from '../server/http/validate.js';
 
-const usage = () => t('cli.usage');
+const usage = () => `${t('cli.usage')}\n\n${t('cli.access.usage')}`;
 const seqList = (v: string) => v.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
 
 process.env.LOG_LEVEL ??= 'warn';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
-
-// A password nobody typed: shown once when `hq user add` is given none.
-const generated = randomBytes(12).toString('base64url');
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function withShop<T>(work: (b: Booted) => Promise<T>, role: 'shop' | 'hq' = 'shop'): Promise<T> {
   const booted = await boot(role, { listen: false });
@@ -50,11 +41,23 @@ async function run(argv: string[]): Promise<number> {
       name: { type: 'string' }, role: { type: 'string' }, login: { type: 'string' }, password: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
       file: { type: 'string' },
       seq: { type: 'string' },
+      id: { type: 'string' }, user: { type: 'string' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const command = positionals.join(' ');
+  // Hardening II: access and revocation commands, in bin/access.ts.
+  const access = accessCommand(command);
+  if (access) {
+    const refusal = access.refuse?.(values);
+    if (refusal) {
+      print(t(refusal));
+      return 2;
+    }
+    const io = { print, secret: readSecret, operator: `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'operator'}` };
+    return withShop((b) => access.run({ db: b.db, logger: b.logger, shop: b.shop, services: b.services, timezone: b.config.timezone }, values, io), access.role);
+  }
   switch (command) {
     case 'migrate':
       await withShop(async () => print(t('cli.migrated')));
@@ -92,19 +95,9 @@ async function run(argv: string[]): Promise<number> {
         if (r.differing.length > 0) print(t('cli.nightly_left', { days: r.differing.join(', ') }));
       });
       return 0;
-    case 'hq user add': {
-      const input = parse(staffUserSchema, {
-        login: values.login, name: values.name ?? values.login, role: values.role ?? 'admin',
-        password: values.password ?? ((process.stdin.isTTY ? '' : (await readStdin()).trim()) || generated),
-      });
-      const user = await withShop((b) => staffService({ db: b.db, now: () => new Date() }).addUser(input), 'hq');
-      print(t('cli.hq_user_created', { login: user.login, role: t(`hq.role.${user.role}`) }));
-      if (input.password === generated) print(t('cli.hq_user_password', { password: generated }));
-      return 0;
-    }
     case 'hq user list':
       await withShop(async (b) => {
-        for (const u of await staffService({ db: b.db, now: () => new Date() }).list()) print(`${u.login.padEnd(20)}  ${t(`hq.role.${u.role}`).padEnd(16)}  ${u.name}`);
+        for (const u of await staffService({ db: b.db, now: () => new Date() }).list()) print(`${u.login.padEnd(20)}  ${t(`hq.role.${u.role}`).padEnd(16)}  ${(u.active ? t('cli.active') : t('cli.inactive')).padEnd(8)}  ${u.name}`);
       }, 'hq');
       return 0;
     case 'sync refused':
