@@ -114,6 +114,8 @@ PORT=4000
 DATA_DIR=$data/data-hq
 # Jeton d'administration (au moins 16 caractères) ; vide : généré et affiché une fois dans le journal
 COMPTOIR_HQ_ADMIN_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+# Le proxy TLS (Caddy, sur cette machine) dont l'en-tête X-Forwarded-For est cru ; vide : aucun
+TRUST_PROXY=loopback
 EOF
   fi
   chmod 0600 "$env_file"
