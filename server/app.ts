@@ -5,6 +5,7 @@ import type { Role } from './config.js';
 import { errorHandler, notFoundHandler, requestId, requestLog } from './http/errors.js';
 import type { InFlight } from './http/in-flight.js';
 import { refuseUnstorableText } from './http/text.js';
+import { warnUntrustedForwarding } from './http/forwarded.js';
 import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
 import { loadSession, sameOrigin, STAFF_COOKIE } from './http/session.js';
@@ -43,6 +44,7 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   // A forwarded address is believed only from a configured proxy: otherwise anyone could pick the address their guesses count under.
   app.set('trust proxy', opts.trustProxy ?? false);
   app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
+  app.use(warnUntrustedForwarding(!!opts.trustProxy, opts.logger.child({ component: 'http' })));
   if (opts.inFlight) app.use(opts.inFlight.track);
 
   app.get('/healthz', async (_req, res) => {

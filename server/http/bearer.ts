@@ -34,13 +34,19 @@ export interface TokenThrottle {
   failed(client: string | undefined): Promise<void>;
 }
 
-/** A shop's sync token: it may read its feed and write its own rows, nothing else. */
+/**
+ * A shop's sync token: it may read its feed and write its own rows, nothing
+ * else. A right token is never held back: shop tokens are 32 random bytes
+ * made by head office (nothing to walk), and shops on 3G often share one
+ * carrier-grade NAT address, where one shop left with an old token would
+ * otherwise hold back the sync of every other. A wrong one waits its address's turn.
+ */
 export function requireShopToken(shopOfToken: (token: string) => Promise<TokenShop | undefined>, throttle: TokenThrottle): RequestHandler {
   return async (req, _res, next) => {
-    await throttle.check(req.ip);
     const token = bearer(req);
     const shop = token ? await shopOfToken(token) : undefined;
     if (!shop) {
+      await throttle.check(req.ip);
       await throttle.failed(req.ip);
       throw new AppError(401, 'bad_token', 'sync.bad_token');
     }
@@ -49,7 +55,11 @@ export function requireShopToken(shopOfToken: (token: string) => Promise<TokenSh
   };
 }
 
-/** Head office administration: compared as hashes, in constant time. */
+/**
+ * Head office administration: compared as hashes, in constant time. Its token
+ * may be one a person chose (COMPTOIR_HQ_ADMIN_TOKEN): an address that waits
+ * has no token looked at, the right one included.
+ */
 export function requireAdminToken(adminTokenHash: string, throttle: TokenThrottle): RequestHandler {
   const expected = Buffer.from(adminTokenHash, 'hex');
   return async (req, _res, next) => {

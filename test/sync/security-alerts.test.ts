@@ -81,6 +81,11 @@ describe('wrong bearer tokens', () => {
     hq.clock.set(new Date(hq.clock.now().getTime() + 2000));
     expect((await hq.admin('get', '/api/shops')).status).toBe(200);
 
+    // A shop's right token is never held back (shops share NAT addresses); a wrong one from a waiting address waits.
+    for (let i = 0; i < 4; i++) await request(hq.app).get('/api/sync/pull').set('authorization', 'Bearer not-a-token');
+    expect((await request(hq.app).get('/api/sync/pull').set('authorization', 'Bearer not-a-token')).status).toBe(429);
+    expect((await request(hq.app).get('/api/sync/pull').set('authorization', `Bearer ${token}`)).status).toBe(200);
+
     expect(await hq.count('security_alerts')).toBe(before + 1);
     hq.clock.set(new Date(hq.clock.now().getTime() + 86_400_000));
     const { agent } = await staffBrowser();
