@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { SalesMerge } from '../sales/merge.js';
+import { SecurityMerge } from '../security/merge.js';
 import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { FAR_FUTURE_MS } from '../domain/merge.js';
@@ -127,7 +128,7 @@ export async function applyPush(
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
   const clocks = clockRefusals(shop, changes);
-  const merges = { tx, catalog, stock, sales, cash, hqStamped: clocks.hqStamped };
+  const merges = { tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -312,6 +313,7 @@ interface Merges {
   stock: StockMerge;
   sales: SalesMerge;
   cash: CashMerge;
+  security: SecurityMerge;
   /** Lots sent again under head office's clock (see `clockRefusals`). */
   hqStamped: ReadonlySet<number>;
 }
@@ -346,5 +348,7 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
       return m.cash.moved(c.data, c.hlc);
     case 'sale_return:insert':
       return m.sales.returnInserted(c.data, c.hlc);
+    case 'security_alert:insert':
+      return m.security.alertReceived(c.data, c.hlc);
   }
 }

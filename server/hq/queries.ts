@@ -18,6 +18,11 @@ export async function shopByTokenHash(db: Queryable, tokenHash: string): Promise
   return db.one<HqShop>('select id, code, name, timezone from shops where token_hash = $1', [tokenHash]);
 }
 
+/** A new token for a shop: the old hash is gone in the same statement, so the old token is refused from this commit on. */
+export async function setShopTokenHash(db: Queryable, shopId: string, tokenHash: string): Promise<void> {
+  await db.exec('update shops set token_hash = $2 where id = $1', [shopId, tokenHash]);
+}
+
 export async function shopByCode(db: Queryable, code: string): Promise<HqShop | undefined> {
   return db.one<HqShop>('select id, code, name, timezone from shops where code = $1 and token_hash is not null', [code]);
 }

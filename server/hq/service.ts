@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
-import type { Db } from '../db/pool.js';
+import type { Db, Queryable } from '../db/pool.js';
+import { securityService } from '../security/service.js';
 import { uniqueViolation } from '../db/errors.js';
 import { describeConflict } from '../domain/conflict-text.js';
 import { dateInZone } from '../domain/dates.js';
@@ -37,6 +38,7 @@ import {
   refusalsOf,
   shopByCode,
   shopByTokenHash,
+  setShopTokenHash,
   shopHighWater,
   shopsWithHealth,
   type HqShop,
@@ -74,9 +76,10 @@ export function hqService({ db, logger, now }: HqDeps) {
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const security = securityService({ db, logger, now });
 
-  async function shopOrNotFound(code: string): Promise<HqShop> {
-    const shop = await shopByCode(db, code);
+  async function shopOrNotFound(code: string, q: Queryable = db): Promise<HqShop> {
+    const shop = await shopByCode(q, code);
     if (!shop) throw notFound('shop.not_found');
     return shop;
   }
@@ -95,6 +98,17 @@ export function hqService({ db, logger, now }: HqDeps) {
     },
 
     shopOfToken: (token: string) => shopByTokenHash(db, hashToken(token)),
+
+    /** A shop's new sync token, shown once; the old one is refused from now on (a stolen or leaked token is revoked so). */
+    async rotateToken(code: string, by: string): Promise<{ code: string; token: string }> {
+      const token = randomBytes(32).toString('base64url');
+      await db.withTransaction(async (tx) => {
+        const shop = await shopOrNotFound(code, tx);
+        await setShopTokenHash(tx, shop.id, hashToken(token));
+        await security.audit(tx, { actor: by, action: 'shop_token_rotated', target: shop.code });
+      });
+      return { code, token };
+    },
 
     shops: async () =>
       (await shopsWithHealth(db)).map((s) => ({ ...s, clockSkewFlagged: s.clockSkewMs !== null && Math.abs(s.clockSkewMs) > SKEW_WARNING_MS })),
