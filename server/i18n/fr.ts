@@ -343,9 +343,6 @@ export const fr = {
                                             des jours différents, contrôle du registre des lots
   shop add --code CODE --name NOM --timezone FUSEAU
                                             siège : crée une boutique et affiche une fois son jeton
-  hq user add --login ID [--name NOM] [--role admin|lecture] [--password MDP]
-                                            siège : crée un compte (mot de passe lu sur l’entrée
-                                            standard, ou généré et affiché une fois)
   hq user list                              siège : les comptes
   seed-demo                                 charge le catalogue de démonstration dans une boutique vide
   backup [--file FICHIER]                   copie cohérente de la base (pg_dump, format custom) ;
@@ -911,6 +908,155 @@ commande l’utilise.`,
   'purchase.csv.unites_par_carton': 'Unités par carton',
   'purchase.csv.cartons': 'Cartons',
   'purchase.csv.prix_unitaire': 'Prix unitaire (FCFA)',
+  // Hardening II — nightly and forged history
+  'sync.sale_in_future': 'Vente {number} datée du {at}, plus d’un jour après l’heure du siège : refusée. Réglez l’heure de la boutique ; elle pourra être renvoyée (npx comptoir sync retry) une fois cette date passée.',
+  'hq.held.not_found': 'Ventes retenues introuvables.',
+  'hq.held.decided': 'Ces ventes retenues ont déjà été traitées.',
+  'hq.held.refused': 'Le siège ne peut pas appliquer ces ventes : {reason}',
+  'hq.held.title': 'Ventes retenues : numéro de ticket hors séquence',
+  'hq.held.help': 'Le numéro de ces tickets saute bien au-delà du dernier ticket reçu de la boutique (jeton volé ?). Elles ne sont ni appliquées, ni comptées dans les ventes, ni reprises par une réinitialisation de la boutique tant qu’un administrateur ne les a pas acceptées ou écartées.',
+  'hq.held.line': '{numbers} — {total}, du {at} ; dernier ticket reçu avant elles : n° {last}',
+  'hq.held.release': 'Accepter',
+  'hq.held.discard': 'Écarter',
+  'hq.held.confirm_release': 'Accepter ces ventes comme celles de la boutique ? Elles seront comptées et la numérotation reprendra après elles.',
+  'hq.held.confirm_discard': 'Écarter ces ventes ? Elles ne seront jamais appliquées, même renvoyées.',
+  'hq.held.released': 'Ventes {numbers} acceptées.',
+  'hq.held.discarded': 'Ventes {numbers} écartées.',
+  'refused.product': 'Produit {name}',
+  'refused.lot': 'Lot {lot} de {product}',
+  'refused.movement': 'Mouvement de stock ({kind}, {delta}) du lot {lot} de {product}',
+  'refused.sale': 'Vente {number}',
+  'refused.void': 'Annulation de la vente {number}',
+  'refused.sale_item': 'Ligne de la vente {number} : {product}, lot {lot}',
+  'refused.session': 'Session de caisse du poste {terminal} ouverte le {at}',
+  'refused.session_close': 'Clôture {z} de la session du poste {terminal} ouverte le {at}',
+  'refused.cash_in': 'Entrée de caisse de {amount} : {reason}',
+  'refused.cash_out': 'Sortie de caisse de {amount} : {reason}',
+  'refused.return': 'Avoir {number} sur la vente {sale}',
+  'refused.unknown_product': 'produit inconnu ici',
+  'refused.unknown_sale': '(vente inconnue ici)',
+  'refused.kind.receipt': 'réception',
+  'refused.kind.sale': 'vente',
+  'refused.kind.return': 'retour',
+  'refused.kind.adjustment': 'ajustement',
+  'refused.kind.count': 'inventaire',
+  'refused.kind.transfer': 'transfert',
+  'cli.refused_line_fr': 'n° {seq}  {what}, refusé le {at} : {reason}',
+  'cli.nightly_refused': '{n} changement(s) refusé(s) par le siège, mis de côté : voir npx comptoir sync refused.',
+  // Hardening II — PINs, lockout, revocation
+  'auth.throttled': 'Trop d’essais incorrects. Réessayez dans {wait}.',
+  'auth.wait_seconds': '{n} s',
+  'auth.wait_minutes': '{n} min',
+  'auth.approval_wrong': 'Code PIN de responsable incorrect.',
+  'user.not_found': 'Utilisateur introuvable.',
+  'user.last_manager': 'C’est le dernier responsable actif de la boutique : activez-en un autre avant de le désactiver.',
+  'signin.not_found': 'Session de connexion introuvable (déjà terminée ?).',
+  'security.alert.pin.address': '{n} codes PIN faux depuis l’adresse {subject}',
+  'security.alert.pin.shop': '{n} codes PIN faux dans la boutique {subject}, toutes adresses confondues',
+  'security.alert.pin.account': '{n} codes PIN faux pour {subject}',
+  'security.alert.pin.approval': '{n} codes de responsable faux demandés par {subject}',
+  'security.alert.password.address': '{n} mots de passe faux depuis l’adresse {subject}',
+  'security.alert.password.account': '{n} mots de passe faux pour l’identifiant {subject}',
+  'security.alert.token.address': '{n} jetons refusés depuis l’adresse {subject}',
+  'ui.entity.security_alert': 'Alerte de sécurité',
+  'staff.not_found': 'Compte du siège introuvable.',
+  'staff.last_admin': 'C’est le dernier compte administrateur actif du siège : activez-en un autre avant de le désactiver.',
+  'ui.security.title': 'Alertes de sécurité',
+  'ui.security.intro': 'Des codes PIN faux ont été tapés en série : quelqu’un cherche peut-être un code. Les essais sont ralentis et le siège est prévenu. Si un code a pu être trouvé, changez-le (npx comptoir user pin).',
+  'hq.security.here': 'Siège',
+  'hq.shops.security': 'Alertes de sécurité (7 j)',
+  'hq.nav.accounts': 'Comptes',
+  'hq.accounts.login': 'Identifiant',
+  'hq.accounts.name': 'Nom',
+  'hq.accounts.role': 'Rôle',
+  'hq.accounts.state': 'État',
+  'hq.accounts.actions': 'Actions',
+  'hq.accounts.active': 'actif',
+  'hq.accounts.inactive': 'désactivé',
+  'hq.accounts.disable': 'Désactiver',
+  'hq.accounts.enable': 'Réactiver',
+  'hq.accounts.new_password': 'Nouveau mot de passe',
+  'hq.accounts.change_password': 'Changer',
+  'hq.accounts.new': 'Nouveau compte',
+  'hq.accounts.add': 'Créer le compte',
+  'hq.accounts.added': 'Compte {login} créé ({role}).',
+  'hq.accounts.disabled': 'Compte {login} désactivé ; {n} session(s) terminée(s).',
+  'hq.accounts.enabled': 'Compte {login} réactivé.',
+  'hq.accounts.password_changed': 'Mot de passe de {login} changé ; {n} session(s) terminée(s).',
+  'hq.accounts.session_ended': 'Session terminée.',
+  'hq.accounts.sessions': 'Sessions ouvertes',
+  'hq.accounts.opened': 'Ouverte le',
+  'hq.accounts.expires': 'Expire le',
+  'hq.accounts.from': 'Depuis',
+  'hq.accounts.end_session': 'Terminer',
+  'hq.accounts.no_sessions': 'Aucune session ouverte.',
+  'hq.accounts.audit': 'Journal des accès',
+  'hq.accounts.when': 'Quand',
+  'hq.accounts.who': 'Qui',
+  'hq.accounts.what': 'Quoi',
+  'hq.accounts.target': 'Sur',
+  'hq.accounts.no_audit': 'Rien encore.',
+  'hq.token.explain': 'Si le jeton de cette boutique a pu être copié (mini-PC volé, fichier partagé), renouvelez-le : l’ancien est refusé aussitôt, et la boutique ne synchronise plus tant qu’elle n’a pas le nouveau.',
+  'hq.token.rotate': 'Renouveler le jeton de synchronisation',
+  'hq.token.confirm': 'L’ancien jeton sera refusé immédiatement. Continuer ?',
+  'hq.token.new_title': 'Nouveau jeton (affiché une seule fois)',
+  'hq.token.new_intro': 'Mettez-le dans le fichier d’environnement de la boutique (/etc/comptoir/comptoir.env) à la place de l’ancien, puis redémarrez Comptoir (sudo systemctl restart comptoir).',
+  'audit.user_enabled': 'utilisateur réactivé',
+  'audit.user_disabled': 'utilisateur désactivé',
+  'audit.user_pin_changed': 'code PIN changé',
+  'audit.session_ended': 'session terminée',
+  'audit.sessions_ended': 'sessions terminées',
+  'audit.staff_added': 'compte créé',
+  'audit.staff_enabled': 'compte réactivé',
+  'audit.staff_disabled': 'compte désactivé',
+  'audit.staff_password_changed': 'mot de passe changé',
+  'audit.staff_session_ended': 'session terminée',
+  'audit.staff_sessions_ended': 'sessions terminées',
+  'audit.shop_token_rotated': 'jeton de boutique renouvelé',
+  'cli.access.usage': `Accès (qui peut entrer, et y mettre fin) ; chaque action est journalisée :
+
+  user disable --id ID                      désactive un utilisateur et termine ses sessions
+  user enable --id ID                       le réactive
+  user pin --id ID                          nouveau code PIN (demandé, jamais en argument) ;
+                                            ses sessions sont terminées
+  session list                              les sessions ouvertes de la boutique
+  session end --id ID | --user ID           termine une session, ou toutes celles d’un utilisateur
+  audit                                     le journal des accès de la boutique
+  hq user add --login ID [--name NOM] [--role lecture|admin]
+                                            siège : crée un compte (lecture par défaut) ; mot de
+                                            passe demandé ou lu sur l’entrée standard, jamais en argument
+  hq user disable|enable --login ID         siège : désactive (sessions terminées) ou réactive un compte
+  hq user password --login ID               siège : nouveau mot de passe (demandé) ; sessions terminées
+  hq session list                           siège : les sessions ouvertes
+  hq session end --id ID | --login ID       siège : termine une session, ou toutes celles d’un compte
+  shop rotate-token --code CODE             siège : nouveau jeton de synchronisation (affiché une fois) ;
+                                            l’ancien est refusé aussitôt
+  hq audit                                  siège : le journal des accès`,
+  'cli.access.id_usage': 'Indiquez l’utilisateur par --id ID (voir npx comptoir user list).',
+  'cli.access.login_usage': 'Indiquez le compte par --login ID (voir npx comptoir hq user list).',
+  'cli.access.code_usage': 'Indiquez la boutique par --code CODE.',
+  'cli.access.session_end_usage': 'Indiquez la session par --id ID, ou l’utilisateur par --user ID (voir npx comptoir session list).',
+  'cli.access.hq_session_end_usage': 'Indiquez la session par --id ID, ou le compte par --login ID (voir npx comptoir hq session list).',
+  'cli.access.password_on_command_line': 'Le mot de passe ne se donne pas en argument (il resterait dans l’historique du shell et serait visible de tous par ps) : il est demandé, ou lu sur l’entrée standard (echo … | npx comptoir …).',
+  'cli.access.pin_prompt': 'Nouveau code PIN : ',
+  'cli.access.password_prompt': 'Mot de passe (10 caractères au moins) : ',
+  'cli.access.confirm_prompt': 'Encore une fois : ',
+  'cli.access.secret_mismatch': 'Les deux saisies diffèrent : rien n’a changé.',
+  'cli.access.cancelled': 'Abandonné : rien n’a changé.',
+  'cli.access.pin_format': 'Le code PIN compte de 4 à 8 chiffres : rien n’a changé.',
+  'cli.access.password_missing': 'Aucun mot de passe lu : tapez-le à l’invite, ou envoyez-le sur l’entrée standard.',
+  'cli.access.user_disabled': '{name} est désactivé(e) ; {n} session(s) terminée(s).',
+  'cli.access.user_enabled': '{name} est réactivé(e).',
+  'cli.access.pin_changed': 'Code PIN de {name} changé ; {n} session(s) terminée(s).',
+  'cli.access.no_sessions': 'Aucune session ouverte.',
+  'cli.access.session_line': '{id}  {who}  ouverte le {opened}, expire le {expires}, depuis {from}',
+  'cli.access.sessions_ended': '{n} session(s) terminée(s).',
+  'cli.access.staff_disabled': 'Compte {login} désactivé ; {n} session(s) terminée(s).',
+  'cli.access.staff_enabled': 'Compte {login} réactivé.',
+  'cli.access.password_changed': 'Mot de passe de {login} changé ; {n} session(s) terminée(s).',
+  'cli.access.token_rotated': 'Nouveau jeton de la boutique {code} (affiché une seule fois) ; l’ancien est refusé dès maintenant :\n{token}\nÀ mettre dans HQ_TOKEN sur le mini-PC de la boutique, puis redémarrer Comptoir.',
+  'cli.access.no_audit': 'Journal des accès vide.',
+  'cli.access.audit_line': '{at}  {actor}  {action}  {target}',
 } as const;
 
 export type MessageKey = keyof typeof fr;
