@@ -3,9 +3,9 @@ import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
 const amount = z.number().int().min(1).max(1_000_000_000);
-const optionalText = (max: number) => z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));
+const optionalText = (max: number) => z.string().trim().max(max).transform((v) => (v ? v : undefined)).optional();
 // A phone as typed (« +221 77 123 45 67 »): digits, spaces, dots, dashes and a leading +.
-const phone = z.string().trim().max(30).regex(/^\+?[\d\s.\-()]*$/).optional().transform((v) => (v ? v : undefined));
+const phone = z.string().trim().max(30).regex(/^\+?[\d\s.\-()]*$/).transform((v) => (v ? v : undefined)).optional();
 
 export const customerSchema = z.object({
   /** Made by the caller: the same body twice makes one customer. */

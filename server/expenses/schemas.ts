@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isoDate } from '../stock/schemas.js';
 
-const optionalText = (max: number) => z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));
+const optionalText = (max: number) => z.string().trim().max(max).transform((v) => (v ? v : undefined)).optional();
 
 export const expenseSchema = z.object({
   /** Made by the page: sent twice over a slow link, the expense is recorded once. */
