@@ -3,21 +3,26 @@
 -- credit return, write-off, a voided credit sale given back), never a field:
 -- two tills and a power cut can lose neither a debt nor a payment.
 
--- Adds values to a check constraint of the form `col = any (array[...])`
--- whatever other migrations added before: parallel features each append theirs.
-create function pg_temp.widen_check(tbl regclass, name text, additions text[]) returns void language plpgsql as $$
+-- Adds values to a check constraint of the form `col = any (...)`, whatever
+-- other migrations added before (each feature appends its own names), and
+-- whichever way they wrote the list (array['a'::text, …] or '{a,…}'::text[]).
+create function pg_temp.widen_check(tbl regclass, name text, col text, additions text[]) returns void language plpgsql as $$
 declare
   def text;
-  extra text := (select string_agg(quote_literal(a) || '::text', ', ') from unnest(additions) a);
+  names text[];
 begin
   select pg_get_constraintdef(oid) into def from pg_constraint where conname = name and conrelid = tbl;
+  if def is null then raise exception 'no check % on %', name, tbl; end if;
+  names := regexp_split_to_array(regexp_replace(substring(def from 'ANY \((.*)\)\)'), '::text(\[\])?|ARRAY\[|\]|[''{}\s()]', '', 'g'), ',');
+  names := names || array(select a from unnest(additions) a where not (a = any (names)));
   execute format('alter table %s drop constraint %I', tbl, name);
-  execute format('alter table %s add constraint %I %s', tbl, name, replace(def, 'ARRAY[', 'ARRAY[' || extra || ', '));
+  -- Every row holds one of the old names: nothing to check again.
+  execute format('alter table %s add constraint %I check (%I = any (%L::text[])) not valid', tbl, name, col, names);
 end $$;
 
-select pg_temp.widen_check('sync_outbox', 'sync_outbox_entity_check', array['customer', 'account_entry', 'expense']);
+select pg_temp.widen_check('sync_outbox', 'sync_outbox_entity_check', 'entity', array['customer', 'account_entry', 'expense']);
 -- Payment receipts (« reçu de règlement ») are numbered without gaps, as Z reports and credit notes.
-select pg_temp.widen_check('shop_counters', 'shop_counters_kind_check', array['reglement']);
+select pg_temp.widen_check('shop_counters', 'shop_counters_kind_check', 'kind', array['reglement']);
 
 -- Paramètres: whether a payment may go beyond what the customer owes (an advance), and the expense categories.
 alter table shops
@@ -94,11 +99,11 @@ create index account_entries_shop_created on account_entries (shop_id, created_a
 create trigger account_entries_immutable before update or delete on account_entries for each row execute function forbid_change();
 
 -- A sale paid partly or wholly « Crédit client » (its payments say how much).
-select pg_temp.widen_check('sales', 'sales_payment_method_check', array['credit']);
+select pg_temp.widen_check('sales', 'sales_payment_method_check', 'payment_method', array['credit']);
 -- A return of a credit sale credits the account first (account_credit), then refunds the rest by refund_method;
 -- refund_method 'credit' when the whole return went to the account.
 alter table sale_returns add column account_credit bigint not null default 0 check (account_credit >= 0 and account_credit <= amount);
-select pg_temp.widen_check('sale_returns', 'sale_returns_refund_method_check', array['credit']);
+select pg_temp.widen_check('sale_returns', 'sale_returns_refund_method_check', 'refund_method', array['credit']);
 
 create table expenses (
   id uuid primary key,
