@@ -13,7 +13,7 @@ export interface ConflictFacts {
   reason: string;
 }
 
-const MONEY = new Set(['unitPrice', 'unitCost', 'tendered', 'total', 'change', 'lineTotal']);
+const MONEY = new Set(['unitPrice', 'unitCost', 'tendered', 'total', 'change', 'lineTotal', 'creditLimit']);
 const label = (field: string) => {
   const text = t(`conflict.field.${field}` as MessageKey);
   return text.startsWith('conflict.field.') ? field : text;

@@ -163,8 +163,8 @@ describe('returns and cash movements at head office', () => {
     const moves = await hq.admin('get', `/api/shops/DKR01/cash-movements?from=${day}&to=${day}`);
     expect(moves.status).toBe(200);
     expect(moves.body.map((m: object) => ({ ...m, id: undefined, sessionId: undefined, createdAt: undefined, userId: undefined })).sort((a: { kind: string }, b: { kind: string }) => a.kind.localeCompare(b.kind))).toEqual([
-      { id: undefined, sessionId: undefined, createdAt: undefined, userId: undefined, shopId: shops.DKR01.shop.shop.id, kind: 'in', amount: 1000, reason: 'Monnaie de la banque', userName: 'Test pharmacist', terminal: 'Caisse 2', cashierName: 'Test pharmacist', zNumber: sessions[1]!.zNumber },
-      { id: undefined, sessionId: undefined, createdAt: undefined, userId: undefined, shopId: shops.DKR01.shop.shop.id, kind: 'out', amount: 2500, reason: 'Eau et café', userName: 'Test cashier', terminal: 'Caisse 1', cashierName: 'Test cashier', zNumber: sessions[0]!.zNumber },
+      { id: undefined, sessionId: undefined, createdAt: undefined, userId: undefined, shopId: shops.DKR01.shop.shop.id, kind: 'in', amount: 1000, reason: 'Monnaie de la banque', expenseId: null, userName: 'Test pharmacist', terminal: 'Caisse 2', cashierName: 'Test pharmacist', zNumber: sessions[1]!.zNumber },
+      { id: undefined, sessionId: undefined, createdAt: undefined, userId: undefined, shopId: shops.DKR01.shop.shop.id, kind: 'out', amount: 2500, reason: 'Eau et café', expenseId: null, userName: 'Test cashier', terminal: 'Caisse 1', cashierName: 'Test cashier', zNumber: sessions[0]!.zNumber },
     ]);
 
     const till = await hq.admin('get', `/api/shops/DKR01/sessions?from=${day}&to=${day}`);
