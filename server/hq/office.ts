@@ -8,7 +8,9 @@ import { netTakings } from '../domain/takings.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
 import type { Logger } from '../logger.js';
 import { listConflicts, markConflictsReviewed, type ConflictFilter } from '../outbox/queries.js';
+import { accountsAtHq } from '../accounts/service.js';
 import { cashAtHq } from '../cash/service.js';
+import { expensesAtHq } from '../expenses/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { feedEpoch, refusalsOf, shopByCode, shopChoices, shopsWithHealth, type ShopHealth } from './queries.js';
@@ -78,6 +80,8 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const accounts = accountsAtHq({ db, now });
+  const expenses = expensesAtHq({ db });
   const sync = hqService({ db, logger, now });
   const security = securityService({ db, logger, now });
   const today = () => dateInZone(now(), timezone);
@@ -133,6 +137,12 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         expired: await stock.expiringLots({ horizon: 'expired', today: day, shopId: base.id, limit: 20 }),
         sessions: await cash.sessionsOfShop(base.id, 20),
         cashMovements: await cash.movementsBetween(base, { from: addDays(day, -6), to: day, limit: 50 }),
+        // Receivables as the shop's entries say, and the month's expenses (cancelled ones shown, not counted).
+        receivables: await accounts.receivables(base, day),
+        expenses: await (async () => {
+          const list = await expenses.list(base.id, `${day.slice(0, 8)}01`, day);
+          return { list, total: list.filter((e) => !e.cancelledBy).reduce((n, e) => n + e.amount, 0) };
+        })(),
         held: (await heldSalesOf(db, base.id, { limit: 50 })).map((h) => ({
           ...h, numberList: h.numbers.join(', '), lastNumber: formatReceiptNumber(base.code, h.lastReceipt),
         })),

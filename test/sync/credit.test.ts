@@ -1,4 +1,6 @@
+import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { staffService } from '../../server/staff/service.js';
 import { pushBodyOf, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 const DAY = '2026-11-26';
@@ -110,5 +112,17 @@ describe('customers, account entries and expenses at head office', () => {
       { paymentMethod: 'cash', total: 2000, refunds: 0 },
       { paymentMethod: 'credit', total: 6000, refunds: 1000 },
     ]);
+  });
+});
+
+describe('head office’s shop page', () => {
+  it('shows the shop’s receivables with their ageing and the month’s expenses', async () => {
+    await staffService({ db: hq.db, now: () => new Date() }).addUser({ login: 'awa', name: 'Awa Diop', role: 'lecture', password: 'un-mot-de-passe-solide' });
+    const agent = request.agent(hq.app);
+    expect((await agent.post('/connexion').type('form').send({ login: 'awa', password: 'un-mot-de-passe-solide' })).status).toBe(303);
+    const page = (await agent.get('/boutiques/DKR01')).text.replace(/\u00a0/g, ' ');
+    expect(page).toContain('Créances : 2 000 FCFA');
+    expect(page).toContain('Dépenses du mois : 31 500 FCFA');
+    expect(page).toMatch(/<td>transport<\/td><td>1 500 FCFA<\/td><td>en caisse<\/td><td>Livreur<\/td>/);
   });
 });
