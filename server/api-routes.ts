@@ -9,6 +9,7 @@ import { settingsRoutes } from './shops/routes.js';
 import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
 import { syncRoutes } from './sync/routes.js';
+import { transfersRoutes } from './transfers/routes.js';
 import { usersRoutes } from './users/routes.js';
 
 /** The shop's JSON API (../shared/api-contract.md), one line a route. */
@@ -21,6 +22,7 @@ export function shopApi(s: Services): Router {
   const receipts = receiptsRoutes(s.receipts);
   const settings = settingsRoutes(s.settings);
   const sync = syncRoutes(s.sync);
+  const transfers = transfersRoutes(s.transfers);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -62,6 +64,14 @@ export function shopApi(s: Services): Router {
   r.post('/cash/sessions/:id/close', cash.close);
   r.get('/cash/sessions/:id/z.pdf', cash.zPdf);
   r.get('/cash/sessions/:id/x.pdf', cash.xPdf);
+
+  r.post('/transfers', pharmacist, transfers.create);
+  r.get('/transfers', transfers.list);
+  r.get('/transfers/:id', transfers.get);
+  r.post('/transfers/:id/ship', pharmacist, transfers.ship);
+  r.post('/transfers/:id/cancel', manager, transfers.cancel);
+  r.post('/transfers/:id/receive', pharmacist, transfers.receive);
+  r.get('/transfers/:id/note.pdf', transfers.note);
 
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);

@@ -9,6 +9,7 @@ import { stockService } from './stock/service.js';
 import { nightlyService } from './sync/nightly.js';
 import { syncService } from './sync/service.js';
 import { tillService } from './till/service.js';
+import { transfersService } from './transfers/service.js';
 import { usersService } from './users/service.js';
 
 export function createServices(deps: Deps) {
@@ -45,6 +46,7 @@ export function createServices(deps: Deps) {
     nightly: nightlyService(deps, sync),
     receipts,
     settings: settingsService(deps),
+    transfers: transfersService(deps),
   };
 }
 

@@ -33,7 +33,7 @@ const batchUpdate = z.object({
   lotNumber: text().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const movementInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer']),
+  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer', 'transfer_out', 'transfer_in']),
   delta: int32, countedQty: count.nullable(), reason: text().nullable(),
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
@@ -95,6 +95,24 @@ const saleReturnInsert = z.object({
   message: t('validation.approval_named'), path: ['approvedBy'],
 });
 
+const transferLine = z.object({
+  id: z.uuid(), lineNo: count.min(1), batchId: z.uuid(), productId: z.uuid(), productName: text().max(200), lotNumber: text().min(1).max(64),
+  expirationDate: isoDate, unitCost: money.nullable(), quantity: count.min(1),
+});
+const transferInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), shopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), number: text().min(1).max(40), toShopId: z.uuid(),
+  toShopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), status: z.literal('shipped'), reason: text().max(500).nullable(), createdBy: z.uuid().nullable(),
+  createdByName: text().max(200), shippedAt: timestamp, createdAt: timestamp, lines: z.array(transferLine).min(1).max(500),
+});
+const transferUpdate = z.object({
+  id: z.uuid(), shopId: z.uuid(), status: z.enum(['cancelled', 'shipped']), cancelledAt: timestamp.nullable(), cancelOverruledAt: timestamp.nullable(),
+});
+const transferReceiptInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), transferId: z.uuid(), receivedBy: z.uuid().nullable(), receivedByName: text().max(200),
+  lines: z.array(z.object({ lineId: z.uuid(), receivedQty: count, note: text().max(500).nullable(), batchId: z.uuid().nullable() })).min(1).max(500),
+  shippedUnits: count, receivedUnits: count, createdAt: timestamp,
+}).refine((r) => r.receivedUnits === r.lines.reduce((s, l) => s + l.receivedQty, 0), { message: t('validation.receipt_units'), path: ['receivedUnits'] });
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -110,6 +128,9 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('till_session:update'), data: sessionUpdate }),
   z.object({ ...base, kind: z.literal('cash_movement:insert'), data: cashMovementInsert }),
   z.object({ ...base, kind: z.literal('sale_return:insert'), data: saleReturnInsert }),
+  z.object({ ...base, kind: z.literal('transfer:insert'), data: transferInsert }),
+  z.object({ ...base, kind: z.literal('transfer:update'), data: transferUpdate }),
+  z.object({ ...base, kind: z.literal('transfer_receipt:insert'), data: transferReceiptInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */

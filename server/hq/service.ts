@@ -12,7 +12,7 @@ import { hashToken } from '../http/bearer.js';
 import { shopIdFor } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { currentClock, stampTransaction } from '../outbox/clock.js';
-import { listConflicts } from '../outbox/queries.js';
+import { appendFeed, listConflicts } from '../outbox/queries.js';
 import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
@@ -85,7 +85,12 @@ export function hqService({ db, logger, now }: HqDeps) {
     async registerShop(input: { code: string; name: string; timezone: string }): Promise<{ code: string; token: string }> {
       const token = randomBytes(32).toString('base64url');
       try {
-        await insertShop(db, { id: shopIdFor(input.code), ...input, tokenHash: hashToken(token) });
+        await db.withTransaction(async (tx) => {
+          const id = shopIdFor(input.code);
+          await insertShop(tx, { id, ...input, tokenHash: hashToken(token) });
+          // Every shop learns the chain's shops: where a transfer may go.
+          await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'shop', entityId: id, payload: { id, code: input.code, name: input.name }, hlc: await stampTransaction(tx, now()) }]);
+        });
       } catch (err) {
         if (uniqueViolation(err)) throw new AppError(409, 'shop_exists', 'shop.code_taken', { code: input.code });
         throw err;

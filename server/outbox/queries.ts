@@ -1,6 +1,6 @@
 import type { Queryable, Tx } from '../db/pool.js';
 
-export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return';
+export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return' | 'transfer' | 'transfer_receipt' | 'stocktake';
 
 export interface OutboxEntry {
   entity: OutboxEntity;
@@ -236,7 +236,7 @@ export interface FeedEntry {
   /** The shop the entry is for; null: every shop. */
   shopId: string | null;
   originShopId: string | null;
-  entity: 'product' | 'batch' | 'recall';
+  entity: 'product' | 'batch' | 'recall' | 'transfer' | 'transfer_receipt' | 'shop';
   entityId: string;
   payload: unknown;
   hlc: string;

@@ -287,6 +287,14 @@ export async function lotRow(db: Queryable, shopId: string, id: string): Promise
   );
 }
 
+export async function lotRowsByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<LotListRow[]> {
+  return db.rows<LotListRow>(
+    `select ${columns}, p.name as product_name, p.sku from product_batches b join products p on p.id = b.product_id
+     where b.shop_id = $1 and b.id = any($2::uuid[])`,
+    [shopId, ids],
+  );
+}
+
 export async function productIdByCode(db: Queryable, code: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>(`select id from products where sku = $1 or lpad(gtin, 14, '0') = lpad($1, 14, '0') limit 1`, [code]))?.id;
 }
