@@ -116,9 +116,9 @@ create table stocktake_counts (
 );
 create index stocktake_counts_of on stocktake_counts (stocktake_id, batch_id) where not superseded;
 
--- Movement kinds gain transfer_out and transfer_in. The check is rebuilt from
--- whatever it allows now, so kinds another migration added are kept.
-do $$
+-- A check of allowed values, widened: rebuilt from whatever it allows now
+-- plus these, so values another migration added are kept whatever the order.
+create function pg_temp.widen_check(tbl regclass, col text, extra text[]) returns void language plpgsql as $$
 declare
   kinds text[];
   con text;
@@ -126,28 +126,22 @@ begin
   select c.conname, array(select (regexp_matches(pg_get_constraintdef(c.oid), '''([a-z_]+)''', 'g'))[1])
     into con, kinds
     from pg_constraint c
-    where c.conrelid = 'stock_movements'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%kind%'
-      and pg_get_constraintdef(c.oid) like '%receipt%';
-  kinds := array(select distinct unnest(kinds || array['transfer_out', 'transfer_in']) order by 1);
-  execute format('alter table stock_movements drop constraint %I', con);
-  execute format('alter table stock_movements add constraint stock_movements_kind_check check (kind = any (%L::text[]))', kinds);
+    where c.conrelid = tbl and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%(' || col || ' = ANY (ARRAY[%';
+  if con is null then
+    raise exception 'no check of % on %', col, tbl;
+  end if;
+  kinds := array(select distinct unnest(kinds || extra) order by 1);
+  execute format('alter table %s drop constraint %I', tbl, con);
+  execute format('alter table %s add constraint %I check (%I = any (%L::text[]))', tbl, con, col, kinds);
 end $$;
 
+-- Movement kinds gain transfer_out (units leaving for another shop) and transfer_in (arriving, or back on a cancel).
+select pg_temp.widen_check('stock_movements', 'kind', array['transfer_out', 'transfer_in']);
+-- A shop's outbox carries its shipments, receipts and finalised stocktakes.
+select pg_temp.widen_check('sync_outbox', 'entity', array['transfer', 'transfer_receipt', 'stocktake']);
 -- Head office's feed carries shipments to their receiving shop, receipts
 -- back to the sending shop, and the chain's shops to every shop.
-do $$
-declare
-  kinds text[];
-  con text;
-begin
-  select c.conname, array(select (regexp_matches(pg_get_constraintdef(c.oid), '''([a-z_]+)''', 'g'))[1])
-    into con, kinds
-    from pg_constraint c
-    where c.conrelid = 'change_feed'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%entity%';
-  kinds := array(select distinct unnest(kinds || array['transfer', 'transfer_receipt', 'shop']) order by 1);
-  execute format('alter table change_feed drop constraint %I', con);
-  execute format('alter table change_feed add constraint change_feed_entity_check check (entity = any (%L::text[]))', kinds);
-end $$;
+select pg_temp.widen_check('change_feed', 'entity', array['transfer', 'transfer_receipt', 'shop']);
 
 -- At head office, the shops already registered are announced to every shop.
 insert into change_feed (shop_id, origin_shop_id, entity, entity_id, payload, hlc)

@@ -28,9 +28,9 @@ import type { Queryable } from '../db/pool.js';
 
 export type TransferState = 'draft' | 'shipped' | 'received' | 'cancelled';
 
-export interface TransferView extends Transfer {
-  /** What a person reads: `received` once the receiving shop's receipt exists. */
-  state: TransferState;
+export interface TransferView extends Omit<Transfer, 'status'> {
+  /** As the contract names it: `received` once the receiving shop's receipt exists (the shipment's own record stays `shipped`). */
+  status: TransferState;
   direction: 'out' | 'in';
   lines: (TransferLine & { receivedQty: number | null; note: string | null; difference: number | null })[];
   receipt: TransferReceipt | null;
@@ -60,7 +60,7 @@ export async function transferViews(db: Queryable, rows: readonly Transfer[], me
     const shippedUnits = own.reduce((s, l) => s + l.quantity, 0);
     const state = stateOf(t, receipt);
     return {
-      ...t, state, direction: me !== null && t.toShopId === me ? 'in' : 'out', lines: own, receipt, shippedUnits,
+      ...t, status: state, direction: me !== null && t.toShopId === me ? 'in' : 'out', lines: own, receipt, shippedUnits,
       inTransitUnits: state === 'shipped' ? shippedUnits : 0,
     };
   });
