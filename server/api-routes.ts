@@ -9,6 +9,7 @@ import { settingsRoutes } from './shops/routes.js';
 import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
 import { syncRoutes } from './sync/routes.js';
+import { stocktakesRoutes } from './stocktakes/routes.js';
 import { transfersRoutes } from './transfers/routes.js';
 import { usersRoutes } from './users/routes.js';
 
@@ -23,6 +24,7 @@ export function shopApi(s: Services): Router {
   const settings = settingsRoutes(s.settings);
   const sync = syncRoutes(s.sync);
   const transfers = transfersRoutes(s.transfers);
+  const stocktakes = stocktakesRoutes(s.stocktakes);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -72,6 +74,13 @@ export function shopApi(s: Services): Router {
   r.post('/transfers/:id/cancel', manager, transfers.cancel);
   r.post('/transfers/:id/receive', pharmacist, transfers.receive);
   r.get('/transfers/:id/note.pdf', transfers.note);
+
+  r.post('/stocktakes', manager, stocktakes.open);
+  r.get('/stocktakes', stocktakes.list);
+  r.get('/stocktakes/:id', stocktakes.get);
+  r.post('/stocktakes/:id/counts', stocktakes.count);
+  r.post('/stocktakes/:id/finalise', manager, stocktakes.finalise);
+  r.post('/stocktakes/:id/cancel', manager, stocktakes.cancel);
 
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);

@@ -9,6 +9,7 @@ import { stockService } from './stock/service.js';
 import { nightlyService } from './sync/nightly.js';
 import { syncService } from './sync/service.js';
 import { tillService } from './till/service.js';
+import { stocktakesService } from './stocktakes/service.js';
 import { transfersService } from './transfers/service.js';
 import { usersService } from './users/service.js';
 
@@ -47,6 +48,7 @@ export function createServices(deps: Deps) {
     receipts,
     settings: settingsService(deps),
     transfers: transfersService(deps),
+    stocktakes: stocktakesService(deps),
   };
 }
 

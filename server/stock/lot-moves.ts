@@ -9,6 +9,8 @@ import { productById } from '../catalog/queries.js';
 import {
   applyDeltas,
   batchRowsByIds,
+  countedAfter,
+  lotQuantities,
   insertBatch,
   insertMovements,
   lockBatchByLot,
@@ -184,4 +186,16 @@ export async function writeCounts(
   await applyDeltas(tx, counts.map((c) => ({ batchId: c.batchId, delta: c.delta })));
   await appendOutbox(tx, movements.map((m) => ({ entity: 'movement' as const, entityId: m.id, op: 'insert' as const, payload: m, hlc: m.hlc })));
   return movements;
+}
+
+/** A stocktake's snapshot: the shop's lots with stock, all or of these products, with their quantity now. */
+export const lotsToCount = (db: Queryable, shopId: string, productIds: readonly string[] | null) => lotQuantities(db, shopId, productIds);
+
+/** Lots counted again (a single count) after a stocktake counted them: that later count stands. */
+export const recountedAfter = (db: Queryable, after: readonly { batchId: string; hlc: string }[]) => countedAfter(db, after);
+
+/** A lot of this shop by product and lot number, locked: a count typed or scanned names it so. */
+export async function lockLotByNumber(tx: Tx, shopId: string, productId: string, lotNumber: string): Promise<PublicBatch | undefined> {
+  await lockLot(tx, productId, lotNumber);
+  return lockBatchByLot(tx, shopId, productId, lotNumber);
 }
