@@ -7,6 +7,7 @@ import { t } from '../i18n/fr.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { SalesMerge } from '../sales/merge.js';
 import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
+import { StocktakeMerge } from '../stocktakes/merge.js';
 import { TransferMerge } from '../transfers/merge.js';
 import type { HqShop } from './queries.js';
 import type { Change } from './schemas.js';
@@ -90,7 +91,7 @@ export async function applyPush(
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
   const transfers = new TransferMerge(run, () => new Date(at.nowWall));
-  const merges = { tx, catalog, stock, sales, cash, transfers };
+  const merges = { tx, catalog, stock, sales, cash, transfers, stocktakes: new StocktakeMerge(run) };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -187,7 +188,7 @@ export async function applyPush(
   return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
 }
 
-async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge; transfers: TransferMerge }): Promise<void> {
+async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge; transfers: TransferMerge; stocktakes: StocktakeMerge }): Promise<void> {
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
@@ -222,5 +223,7 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
       return m.transfers.updated(c.data, c.hlc);
     case 'transfer_receipt:insert':
       return m.transfers.received(c.data, c.hlc);
+    case 'stocktake:insert':
+      return m.stocktakes.finalised(c.data, c.hlc);
   }
 }

@@ -113,6 +113,17 @@ const transferReceiptInsert = z.object({
   shippedUnits: count, receivedUnits: count, createdAt: timestamp,
 }).refine((r) => r.receivedUnits === r.lines.reduce((s, l) => s + l.receivedQty, 0), { message: t('validation.receipt_units'), path: ['receivedUnits'] });
 
+const stocktakeInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), status: z.literal('finalised'),
+  scope: z.object({ productIds: z.array(z.uuid()).max(5000).optional() }), snapshotHlc: hlc, startedBy: z.uuid().nullable(),
+  startedByName: text().max(200), finalisedBy: z.uuid().nullable(), finalisedAt: timestamp, createdAt: timestamp,
+  summary: z.object({ lotsCounted: count, lotsZeroed: count, lotsRecounted: count, varianceUnits: int32, varianceValue: z.number().int().safe() }),
+  counts: z.array(z.object({
+    id: z.uuid(), stocktakeId: z.uuid(), batchId: z.uuid(), countedQty: count, ledgerQty: int32, hlc, userId: z.uuid().nullable(),
+    superseded: z.boolean(), movementId: z.uuid().nullable(), createdAt: timestamp,
+  })).max(20000),
+});
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -131,6 +142,7 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('transfer:insert'), data: transferInsert }),
   z.object({ ...base, kind: z.literal('transfer:update'), data: transferUpdate }),
   z.object({ ...base, kind: z.literal('transfer_receipt:insert'), data: transferReceiptInsert }),
+  z.object({ ...base, kind: z.literal('stocktake:insert'), data: stocktakeInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
@@ -266,3 +278,9 @@ export const conflictFilterSchema = z.object({
   page: z.coerce.number().int().min(1).max(1000).optional().default(1),
 });
 export const reviewSchema = z.object({ ids: z.union([z.uuid(), z.array(z.uuid()).max(200)]).transform((v) => (Array.isArray(v) ? v : [v])) });
+
+/** Head office's lists across shops (transfers, stocktakes): one shop's with `shop`. */
+export const chainListSchema = z.object({
+  shop: z.string().regex(/^[A-Z0-9]{2,12}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});

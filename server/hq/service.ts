@@ -16,6 +16,8 @@ import { appendFeed, listConflicts } from '../outbox/queries.js';
 import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
+import { stocktakesAtHq } from '../stocktakes/service.js';
+import { transfersAtHq } from '../transfers/service.js';
 import { applyPush, checkClocks } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
 import { daysBetween } from '../domain/dates.js';
@@ -73,6 +75,8 @@ export function hqService({ db, logger, now }: HqDeps) {
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const transfers = transfersAtHq({ db });
+  const stocktakes = stocktakesAtHq({ db });
 
   async function shopOrNotFound(code: string): Promise<HqShop> {
     const shop = await shopByCode(db, code);
@@ -213,6 +217,10 @@ export function hqService({ db, logger, now }: HqDeps) {
       const shop = await shopOrNotFound(code);
       return cash.sessionsBetween(shop, periodOf(shop, q));
     },
+    /** Transfers between shops (one shop's, as sender or receiver), each with what is in transit. */
+    transfers: async (code: string | undefined, limit: number) => transfers.list({ shopId: code ? (await shopOrNotFound(code)).id : undefined, limit }),
+    /** Finalised stocktakes with their variance (one shop's, or every shop's). */
+    stocktakes: async (code: string | undefined, limit: number) => stocktakes.list(code ? (await shopOrNotFound(code)).id : null, limit),
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
     batch: (id: string) => stock.lot(id),
     correctBatch: (id: string, input: Parameters<typeof stock.correctLot>[1]) => stock.correctLot(id, input),

@@ -158,6 +158,10 @@ export async function reportLines(db: Queryable, stocktakeId: string): Promise<S
   );
 }
 
+export async function stocktakeOwner(db: Queryable, id: string): Promise<string | undefined> {
+  return (await db.one<{ shopId: string }>('select shop_id from stocktakes where id = $1', [id]))?.shopId;
+}
+
 export async function insertCountsIfAbsent(db: Queryable, counts: readonly StocktakeCount[]): Promise<void> {
   if (counts.length === 0) return;
   await db.exec(

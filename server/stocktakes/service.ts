@@ -1,5 +1,6 @@
 import type { Actor, Deps } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
+import type { Queryable } from '../db/pool.js';
 import { dateInZone } from '../domain/dates.js';
 import { stocktakeAdjustment } from '../domain/ledger.js';
 import { varianceReport } from '../domain/stocktake.js';
@@ -172,3 +173,8 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
 }
 
 export type StocktakesService = ReturnType<typeof stocktakesService>;
+
+/** Head office's seat: every shop's finalised stocktakes with their variance value. */
+export function stocktakesAtHq({ db }: { db: Queryable }) {
+  return { list: (shopId: string | null, limit: number) => stocktakesOf(db, shopId, limit) };
+}
