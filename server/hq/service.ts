@@ -37,6 +37,7 @@ import {
   refusalsOf,
   shopByCode,
   shopByTokenHash,
+  shopChoices,
   shopHighWater,
   shopsWithHealth,
   type HqShop,
@@ -186,6 +187,8 @@ export function hqService({ db, logger, now }: HqDeps) {
         shop: { code: shop.code, name: shop.name, timezone: shop.timezone },
         cursor: `${epoch}:${head.xid}:${head.id}`,
         hlc: await currentClock(db),
+        // The shop entries of the feed are before the cursor: a rebuilt shop learns the chain's shops here.
+        chainShops: (await shopChoices(db)).map((s) => ({ id: shopIdFor(s.code), ...s })),
         ...(await shopHighWater(db, shop.id)),
       };
     },

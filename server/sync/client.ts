@@ -25,6 +25,8 @@ export interface SnapshotHead {
   cursor: string;
   hlc: string;
   lastReceipt: number;
+  /** The chain's shops, where a transfer may go (older head offices send none). */
+  chainShops?: { id: string; code: string; name: string }[];
 }
 
 export interface PushAnswer {

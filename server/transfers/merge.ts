@@ -204,6 +204,11 @@ export class TransferMerge {
     this.run.changed.add('batch');
   }
 
+  /** A shop rebuilt from head office: the chain's shops as head office lists them. */
+  async restoreShops(shops: readonly { id: string; code: string; name: string }[]): Promise<void> {
+    for (const s of shops) await upsertChainShop(this.run.tx, s);
+  }
+
   /** Any shop: the chain's shops, where a transfer may go. */
   async pulledShop(d: { id: string; code: string; name: string }): Promise<void> {
     await upsertChainShop(this.run.tx, d);

@@ -192,6 +192,15 @@ describe('a transfer from one shop to another through head office', () => {
   });
 });
 
+describe('the chain’s shops', () => {
+  it('reach every shop by its feed, and a shop rebuilt from head office by the snapshot', async () => {
+    expect((await a.services.transfers.destinations()).map((s) => s.code)).toEqual(['THS02']);
+    expect((await b.services.transfers.destinations()).map((s) => s.code)).toEqual(['DKR01']);
+    const head = await request(hq.app).get('/api/sync/snapshot').set('authorization', `Bearer ${tokens.DKR01}`).expect(200);
+    expect(head.body.chainShops.map((s: { code: string }) => s.code)).toEqual(['DKR01', 'THS02']);
+  });
+});
+
 describe('refusals', () => {
   it('refuses a transfer to an unknown shop, to itself, of more than a lot holds, and writes nothing', async () => {
     const p = await seedProduct(a, { name: 'Refus' });
