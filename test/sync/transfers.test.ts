@@ -57,6 +57,11 @@ describe('a transfer from one shop to another through head office', () => {
     const lot2 = await seedBatch(a, { productId: p.id, lotNumber: 'AMX-2', expirationDate: '2027-09-30', quantity: 30 });
     const t = await shipped([{ batchId: lot1.id, quantity: 20 }, { batchId: lot2.id, quantity: 10 }]);
 
+    // The transfer note travels with the boxes.
+    const note = await (await a.as('cashier')).get(`/api/transfers/${t.id}/note.pdf`).buffer(true).expect(200);
+    expect(note.headers['content-type']).toBe('application/pdf');
+    expect(note.body.subarray(0, 5).toString()).toBe('%PDF-');
+
     // In transit: gone from A's sellable stock, not yet in B's.
     expect(await qty(a.db, lot1.id)).toBe(30);
     const outAtA = (await (await a.as('cashier')).get('/api/transfers?direction=out').expect(200)).body;
