@@ -284,3 +284,10 @@ export const chainListSchema = z.object({
   shop: z.string().regex(/^[A-Z0-9]{2,12}$/).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
+
+/** Transfer suggestions: lots expiring within `days` (30, 60 or 90) against sales of the last `period` days. */
+export const suggestionsSchema = z.object({
+  days: z.enum(['30', '60', '90']).default('60').transform((v) => Number(v) as 30 | 60 | 90),
+  period: z.coerce.number().int().min(7).max(365).default(30),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+}).transform((q) => ({ days: q.days, periodDays: q.period, limit: q.limit }));

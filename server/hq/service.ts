@@ -20,6 +20,7 @@ import { stocktakesAtHq } from '../stocktakes/service.js';
 import { transfersAtHq } from '../transfers/service.js';
 import { applyPush, checkClocks } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
+import { transferSuggestions } from '../domain/transfer-suggestions.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
 import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
@@ -222,6 +223,21 @@ export function hqService({ db, logger, now }: HqDeps) {
     },
     /** Transfers between shops (one shop's, as sender or receiver), each with what is in transit. */
     transfers: async (code: string | undefined, limit: number) => transfers.list({ shopId: code ? (await shopOrNotFound(code)).id : undefined, limit }),
+    /**
+     * « Move these near-expiry lots to where they sell »: lots expiring within
+     * `days` at one shop against the pace of that product's sales at the
+     * others over the last `periodDays`.
+     */
+    async transferSuggestions(q: { days: 30 | 60 | 90; periodDays: number; limit: number }) {
+      const today = dateInZone(now(), 'UTC');
+      const lots = await stock.expiringLots({ horizon: q.days, today, limit: 5000 });
+      const sold = await sales.unitsSold([...new Set(lots.map((l) => l.productId))], new Date(now().getTime() - q.periodDays * 86_400_000));
+      const usable = lots.filter((l) => l.status === 'active').map((l) => ({
+        batchId: l.id, shopId: l.shopId, shopCode: l.shopCode, productId: l.productId, productName: l.productName, lotNumber: l.lotNumber,
+        expirationDate: l.expirationDate, quantity: l.quantity,
+      }));
+      return transferSuggestions(usable, sold, { today, periodDays: q.periodDays }).slice(0, q.limit);
+    },
     /** Finalised stocktakes with their variance (one shop's, or every shop's). */
     stocktakes: async (code: string | undefined, limit: number) => stocktakes.list(code ? (await shopOrNotFound(code)).id : null, limit),
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addDays, dateInZone } from '../../server/domain/dates.js';
 import { newId } from '../../server/ids.js';
 import { cashierActor, pushBodyOf, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
@@ -194,6 +195,22 @@ describe('a transfer from one shop to another through head office', () => {
     expect(sale.status).toBe(422);
     expect(b.services.sales).toBeDefined();
     await expect(b.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'card' } }, cashierActor(b))).rejects.toThrow();
+  });
+});
+
+describe('suggestions from head office', () => {
+  it('proposes moving a near-expiry lot from a shop that does not sell it to one that does', async () => {
+    const p = await productAtBoth('Collyre suggéré');
+    const soon = addDays(dateInZone(new Date(), 'UTC'), 40);
+    const lot = await seedBatch(a, { productId: p.id, lotNumber: 'COL-1', expirationDate: soon, quantity: 50 });
+    await seedBatch(b, { productId: p.id, lotNumber: 'COL-B', expirationDate: '2029-01-31', quantity: 100 });
+    for (let i = 0; i < 3; i++) await b.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 5 }], payment: { method: 'card' } }, cashierActor(b));
+    await a.services.sync.pushNow({ force: true });
+    await b.services.sync.pushNow({ force: true });
+    const res = await hq.admin('get', '/api/transfers/suggestions').query({ days: '60', period: '30' }).expect(200);
+    expect(res.body.filter((s: { batchId: string }) => s.batchId === lot.id)).toEqual([
+      expect.objectContaining({ shopCode: 'DKR01', toShopCode: 'THS02', lotNumber: 'COL-1', quantity: 20, lotQuantity: 50, soldThere: 15, daysLeft: 40 }),
+    ]);
   });
 });
 
