@@ -246,6 +246,24 @@ describe('refusals', () => {
     expect(await a.db.one('select count(*)::int as n from transfers')).toEqual(transfersBefore);
   });
 
+  it('writes nothing of a receipt that fails part-way (a lot known at the receiver with another expiry), so it can be received again', async () => {
+    const p = await productAtBoth('Réception interrompue');
+    const ok = await seedBatch(a, { productId: p.id, lotNumber: 'INT-1', expirationDate: '2027-05-31', quantity: 5 });
+    const clash = await seedBatch(a, { productId: p.id, lotNumber: 'INT-2', expirationDate: '2027-06-30', quantity: 5 });
+    await seedBatch(b, { productId: p.id, lotNumber: 'INT-2', expirationDate: '2027-07-31', quantity: 1 });
+    const t = await shipped([{ batchId: ok.id, quantity: 2 }, { batchId: clash.id, quantity: 3 }]);
+    await a.services.sync.pushNow({ force: true });
+    await b.services.sync.pullNow({ force: true });
+    const before = await b.counts();
+    const lines = [{ lineId: t.lines[0]!.id, receivedQty: 2 }, { lineId: t.lines[1]!.id, receivedQty: 3 }];
+    const res = await (await b.as('pharmacist')).post(`/api/transfers/${t.id}/receive`).send({ lines });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/Le lot INT-2 existe déjà/);
+    expect(await b.counts()).toEqual(before);
+    expect(await b.db.one('select count(*)::int as n from transfer_receipts where transfer_id = $1', [t.id])).toEqual({ n: 0 });
+    expect((await b.services.transfers.get(t.id)).status).toBe('shipped');
+  });
+
   it('refuses to ship more than a lot holds now (sold since the draft), writing nothing', async () => {
     const p = await seedProduct(a, { name: 'Vendu entre-temps' });
     const lot = await seedBatch(a, { productId: p.id, lotNumber: 'VEN-1', expirationDate: '2027-05-31', quantity: 4 });
