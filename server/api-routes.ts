@@ -79,6 +79,7 @@ export function shopApi(s: Services): Router {
   r.get('/stocktakes', stocktakes.list);
   r.get('/stocktakes/:id', stocktakes.get);
   r.post('/stocktakes/:id/counts', stocktakes.count);
+  r.get('/stocktakes/:id/sheet.pdf', stocktakes.sheet);
   r.post('/stocktakes/:id/finalise', manager, stocktakes.finalise);
   r.post('/stocktakes/:id/cancel', manager, stocktakes.cancel);
 

@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
+import { sendPdf } from '../http/pdf.js';
 import { actorOf } from '../http/session.js';
+import { countSheetPdf } from './pdf.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { countSchema, finaliseSchema, openStocktakeSchema } from './schemas.js';
@@ -22,6 +24,10 @@ export function stocktakesRoutes(stocktakes: StocktakesService) {
     }) satisfies RequestHandler,
     finalise: (async (req, res) => {
       res.json(await stocktakes.finalise(idParam(req), parse(finaliseSchema, req.body ?? {}), actorOf(req)));
+    }) satisfies RequestHandler,
+    sheet: (async (req, res) => {
+      const st = await stocktakes.get(idParam(req));
+      sendPdf(res, await countSheetPdf(st, stocktakes.shopName()), st.number);
     }) satisfies RequestHandler,
     cancel: (async (req, res) => {
       res.json(await stocktakes.cancel(idParam(req), actorOf(req)));

@@ -118,6 +118,8 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
 
     list: () => stocktakesOf(db, shop.id, 100),
 
+    shopName: () => shop.name,
+
     /**
      * « Clôturer l'inventaire »: every count becomes a `count` movement in
      * one transaction. A lot counted again by a single count after the

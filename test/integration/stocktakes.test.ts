@@ -36,6 +36,10 @@ describe('a stocktake while the shop keeps selling', () => {
     // Never prefilled: a line not counted has no count, and is not a zero.
     expect(st.lines[0]).toMatchObject({ snapshotQty: 100, counted: null, variance: null });
 
+    const sheet = await manager.get(`/api/stocktakes/${st.id}/sheet.pdf`).buffer(true).expect(200);
+    expect(sheet.headers['content-type']).toBe('application/pdf');
+    expect(sheet.body.subarray(0, 5).toString()).toBe('%PDF-');
+
     await sell(p.id, 3); // before the count: the shelf holds 97
     const counted = await (await shop.as('cashier')).post(`/api/stocktakes/${st.id}/counts`).send({ batchId: lot.id, countedQty: 95 });
     expect(counted.status).toBe(201);
