@@ -124,6 +124,12 @@ const stocktakeInsert = z.object({
   })).max(20000),
 });
 
+// A burst of wrong PINs at the shop, told to head office (server/security/).
+const securityAlertInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), kind: z.enum(['pin', 'password', 'token']), scope: z.enum(['address', 'shop', 'account', 'approval']),
+  subject: text().max(200), failures: count, since: timestamp, createdAt: timestamp,
+});
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -143,6 +149,7 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('transfer:update'), data: transferUpdate }),
   z.object({ ...base, kind: z.literal('transfer_receipt:insert'), data: transferReceiptInsert }),
   z.object({ ...base, kind: z.literal('stocktake:insert'), data: stocktakeInsert }),
+  z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
@@ -252,9 +259,12 @@ export const staffLoginSchema = z.object({ login: z.string().trim().min(1).max(4
 export const staffUserSchema = z.object({
   login: z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format')),
   name: z.string().trim().min(1).max(100),
-  role: z.enum(['admin', 'lecture']),
+  // Read-only unless said otherwise: the least an account can do is the default.
+  role: z.enum(['admin', 'lecture']).default('lecture'),
   password: z.string().min(10).max(200),
 });
+export const staffPasswordSchema = z.object({ password: z.string().min(10).max(200) });
+export const staffLoginParam = z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format'));
 export const periodSchema = z.object({ du: optionalDate, au: optionalDate, boutique: shopCode });
 export const expirySchema = z.object({
   horizon: z.enum(['30', '60', '90', 'expired', '']).optional().transform((v) => (v === 'expired' ? 'expired' : v ? (Number(v) as 30 | 60 | 90) : 90)),
