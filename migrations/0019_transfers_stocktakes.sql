@@ -132,7 +132,9 @@ begin
   end if;
   kinds := array(select distinct unnest(kinds || extra) order by 1);
   execute format('alter table %s drop constraint %I', tbl, con);
-  execute format('alter table %s add constraint %I check (%I = any (%L::text[]))', tbl, con, col, kinds);
+  -- Written as `in ('a', 'b')`, as the first migrations wrote it: the next widening reads it alike.
+  execute format('alter table %s add constraint %I check (%I in (%s))', tbl, con, col,
+    (select string_agg(quote_literal(k), ', ' order by k) from unnest(kinds) k));
 end $$;
 
 -- Movement kinds gain transfer_out (units leaving for another shop) and transfer_in (arriving, or back on a cancel).

@@ -65,3 +65,12 @@ describe('the Inventaires page', () => {
     expect((await shop.services.stock.getBatch(lot.id)).quantity).toBe(11);
   });
 });
+
+describe('migration 0019', () => {
+  it('widens the movement-kind and outbox checks keeping the values other migrations added', async () => {
+    const def = async (name: string) => (await shop.db.one<{ d: string }>('select pg_get_constraintdef(oid) as d from pg_constraint where conname = $1', [name]))!.d;
+    expect(await def('sync_outbox_entity_check')).toMatch(/'security_alert'.*'transfer'/);
+    // Rendered as the first migrations' checks are, so a later widening reads its values the same way.
+    expect(await def('stock_movements_kind_check')).toMatch(/ANY \(ARRAY\['adjustment'::text, 'count'::text, 'receipt'::text.*'transfer_in'::text, 'transfer_out'::text\]\)/);
+  });
+});
