@@ -104,7 +104,7 @@ describe.runIf(support.available)('sync over a 3G link (384 kbit/s, 300 ms round
     await catalogue(100);
     const both = record(await world.shop<{ applied: number; skipped?: string }[]>('pullTwice'));
     expect(both.ok, both.error).toBe(true);
-    expect(both.result.map((r) => r.skipped ?? r.applied).sort()).toEqual([100, "busy"].sort());
+    expect(both.result.map((r) => r.skipped ?? r.applied).sort()).toEqual([100, 'busy'].sort());
     expect(both.calls.filter((c) => c.path === '/api/sync/pull').length).toBe(1);
   }, 60_000);
 
