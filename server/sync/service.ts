@@ -61,6 +61,22 @@ export function nextPushBatch(rows: readonly OutboxRow[], maxRawBytes = MAX_RAW_
   return batch;
 }
 
+/**
+ * A page applied while the tills sell can meet a sale in a deadlock
+ * (test/bench/link.bench.ts found one during a first pull); PostgreSQL ends
+ * one of the two, and when it is the page, the page is applied again (it is
+ * idempotent), a few times, rather than failing the pull.
+ */
+async function retriedOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+    }
+  }
+}
+
 /** Health of one direction (see domain/health.ts). */
 function healthOf(configured: boolean, lateMs: number): Health {
   return configured ? healthOfLateness(lateMs) : 'offline';
@@ -154,12 +170,12 @@ export function syncService(
         const cursor = (await syncState(db)).pullCursor ?? '0:0';
         const res = await hqc.pull(cursor, PULL_PAGE);
         if (res.restarted) log.warn({ cursor, next: res.cursor }, 'head office feed has a new epoch (restored?): reading it again from the start');
-        const changed = await db.withTransaction(async (tx) => {
+        const changed = await retriedOnDeadlock(() => db.withTransaction(async (tx) => {
           const result = await (await applyPage(res.changes))(tx);
           await absorbClock(tx, res.hlc, now());
           await recordPullSuccess(tx, res.cursor);
           return result;
-        });
+        }));
         linkDownSince = undefined;
         applied += res.changes.length;
         for (const entity of changed) bus?.committed(entity);
