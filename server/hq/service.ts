@@ -20,6 +20,7 @@ import { applyPush, checkClocks } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
+import { refreshLotCost, refreshReports } from '../reports/service.js';
 import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
 import {
   feedAfter,
@@ -124,6 +125,11 @@ export function hqService({ db, logger, now }: HqDeps) {
         if (salesTouched.length + returnsTouched.length > 0) {
           await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched });
         }
+        // A lot's corrected cost changes the margins of every day it was sold on.
+        const costsTouched = accepted.filter((c) => c.kind === 'batch:update' && c.data.unitCost !== undefined).map((c) => c.id);
+        if (salesTouched.length + returnsTouched.length + costsTouched.length > 0) {
+          await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched, batchIds: costsTouched });
+        }
         const lastReceipt = accepted.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         // The shop counted its outbox before sending: what this push carried is no longer waiting.
         const left = body.status?.pendingChanges === undefined ? undefined : Math.max(0, body.status.pendingChanges - body.changes.length);
@@ -210,7 +216,11 @@ export function hqService({ db, logger, now }: HqDeps) {
     },
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
     batch: (id: string) => stock.lot(id),
-    correctBatch: (id: string, input: Parameters<typeof stock.correctLot>[1]) => stock.correctLot(id, input),
+    async correctBatch(id: string, input: Parameters<typeof stock.correctLot>[1]) {
+      const lot = await stock.correctLot(id, input);
+      if (input.unitCost !== undefined) await refreshLotCost(db, id);
+      return lot;
+    },
     recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
@@ -256,7 +266,10 @@ export function hqService({ db, logger, now }: HqDeps) {
       const differing = differingDays(body.days, mine);
       if (!body.report) {
         // First round only: takings of days whose rows changed behind the sync's back; the resend's pushes refresh their own days.
-        await db.withTransaction((tx) => refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days }));
+        await db.withTransaction(async (tx) => {
+          await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days });
+          await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, days });
+        });
       } else {
         await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, mismatches: differing.length });
         if (differing.length > 0) logger.warn({ shop: shop.code, differing }, 'nightly reconciliation: days still differ after the resend');
