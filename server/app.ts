@@ -13,6 +13,9 @@ import { createServices, type Services } from './services.js';
 import { assetRoutes, hqPageRoutes, shopPages } from './page-routes.js';
 import { headOffice } from './hq/office.js';
 import { hqPages } from './hq/pages.js';
+import { ownerReports } from './reports/office.js';
+import { reportPages } from './reports/pages.js';
+import { reportsApi } from './reports/routes.js';
 import { staffService } from './staff/service.js';
 import { hqPageContext } from './web/context.js';
 import { pageErrorHandler, renderErrorPage } from './web/errors.js';
@@ -66,13 +69,17 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
-    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash));
+    const hq = hqService(opts);
     const timezone = opts.timezone ?? 'UTC';
+    // Reports find shops through head office's own use cases.
+    const reports = ownerReports({ ...opts, timezone, shops: { byCode: hq.shopByCode, all: hq.shopList } });
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hq, opts.hqAdminTokenHash), reportsApi(reports, opts.hqAdminTokenHash));
     const staff = staffService(opts);
-    const pages = hqPages(headOffice({ ...opts, timezone }), staff, views, timezone);
+    const office = headOffice({ ...opts, timezone });
+    const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone)));
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, reportPages(reports, views, office.shopChoices), hqPageContext(timezone)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

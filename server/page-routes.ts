@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
+type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
 import { READ_RULES } from './domain/roles.js';
@@ -103,7 +104,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router {
+export function hqPageRoutes(pages: HqPages, reports: ReportPages, hqContext: RequestHandler): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -118,11 +119,21 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);
+  r.get('/ventes/export.xlsx', pages.takingsCsv);
   r.get('/ventes/vente/:id', pages.sale);
   r.get('/ventes/:code/:day', pages.salesOfDay);
 
   r.get('/peremptions', pages.expiring);
   r.get('/peremptions/export.csv', pages.expiringCsv);
+  r.get('/peremptions/export.xlsx', pages.expiringCsv);
+
+  r.get('/tableau-de-bord', reports.dashboard);
+  r.get('/marges', reports.margins);
+  r.get('/marges/export.csv', reports.marginsExport);
+  r.get('/marges/export.xlsx', reports.marginsExport);
+  r.get('/valeur-stock', reports.valuation);
+  r.get('/valeur-stock/export.csv', reports.valuationExport);
+  r.get('/valeur-stock/export.xlsx', reports.valuationExport);
 
   r.get('/rappels', pages.recalls);
   r.get('/rappels/liste', pages.recallList);

@@ -27,6 +27,7 @@ import {
   feedEpoch,
   feedHead,
   feedLag,
+  allShops,
   insertShop,
   lockShopPushes,
   recordContact,
@@ -233,6 +234,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     /** What head office refused of a shop's pushes, newest first. */
     refusals: async (code: string, limit: number) => refusalsOf(db, (await shopOrNotFound(code)).id, limit),
     shopByCode: shopOrNotFound,
+    /** Every shop, as the reports go through them. */
+    shopList: () => allShops(db),
 
     /** Head office's own ledger check, every shop's lots at once: drift is logged, never corrected. */
     async ledgerCheck() {

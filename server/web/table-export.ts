@@ -6,6 +6,7 @@
  * and a chain-wide export may have one sheet per shop.
  */
 import type { Request, Response } from 'express';
+import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { formatDateFr } from '../domain/dates.js';
 import { toCsv } from './csv.js';
@@ -66,7 +67,7 @@ function cellValue(v: Cell, type: ColumnType): ExcelJS.CellValue {
 }
 
 /** Written row by row to the answer: a month's sales journal never sits whole in memory. */
-export async function writeXlsx(out: NodeJS.WritableStream, table: Table): Promise<void> {
+export async function writeXlsx(out: Writable, table: Table): Promise<void> {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   book.creator = 'Comptoir';
   const taken = new Set<string>();

@@ -1,0 +1,119 @@
+import type { Db } from '../db/pool.js';
+import { addDays, dateInZone, daysBetween, formatDateFr } from '../domain/dates.js';
+import { netTakings } from '../domain/takings.js';
+import { PAYMENT_METHODS } from '../domain/tender.js';
+import { salesAtHq } from '../sales/service.js';
+import { monthOf, reportsAtHq, type ReportShop } from './service.js';
+
+/** At most a year on a page, as Ventes: longer is for each year's export. */
+export const MAX_REPORT_DAYS = 366;
+export const TOP_PRODUCTS = 20;
+export const EXPIRY_MONTHS = 6;
+export const VALUE_MONTHS = 12;
+
+/** How reports find shops: given by head office at wiring (its own use cases), never its queries. */
+export interface ShopDirectory {
+  /** The shop of that code, or a 404 `shop.not_found`. */
+  byCode(code: string): Promise<ReportShop>;
+  all(): Promise<ReportShop[]>;
+}
+
+/**
+ * The owner's numbers at head office, for its pages and its API: margins per
+ * product and day, the stock's value at cost on a date, and the figures
+ * behind each chart of the Tableau de bord.
+ */
+export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => Date; timezone: string; shops: ShopDirectory }) {
+  const reports = reportsAtHq({ db });
+  const sales = salesAtHq({ db });
+  const today = () => dateInZone(now(), timezone);
+
+  /** This month by default; from after to is swapped; a year at most. */
+  function period(q: { from?: string | undefined; to?: string | undefined }) {
+    const [a, b] = [q.from ?? `${(q.to ?? today()).slice(0, 8)}01`, q.to ?? today()].sort() as [string, string];
+    return { from: daysBetween(a, b) > MAX_REPORT_DAYS ? addDays(b, -MAX_REPORT_DAYS) : a, to: b };
+  }
+  const shopOf = async (code: string | undefined) => (code ? shops.byCode(code) : undefined);
+
+  /** Net takings per day over a period (every shop, or one), gross and refunds by method. */
+  async function dailyNet(q: { from: string; to: string; shopId?: string | undefined }) {
+    const byDay = new Map<string, number>();
+    const methods = { cash: 0, mobile_money: 0, card: 0 };
+    const refunds = { cash: 0, mobile_money: 0, card: 0 };
+    for (const r of await sales.takings(q)) {
+      byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.total - r.refunds);
+      methods.cash += r.cash; methods.mobile_money += r.mobileMoney; methods.card += r.card;
+      refunds.cash += r.cashRefunds; refunds.mobile_money += r.mobileMoneyRefunds; refunds.card += r.cardRefunds;
+    }
+    return { byDay, byMethod: netTakings(methods, refunds).byMethod };
+  }
+
+  return {
+    today,
+    period,
+
+    /** GET /api/reports/margins: per shop, product and day. */
+    async margins(q: { shop?: string | undefined; from?: string | undefined; to?: string | undefined }) {
+      const shop = await shopOf(q.shop);
+      const p = period(q);
+      return { ...p, shop: shop?.code, rows: await reports.margins({ ...p, shopId: shop?.id }) };
+    },
+
+    /** The margins page: per product over the period, with the chain's (or the shop's) totals. */
+    async productMargins(q: { shop?: string | undefined; from?: string | undefined; to?: string | undefined }) {
+      const shop = await shopOf(q.shop);
+      const p = period(q);
+      const products = await reports.products({ ...p, shopId: shop?.id });
+      const totals = products.reduce(
+        (s, r) => ({ takings: s.takings + r.takings, cost: s.cost + r.cost, margin: s.margin + r.margin, unknownCostQty: s.unknownCostQty + r.unknownCostQty }),
+        { takings: 0, cost: 0, margin: 0, unknownCostQty: 0 },
+      );
+      return { ...p, shop: shop?.code, products, totals };
+    },
+
+    /** GET /api/reports/valuation: each shop (or one) at the end of `date` (today by default), its calendar. */
+    async valuation(q: { shop?: string | undefined; date?: string | undefined }) {
+      const list = q.shop ? [await shops.byCode(q.shop)] : await shops.all();
+      const out = [];
+      for (const s of list) out.push(await reports.valuation(s, q.date ?? dateInZone(now(), s.timezone)));
+      return { date: q.date ?? today(), shops: out };
+    },
+
+    /** The figures behind each chart of head office's Tableau de bord. */
+    async dashboard(q: { shop?: string | undefined; from?: string | undefined; to?: string | undefined }) {
+      const shop = await shopOf(q.shop);
+      const p = period(q);
+      const span = daysBetween(p.from, p.to) + 1;
+      const before = { from: addDays(p.from, -span), to: addDays(p.from, -1) };
+      const [current, previous] = [await dailyNet({ ...p, shopId: shop?.id }), await dailyNet({ ...before, shopId: shop?.id })];
+      const days = Array.from({ length: span }, (_, k) => {
+        const day = addDays(p.from, k);
+        return { day, label: formatDateFr(day).slice(0, 5), current: current.byDay.get(day) ?? 0, previous: previous.byDay.get(addDays(before.from, k)) ?? 0 };
+      });
+      const hours = await reports.byHour({ ...p, shopId: shop?.id });
+      const products = await reports.products({ ...p, shopId: shop?.id });
+      const byMargin = [...products].sort((a, b) => b.margin - a.margin);
+      const day = shop ? dateInZone(now(), shop.timezone) : today();
+      const expiring = await reports.expiringByMonth({ today: day, months: EXPIRY_MONTHS, shopId: shop?.id });
+      const months = Array.from({ length: EXPIRY_MONTHS }, (_, k) => monthOf(day, k));
+      return {
+        ...p, shop: shop?.code, previous: before,
+        days,
+        periodTotal: days.reduce((n, d) => n + d.current, 0),
+        previousTotal: days.reduce((n, d) => n + d.previous, 0),
+        hours: Array.from({ length: 24 }, (_, hour) => hours.find((h) => h.hour === hour) ?? { hour, sales: 0, total: 0 }),
+        methods: PAYMENT_METHODS.map((method) => ({ method, net: current.byMethod[method].net })),
+        topByTakings: products.slice(0, TOP_PRODUCTS),
+        topByMargin: byMargin.slice(0, TOP_PRODUCTS),
+        expiring: months.map((month) => {
+          const rows = expiring.filter((e) => e.month === month);
+          return { month, value: rows.reduce((n, r) => n + r.value, 0), units: rows.reduce((n, r) => n + r.units, 0), unknownCostQty: rows.reduce((n, r) => n + r.unknownCostQty, 0), byShop: rows };
+        }),
+        // A past month's value replays the shop's ledger: one shop at a time (the chain's would be every shop's ledger twelve times).
+        stockValue: shop ? await reports.stockValueByMonth(shop, day, VALUE_MONTHS) : null,
+      };
+    },
+  };
+}
+
+export type OwnerReports = ReturnType<typeof ownerReports>;
