@@ -85,7 +85,7 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
       const exportQuery = queryOf({ date: data.date, boutique: q.boutique });
       show(views, req, res, {
         page: 'hq-valuation', fragment: 'reports/valuation',
-        data: { title: t('report.nav.valuation'), ...data, shop: q.boutique, one: q.boutique ? data.shops[0] : undefined, totals, exportQuery, shops: await shopChoices() },
+        data: { title: t('report.nav.valuation'), date: data.date, valuations: data.shops, shop: q.boutique, one: q.boutique ? data.shops[0] : undefined, totals, exportQuery, shops: await shopChoices() },
       });
     }),
 
