@@ -107,7 +107,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
         topByMargin: byMargin.slice(0, TOP_PRODUCTS),
         expiring: months.map((month) => {
           const rows = expiring.filter((e) => e.month === month);
-          return { month, value: rows.reduce((n, r) => n + r.value, 0), units: rows.reduce((n, r) => n + r.units, 0), unknownCostQty: rows.reduce((n, r) => n + r.unknownCostQty, 0), byShop: rows };
+          return { month, label: `${month.slice(5, 7)}/${month.slice(0, 4)}`, value: rows.reduce((n, r) => n + r.value, 0), units: rows.reduce((n, r) => n + r.units, 0), unknownCostQty: rows.reduce((n, r) => n + r.unknownCostQty, 0), byShop: rows };
         }),
         // A past month's value replays the shop's ledger: one shop at a time (the chain's would be every shop's ledger twelve times).
         stockValue: shop ? await reports.stockValueByMonth(shop, day, VALUE_MONTHS) : null,

@@ -90,8 +90,10 @@ export function stackedChart(bars: readonly { label: string; series: string; val
       Plot.barY(bars, { x: 'label', y: 'value', fill: 'series', stroke: 'black', strokeWidth: 0.5, order: [...seriesOrder] }),
       Plot.ruleY([0]),
       // The legend inside the SVG as text (Plot's own legend is HTML with inline styles).
-      ...seriesOrder.map((s, i) =>
-        Plot.text([s], { frameAnchor: 'top-left', dx: i * 170, dy: -24, text: (d: string) => `■ ${d}`, fill: CHART_COLOURS[i], textAnchor: 'start', fontSize: 12 })),
+      ...seriesOrder.flatMap((s, i) => [
+        Plot.text([s], { frameAnchor: 'top-left', dx: i * 190, dy: -24, text: () => '■', fill: CHART_COLOURS[i], stroke: 'black', strokeWidth: 0.5, textAnchor: 'start', fontSize: 14 }),
+        Plot.text([s], { frameAnchor: 'top-left', dx: i * 190 + 14, dy: -24, text: (d: string) => d, fill: 'black', textAnchor: 'start', fontSize: 12 }),
+      ]),
     ],
   }, title);
 }

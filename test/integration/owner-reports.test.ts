@@ -175,7 +175,7 @@ describe('Tableau de bord', () => {
     const page = await agent.get(`/tableau-de-bord?du=${day}&au=${day}&boutique=DKR01`);
     expect(page.status).toBe(200);
     for (const chart of ['days', 'hours', 'methods', 'top-takings', 'top-margin', 'expiring', 'stock-value']) {
-      expect(page.text).toMatch(new RegExp(`data-chart="${chart}">\\s*<svg`));
+      expect(page.text).toMatch(new RegExp(`data-chart="${chart}"><figcaption>[^<]*<\/figcaption>\\s*<svg`));
     }
     expect(page.text).not.toMatch(/<style|\sstyle=/);
     // Net of the day: 4 500 taken, 900 back in cash (rounded to 900): 3 600, all in cash.
