@@ -32,3 +32,9 @@ create table hq_hourly_takings (
   primary key (shop_id, day, hour)
 );
 create index hq_hourly_takings_day on hq_hourly_takings (day);
+
+-- A product's sales in a shop over time: when it last sold, what it sold lately (dead stock, overstock).
+create index hq_daily_margins_product on hq_daily_margins (shop_id, product_id, day);
+
+-- Write-offs (negative adjustments: expired, damaged, recalled) by time, chain-wide: the losses per month.
+create index stock_movements_write_offs on stock_movements (created_at) where kind = 'adjustment' and delta < 0;

@@ -20,7 +20,7 @@ import { applyPush, checkClocks } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
-import { refreshLotCost, refreshReports } from '../reports/service.js';
+import { backfillReports, refreshLotCost, refreshReports } from '../reports/service.js';
 import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
 import {
   feedAfter,
@@ -242,6 +242,13 @@ export function hqService({ db, logger, now }: HqDeps) {
       const r = await ledgerCheck(db, { node: 'HQ' });
       if (r.drifted > 0) logger.warn({ ...r }, 'ledger check: lots whose quantity is not the sum of their movements');
       return r;
+    },
+
+    /** Margins and hourly takings of the days head office held before it kept them (migration 0020). */
+    async reportsBackfill() {
+      const days = await backfillReports(db);
+      if (days > 0) logger.info({ days }, 'reports: margins of past days computed');
+      return { days };
     },
 
     /** Expiry alerts for every shop's lots, each by its own calendar. */

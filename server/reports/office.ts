@@ -1,5 +1,6 @@
 import type { Db } from '../db/pool.js';
 import { addDays, dateInZone, daysBetween, formatDateFr } from '../domain/dates.js';
+import { DEFAULT_RISK } from '../domain/stock-risk.js';
 import { netTakings } from '../domain/takings.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
 import { salesAtHq } from '../sales/service.js';
@@ -10,6 +11,9 @@ export const MAX_REPORT_DAYS = 366;
 export const TOP_PRODUCTS = 20;
 export const EXPIRY_MONTHS = 6;
 export const VALUE_MONTHS = 12;
+/** What a page lists of dead stock or overstock: the most valuable first. */
+export const RISK_ROWS = 500;
+export const LOSS_CAUSES = ['expired', 'damaged', 'recalled'] as const;
 
 /** How reports find shops: given by head office at wiring (its own use cases), never its queries. */
 export interface ShopDirectory {
@@ -77,6 +81,34 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const out = [];
       for (const s of list) out.push(await reports.valuation(s, q.date ?? dateInZone(now(), s.timezone)));
       return { date: q.date ?? today(), shops: out };
+    },
+
+    /** Stock à risque: dead stock, overstock and the last 12 months' write-offs. */
+    async risk(q: { shop?: string | undefined; deadDays?: number | undefined }) {
+      const shop = await shopOf(q.shop);
+      const day = shop ? dateInZone(now(), shop.timezone) : today();
+      const rules = { ...DEFAULT_RISK, deadDays: q.deadDays ?? DEFAULT_RISK.deadDays, today: day };
+      const { dead, overstock } = await reports.stockRisk({ ...rules, shopId: shop?.id });
+      const since = `${monthOf(day, -(VALUE_MONTHS - 1))}-01`;
+      const offs = await reports.writeOffs({ since, shopId: shop?.id });
+      const losses = Array.from({ length: VALUE_MONTHS }, (_, k) => monthOf(day, k - (VALUE_MONTHS - 1))).map((month) => {
+        const rows = offs.filter((o) => o.month === month);
+        const of = (cause: (typeof LOSS_CAUSES)[number]) => {
+          const r = rows.filter((o) => o.cause === cause);
+          return { units: r.reduce((n, o) => n + o.units, 0), value: r.reduce((n, o) => n + o.value, 0) };
+        };
+        return {
+          month, label: `${month.slice(5, 7)}/${month.slice(0, 4)}`, expired: of('expired'), damaged: of('damaged'), recalled: of('recalled'),
+          unknownCostQty: rows.reduce((n, o) => n + o.unknownCostQty, 0),
+        };
+      });
+      const value = (rows: readonly { value: number }[]) => rows.reduce((n, r) => n + r.value, 0);
+      return {
+        shop: shop?.code, today: day, rules, listed: RISK_ROWS,
+        dead: dead.slice(0, RISK_ROWS), deadCount: dead.length, deadValue: value(dead),
+        overstock: overstock.slice(0, RISK_ROWS), overstockCount: overstock.length, overstockValue: value(overstock),
+        losses, lossValue: losses.reduce((n, l) => n + l.expired.value + l.damaged.value + l.recalled.value, 0),
+      };
     },
 
     /** The figures behind each chart of head office's Tableau de bord. */

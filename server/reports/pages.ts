@@ -7,8 +7,8 @@ import { barsChart, rankingChart, stackedChart, takingsCompareChart } from '../w
 import { show } from '../web/respond.js';
 import { sendTable, type Column } from '../web/table-export.js';
 import type { Views } from '../web/views.js';
-import type { OwnerReports } from './office.js';
-import { reportPeriodSchema, valuationPageSchema } from './schemas.js';
+import { LOSS_CAUSES, type OwnerReports } from './office.js';
+import { reportPeriodSchema, riskPageSchema, valuationPageSchema } from './schemas.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 const page = (h: Handler): RequestHandler => h as RequestHandler;
@@ -49,6 +49,16 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
         page: 'hq-dashboard', fragment: 'reports/dashboard',
         data: { title: t('report.nav.dashboard'), ...d, methods, charts, shops: await shopChoices(), compact: (n: number) => formatCompactFcfa(n) },
       });
+    }),
+
+    risk: page(async (req, res) => {
+      const q = parse(riskPageSchema, req.query);
+      const data = await reports.risk({ shop: q.boutique, deadDays: q.jours });
+      const causes = LOSS_CAUSES.map((c) => t(`report.loss.${c}`));
+      const losses = stackedChart(
+        data.losses.flatMap((l) => LOSS_CAUSES.map((c, i) => ({ label: l.label, series: causes[i]!, value: l[c].value }))), causes, t('chart.losses_title'),
+      );
+      show(views, req, res, { page: 'hq-risk', fragment: 'reports/risk', data: { title: t('report.nav.risk'), ...data, charts: { losses }, shops: await shopChoices() } });
     }),
 
     margins: page(async (req, res) => {

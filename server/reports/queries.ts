@@ -212,3 +212,64 @@ export async function expiringByMonth(db: Queryable, q: { from: string; to: stri
 export async function shopOfLot(db: Queryable, batchId: string): Promise<{ shopId: string; timezone: string } | undefined> {
   return db.one('select b.shop_id, s.timezone from product_batches b join shops s on s.id = b.shop_id where b.id = $1', [batchId]);
 }
+
+/** Shop-days head office holds sales or returns of but no margins for (sales received before migration 0020), newest first. */
+export async function daysWithoutReports(db: Queryable, limit: number): Promise<{ shopId: string; timezone: string; day: string }[]> {
+  return db.rows(
+    `select t.shop_id, s.timezone, to_char(t.day, 'YYYY-MM-DD') as day
+     from (select distinct shop_id, day from hq_daily_takings where sales > 0 or returns > 0) t join shops s on s.id = t.shop_id
+     where not exists (select 1 from hq_daily_margins m where m.shop_id = t.shop_id and m.day = t.day)
+     order by t.day desc, t.shop_id limit $1`,
+    [limit],
+  );
+}
+
+export interface StockAtRisk {
+  shopCode: string;
+  productId: string;
+  productName: string;
+  quantity: number;
+  value: number;
+  unknownCostQty: number;
+  lastSold: string | null;
+  /** Units sold (net of returns) over the last `rateDays` days. */
+  recentlySold: number;
+}
+
+/** Each shop's products in stock, with when each last sold and what it sold lately (from the per-day margins). */
+export async function stockWithSales(db: Queryable, q: { today: string; rateDays: number; shopId?: string | undefined }): Promise<StockAtRisk[]> {
+  return db.rows<StockAtRisk>(
+    `with stock as (
+       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum(quantity * unit_cost), 0)::float8 as value,
+         coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
+       from product_batches where quantity > 0 and ($3::uuid is null or shop_id = $3) group by shop_id, product_id)
+     select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty,
+       to_char(last.day, 'YYYY-MM-DD') as last_sold, coalesce(recent.sold, 0)::int as recently_sold
+     from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
+     left join lateral (select max(m.day) as day from hq_daily_margins m
+                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.quantity > 0) last on true
+     left join lateral (select sum(m.quantity) as sold from hq_daily_margins m
+                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.day > $1::date - $2::int and m.day <= $1::date) recent on true
+     order by st.value desc, s.code, p.name collate french`,
+    [q.today, q.rateDays, q.shopId ?? null],
+  );
+}
+
+/**
+ * Units and value written off (negative adjustments) per month and cause:
+ * the lot was recalled, or past its expiry on the day (the shop's calendar),
+ * or else damaged or lost. Head office reads the cause from the lot, since
+ * an adjustment's reason is free text.
+ */
+export async function writeOffsByMonth(db: Queryable, q: { since: string; shopId?: string | undefined }) {
+  return db.rows<{ month: string; shopCode: string; cause: 'expired' | 'recalled' | 'damaged'; units: number; value: number; unknownCostQty: number }>(
+    `select to_char(date_trunc('month', m.created_at at time zone s.timezone), 'YYYY-MM') as month, s.code as shop_code,
+       case when b.status = 'recalled' then 'recalled' when b.expiration_date < (m.created_at at time zone s.timezone)::date then 'expired' else 'damaged' end as cause,
+       sum(-m.delta)::int as units, coalesce(sum(-m.delta * b.unit_cost), 0)::float8 as value,
+       coalesce(sum(-m.delta) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
+     from stock_movements m join product_batches b on b.id = m.batch_id join shops s on s.id = m.shop_id
+     where m.kind = 'adjustment' and m.delta < 0 and m.created_at >= $1::date and ($2::uuid is null or m.shop_id = $2)
+     group by 1, 2, 3 order by 1, 2, 3`,
+    [q.since, q.shopId ?? null],
+  );
+}

@@ -12,3 +12,7 @@ export const marginsQuerySchema = z.object({ shop: shopCode, from: isoDate.optio
 // Head office's pages, in the French names of their URLs.
 export const reportPeriodSchema = z.object({ du: optionalDate, au: optionalDate, boutique: optionalShop });
 export const valuationPageSchema = z.object({ date: optionalDate, boutique: optionalShop });
+export const riskPageSchema = z.object({
+  boutique: optionalShop,
+  jours: z.union([z.coerce.number().int().min(7).max(3650), z.literal('')]).optional().transform((v) => (v ? v : undefined)),
+});

@@ -2,11 +2,13 @@ import type { Db, Queryable } from '../db/pool.js';
 import { addDays } from '../domain/dates.js';
 import { dayMargins, marginOf } from '../domain/margins.js';
 import { valuation } from '../domain/valuation.js';
+import { stockRisk, type RiskRules } from '../domain/stock-risk.js';
 import {
   daySales,
   dayReturnLines,
   daysOf,
   daysOfLots,
+  daysWithoutReports,
   expiringByMonth,
   lockDay,
   lotCosts,
@@ -15,7 +17,9 @@ import {
   productTotals,
   replaceDay,
   shopOfLot,
+  stockWithSales,
   takingsByHour,
+  writeOffsByMonth,
 } from './queries.js';
 
 /**
@@ -57,6 +61,25 @@ export async function refreshLotCost(db: Db, batchId: string): Promise<void> {
   await db.withTransaction((tx) => refreshReports(tx, { ...shop, batchIds: [batchId] }));
 }
 
+/**
+ * Margins of the days head office held before migration 0020 (or lost):
+ * a batch of shop-days at a time, each in its own transaction, newest
+ * first, until none is left or the time is up. Returns the days done.
+ */
+export async function backfillReports(db: Db, opts: { batch?: number; untilMs?: number } = {}): Promise<number> {
+  const deadline = Date.now() + (opts.untilMs ?? 10 * 60_000);
+  let done = 0;
+  while (Date.now() < deadline) {
+    const days = await daysWithoutReports(db, opts.batch ?? 200);
+    if (days.length === 0) break;
+    for (const d of days) await db.withTransaction((tx) => refreshReports(tx, { shopId: d.shopId, timezone: d.timezone, days: [d.day] }));
+    done += days.length;
+    // A day that yields no margin row (sales without lines) would be found again: a short batch was the last one.
+    if (days.length < (opts.batch ?? 200)) break;
+  }
+  return done;
+}
+
 const withMargin = <T extends { knownTakings: number; cost: number }>(r: T) => ({ ...r, margin: marginOf(r) });
 
 export interface ReportShop {
@@ -94,6 +117,14 @@ export function reportsAtHq({ db }: { db: Db }) {
       }
       return out;
     },
+
+    /** Dead stock and overstock per shop and product, by the rules given. */
+    async stockRisk(q: RiskRules & { shopId?: string | undefined }) {
+      return stockRisk(await stockWithSales(db, { today: q.today, rateDays: q.rateDays, shopId: q.shopId }), q);
+    },
+
+    /** Write-offs per month and cause since a date. */
+    writeOffs: (q: { since: string; shopId?: string | undefined }) => writeOffsByMonth(db, q),
 
     /** The stock expiring in each of the next `months` months, valued at cost, per shop. */
     async expiringByMonth(q: { today: string; months: number; shopId?: string | undefined }) {

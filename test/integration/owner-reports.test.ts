@@ -3,6 +3,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../server/domain/dates.js';
 import { formatFcfa } from '../../server/domain/money.js';
+import { backfillReports } from '../../server/reports/service.js';
 import { staffService } from '../../server/staff/service.js';
 import { managerActor, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
@@ -11,11 +12,12 @@ const day = new Date().toISOString().slice(0, 10);
 const PASSWORD = 'un-mot-de-passe-solide';
 let hq: TestHq;
 let shop: TestShop;
-const ids = {} as { a: string; b: string; lotA: string; lotB: string; sale: string };
+const ids = {} as { a: string; b: string; c: string; lotA: string; lotB: string; sale: string };
 
 /**
  * One shop's day: Doliprane (lot cost 600) and Smecta (a lot with no cost),
- * one ticket with a 500 FCFA discount over both, one Doliprane brought back.
+ * one ticket with a 500 FCFA discount over both, one Doliprane brought back,
+ * two Doliprane written off broken; Vogalène (cost 300) received and never sold.
  */
 beforeAll(async () => {
   hq = await testHq();
@@ -26,7 +28,9 @@ beforeAll(async () => {
   const b = await seedProduct(shop, { name: 'Smecta', unitPrice: 2000 });
   const lotA = await shop.services.stock.receiveBatch({ productId: a.id, lotNumber: 'DL-1', expirationDate: '2028-06-30', quantity: 20, unitCost: 600 }, managerActor(shop));
   const lotB = await shop.services.stock.receiveBatch({ productId: b.id, lotNumber: 'SM-1', expirationDate: '2028-06-30', quantity: 10, unitCost: null }, managerActor(shop));
-  Object.assign(ids, { a: a.id, b: b.id, lotA: lotA.id, lotB: lotB.id });
+  const c = await seedProduct(shop, { name: 'Vogalène', unitPrice: 1500 });
+  await shop.services.stock.receiveBatch({ productId: c.id, lotNumber: 'VG-1', expirationDate: '2028-06-30', quantity: 5, unitCost: 300 }, managerActor(shop));
+  Object.assign(ids, { a: a.id, b: b.id, c: c.id, lotA: lotA.id, lotB: lotB.id });
   const cashier = await shop.as('cashier');
   const poste = { 'x-comptoir-poste': 'Caisse 1' };
   // 3 × 1 000 + 2 000 = 5 000, less 500 on the ticket (10 %): 300 falls on the Doliprane, 200 on the Smecta.
@@ -40,6 +44,7 @@ beforeAll(async () => {
   const back = await cashier.post(`/api/sales/${sale.body.id}/returns`).set(poste).send({ lines: [{ saleItemId: item.id, quantity: 1 }] });
   expect(back.status, JSON.stringify(back.body)).toBe(201);
   expect(back.body.amount).toBe(900);
+  await shop.services.stock.recordMovement(lotA.id, { kind: 'adjustment', delta: -2, reason: 'boîtes écrasées' }, managerActor(shop));
   await shop.services.sync.pushNow({ force: true });
   await shop.services.sync.pushNow({ force: true });
   expect((await shop.services.sync.status()).pendingChanges).toBe(0);
@@ -56,7 +61,7 @@ async function workbook(res: request.Response) {
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toContain('spreadsheetml');
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(res.body as Buffer);
+  await wb.xlsx.load(res.body as never);
   return wb;
 }
 const binary = (req: request.Test) =>
@@ -119,16 +124,16 @@ describe('stock valuation at a date', () => {
     expect(at.status).toBe(200);
     const [v] = at.body.shops;
     expect(at.body.date).toBe(day);
-    // 20 − 3 + 1 Doliprane at 600; 9 Smecta with no cost.
-    expect(v).toMatchObject({ code: 'DKR01', sellable: 18 * 600, expired: 0, blocked: 0, unknownCostQty: 9 });
-    expect(v.lines.find((l: { batchId: string }) => l.batchId === ids.lotA)).toMatchObject({ productId: ids.a, quantity: 18, unitCost: 600, value: 10_800 });
+    // 20 − 3 + 1 − 2 Doliprane at 600 and 5 Vogalène at 300; 9 Smecta with no cost.
+    expect(v).toMatchObject({ code: 'DKR01', sellable: 16 * 600 + 5 * 300, expired: 0, blocked: 0, unknownCostQty: 9 });
+    expect(v.lines.find((l: { batchId: string }) => l.batchId === ids.lotA)).toMatchObject({ productId: ids.a, quantity: 16, unitCost: 600, value: 9600 });
     expect(v.lines.find((l: { batchId: string }) => l.batchId === ids.lotB)).toMatchObject({ quantity: 9, unitCost: null, value: null });
     // The day before the delivery, nothing was in stock.
     const before = await hq.admin('get', `/api/reports/valuation?shop=DKR01&date=${addDays(day, -1)}`);
     expect(before.body.shops[0]).toMatchObject({ sellable: 0, unknownCostQty: 0, lines: [] });
     // The same lots counted expired on a date past their expiry.
     const later = await hq.admin('get', '/api/reports/valuation?shop=DKR01&date=2028-07-01');
-    expect(later.body.shops[0]).toMatchObject({ sellable: 0, expired: 10_800 });
+    expect(later.body.shops[0]).toMatchObject({ sellable: 0, expired: 11_100 });
   });
 
   it('answers 404 for an unknown shop, 400 for a date that is none, and 401 without the administration token', async () => {
@@ -145,14 +150,15 @@ describe('stock valuation at a date', () => {
     const agent = await browser();
     const page = await agent.get(`/valeur-stock?date=${day}&boutique=DKR01`);
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`Vendable ${formatFcfa(10_800)}`);
+    expect(page.text).toContain(`Vendable ${formatFcfa(11_100)}`);
     expect(page.text).toMatch(new RegExp(`data-batch="${ids.lotB}">[\\s\\S]*?coût inconnu`));
     const wb = await workbook(await binary(agent.get(`/valeur-stock/export.csv?date=${day}&boutique=DKR01&format=xlsx`)));
     const ws = wb.getWorksheet('DKR01')!;
-    const lot = [2, 3].map((n) => ws.getRow(n)).find((r) => r.getCell(4).value === 'DL-1')!;
+    expect(ws.rowCount).toBe(4);
+    const lot = [2, 3, 4].map((n) => ws.getRow(n)).find((r) => r.getCell(4).value === 'DL-1')!;
     expect(lot.getCell(5).value).toEqual(new Date('2028-06-30T00:00:00Z'));
-    expect(lot.getCell(7).value).toBe(18);
-    expect(lot.getCell(9).value).toBe(10_800);
+    expect(lot.getCell(7).value).toBe(16);
+    expect(lot.getCell(9).value).toBe(9600);
   });
 });
 
@@ -182,5 +188,41 @@ describe('Tableau de bord', () => {
     expect(page.text).toContain(`Net de la période : ${formatFcfa(3600)}`);
     expect(page.text).toMatch(/data-method="cash"><td>Espèces<\/td><td class="num">3\s600\sFCFA<\/td><td class="num">100 %/);
     expect(page.text).toContain('Doliprane 1000 mg');
+  });
+});
+
+describe('Stock à risque', () => {
+  it('lists a product in stock that never sold as dead stock, slow sellers as overstock, and a broken box as this month’s loss', async () => {
+    const agent = await browser();
+    const page = await agent.get('/stock-a-risque?boutique=DKR01');
+    expect(page.status).toBe(200);
+    const section = (cls: string) => page.text.slice(page.text.indexOf(`<table class="${cls}">`)).split('</table>')[0]!;
+    expect(section('dead')).toContain(`data-product="${ids.c}"`);
+    expect(section('dead')).toContain('jamais');
+    expect(section('dead')).not.toContain(`data-product="${ids.a}"`);
+    // 16 Doliprane left after 2 sold in 8 weeks: 16 × 56 / 2 = 448 days of cover.
+    expect(section('overstock')).toMatch(new RegExp(`data-product="${ids.a}">[\\s\\S]*?class="num cover">448<`));
+    expect(page.text).toContain(`Stock dormant : en stock, aucune vente depuis 90 jours (1 produit(s), ${formatFcfa(1500)} au coût)`);
+    const month = day.slice(0, 7);
+    expect(page.text).toMatch(new RegExp(`data-month="${month}">[\\s\\S]*?class="num damaged">${formatFcfa(1200)} \\(2\\)`));
+    expect(page.text).toMatch(/data-chart="losses"><figcaption>[^<]*<\/figcaption><svg/);
+    // Another threshold: nothing at all sold in the last 7 days is dead; the Doliprane sold today is not.
+    const week = await agent.get('/stock-a-risque?boutique=DKR01&jours=7');
+    expect(week.text).toContain('aucune vente depuis 7 jours (1 produit(s)');
+    expect((await agent.get('/stock-a-risque?jours=3')).status).toBe(400);
+  });
+});
+
+describe('margins of days received before they were kept', () => {
+  it('are computed by the backfill from the sales and returns head office holds, the same as the pushes made them', async () => {
+    const read = () => hq.db.rows('select * from hq_daily_margins order by shop_id, day, product_id');
+    const kept = await read();
+    expect(kept.length).toBeGreaterThan(0);
+    // As after migration 0020 on a head office that already held these sales.
+    await hq.db.exec('delete from hq_daily_margins');
+    await hq.db.exec('delete from hq_hourly_takings');
+    expect(await backfillReports(hq.db)).toBe(1);
+    expect(await read()).toEqual(kept);
+    expect(await backfillReports(hq.db)).toBe(0);
   });
 });

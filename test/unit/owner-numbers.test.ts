@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dayMargins, marginOf } from '../../server/domain/margins.js';
 import { formatCompactFcfa } from '../../server/domain/money.js';
+import { stockRisk } from '../../server/domain/stock-risk.js';
 import { stateOn, valuation } from '../../server/domain/valuation.js';
 import { rankingChart, takingsCompareChart } from '../../server/web/charts.js';
 
@@ -56,5 +57,22 @@ describe('charts', () => {
     expect(svg).toContain('1,2&#160;M&#160;FCFA');
     // This period solid, the previous one dashed: told apart in black and white.
     expect(takingsCompareChart([{ label: '01/12', current: 5, previous: 3 }, { label: '02/12', current: 4, previous: 6 }], 'x')).toContain('stroke-dasharray="6,4"');
+  });
+});
+
+describe('stock at risk', () => {
+  const rules = { today: '2026-12-02', deadDays: 90, coverDays: 180, rateDays: 56 };
+  it('calls dead what has not sold within the days given, and overstock what the last weeks’ rate would take over 180 days to sell', () => {
+    const { dead, overstock } = stockRisk([
+      { id: 'never', quantity: 5, lastSold: null, recentlySold: 0 },
+      { id: 'old', quantity: 5, lastSold: '2026-09-03', recentlySold: 0 },
+      { id: 'just-in', quantity: 5, lastSold: '2026-09-04', recentlySold: 1 },
+      { id: 'slow', quantity: 100, lastSold: '2026-12-01', recentlySold: 28 },
+      { id: 'fine', quantity: 90, lastSold: '2026-12-01', recentlySold: 28 },
+      { id: 'empty', quantity: 0, lastSold: null, recentlySold: 0 },
+    ], rules);
+    expect(dead.map((p) => p.id)).toEqual(['never', 'old']);
+    // 5 units at 1 every 56 days: 280 days; 100 at 28 every 56: 200 days; 90: 180, not more.
+    expect(overstock.map((p) => [p.id, p.cover])).toEqual([['just-in', 280], ['slow', 200]]);
   });
 });
