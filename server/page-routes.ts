@@ -121,6 +121,8 @@ export function hqPageRoutes(pages: HqPages, reports: ReportPages, hqContext: Re
   r.get('/ventes/export.csv', pages.takingsCsv);
   r.get('/ventes/export.xlsx', pages.takingsCsv);
   r.get('/ventes/vente/:id', pages.sale);
+  r.get('/ventes/:code/journal.csv', reports.journal);
+  r.get('/ventes/:code/journal.xlsx', reports.journal);
   r.get('/ventes/:code/:day', pages.salesOfDay);
 
   r.get('/peremptions', pages.expiring);

@@ -1,5 +1,7 @@
 import type { Db } from '../db/pool.js';
-import { addDays, dateInZone, daysBetween, formatDateFr } from '../domain/dates.js';
+import { addDays, dateInZone, daysBetween, formatDateFr, formatDateTimeFr } from '../domain/dates.js';
+import { groupThousands } from '../domain/money.js';
+import { t, type MessageKey } from '../i18n/fr.js';
 import { DEFAULT_RISK } from '../domain/stock-risk.js';
 import { netTakings } from '../domain/takings.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
@@ -14,6 +16,14 @@ export const VALUE_MONTHS = 12;
 /** What a page lists of dead stock or overstock: the most valuable first. */
 export const RISK_ROWS = 500;
 export const LOSS_CAUSES = ['expired', 'damaged', 'recalled'] as const;
+
+/** A sales journal's columns, in order: one row per sale line and per return line. */
+export const JOURNAL_COLUMNS = [
+  ['day', 'date'], ['time', 'text'], ['number', 'text'], ['kind', 'text'], ['cashier', 'text'], ['product', 'text'], ['lot', 'text'],
+  ['quantity', 'int'], ['unit_price', 'money'], ['line_discount', 'money'], ['line_total', 'money'], ['ticket_discount', 'money'],
+  ['paid', 'money'], ['payments', 'text'], ['of_sale', 'text'],
+] as const;
+type JournalRow = (string | number | null)[];
 
 /** How reports find shops: given by head office at wiring (its own use cases), never its queries. */
 export interface ShopDirectory {
@@ -83,6 +93,18 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       return { date: q.date ?? today(), shops: out };
     },
 
+    /**
+     * A shop's sales journal over its calendar days from..to (this month by
+     * default), for the accountant: every line of every sale (voided ones
+     * said so), then the day's returns as negative lines, day by day so a
+     * month streams without being held whole.
+     */
+    async journal(q: { shop: string; from?: string | undefined; to?: string | undefined }) {
+      const shop = await shops.byCode(q.shop);
+      const p = period(q);
+      return { ...p, shop, rows: journalRows(shop, p) };
+    },
+
     /** Stock à risque: dead stock, overstock and the last 12 months' write-offs. */
     async risk(q: { shop?: string | undefined; deadDays?: number | undefined }) {
       const shop = await shopOf(q.shop);
@@ -146,6 +168,31 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       };
     },
   };
+
+  async function* journalRows(shop: ReportShop, p: { from: string; to: string }): AsyncGenerator<JournalRow> {
+    const time = (at: Date) => formatDateTimeFr(at, shop.timezone).slice(11);
+    for (let day = p.from; day <= p.to; day = addDays(day, 1)) {
+      const sold = (await sales.salesOfShop(shop, { from: day, to: day, limit: 100_000 })).reverse();
+      for (const s of sold) {
+        const payments = s.payments
+          .map((pay) => `${t(`payment.${pay.method}` as MessageKey)} ${groupThousands(pay.amount)}${pay.operator ? ` ${t(`operator.${pay.operator}` as MessageKey)}` : ''}${pay.reference ? ` (${pay.reference})` : ''}`)
+          .join(' ; ');
+        const kind = t(s.status === 'voided' ? 'report.journal.voided' : 'report.journal.sale');
+        const ticket = s.discount - s.items.reduce((n, i) => n + i.discount, 0);
+        for (const [k, i] of s.items.entries()) {
+          yield [day, time(s.createdAt), s.number, kind, s.cashierName, i.productName, i.lotNumber, i.quantity, i.unitPrice, i.discount, i.lineTotal,
+            k === 0 ? ticket : null, k === 0 ? s.total + s.rounding : null, k === 0 ? payments : null, null];
+        }
+      }
+      const back = (await sales.returnsOfShop(shop, { from: day, to: day, limit: 100_000 })).reverse();
+      for (const r of back) {
+        for (const [k, l] of r.lines.entries()) {
+          yield [day, time(r.createdAt), r.number, t('report.journal.return'), r.cashierName, l.productName, l.lotNumber, -l.quantity, null, null, -l.amount,
+            null, k === 0 ? -r.refunded : null, k === 0 ? t(`payment.${r.refundMethod}` as MessageKey) : null, r.saleNumber];
+        }
+      }
+    }
+  }
 }
 
 export type OwnerReports = ReturnType<typeof ownerReports>;

@@ -7,7 +7,7 @@ import { barsChart, rankingChart, stackedChart, takingsCompareChart } from '../w
 import { show } from '../web/respond.js';
 import { sendTable, type Column } from '../web/table-export.js';
 import type { Views } from '../web/views.js';
-import { LOSS_CAUSES, type OwnerReports } from './office.js';
+import { JOURNAL_COLUMNS, LOSS_CAUSES, type OwnerReports } from './office.js';
 import { reportPeriodSchema, riskPageSchema, valuationPageSchema } from './schemas.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -49,6 +49,14 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
         page: 'hq-dashboard', fragment: 'reports/dashboard',
         data: { title: t('report.nav.dashboard'), ...d, methods, charts, shops: await shopChoices(), compact: (n: number) => formatCompactFcfa(n) },
       });
+    }),
+
+    /** /ventes/:code/journal.csv|xlsx?du=&au=: the accountant's sales journal of one shop, streamed day by day. */
+    journal: page(async (req, res) => {
+      const q = parse(reportPeriodSchema, req.query);
+      const j = await reports.journal({ shop: String(req.params.code), from: q.du, to: q.au });
+      const columns: Column[] = JOURNAL_COLUMNS.map(([key, type]) => ({ header: t(`report.journal.col.${key}` as MessageKey), type }));
+      await sendTable(req, res, { filename: `${t('report.file.journal')}-${j.shop.code}-${j.from}-${j.to}`, columns, sheets: [{ name: j.shop.code, rows: j.rows }] });
     }),
 
     risk: page(async (req, res) => {

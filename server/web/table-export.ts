@@ -17,9 +17,11 @@ export interface Column {
   type: ColumnType;
 }
 export type Cell = string | number | null | undefined;
+export type Row = readonly Cell[];
 export interface Sheet {
   name: string;
-  rows: readonly (readonly Cell[])[];
+  /** Rows, or rows as they are read (a month's sales journal, day by day): written as they come. */
+  rows: Iterable<Row> | AsyncIterable<Row>;
 }
 export interface Table {
   /** The file's name without its extension. */
@@ -42,7 +44,8 @@ export async function sendTable(req: Request, res: Response, table: Table): Prom
   // An export of a chain's figures: never kept by a browser's cache or a proxy.
   res.set('Cache-Control', 'no-store');
   if (!wantsXlsx(req)) {
-    const rows = table.sheets.flatMap((s) => s.rows.map((r) => r.map((v, i) => (table.columns[i]?.type === 'date' && typeof v === 'string' ? formatDateFr(v) : v))));
+    const rows: Row[] = [];
+    for (const s of table.sheets) for await (const r of s.rows) rows.push(r.map((v, i) => (table.columns[i]?.type === 'date' && typeof v === 'string' ? formatDateFr(v) : v)));
     res.set('Content-Disposition', `attachment; filename="${table.filename}.csv"`).type('text/csv; charset=utf-8').send(toCsv(table.columns.map((c) => c.header), rows));
     return;
   }
@@ -78,7 +81,7 @@ export async function writeXlsx(out: Writable, table: Table): Promise<void> {
     }));
     ws.getRow(1).font = { bold: true };
     ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.columns.length } };
-    for (const r of sheet.rows) ws.addRow(r.map((v, i) => cellValue(v, table.columns[i]?.type ?? 'text'))).commit();
+    for await (const r of sheet.rows) ws.addRow(r.map((v, i) => cellValue(v, table.columns[i]?.type ?? 'text'))).commit();
     ws.commit();
   }
   await book.commit();

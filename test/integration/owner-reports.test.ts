@@ -226,3 +226,29 @@ describe('margins of days received before they were kept', () => {
     expect(await backfillReports(hq.db)).toBe(0);
   });
 });
+
+describe('the sales journal', () => {
+  it('lists every line of every sale and the returns as negative lines, with time, cashier, discounts and payments, as XLSX and CSV', async () => {
+    const agent = await browser();
+    const dayPage = await agent.get(`/ventes/DKR01/${day}`);
+    expect(dayPage.text).toContain(`href="/ventes/DKR01/journal.xlsx?du=${day}&amp;au=${day}"`);
+    const wb = await workbook(await binary(agent.get(`/ventes/DKR01/journal.xlsx?du=${day}&au=${day}`)));
+    const ws = wb.getWorksheet('DKR01')!;
+    expect(ws.rowCount).toBe(4);
+    const [first, second, back] = [2, 3, 4].map((n) => ws.getRow(n).values as unknown[]);
+    // [, day, time, number, kind, cashier, product, lot, qty, unit price, line discount, line total, ticket discount, paid, payments, of sale]
+    expect(first!.slice(3, 13)).toEqual(['DKR01-000001', 'Vente', 'Test cashier', 'Doliprane 1000 mg', 'DL-1', 3, 1000, 0, 3000, 500]);
+    expect(first![13]).toBe(4500);
+    expect(first![14]).toBe('Espèces 4\u00a0500');
+    expect(second!.slice(6, 12)).toEqual(['Smecta', 'SM-1', 1, 2000, 0, 2000]);
+    expect(second![12]).toBeUndefined();
+    expect(back!.slice(4, 9)).toEqual(['Retour', 'Test cashier', 'Doliprane 1000 mg', 'DL-1', -1]);
+    expect(back!.slice(11, 16)).toEqual([-900, undefined, -900, 'Espèces', 'DKR01-000001']);
+    expect(ws.getRow(2).getCell(1).value).toEqual(new Date(`${day}T00:00:00Z`));
+    expect(String(ws.getRow(2).getCell(2).value)).toMatch(/^\d\d:\d\d$/);
+    const csv = await agent.get(`/ventes/DKR01/journal.csv?du=${day}&au=${day}`);
+    expect(csv.status).toBe(200);
+    expect(csv.text.split('\r\n')).toHaveLength(5);
+    expect((await agent.get(`/ventes/ZZ99/journal.csv`)).status).toBe(404);
+  });
+});
