@@ -2,6 +2,7 @@ import { cashService } from './cash/service.js';
 import { catalogService } from './catalog/service.js';
 import type { Deps } from './context.js';
 import { receiptsService } from './receipts/service.js';
+import { reportsAtShop } from './reports/service.js';
 import { returnsService } from './sales/returns.js';
 import { salesService } from './sales/service.js';
 import { settingsService } from './shops/service.js';
@@ -45,6 +46,7 @@ export function createServices(deps: Deps) {
     nightly: nightlyService(deps, sync),
     receipts,
     settings: settingsService(deps),
+    reports: reportsAtShop(deps),
   };
 }
 

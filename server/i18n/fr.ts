@@ -956,6 +956,8 @@ commande l’utilise.`,
   'report.file.journal': 'journal-ventes',
   'report.format.csv': 'CSV',
   'report.format.xlsx': 'Excel',
+  'chart.shop_hours_title': 'Ventes d’aujourd’hui par heure (barres) et moyenne du même jour les 4 semaines passées (pointillés)',
+  'chart.shop_week_title': 'Ventes des 7 derniers jours',
   'chart.stock_value_title': 'Valeur du stock au coût à la fin de chacun des 12 derniers mois',
 } as const;
 

@@ -273,3 +273,14 @@ export async function writeOffsByMonth(db: Queryable, q: { since: string; shopId
     [q.since, q.shopId ?? null],
   );
 }
+
+/** A shop's completed sales per calendar day and hour over from..to (its own tables: the shop's Tableau de bord). */
+export async function salesByDayAndHour(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; hour: number; total: number; sales: number }>(
+    `select to_char(s.created_at at time zone $2, 'YYYY-MM-DD') as day, extract(hour from s.created_at at time zone $2)::int as hour,
+       sum(s.total)::float8 as total, count(*)::int as sales
+     from sales s where s.shop_id = $1 and s.status = 'completed' and ${dayRange('s.created_at')}
+     group by 1, 2 order by 1, 2`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}

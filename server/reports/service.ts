@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/pool.js';
-import { addDays } from '../domain/dates.js';
+import { addDays, dateInZone } from '../domain/dates.js';
 import { dayMargins, marginOf } from '../domain/margins.js';
 import { valuation } from '../domain/valuation.js';
 import { stockRisk, type RiskRules } from '../domain/stock-risk.js';
@@ -16,6 +16,7 @@ import {
   marginsBetween,
   productTotals,
   replaceDay,
+  salesByDayAndHour,
   shopOfLot,
   stockWithSales,
   takingsByHour,
@@ -142,3 +143,31 @@ export function monthOf(date: string, k: number): string {
 }
 
 export type ReportsAtHq = ReturnType<typeof reportsAtHq>;
+
+/** The weeks the shop's Tableau de bord compares today's hours with (the same weekday of each). */
+export const SAME_WEEKDAY_WEEKS = 4;
+
+/**
+ * The shop's Tableau de bord: today's sales by hour against the average of
+ * the same weekday over the last four weeks, and the last seven days.
+ */
+export function reportsAtShop({ db, shop, now }: { db: Db; shop: { id: string; timezone: string }; now: () => Date }) {
+  return {
+    async today() {
+      const today = dateInZone(now(), shop.timezone);
+      const from = addDays(today, -7 * SAME_WEEKDAY_WEEKS);
+      const rows = await salesByDayAndHour(db, { shopId: shop.id, timezone: shop.timezone, from, to: today });
+      const sameDays = Array.from({ length: SAME_WEEKDAY_WEEKS }, (_, k) => addDays(today, -7 * (k + 1)));
+      const hours = Array.from({ length: 24 }, (_, hour) => {
+        const at = rows.filter((r) => r.hour === hour);
+        const sum = (days: readonly string[]) => at.filter((r) => days.includes(r.day)).reduce((n, r) => n + r.total, 0);
+        return { hour, today: sum([today]), average: Math.round(sum(sameDays) / SAME_WEEKDAY_WEEKS) };
+      });
+      const week = Array.from({ length: 7 }, (_, k) => {
+        const day = addDays(today, k - 6);
+        return { day, total: rows.filter((r) => r.day === day).reduce((n, r) => n + r.total, 0) };
+      });
+      return { today, hours, week };
+    },
+  };
+}

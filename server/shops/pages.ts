@@ -4,6 +4,8 @@ import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { settingsSchema } from './schemas.js';
+import { formatDateFr } from '../domain/dates.js';
+import { barsChart, hoursAgainstAverageChart } from '../web/charts.js';
 import type { ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
 import { onRefusal } from '../web/errors.js';
@@ -31,6 +33,7 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
           takings: await s.sales.takings(),
           alerts: await s.stock.expiryAlerts(),
           newAlerts: await s.stock.recentExpiryAlerts(),
+          charts: await dashboardCharts(s),
         },
       });
     }) satisfies RequestHandler,
@@ -52,5 +55,17 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
       await s.settings.update(input);
       show(views, req, res, { page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), saved: true } });
     }) satisfies RequestHandler,
+  };
+}
+
+/** Today by hour against the same weekday's average, and the week: drawn on the shop itself (no internet at a till). */
+async function dashboardCharts(s: Services) {
+  const d = await s.reports.today();
+  // The hours the shop sold in (today or the same weekdays), 8 h to 20 h at least: a pharmacy on night duty shows its night.
+  const busy = d.hours.filter((h) => h.today > 0 || h.average > 0).map((h) => h.hour);
+  const [first, last] = [Math.min(8, ...busy), Math.max(20, ...busy)];
+  return {
+    hours: hoursAgainstAverageChart(d.hours.filter((h) => h.hour >= first && h.hour <= last).map((h) => ({ label: String(h.hour), today: h.today, average: h.average })), t('chart.shop_hours_title')),
+    week: barsChart(d.week.map((w) => ({ label: formatDateFr(w.day).slice(0, 5), value: w.total })), t('chart.shop_week_title')),
   };
 }

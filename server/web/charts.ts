@@ -97,3 +97,17 @@ export function stackedChart(bars: readonly { label: string; series: string; val
     ],
   }, title);
 }
+
+/** Today's bars by hour against a dashed line: the same weekday's average. */
+export function hoursAgainstAverageChart(hours: readonly { label: string; today: number; average: number }[], title: string): string {
+  return render({
+    height: 240, marginLeft: 70,
+    x: { type: 'band', domain: hours.map((h) => h.label), label: null },
+    y: money,
+    marks: [
+      Plot.barY(hours, { x: 'label', y: 'today', fill: CHART_COLOURS[0] }),
+      Plot.lineY(hours, { x: 'label', y: 'average', stroke: 'black', strokeWidth: 1.5, strokeDasharray: '5,3', curve: 'step' }),
+      Plot.ruleY([0]),
+    ],
+  }, title);
+}
