@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { formatDateFr } from '../domain/dates.js';
-import { formatCompactFcfa } from '../domain/money.js';
 import { t, type MessageKey } from '../i18n/fr.js';
 import { parse } from '../http/validate.js';
-import { barsChart, rankingChart, stackedChart, takingsCompareChart } from '../web/charts.js';
+/** The charts' libraries, loaded on the first page that draws one (the shop's process imports this module too). */
+const charts = () => import('../web/charts.js');
 import { show } from '../web/respond.js';
 import { sendTable, type Column } from '../web/table-export.js';
 import type { Views } from '../web/views.js';
@@ -26,7 +26,8 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
   return {
     dashboard: page(async (req, res) => {
       const d = await reports.dashboard(periodOf(req));
-      const charts = {
+      const { barsChart, rankingChart, stackedChart, takingsCompareChart } = await charts();
+      const drawn = {
         days: takingsCompareChart(d.days, t('chart.days_title', { from: formatDateFr(d.from), to: formatDateFr(d.to) })),
         hours: barsChart(d.hours.map((h) => ({ label: String(h.hour), value: h.total })), t('chart.hours_title')),
         methods: rankingChart(d.methods.map((m) => ({ label: t(`payment.${m.method}` as MessageKey), value: m.net })), t('chart.methods_title')),
@@ -47,7 +48,7 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
       const methods = d.methods.map((m) => ({ ...m, share: totalMethods > 0 ? Math.round((m.net * 1000) / totalMethods) / 10 : 0 }));
       show(views, req, res, {
         page: 'hq-dashboard', fragment: 'reports/dashboard',
-        data: { title: t('report.nav.dashboard'), ...d, methods, charts, shops: await shopChoices(), compact: (n: number) => formatCompactFcfa(n) },
+        data: { title: t('report.nav.dashboard'), ...d, methods, charts: drawn, shops: await shopChoices() },
       });
     }),
 
@@ -63,6 +64,7 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
       const q = parse(riskPageSchema, req.query);
       const data = await reports.risk({ shop: q.boutique, deadDays: q.jours });
       const causes = LOSS_CAUSES.map((c) => t(`report.loss.${c}`));
+      const { stackedChart } = await charts();
       const losses = stackedChart(
         data.losses.flatMap((l) => LOSS_CAUSES.map((c, i) => ({ label: l.label, series: causes[i]!, value: l[c].value }))), causes, t('chart.losses_title'),
       );

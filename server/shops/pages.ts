@@ -5,7 +5,6 @@ import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { settingsSchema } from './schemas.js';
 import { formatDateFr } from '../domain/dates.js';
-import { barsChart, hoursAgainstAverageChart } from '../web/charts.js';
 import type { ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
 import { onRefusal } from '../web/errors.js';
@@ -60,6 +59,8 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
 
 /** Today by hour against the same weekday's average, and the week: drawn on the shop itself (no internet at a till). */
 async function dashboardCharts(s: Services) {
+  // Plot, d3 and linkedom are loaded at the first Tableau de bord (≈ 8 MB of heap), not by every till's process at start.
+  const { barsChart, hoursAgainstAverageChart } = await import('../web/charts.js');
   const d = await s.reports.today();
   // The hours the shop sold in (today or the same weekdays), 8 h to 20 h at least: a pharmacy on night duty shows its night.
   const busy = d.hours.filter((h) => h.today > 0 || h.average > 0).map((h) => h.hour);

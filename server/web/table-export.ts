@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { formatDateFr } from '../domain/dates.js';
 import { toCsv } from './csv.js';
 
@@ -71,7 +71,9 @@ function cellValue(v: Cell, type: ColumnType): ExcelJS.CellValue {
 
 /** Written row by row to the answer: a month's sales journal never sits whole in memory. */
 export async function writeXlsx(out: Writable, table: Table): Promise<void> {
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  // Loaded on the first export only: a shop's process (96 MB of heap on a Pi) never pays for it otherwise.
+  const { default: excel } = await import('exceljs');
+  const book = new excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   book.creator = 'Comptoir';
   const taken = new Set<string>();
   for (const sheet of table.sheets.length ? table.sheets : [{ name: 'Feuille', rows: [] }]) {
