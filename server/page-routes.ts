@@ -134,6 +134,7 @@ export function hqPageRoutes(pages: HqPages, reports: ReportPages, hqContext: Re
   r.get('/marges/export.csv', reports.marginsExport);
   r.get('/marges/export.xlsx', reports.marginsExport);
   r.get('/stock-a-risque', reports.risk);
+  r.get('/rapports/mensuel.pdf', reports.monthly);
   r.get('/valeur-stock', reports.valuation);
   r.get('/valeur-stock/export.csv', reports.valuationExport);
   r.get('/valeur-stock/export.xlsx', reports.valuationExport);

@@ -105,6 +105,49 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       return { ...p, shop, rows: journalRows(shop, p) };
     },
 
+    /** A shop's month (YYYY-MM; the current one up to today), as its monthly PDF report lays it out. */
+    async monthly(q: { shop: string; month?: string | undefined }) {
+      const shop = await shops.byCode(q.shop);
+      const day = dateInZone(now(), shop.timezone);
+      const month = q.month ?? day.slice(0, 7);
+      const from = `${month}-01`;
+      const end = addDays(`${monthOf(from, 1)}-01`, -1);
+      const to = end < day ? end : day;
+      const rows = await sales.takings({ from, to, shopId: shop.id });
+      const sum = (pick: (r: (typeof rows)[number]) => number) => rows.reduce((n, r) => n + pick(r), 0);
+      const byMethod = netTakings(
+        { cash: sum((r) => r.cash), mobile_money: sum((r) => r.mobileMoney), card: sum((r) => r.card) },
+        { cash: sum((r) => r.cashRefunds), mobile_money: sum((r) => r.mobileMoneyRefunds), card: sum((r) => r.cardRefunds) },
+      ).byMethod;
+      const products = await reports.products({ from, to, shopId: shop.id });
+      const stock = await reports.valuation(shop, to);
+      const offs = (await reports.writeOffs({ since: from, shopId: shop.id })).filter((o) => o.month === month);
+      const previousFrom = `${monthOf(from, -1)}-01`;
+      const previous = await dailyNet({ from: previousFrom, to: addDays(from, -1), shopId: shop.id });
+      const current = await dailyNet({ from, to, shopId: shop.id });
+      return {
+        shop, month, from, to,
+        takings: {
+          gross: sum((r) => r.total), refunds: sum((r) => r.refunds), net: sum((r) => r.total - r.refunds), sales: sum((r) => r.sales), returns: sum((r) => r.returns),
+          methods: PAYMENT_METHODS.map((method) => ({ method, net: byMethod[method].net })),
+        },
+        margin: {
+          takings: products.reduce((n, p) => n + p.takings, 0), cost: products.reduce((n, p) => n + p.cost, 0),
+          margin: products.reduce((n, p) => n + p.margin, 0), unknownCostQty: products.reduce((n, p) => n + p.unknownCostQty, 0),
+        },
+        stock: { date: to, sellable: stock.sellable, expired: stock.expired, blocked: stock.blocked, unknownCostQty: stock.unknownCostQty },
+        losses: LOSS_CAUSES.map((cause) => {
+          const r = offs.filter((o) => o.cause === cause);
+          return { cause: t(`report.loss.${cause}`), units: r.reduce((n, o) => n + o.units, 0), value: r.reduce((n, o) => n + o.value, 0) };
+        }),
+        topProducts: products.slice(0, 10),
+        days: Array.from({ length: daysBetween(from, to) + 1 }, (_, k) => {
+          const d = addDays(from, k);
+          return { label: formatDateFr(d).slice(0, 5), current: current.byDay.get(d) ?? 0, previous: previous.byDay.get(addDays(previousFrom, k)) ?? 0 };
+        }),
+      };
+    },
+
     /** Stock à risque: dead stock, overstock and the last 12 months' write-offs. */
     async risk(q: { shop?: string | undefined; deadDays?: number | undefined }) {
       const shop = await shopOf(q.shop);

@@ -8,7 +8,8 @@ import { show } from '../web/respond.js';
 import { sendTable, type Column } from '../web/table-export.js';
 import type { Views } from '../web/views.js';
 import { JOURNAL_COLUMNS, LOSS_CAUSES, type OwnerReports } from './office.js';
-import { reportPeriodSchema, riskPageSchema, valuationPageSchema } from './schemas.js';
+import { monthlyPageSchema, reportPeriodSchema, riskPageSchema, valuationPageSchema } from './schemas.js';
+import { sendPdf } from '../http/pdf.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 const page = (h: Handler): RequestHandler => h as RequestHandler;
@@ -58,6 +59,22 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
       const j = await reports.journal({ shop: String(req.params.code), from: q.du, to: q.au });
       const columns: Column[] = JOURNAL_COLUMNS.map(([key, type]) => ({ header: t(`report.journal.col.${key}` as MessageKey), type }));
       await sendTable(req, res, { filename: `${t('report.file.journal')}-${j.shop.code}-${j.from}-${j.to}`, columns, sheets: [{ name: j.shop.code, rows: j.rows }] });
+    }),
+
+    /** /rapports/mensuel.pdf?boutique=&mois=YYYY-MM: a shop's month on A4, made on demand. */
+    monthly: page(async (req, res) => {
+      const q = parse(monthlyPageSchema, req.query);
+      const m = await reports.monthly({ shop: q.boutique, month: q.mois });
+      const { rankingChart, takingsCompareChart } = await charts();
+      const { monthlyReportPdf } = await import('./monthly-pdf.js');
+      const pdf = await monthlyReportPdf({
+        ...m,
+        charts: {
+          days: takingsCompareChart(m.days, t('chart.days_title', { from: formatDateFr(m.from), to: formatDateFr(m.to) })),
+          top: rankingChart(m.topProducts.map((p) => ({ label: p.productName, value: p.takings })), t('report.monthly.top')),
+        },
+      });
+      sendPdf(res, pdf, `${t('report.file.monthly')}-${m.shop.code}-${m.month}`);
     }),
 
     risk: page(async (req, res) => {

@@ -16,3 +16,7 @@ export const riskPageSchema = z.object({
   boutique: optionalShop,
   jours: z.union([z.coerce.number().int().min(7).max(3650), z.literal('')]).optional().transform((v) => (v ? v : undefined)),
 });
+export const monthlyPageSchema = z.object({
+  boutique: z.string().regex(/^[A-Z0-9]{2,12}$/),
+  mois: z.union([z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), z.literal('')]).optional().transform((v) => (v ? v : undefined)),
+});

@@ -5,6 +5,7 @@ import { addDays } from '../../server/domain/dates.js';
 import { formatFcfa } from '../../server/domain/money.js';
 import { backfillReports } from '../../server/reports/service.js';
 import { staffService } from '../../server/staff/service.js';
+import { pdfText, requireTool } from '../support/tools.js';
 import { managerActor, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 // Today, on the real clock: a delivery's movement is stamped by the database's clock, a sale by the till's.
@@ -250,5 +251,28 @@ describe('the sales journal', () => {
     expect(csv.status).toBe(200);
     expect(csv.text.split('\r\n')).toHaveLength(5);
     expect((await agent.get(`/ventes/ZZ99/journal.csv`)).status).toBe(404);
+  });
+});
+
+const poppler = requireTool('pdftotext', 'poppler-utils');
+describe.skipIf(!poppler.available)('the monthly report', () => {
+  it('lays the shop’s month on A4 in French: net takings, margin, stock value, losses and the charts', async () => {
+    const agent = await browser();
+    const dash = await agent.get('/tableau-de-bord?boutique=DKR01');
+    expect(dash.text).toContain('href="/rapports/mensuel.pdf?boutique=DKR01"');
+    const res = await binary(agent.get(`/rapports/mensuel.pdf?boutique=DKR01&mois=${day.slice(0, 7)}`));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    const text = pdfText(res.body as Buffer);
+    expect(text).toMatch(new RegExp(`Rapport mensuel — DKR01 — Boutique DKR01 —\\s+${day.slice(5, 7)}/${day.slice(0, 4)}`));
+    expect(text).toMatch(/Net\s+3 600 FCFA/);
+    expect(text).toMatch(/Marge\s+600 FCFA/);
+    expect(text).toMatch(/Vendable\s+11 100 FCFA/);
+    expect(text).toMatch(/Casse ou autre \(2\)\s+1 200 FCFA/);
+    // The charts are drawn, their labels as text: the products of the top 10.
+    expect(text).toContain('Les 10 produits qui ont le plus rapporté');
+    expect(text.match(/Doliprane 1000 mg/g)!.length).toBeGreaterThanOrEqual(1);
+    expect((await agent.get('/rapports/mensuel.pdf?boutique=DKR01&mois=2026-13')).status).toBe(400);
   });
 });
