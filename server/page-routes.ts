@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
+type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
 type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
@@ -17,6 +18,8 @@ import { salesPages } from './sales/pages.js';
 import { returnPages } from './sales/return-pages.js';
 import { settingsPages } from './shops/pages.js';
 import { stockPages } from './stock/pages.js';
+import { stocktakesPages } from './stocktakes/pages.js';
+import { transfersPages } from './transfers/pages.js';
 import { conflictPages, syncNowPage } from './sync/pages.js';
 import { tillPages } from './till/pages.js';
 import { userPages } from './users/pages.js';
@@ -43,6 +46,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const returns = returnPages(s, views);
   const sales = salesPages(s, views, deps);
   const stock = stockPages(s, views, deps);
+  const transfers = transfersPages(s, views);
+  const stocktakes = stocktakesPages(s, views);
   const catalog = catalogPages(s, views, deps);
   const settings = settingsPages(s, views, deps);
   const sync = syncNowPage(s, views, deps);
@@ -86,6 +91,18 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/stock/reception', manager, stock.receive);
   r.post('/stock/lots/:id/mouvement', manager, stock.movement);
 
+  r.get('/transferts', transfers.page);
+  r.post('/transferts', pharmacist, transfers.create);
+  r.post('/transferts/:id/expedier', pharmacist, transfers.ship);
+  r.post('/transferts/:id/annuler', manager, transfers.cancel);
+  r.post('/transferts/:id/reception', pharmacist, transfers.receive);
+
+  r.get('/inventaires', stocktakes.page);
+  r.post('/inventaires', manager, stocktakes.open);
+  r.post('/inventaires/:id/comptage', stocktakes.count);
+  r.post('/inventaires/:id/cloturer', manager, stocktakes.finalise);
+  r.post('/inventaires/:id/annuler', manager, stocktakes.cancel);
+
   r.get('/produits', catalog.products);
   r.post('/produits', pharmacist, catalog.createProduct);
   r.post('/produits/:id', manager, catalog.updatePrice);
@@ -104,7 +121,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, reports: ReportPages, hqContext: RequestHandler): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -116,6 +133,8 @@ export function hqPageRoutes(pages: HqPages, reports: ReportPages, hqContext: Re
 
   r.get('/boutiques', pages.shops);
   r.get('/boutiques/:code', pages.shop);
+  r.post('/boutiques/:code/retenues/:id/accepter', admin, pages.decideHeld('release'));
+  r.post('/boutiques/:code/retenues/:id/ecarter', admin, pages.decideHeld('discard'));
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);
@@ -151,5 +170,14 @@ export function hqPageRoutes(pages: HqPages, reports: ReportPages, hqContext: Re
 
   r.get('/conflits', pages.conflicts);
   r.post('/conflits/revus', admin, pages.review);
+
+  // Hardening II: head office's own accounts and sessions, a shop's token.
+  r.get('/comptes', admin, access.accounts);
+  r.post('/comptes', admin, access.addAccount);
+  r.post('/comptes/sessions/:id/terminer', admin, access.endSession);
+  r.post('/comptes/:login/desactiver', admin, access.setActive(false));
+  r.post('/comptes/:login/activer', admin, access.setActive(true));
+  r.post('/comptes/:login/mot-de-passe', admin, access.changePassword);
+  r.post('/boutiques/:code/jeton', admin, access.rotateToken);
   return r;
 }

@@ -1,17 +1,17 @@
 import { Router, type RequestHandler } from 'express';
 import { createProductSchema, proposalListSchema, updateProductSchema } from '../catalog/schemas.js';
-import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
+import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
+import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
 
 /** Head office's API: the sync endpoints for shops, the rest for its administrators. */
-export function hqApi(hq: HqService, adminTokenHash: string): Router {
-  const admin = requireAdminToken(adminTokenHash);
-  const shop = requireShopToken(hq.shopOfToken);
+export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrottle): Router {
+  const admin = requireAdminToken(adminTokenHash, tokens);
+  const shop = requireShopToken(hq.shopOfToken, tokens);
   const r = Router();
 
   r.post('/sync/push', shop, (async (req, res) => {
@@ -39,6 +39,9 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops', admin, async (_req, res) => {
     res.json(await hq.shops());
   });
+  r.post('/shops/:code/token', admin, async (req, res) => {
+    res.status(201).json(await hq.rotateToken(code(req), 'api:admin'));
+  });
   r.get('/shops/:code/sales', admin, async (req, res) => {
     res.json(await hq.shopSales(code(req), parse(shopSalesSchema, req.query)));
   });
@@ -57,8 +60,28 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));
   });
+  r.get('/transfers', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.transfers(q.shop, q.limit));
+  });
+  r.get('/transfers/suggestions', admin, async (req, res) => {
+    res.json(await hq.transferSuggestions(parse(suggestionsSchema, req.query)));
+  });
+  r.get('/stocktakes', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.stocktakes(q.shop, q.limit));
+  });
   r.get('/shops/:code/refusals', admin, async (req, res) => {
     res.json(await hq.refusals(code(req), parse(shopSalesSchema.pick({ limit: true }), req.query).limit));
+  });
+  r.get('/shops/:code/held-sales', admin, async (req, res) => {
+    res.json(await hq.heldSales(code(req), req.query.all === '1'));
+  });
+  r.post('/held-sales/:id/release', admin, async (req, res) => {
+    res.json(await hq.releaseHeldSales(idParam(req), 'admin-token'));
+  });
+  r.post('/held-sales/:id/discard', admin, async (req, res) => {
+    res.json(await hq.discardHeldSales(idParam(req), 'admin-token'));
   });
   r.get('/conflicts', admin, async (req, res) => {
     const q = parse(conflictsQuerySchema, req.query);

@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../db/pool.js';
 
-export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return';
+export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return' | 'security_alert'
+  | 'supplier' | 'product_supplier' | 'purchase_order' | 'delivery' | 'supplier_return' | 'transfer' | 'transfer_receipt' | 'stocktake';
 
 export interface OutboxEntry {
   entity: OutboxEntity;
@@ -137,6 +138,11 @@ export async function requeueRefused(db: Queryable, seqs: readonly number[] | 'a
   );
 }
 
+/** The rows head office refused and a person has not decided on yet: the nightly leaves them to that person. */
+export async function refusedEntityIds(db: Queryable): Promise<Set<string>> {
+  return new Set((await db.rows<{ entityId: string }>('select distinct entity_id from sync_refused')).map((r) => r.entityId));
+}
+
 export async function discardRefused(db: Queryable, seqs: readonly number[]): Promise<RefusedChange[]> {
   return db.rows<RefusedChange>(
     `delete from sync_refused where seq = any($1::bigint[])
@@ -236,7 +242,7 @@ export interface FeedEntry {
   /** The shop the entry is for; null: every shop. */
   shopId: string | null;
   originShopId: string | null;
-  entity: 'product' | 'batch' | 'recall';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop';
   entityId: string;
   payload: unknown;
   hlc: string;

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { requireAdminToken } from '../http/bearer.js';
+import { requireAdminToken, type TokenThrottle } from '../http/bearer.js';
 import { parse } from '../http/validate.js';
 import type { OwnerReports } from './office.js';
 import { marginsQuerySchema, valuationQuerySchema } from './schemas.js';
 
 /** Head office's report API, for its administrators' scripts (the accountant's export). */
-export function reportsApi(reports: OwnerReports, adminTokenHash: string): Router {
-  const admin = requireAdminToken(adminTokenHash);
+export function reportsApi(reports: OwnerReports, adminTokenHash: string, tokens: TokenThrottle): Router {
+  const admin = requireAdminToken(adminTokenHash, tokens);
   const r = Router();
   r.get('/reports/valuation', admin, async (req, res) => {
     res.json(await reports.valuation(parse(valuationQuerySchema, req.query)));

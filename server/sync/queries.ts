@@ -76,6 +76,8 @@ export async function localData(db: Queryable): Promise<{ sales: number; lots: n
 export async function wipeLocalData(db: Queryable): Promise<void> {
   await db.exec(
     `truncate cart_lines, receipt_prints, expiry_alerts, sale_returns, cash_movements, sale_items, stock_movements, sales, till_sessions,
+       supplier_return_lines, supplier_returns, delivery_lines, deliveries, purchase_order_lines, purchase_orders, product_suppliers, suppliers,
+       transfer_receipts, transfer_lines, transfers, stocktake_counts, stocktake_lines, stocktakes,
        product_batches, recalls, catalogue_proposals, products,
        sync_outbox, sync_refused, sync_conflicts`,
   );
@@ -111,4 +113,20 @@ export async function lastNightly(db: Queryable): Promise<NightlyResult | null> 
        nightly_error as error from sync_state where singleton`,
   );
   return row?.at ? { ...row, at: row.at } : null;
+}
+
+/** What names the rows of refused changes (a lot's number and product, a product's name, a sale's receipt number), by id. */
+export async function namesOfRows(db: Queryable, ids: readonly string[]) {
+  const [lots, products, sales] = await Promise.all([
+    db.rows<{ id: string; lotNumber: string; productName: string }>(
+      'select b.id, b.lot_number, p.name as product_name from product_batches b join products p on p.id = b.product_id where b.id = any($1::uuid[])', [ids],
+    ),
+    db.rows<{ id: string; name: string }>('select id, name from products where id = any($1::uuid[])', [ids]),
+    db.rows<{ id: string; number: string }>('select id, number from sales where id = any($1::uuid[])', [ids]),
+  ]);
+  return {
+    lots: new Map(lots.map((l) => [l.id, { lotNumber: l.lotNumber, productName: l.productName }])),
+    products: new Map(products.map((p) => [p.id, p.name])),
+    sales: new Map(sales.map((x) => [x.id, x.number])),
+  };
 }

@@ -22,10 +22,14 @@ import {
   type OutboxRow,
 } from '../outbox/queries.js';
 import type { SalesService } from '../sales/service.js';
+import { SupplierMerge } from '../suppliers/merge.js';
 import { StockMerge } from '../stock/merge.js';
+import { TransferMerge, type ReceiptWire, type ShipmentUpdateWire, type ShipmentWire } from '../transfers/merge.js';
 import type { Recall } from '../stock/queries.js';
 import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
-import { lastNightly, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
+import { formatDateTimeFr } from '../domain/dates.js';
+import { describeRefused } from '../domain/refusal-text.js';
+import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
 
@@ -119,9 +123,15 @@ export function syncService(
       const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
       const catalog = new CatalogMerge(run);
       const stock = new StockMerge(run);
+      const suppliers = new SupplierMerge(run);
+      const transfers = new TransferMerge(run, now);
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
+        else if (c.entity === 'supplier' || c.entity === 'product_supplier') await suppliers.pulled(c.entity, c.data, c.hlc);
+        else if (c.entity === 'transfer') await transfers.pulledTransfer(c.data as unknown as ShipmentWire | ShipmentUpdateWire, c.hlc);
+        else if (c.entity === 'transfer_receipt') await transfers.pulledReceipt(c.data as unknown as ReceiptWire, c.hlc);
+        else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
         else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }
       await run.finish();
@@ -271,8 +281,13 @@ export function syncService(
     /** A manager has read these conflicts of the shop's log. */
     reviewConflicts: (ids: readonly string[]) => markConflictsReviewed(db, ids),
 
-    /** Changes head office refused, set aside with their reason. */
-    refused: () => refusedChanges(db),
+    /** Changes head office refused, set aside with their reason, each said in French (`label`, `refusedAtText` in the shop's zone). */
+    async refused() {
+      const rows = await refusedChanges(db);
+      const ids = [...new Set(rows.flatMap((r) => [r.entityId, ...['batchId', 'productId', 'saleId'].map((k) => r.payload[k]).filter((v): v is string => typeof v === 'string')]))];
+      const names = await namesOfRows(db, ids);
+      return rows.map((r) => ({ ...r, label: describeRefused(r, names, shop.timezone), refusedAtText: formatDateTimeFr(r.refusedAt, shop.timezone) }));
+    },
 
     /** Back into the outbox (all, or these seqs), to be sent again on the next push. */
     async retryRefused(seqs: readonly number[] | 'all'): Promise<number> {

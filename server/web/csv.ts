@@ -1,3 +1,5 @@
+import type { Response } from 'express';
+
 /**
  * CSV as a French spreadsheet opens it: UTF-8 with a byte-order mark (so
  * Excel keeps the accents), `;` between fields (the comma is the decimal
@@ -11,4 +13,9 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
     return /[;"\r\n]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
   return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(';')).join('\r\n')}\r\n`;
+}
+
+export function sendCsv(res: Response, filename: string, csv: string): void {
+  // An export of a chain's takings or stock: never kept by a browser's cache or a proxy.
+  res.set({ 'Content-Disposition': `attachment; filename="${filename}"`, 'Cache-Control': 'no-store' }).type('text/csv; charset=utf-8').send(csv);
 }
