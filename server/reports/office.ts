@@ -15,6 +15,8 @@ export const EXPIRY_MONTHS = 6;
 export const VALUE_MONTHS = 12;
 /** What a page lists of dead stock or overstock: the most valuable first. */
 export const RISK_ROWS = 500;
+/** Rows of margins one answer carries at most (a chain's year is millions): past it, `truncated` says to ask shop by shop or month by month. */
+export const MARGIN_ROWS = 200_000;
 export const LOSS_CAUSES = ['expired', 'damaged', 'recalled'] as const;
 
 /** A sales journal's columns, in order: one row per sale line and per return line. */
@@ -70,7 +72,8 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
     async margins(q: { shop?: string | undefined; from?: string | undefined; to?: string | undefined }) {
       const shop = await shopOf(q.shop);
       const p = period(q);
-      return { ...p, shop: shop?.code, rows: await reports.margins({ ...p, shopId: shop?.id }) };
+      const rows = await reports.margins({ ...p, shopId: shop?.id, limit: MARGIN_ROWS + 1 });
+      return { ...p, shop: shop?.code, truncated: rows.length > MARGIN_ROWS, rows: rows.slice(0, MARGIN_ROWS) };
     },
 
     /** The margins page: per product over the period, with the chain's (or the shop's) totals. */

@@ -99,14 +99,14 @@ export interface MarginRow {
 }
 
 /** Margins per shop, product and day over a period, from the per-day table. */
-export async function marginsBetween(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<MarginRow[]> {
+export async function marginsBetween(db: Queryable, q: { from: string; to: string; shopId?: string | undefined; limit: number }): Promise<MarginRow[]> {
   return db.rows<MarginRow>(
     `select to_char(m.day, 'YYYY-MM-DD') as day, s.code as shop_code, m.product_id, p.name as product_name, p.sku, m.quantity,
        m.takings::float8 as takings, m.cost::float8 as cost, m.known_takings::float8 as known_takings, m.unknown_cost_qty
      from hq_daily_margins m join shops s on s.id = m.shop_id join products p on p.id = m.product_id
      where m.day between $1::date and $2::date and ($3::uuid is null or m.shop_id = $3)
-     order by m.day desc, s.code, p.name collate french`,
-    [q.from, q.to, q.shopId ?? null],
+     order by m.day desc, s.code, p.name collate french limit $4`,
+    [q.from, q.to, q.shopId ?? null, q.limit],
   );
 }
 

@@ -94,7 +94,7 @@ export interface ReportShop {
 export function reportsAtHq({ db }: { db: Db }) {
   return {
     /** Per shop, product and day. */
-    margins: async (q: { from: string; to: string; shopId?: string | undefined }) => (await marginsBetween(db, q)).map(withMargin),
+    margins: async (q: { from: string; to: string; shopId?: string | undefined; limit: number }) => (await marginsBetween(db, q)).map(withMargin),
 
     /** Per product over the period, biggest takings first. */
     products: async (q: { from: string; to: string; shopId?: string | undefined }) => (await productTotals(db, q)).map(withMargin),

@@ -76,6 +76,7 @@ describe('margins at head office', () => {
   it('counts each line at what it was paid after discounts less its lot’s cost, nets the return out of both, and keeps a lot with no cost apart', async () => {
     const res = await hq.admin('get', `/api/reports/margins?shop=DKR01&from=${day}&to=${day}`);
     expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: day, to: day, shop: 'DKR01', truncated: false });
     const of = (id: string) => res.body.rows.find((r: { productId: string }) => r.productId === id);
     // Doliprane: 3 sold at 2 700 after the ticket's discount, one back (900): 2 units, 1 800 taken, 1 200 of cost.
     expect(of(ids.a)).toMatchObject({ day, shopCode: 'DKR01', quantity: 2, takings: 1800, cost: 1200, margin: 600, unknownCostQty: 0 });
