@@ -72,12 +72,12 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     return { app, services };
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
-    // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
     const tokens = tokenThrottle(securityService(opts));
     const hq = hqService(opts);
     const timezone = opts.timezone ?? 'UTC';
     // Reports find shops through head office's own use cases.
     const reports = ownerReports({ ...opts, timezone, shops: { byCode: hq.shopByCode, all: hq.shopList } });
+    // The limit counts inflated bytes (gzip bombs included): a shop's push is at most 768 KB of JSON before gzip, 256 KB after (server/sync/service.ts).
     app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hq, opts.hqAdminTokenHash, tokens), reportsApi(reports, opts.hqAdminTokenHash, tokens));
     const staff = staffService({ db: opts.db, now: opts.now, logger: opts.logger });
     const office = headOffice({ ...opts, timezone });
