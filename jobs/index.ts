@@ -17,6 +17,7 @@ export interface Jobs {
 
 export const QUEUES = {
   push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly', nightly: 'sync-nightly', expiry: 'expiry-scan', ledger: 'ledger-check',
+  reports: 'reports-backfill',
 } as const;
 
 /** How often the job runner asks the sync service whether a dropped link is back (the service paces the probes themselves). */
@@ -52,7 +53,7 @@ export async function startJobs(
     sync?: SyncService | undefined;
     nightly?: NightlyService | undefined;
     /** Head office's nightly ledger check across shops, and its expiry scan. */
-    hqChecks?: { ledgerCheck(): Promise<unknown>; expiryScan(): Promise<unknown> } | undefined;
+    hqChecks?: { ledgerCheck(): Promise<unknown>; expiryScan(): Promise<unknown>; reportsBackfill?(): Promise<unknown> } | undefined;
     bus?: ChangeBus | undefined;
     backup?: BackupService | undefined;
     /** Receipts to print, sent in each sale's transaction. */
@@ -156,6 +157,12 @@ export async function startJobs(
     await daily(QUEUES.ledger, NIGHTLY_CRON, () => checks.ledgerCheck());
     await daily(QUEUES.expiry, EXPIRY_CRON, () => checks.expiryScan());
     await boss.send(QUEUES.expiry, {});
+    if (checks.reportsBackfill) {
+      const backfill = checks.reportsBackfill.bind(checks);
+      // Margins of days received before they were kept (migration 0020): at the first start, and each night for any left.
+      await daily(QUEUES.reports, NIGHTLY_CRON, () => backfill());
+      await boss.send(QUEUES.reports, {});
+    }
   }
   return {
     boss,

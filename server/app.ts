@@ -14,6 +14,9 @@ import { createServices, type Services } from './services.js';
 import { assetRoutes, hqPageRoutes, shopPages } from './page-routes.js';
 import { headOffice } from './hq/office.js';
 import { hqPages } from './hq/pages.js';
+import { ownerReports } from './reports/office.js';
+import { reportPages } from './reports/pages.js';
+import { reportsApi } from './reports/routes.js';
 import { accessPages } from './hq/access-pages.js';
 import { securityService, tokenThrottle } from './security/service.js';
 import { staffService } from './staff/service.js';
@@ -70,15 +73,18 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     const tokens = tokenThrottle(securityService(opts));
-    // The limit counts inflated bytes (gzip bombs included): a shop's push is at most 768 KB of JSON before gzip, 256 KB after (server/sync/service.ts).
-    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash, tokens));
+    const hq = hqService(opts);
     const timezone = opts.timezone ?? 'UTC';
+    // Reports find shops through head office's own use cases.
+    const reports = ownerReports({ ...opts, timezone, shops: { byCode: hq.shopByCode, all: hq.shopList } });
+    // The limit counts inflated bytes (gzip bombs included): a shop's push is at most 768 KB of JSON before gzip, 256 KB after (server/sync/service.ts).
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hq, opts.hqAdminTokenHash, tokens), reportsApi(reports, opts.hqAdminTokenHash, tokens));
     const staff = staffService({ db: opts.db, now: opts.now, logger: opts.logger });
     const office = headOffice({ ...opts, timezone });
     const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views)));
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, views, office.shopChoices)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

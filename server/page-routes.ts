@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
+type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
 import { READ_RULES } from './domain/roles.js';
@@ -137,7 +138,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -154,11 +155,25 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);
+  r.get('/ventes/export.xlsx', pages.takingsCsv);
   r.get('/ventes/vente/:id', pages.sale);
+  r.get('/ventes/:code/journal.csv', reports.journal);
+  r.get('/ventes/:code/journal.xlsx', reports.journal);
   r.get('/ventes/:code/:day', pages.salesOfDay);
 
   r.get('/peremptions', pages.expiring);
   r.get('/peremptions/export.csv', pages.expiringCsv);
+  r.get('/peremptions/export.xlsx', pages.expiringCsv);
+
+  r.get('/tableau-de-bord', reports.dashboard);
+  r.get('/marges', reports.margins);
+  r.get('/marges/export.csv', reports.marginsExport);
+  r.get('/marges/export.xlsx', reports.marginsExport);
+  r.get('/stock-a-risque', reports.risk);
+  r.get('/rapports/mensuel.pdf', reports.monthly);
+  r.get('/valeur-stock', reports.valuation);
+  r.get('/valeur-stock/export.csv', reports.valuationExport);
+  r.get('/valeur-stock/export.xlsx', reports.valuationExport);
 
   r.get('/rappels', pages.recalls);
   r.get('/rappels/liste', pages.recallList);

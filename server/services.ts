@@ -4,6 +4,7 @@ import { catalogService } from './catalog/service.js';
 import type { Deps } from './context.js';
 import { expensesService } from './expenses/service.js';
 import { receiptsService } from './receipts/service.js';
+import { reportsAtShop } from './reports/service.js';
 import { returnsService } from './sales/returns.js';
 import { salesService } from './sales/service.js';
 import { settingsService } from './shops/service.js';
@@ -68,6 +69,7 @@ export function createServices(deps: Deps) {
     supplierReturns: supplierReturnsService(deps, purchasing),
     transfers: transfersService(deps),
     stocktakes: stocktakesService(deps),
+    reports: reportsAtShop(deps),
   };
 }
 

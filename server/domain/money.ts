@@ -21,3 +21,11 @@ export function lineTotal(unitPrice: number, quantity: number): number {
   if (!Number.isSafeInteger(total)) throw new RangeError('amount too large');
   return total;
 }
+
+/** « 1,2 M FCFA », « 350 k FCFA », « 900 FCFA »: an amount a chart's axis or bar label has room for. */
+export function formatCompactFcfa(n: number, withUnit = true): string {
+  const abs = Math.abs(n);
+  const one = (x: number) => (Math.round(x * 10) / 10).toFixed(Number.isInteger(Math.round(x * 10) / 10) ? 0 : 1).replace('.', ',');
+  const text = abs >= 1e9 ? `${one(n / 1e9)}${NBSP}Md` : abs >= 1e6 ? `${one(n / 1e6)}${NBSP}M` : abs >= 1e4 ? `${Math.round(n / 1e3)}${NBSP}k` : groupThousands(Math.round(n));
+  return withUnit ? `${text}${NBSP}FCFA` : text;
+}

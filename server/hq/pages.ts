@@ -8,7 +8,7 @@ import { createProductSchema, updateProductSchema } from '../catalog/schemas.js'
 import { notFound } from '../errors.js';
 import { t, type MessageKey } from '../i18n/fr.js';
 import type { StaffService } from '../staff/service.js';
-import { sendCsv, toCsv } from '../web/csv.js';
+import { sendTable, type Column } from '../web/table-export.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show, type ViewSpec } from '../web/respond.js';
 import type { Views } from '../web/views.js';
@@ -72,28 +72,30 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       show(views, req, res, { page: 'hq-sales', fragment: 'hq/takings', data: { title: t('hq.nav.sales'), ...data, shops, csvQuery } });
     }),
 
+    /** The same table as CSV (export.csv) or as a spreadsheet (export.xlsx, or ?format=xlsx). */
     takingsCsv: page(async (req, res) => {
       const q = parse(periodSchema, req.query);
       const data = await office.takings({ from: q.du, to: q.au, shop: q.boutique });
       // The first nine columns are as they always were (gross takings); refunds and net follow, so a sheet built on the old ones still reads.
       const methods = PAYMENT_METHODS.map((m) => t(`payment.${m}`));
-      const csv = toCsv(
-        [
-          t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), ...methods, t('hq.csv.voided'),
-          t('hq.csv.returns'), t('hq.csv.refunds'), t('hq.csv.net'),
-          ...methods.map((method) => t('hq.csv.refunds_of', { method })), ...methods.map((method) => t('hq.csv.net_of', { method })),
-          t('hq.csv.voided_total'),
-        ],
-        data.rows.map((r) => {
-          const byMethod = methodsOf(r);
-          return [
-            formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, ...byMethod.map((m) => m.takings), r.voided,
-            r.returns, r.refunds, r.total - r.refunds, ...byMethod.map((m) => m.refunds), ...byMethod.map((m) => m.net),
-            r.voidedTotal,
-          ];
-        }),
-      );
-      sendCsv(res, `${t('hq.csv.file_sales')}-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
+      const money = (header: string): Column => ({ header, type: 'money' });
+      const columns: Column[] = [
+        { header: t('hq.csv.day'), type: 'date' }, { header: t('hq.csv.shop_code'), type: 'text' }, { header: t('hq.csv.shop'), type: 'text' },
+        { header: t('hq.csv.sales'), type: 'int' }, money(t('hq.csv.total')), ...methods.map(money), { header: t('hq.csv.voided'), type: 'int' },
+        { header: t('hq.csv.returns'), type: 'int' }, money(t('hq.csv.refunds')), money(t('hq.csv.net')),
+        ...methods.map((method) => money(t('hq.csv.refunds_of', { method }))), ...methods.map((method) => money(t('hq.csv.net_of', { method }))),
+        money(t('hq.csv.voided_total')),
+      ];
+      const rows = data.rows.map((r) => {
+        const byMethod = methodsOf(r);
+        return [
+          r.day, r.shopCode, r.shopName, r.sales, r.total, ...byMethod.map((m) => m.takings), r.voided,
+          r.returns, r.refunds, r.total - r.refunds, ...byMethod.map((m) => m.refunds), ...byMethod.map((m) => m.net),
+          r.voidedTotal,
+        ];
+      });
+      const filename = `${t('hq.csv.file_sales')}-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}`;
+      await sendTable(req, res, { filename, columns, sheets: [{ name: t('hq.nav.sales'), rows }] });
     }),
 
     salesOfDay: page(async (req, res) => {
@@ -126,11 +128,14 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
     expiringCsv: page(async (req, res) => {
       const q = parse(expirySchema, req.query);
       const data = await office.expiring({ horizon: q.horizon, shop: q.boutique, product: q.produit });
-      const csv = toCsv(
-        [t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.product'), t('hq.csv.sku'), t('hq.csv.lot'), t('hq.csv.expiry'), t('hq.csv.quantity'), t('hq.csv.unit_cost'), t('hq.csv.value'), t('hq.csv.status')],
-        data.lots.map((l) => [l.shopCode, l.shopName, l.productName, l.sku, l.lotNumber, formatDateFr(l.expirationDate), l.quantity, l.unitCost, l.value, t(`conflict.status.${l.status}`)]),
-      );
-      sendCsv(res, `${t('hq.csv.file_expiry')}-${q.horizon}-${office.today()}.csv`, csv);
+      const text = (header: string): Column => ({ header, type: 'text' });
+      const columns: Column[] = [
+        text(t('hq.csv.shop_code')), text(t('hq.csv.shop')), text(t('hq.csv.product')), text(t('hq.csv.sku')), text(t('hq.csv.lot')),
+        { header: t('hq.csv.expiry'), type: 'date' }, { header: t('hq.csv.quantity'), type: 'int' }, { header: t('hq.csv.unit_cost'), type: 'money' },
+        { header: t('hq.csv.value'), type: 'money' }, text(t('hq.csv.status')),
+      ];
+      const rows = data.lots.map((l) => [l.shopCode, l.shopName, l.productName, l.sku, l.lotNumber, l.expirationDate, l.quantity, l.unitCost, l.value, t(`conflict.status.${l.status}`)]);
+      await sendTable(req, res, { filename: `${t('hq.csv.file_expiry')}-${q.horizon}-${office.today()}`, columns, sheets: [{ name: t('hq.nav.expiry'), rows }] });
     }),
 
     recalls: page(async (req, res) => show(views, req, res, await recallsView())),

@@ -27,6 +27,11 @@ export async function shopByCode(db: Queryable, code: string): Promise<HqShop | 
   return db.one<HqShop>('select id, code, name, timezone from shops where code = $1 and token_hash is not null', [code]);
 }
 
+/** Every registered shop (id, code, name, time zone), in code order. */
+export async function allShops(db: Queryable): Promise<HqShop[]> {
+  return db.rows<HqShop>('select id, code, name, timezone from shops where token_hash is not null order by code');
+}
+
 export async function shopChoices(db: Queryable): Promise<{ code: string; name: string }[]> {
   return db.rows('select code, name from shops where token_hash is not null order by code');
 }

@@ -28,12 +28,14 @@ import { assembleDigests, differingDays } from '../domain/digest.js';
 import { transferSuggestions } from '../domain/transfer-suggestions.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
+import { backfillReports, refreshLotCost, refreshReports } from '../reports/service.js';
 import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
 import {
   feedAfter,
   feedEpoch,
   feedHead,
   feedLag,
+  allShops,
   insertShop,
   lockShopPushes,
   recordContact,
@@ -159,6 +161,11 @@ export function hqService({ db, logger, now }: HqDeps) {
         const returnsTouched = applies.filter((c) => c.kind === 'sale_return:insert').map((c) => c.id);
         if (salesTouched.length + returnsTouched.length > 0) {
           await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched });
+        }
+        // A lot's corrected cost changes the margins of every day it was sold on.
+        const costsTouched = applies.filter((c) => c.kind === 'batch:update' && c.data.unitCost !== undefined).map((c) => c.id);
+        if (salesTouched.length + returnsTouched.length + costsTouched.length > 0) {
+          await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched, batchIds: costsTouched });
         }
         const lastReceipt = applies.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         // The shop counted its outbox before sending: what this push carried is no longer waiting.
@@ -287,7 +294,11 @@ export function hqService({ db, logger, now }: HqDeps) {
     },
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
     batch: (id: string) => stock.lot(id),
-    correctBatch: (id: string, input: Parameters<typeof stock.correctLot>[1]) => stock.correctLot(id, input),
+    async correctBatch(id: string, input: Parameters<typeof stock.correctLot>[1]) {
+      const lot = await stock.correctLot(id, input);
+      if (input.unitCost !== undefined) await refreshLotCost(db, id);
+      return lot;
+    },
     recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
@@ -321,6 +332,7 @@ export function hqService({ db, logger, now }: HqDeps) {
         if (refusal) throw new AppError(409, 'held_refused', 'hq.held.refused', { reason: refusal.message });
         await decideHeldSales(tx, id, { status: 'released', by });
         await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: held.saleIds });
+        await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: held.saleIds });
         await raiseLastReceipt(tx, shop.id, Math.max(...held.numbers.map(receiptSequence)));
         return held;
       });
@@ -345,12 +357,21 @@ export function hqService({ db, logger, now }: HqDeps) {
     /** What head office refused of a shop's pushes, newest first. */
     refusals: async (code: string, limit: number) => refusalsOf(db, (await shopOrNotFound(code)).id, limit),
     shopByCode: shopOrNotFound,
+    /** Every shop, as the reports go through them. */
+    shopList: () => allShops(db),
 
     /** Head office's own ledger check, every shop's lots at once: drift is logged, never corrected. */
     async ledgerCheck() {
       const r = await ledgerCheck(db, { node: 'HQ' });
       if (r.drifted > 0) logger.warn({ ...r }, 'ledger check: lots whose quantity is not the sum of their movements');
       return r;
+    },
+
+    /** Margins and hourly takings of the days head office held before it kept them (migration 0020). */
+    async reportsBackfill() {
+      const days = await backfillReports(db);
+      if (days > 0) logger.info({ days }, 'reports: margins of past days computed');
+      return { days };
     },
 
     /** Expiry alerts for every shop's lots, each by its own calendar. */
@@ -378,7 +399,10 @@ export function hqService({ db, logger, now }: HqDeps) {
       const differing = differingDays(body.days, mine);
       if (!body.report) {
         // First round only: takings of days whose rows changed behind the sync's back; the resend's pushes refresh their own days.
-        await db.withTransaction((tx) => refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days }));
+        await db.withTransaction(async (tx) => {
+          await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days });
+          await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, days });
+        });
       } else {
         await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, mismatches: differing.length });
         if (differing.length > 0) logger.warn({ shop: shop.code, differing }, 'nightly reconciliation: days still differ after the resend');

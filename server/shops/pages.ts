@@ -4,6 +4,7 @@ import { formNumber, parse } from '../http/validate.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { settingsSchema } from './schemas.js';
+import { formatDateFr } from '../domain/dates.js';
 import type { ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
 import { onRefusal } from '../web/errors.js';
@@ -33,6 +34,7 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
           alerts: await s.stock.expiryAlerts(),
           newAlerts: await s.stock.recentExpiryAlerts(),
           securityAlerts: await s.users.securityAlerts(),
+          charts: await dashboardCharts(s),
         },
       });
     }) satisfies RequestHandler,
@@ -57,5 +59,19 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
       await s.settings.update(input);
       show(views, req, res, { page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), saved: true } });
     }) satisfies RequestHandler,
+  };
+}
+
+/** Today by hour against the same weekday's average, and the week: drawn on the shop itself (no internet at a till). */
+async function dashboardCharts(s: Services) {
+  // Plot, d3 and linkedom are loaded at the first Tableau de bord (≈ 8 MB of heap), not by every till's process at start.
+  const { barsChart, hoursAgainstAverageChart } = await import('../web/charts.js');
+  const d = await s.reports.today();
+  // The hours the shop sold in (today or the same weekdays), 8 h to 20 h at least: a pharmacy on night duty shows its night.
+  const busy = d.hours.filter((h) => h.today > 0 || h.average > 0).map((h) => h.hour);
+  const [first, last] = [Math.min(8, ...busy), Math.max(20, ...busy)];
+  return {
+    hours: hoursAgainstAverageChart(d.hours.filter((h) => h.hour >= first && h.hour <= last).map((h) => ({ label: String(h.hour), today: h.today, average: h.average })), t('chart.shop_hours_title')),
+    week: barsChart(d.week.map((w) => ({ label: formatDateFr(w.day).slice(0, 5), value: w.total })), t('chart.shop_week_title')),
   };
 }

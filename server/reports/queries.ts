@@ -1,0 +1,286 @@
+/**
+ * The owner's numbers: a read model over the ledger tables (sales, their
+ * lines, returns, lots, movements) that no other feature writes through
+ * here; what it writes are its own per-day tables (migration 0020).
+ */
+import type { Queryable } from '../db/pool.js';
+import type { MarginReturnLine, MarginSale, LotCost, ProductMargin } from '../domain/margins.js';
+
+/** A shop's calendar day $3..$4 in its time zone $2, as the takings refresh reads it. */
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/** The shop's days these sales and returns fall on. */
+export async function daysOf(db: Queryable, q: { timezone: string; saleIds: readonly string[]; returnIds: readonly string[] }): Promise<string[]> {
+  return (await db.rows<{ day: string }>(
+    `select to_char(created_at at time zone $3, 'YYYY-MM-DD') as day from sales where id = any($1::uuid[])
+     union select to_char(created_at at time zone $3, 'YYYY-MM-DD') from sale_returns where id = any($2::uuid[]) order by 1`,
+    [q.saleIds, q.returnIds, q.timezone],
+  )).map((d) => d.day);
+}
+
+/** The days whose margins a lot's cost enters: those its lines were sold on, and those they were returned on. */
+export async function daysOfLots(db: Queryable, q: { shopId: string; timezone: string; batchIds: readonly string[] }): Promise<string[]> {
+  return (await db.rows<{ day: string }>(
+    `with sold as (select distinct i.sale_id from sale_items i where i.batch_id = any($2::uuid[]))
+     select to_char(s.created_at at time zone $3, 'YYYY-MM-DD') as day from sales s join sold on sold.sale_id = s.id where s.shop_id = $1
+     union select to_char(r.created_at at time zone $3, 'YYYY-MM-DD') from sale_returns r join sold on sold.sale_id = r.sale_id where r.shop_id = $1
+     order by 1`,
+    [q.shopId, q.batchIds, q.timezone],
+  )).map((d) => d.day);
+}
+
+/** Takes the (shop, day) for this transaction: two pushes of one day cannot each write sums that miss the other's rows. */
+export async function lockDay(db: Queryable, shopId: string, day: string): Promise<void> {
+  await db.exec(`select pg_advisory_xact_lock(hashtextextended('margins:' || $1 || ':' || $2, 0))`, [shopId, day]);
+}
+
+/** The day's completed sales with their lines in line order, and the hour each was made (the shop's clock). */
+export async function daySales(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<(MarginSale & { hour: number; total: number })[]> {
+  const rows = await db.rows<{ id: string; discount: number; total: number; hour: number; lines: MarginSale['lines'] }>(
+    `select s.id, s.discount::float8 as discount, s.total::float8 as total, extract(hour from s.created_at at time zone $2)::int as hour,
+       coalesce((select jsonb_agg(jsonb_build_object('productId', i.product_id, 'batchId', i.batch_id, 'quantity', i.quantity,
+                   'discount', i.discount, 'lineTotal', i.line_total) order by i.line_no)
+                 from sale_items i where i.sale_id = s.id), '[]') as lines
+     from sales s where s.shop_id = $1 and s.status = 'completed' and ${dayRange('s.created_at')}`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+  return rows;
+}
+
+/** The return lines of the day (what each refunded, of which lot). */
+export async function dayReturnLines(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<MarginReturnLine[]> {
+  return db.rows<MarginReturnLine>(
+    `select (l->>'batchId')::uuid as batch_id, (l->>'quantity')::int as quantity, (l->>'amount')::float8 as amount
+     from sale_returns r cross join lateral jsonb_array_elements(r.lines) l
+     where r.shop_id = $1 and ${dayRange('r.created_at')}`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+export async function lotCosts(db: Queryable, batchIds: readonly string[]): Promise<Map<string, LotCost>> {
+  const rows = await db.rows<{ id: string; productId: string; unitCost: number | null }>(
+    'select id, product_id, unit_cost::float8 as unit_cost from product_batches where id = any($1::uuid[])',
+    [batchIds],
+  );
+  return new Map(rows.map((r) => [r.id, { productId: r.productId, unitCost: r.unitCost }]));
+}
+
+export async function replaceDay(
+  db: Queryable,
+  q: { shopId: string; day: string; margins: readonly ProductMargin[]; hours: readonly { hour: number; sales: number; total: number }[] },
+): Promise<void> {
+  await db.exec('delete from hq_daily_margins where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
+  await db.exec('delete from hq_hourly_takings where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
+  const m = q.margins;
+  await db.exec(
+    `insert into hq_daily_margins (shop_id, day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
+     select $1, $2::date, * from unnest($3::uuid[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])`,
+    [q.shopId, q.day, m.map((r) => r.productId), m.map((r) => r.quantity), m.map((r) => r.takings), m.map((r) => r.cost),
+      m.map((r) => r.knownTakings), m.map((r) => r.unknownCostQty)],
+  );
+  await db.exec(
+    `insert into hq_hourly_takings (shop_id, day, hour, sales, total)
+     select $1, $2::date, * from unnest($3::smallint[], $4::int[], $5::bigint[])`,
+    [q.shopId, q.day, q.hours.map((h) => h.hour), q.hours.map((h) => h.sales), q.hours.map((h) => h.total)],
+  );
+}
+
+export interface MarginRow {
+  day: string;
+  shopCode: string;
+  productId: string;
+  productName: string;
+  sku: string;
+  quantity: number;
+  takings: number;
+  cost: number;
+  knownTakings: number;
+  unknownCostQty: number;
+}
+
+/** Margins per shop, product and day over a period, from the per-day table. */
+export async function marginsBetween(db: Queryable, q: { from: string; to: string; shopId?: string | undefined; limit: number }): Promise<MarginRow[]> {
+  return db.rows<MarginRow>(
+    `select to_char(m.day, 'YYYY-MM-DD') as day, s.code as shop_code, m.product_id, p.name as product_name, p.sku, m.quantity,
+       m.takings::float8 as takings, m.cost::float8 as cost, m.known_takings::float8 as known_takings, m.unknown_cost_qty
+     from hq_daily_margins m join shops s on s.id = m.shop_id join products p on p.id = m.product_id
+     where m.day between $1::date and $2::date and ($3::uuid is null or m.shop_id = $3)
+     order by m.day desc, s.code, p.name collate french limit $4`,
+    [q.from, q.to, q.shopId ?? null, q.limit],
+  );
+}
+
+export interface ProductTotal {
+  productId: string;
+  productName: string;
+  quantity: number;
+  takings: number;
+  cost: number;
+  knownTakings: number;
+  unknownCostQty: number;
+}
+
+/** Per product over a period (every shop, or one), summed in SQL: what the top-20 chart and the margins page read. */
+export async function productTotals(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<ProductTotal[]> {
+  return db.rows<ProductTotal>(
+    `select t.product_id, p.name as product_name, t.quantity, t.takings, t.cost, t.known_takings, t.unknown_cost_qty
+     from (select product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
+             sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty
+           from hq_daily_margins where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3)
+           group by product_id) t
+     join products p on p.id = t.product_id
+     order by t.takings desc`,
+    [q.from, q.to, q.shopId ?? null],
+  );
+}
+
+/** Completed sales per hour of the day over a period. */
+export async function takingsByHour(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<{ hour: number; sales: number; total: number }[]> {
+  return db.rows(
+    `select hour, sum(sales)::int as sales, sum(total)::float8 as total from hq_hourly_takings
+     where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3) group by hour order by hour`,
+    [q.from, q.to, q.shopId ?? null],
+  );
+}
+
+export interface ValuationLine {
+  batchId: string;
+  productId: string;
+  productName: string;
+  sku: string;
+  lotNumber: string;
+  expirationDate: string;
+  status: 'active' | 'quarantined' | 'recalled';
+  quantity: number;
+  unitCost: number | null;
+}
+
+/**
+ * Each lot's quantity as of an instant, from its ledger (design.md
+ * principle 4, the rule ledgerQuantities applies today): the movements made
+ * before it, in clock order; the last count sets the quantity and every
+ * later movement adds its delta. Lots at zero are left out. The instant is
+ * the end of the shop's calendar day, by each movement's own time (the
+ * till's clock, as every day of the shop is counted).
+ */
+export async function lotsAsOf(db: Queryable, q: { shopId: string; date: string; timezone: string }): Promise<ValuationLine[]> {
+  return db.rows<ValuationLine>(
+    `with m as (
+       select id, batch_id, kind, delta, counted_qty, hlc from stock_movements
+       where shop_id = $1 and created_at < ($2::date + 1)::timestamp at time zone $3),
+     last_count as (
+       select distinct on (batch_id) batch_id, id, hlc, counted_qty from m where kind = 'count' order by batch_id, hlc collate "C" desc, id desc),
+     q as (
+       select m.batch_id, (coalesce(max(c.counted_qty), 0) + coalesce(sum(m.delta) filter (
+           where m.kind <> 'count' and (c.id is null or m.hlc collate "C" > c.hlc collate "C" or (m.hlc = c.hlc and m.id > c.id))), 0))::int as quantity
+       from m left join last_count c on c.batch_id = m.batch_id group by m.batch_id)
+     select b.id as batch_id, b.product_id, p.name as product_name, p.sku, b.lot_number, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date,
+       b.status, q.quantity, b.unit_cost::float8 as unit_cost
+     from q join product_batches b on b.id = q.batch_id join products p on p.id = b.product_id
+     where q.quantity <> 0
+     order by p.name collate french, b.expiration_date, b.lot_number`,
+    [q.shopId, q.date, q.timezone],
+  );
+}
+
+/** Today's lots as their cached quantities say (what the valuation of today must equal). */
+export async function lotsNow(db: Queryable, shopId: string): Promise<ValuationLine[]> {
+  return db.rows<ValuationLine>(
+    `select b.id as batch_id, b.product_id, p.name as product_name, p.sku, b.lot_number, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date,
+       b.status, b.quantity, b.unit_cost::float8 as unit_cost
+     from product_batches b join products p on p.id = b.product_id
+     where b.shop_id = $1 and b.quantity <> 0
+     order by p.name collate french, b.expiration_date, b.lot_number`,
+    [shopId],
+  );
+}
+
+/** The value at cost of the stock expiring in each month from..to, per shop (lots with no cost counted apart in units). */
+export async function expiringByMonth(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }) {
+  return db.rows<{ month: string; shopCode: string; value: number; units: number; unknownCostQty: number }>(
+    `select to_char(date_trunc('month', b.expiration_date), 'YYYY-MM') as month, s.code as shop_code,
+       coalesce(sum(b.quantity * b.unit_cost), 0)::float8 as value, sum(b.quantity)::int as units,
+       coalesce(sum(b.quantity) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
+     from product_batches b join shops s on s.id = b.shop_id
+     where b.quantity > 0 and b.expiration_date between $1::date and $2::date and ($3::uuid is null or b.shop_id = $3)
+     group by 1, 2 order by 1, 2`,
+    [q.from, q.to, q.shopId ?? null],
+  );
+}
+
+/** The shop a lot belongs to, with its time zone. */
+export async function shopOfLot(db: Queryable, batchId: string): Promise<{ shopId: string; timezone: string } | undefined> {
+  return db.one('select b.shop_id, s.timezone from product_batches b join shops s on s.id = b.shop_id where b.id = $1', [batchId]);
+}
+
+/** Shop-days head office holds sales or returns of but no margins for (sales received before migration 0020), newest first. */
+export async function daysWithoutReports(db: Queryable, limit: number): Promise<{ shopId: string; timezone: string; day: string }[]> {
+  return db.rows(
+    `select t.shop_id, s.timezone, to_char(t.day, 'YYYY-MM-DD') as day
+     from (select distinct shop_id, day from hq_daily_takings where sales > 0 or returns > 0) t join shops s on s.id = t.shop_id
+     where not exists (select 1 from hq_daily_margins m where m.shop_id = t.shop_id and m.day = t.day)
+     order by t.day desc, t.shop_id limit $1`,
+    [limit],
+  );
+}
+
+export interface StockAtRisk {
+  shopCode: string;
+  productId: string;
+  productName: string;
+  quantity: number;
+  value: number;
+  unknownCostQty: number;
+  lastSold: string | null;
+  /** Units sold (net of returns) over the last `rateDays` days. */
+  recentlySold: number;
+}
+
+/** Each shop's products in stock, with when each last sold and what it sold lately (from the per-day margins). */
+export async function stockWithSales(db: Queryable, q: { today: string; rateDays: number; shopId?: string | undefined }): Promise<StockAtRisk[]> {
+  return db.rows<StockAtRisk>(
+    `with stock as (
+       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum(quantity * unit_cost), 0)::float8 as value,
+         coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
+       from product_batches where quantity > 0 and ($3::uuid is null or shop_id = $3) group by shop_id, product_id)
+     select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty,
+       to_char(last.day, 'YYYY-MM-DD') as last_sold, coalesce(recent.sold, 0)::int as recently_sold
+     from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
+     left join lateral (select max(m.day) as day from hq_daily_margins m
+                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.quantity > 0) last on true
+     left join lateral (select sum(m.quantity) as sold from hq_daily_margins m
+                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.day > $1::date - $2::int and m.day <= $1::date) recent on true
+     order by st.value desc, s.code, p.name collate french`,
+    [q.today, q.rateDays, q.shopId ?? null],
+  );
+}
+
+/**
+ * Units and value written off (negative adjustments) per month and cause:
+ * the lot was recalled, or past its expiry on the day (the shop's calendar),
+ * or else damaged or lost. Head office reads the cause from the lot, since
+ * an adjustment's reason is free text.
+ */
+export async function writeOffsByMonth(db: Queryable, q: { since: string; shopId?: string | undefined }) {
+  return db.rows<{ month: string; shopCode: string; cause: 'expired' | 'recalled' | 'damaged'; units: number; value: number; unknownCostQty: number }>(
+    `select to_char(date_trunc('month', m.created_at at time zone s.timezone), 'YYYY-MM') as month, s.code as shop_code,
+       case when b.status = 'recalled' then 'recalled' when b.expiration_date < (m.created_at at time zone s.timezone)::date then 'expired' else 'damaged' end as cause,
+       sum(-m.delta)::int as units, coalesce(sum(-m.delta * b.unit_cost), 0)::float8 as value,
+       coalesce(sum(-m.delta) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
+     from stock_movements m join product_batches b on b.id = m.batch_id join shops s on s.id = m.shop_id
+     where m.kind = 'adjustment' and m.delta < 0 and m.created_at >= $1::date and ($2::uuid is null or m.shop_id = $2)
+     group by 1, 2, 3 order by 1, 2, 3`,
+    [q.since, q.shopId ?? null],
+  );
+}
+
+/** A shop's completed sales per calendar day and hour over from..to (its own tables: the shop's Tableau de bord). */
+export async function salesByDayAndHour(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; hour: number; total: number; sales: number }>(
+    `select to_char(s.created_at at time zone $2, 'YYYY-MM-DD') as day, extract(hour from s.created_at at time zone $2)::int as hour,
+       sum(s.total)::float8 as total, count(*)::int as sales
+     from sales s where s.shop_id = $1 and s.status = 'completed' and ${dayRange('s.created_at')}
+     group by 1, 2 order by 1, 2`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
