@@ -204,7 +204,6 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
       throw new AppError(422, 'product_ambiguous', 'product.ambiguous', { code });
     },
 
-    snapshot: (after: string, limit: number) => productsPage(db, after, limit),
   };
 }
 

@@ -19,10 +19,11 @@ import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { applyPush, checkRequest } from './push.js';
-import { assembleDigests, differingDays } from '../domain/digest.js';
+import { differingEntities } from '../domain/digest.js';
 import { daysBetween } from '../domain/dates.js';
-import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
-import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
+import { refreshDailyTakings } from '../sales/reconcile.js';
+import { expiryScan, ledgerCheck } from '../stock/reconcile.js';
+import { DIGESTED_NAMES, digestsOf, snapshotPart } from '../sync/coverage.js';
 import {
   feedAfter,
   feedEpoch,
@@ -44,7 +45,7 @@ import {
   type HqShop,
   type ShopReport,
 } from './queries.js';
-import { changeSchema, type Change, type DigestBody, type SnapshotPart } from './schemas.js';
+import { changeSchema, type Change, type DigestBody } from './schemas.js';
 import { decideHeldSales, heldSalesOf, lockHeldSales, raiseLastReceipt, shopOfHeldSales } from './held-queries.js';
 
 export interface HqDeps {
@@ -204,11 +205,9 @@ export function hqService({ db, logger, now }: HqDeps) {
       };
     },
 
-    async snapshotPart(shop: HqShop, part: SnapshotPart, after: string, limit: number): Promise<{ rows: unknown[]; next: string | null }> {
-      const rows: { id: string }[] =
-        part === 'products' ? await catalog.snapshot(after, limit)
-        : part === 'recalls' || part === 'batches' || part === 'movements' ? await stock.snapshot(shop.id, part, after, limit)
-        : await sales.snapshot(shop.id, part, after, limit);
+    /** One page of a part of the shop's snapshot, as server/sync/coverage.ts declares it. */
+    async snapshotPart(shop: HqShop, part: string, after: string, limit: number): Promise<{ rows: unknown[]; next: string | null }> {
+      const rows: { id: string }[] = await snapshotPart(part)!.page(db, shop.id, after, limit);
       return { rows, next: rows.length === limit ? rows.at(-1)!.id : null };
     },
 
@@ -313,23 +312,22 @@ export function hqService({ db, logger, now }: HqDeps) {
      * answered, and the shop sends their rows again. The second round carries
      * the shop's report, recorded for Boutiques with what still differs.
      */
-    async digest(shop: HqShop, body: DigestBody): Promise<{ differing: string[]; checked: number }> {
+    async digest(shop: HqShop, body: DigestBody): Promise<{ differing: string[]; entities: { day: string; entities: string[] }[]; checked: number }> {
       const days = body.days.map((d) => d.day).sort();
       const from = days[0]!;
       const to = days.at(-1)!;
       if (daysBetween(from, to) > 62) throw new AppError(400, 'digest_span', 'sync.digest_span');
-      const q = { shopId: shop.id, timezone: shop.timezone, from, to };
-      const { sales: s, items } = await saleDigests(db, q);
-      const mine = assembleDigests(days, s, items, await movementDigests(db, q));
-      const differing = differingDays(body.days, mine);
+      const mine = await digestsOf(db, shop, days);
+      const entities = differingEntities(body.days, mine, DIGESTED_NAMES);
+      const differing = entities.map((e) => e.day);
       if (!body.report) {
         // First round only: takings of days whose rows changed behind the sync's back; the resend's pushes refresh their own days.
         await db.withTransaction((tx) => refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days }));
       } else {
-        await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, mismatches: differing.length });
-        if (differing.length > 0) logger.warn({ shop: shop.code, differing }, 'nightly reconciliation: days still differ after the resend');
+        await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, resent: body.report.resent, mismatches: differing.length });
+        if (differing.length > 0) logger.warn({ shop: shop.code, differing: entities }, 'nightly reconciliation: days still differ after the resend');
       }
-      return { differing, checked: days.length };
+      return { differing, entities, checked: days.length };
     },
 
   };

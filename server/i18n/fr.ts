@@ -1002,6 +1002,20 @@ commande l’utilise.`,
   'cli.access.token_rotated': 'Nouveau jeton de la boutique {code} (affiché une seule fois) ; l’ancien est refusé dès maintenant :\n{token}\nÀ mettre dans HQ_TOKEN sur le mini-PC de la boutique, puis redémarrer Comptoir.',
   'cli.access.no_audit': 'Journal des accès vide.',
   'cli.access.audit_line': '{at}  {actor}  {action}  {target}',
+  // Head office holds everything
+  'validation.snapshot_part': 'Partie inconnue de la reconstruction.',
+  'sync.entity.product': '{n} produit(s)',
+  'sync.entity.batch': '{n} lot(s)',
+  'sync.entity.till_session': '{n} session(s) de caisse',
+  'sync.entity.sale': '{n} vente(s)',
+  'sync.entity.sale_item': '{n} ligne(s) de vente',
+  'sync.entity.movement': '{n} mouvement(s) de stock',
+  'sync.entity.sale_return': '{n} retour(s)',
+  'sync.entity.cash_movement': '{n} mouvement(s) de caisse',
+  'sync.entity.staff': '{n} membre(s) du personnel',
+  'sync.entity.other': '{n} {entity}',
+  'sync.resent': 'renvoyé : {list}',
+  'cli.rebuilt_more': 'Aussi : {sessions} session(s) de caisse, {returns} retour(s), {cash} mouvement(s) de caisse, {staff} membre(s) du personnel.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -16,7 +16,12 @@ export interface HqClient {
   push(body: unknown): Promise<{ response: PushAnswer; bytes: number }>;
   pull(cursor: string, limit: number): Promise<PullAnswer>;
   snapshotHead(): Promise<SnapshotHead>;
-  digest(body: { days: DayDigest[]; report?: { daysChecked: number; rowsResent: number } }): Promise<{ differing: string[]; checked: number }>;
+  digest(body: { days: DayDigest[]; report?: { daysChecked: number; rowsResent: number; resent: Record<string, number> } }): Promise<{
+    differing: string[];
+    /** Per differing day, the entities that differ (a head office older than coverage sends none: every entity is resent). */
+    entities?: { day: string; entities: string[] }[];
+    checked: number;
+  }>;
   snapshotPart(part: string, after: string | undefined, limit: number): Promise<{ rows: Record<string, unknown>[]; next: string | null }>;
 }
 

@@ -27,6 +27,7 @@ import type { Recall } from '../stock/queries.js';
 import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { describeRefused } from '../domain/refusal-text.js';
+import { describeResent } from '../domain/resent-text.js';
 import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
@@ -257,7 +258,7 @@ export function syncService(
         nextAttemptAt: state.nextAttemptAt,
         failures: state.failures,
         bytesSent: state.bytesSent,
-        nightly,
+        nightly: nightly ? { ...nightly, resentText: describeResent(nightly.resent) } : null,
       };
     },
 
