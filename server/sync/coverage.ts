@@ -25,6 +25,9 @@ export const COVERED: readonly Covered[] = [
   cashMovementCoverage,
 ];
 
+/** How reports list entities: in dependency order, a sale's lines after it. */
+export const REPORT_ORDER: readonly string[] = COVERED.flatMap((c) => (c.entity === 'sale' ? ['sale', 'sale_item'] : [c.entity]));
+
 const byEntity = new Map(COVERED.map((c) => [c.entity, c]));
 export const coverageOf = (entity: string): Covered | undefined => byEntity.get(entity);
 

@@ -95,12 +95,13 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
       }
     }
     if (current.length > 0) transactions.push(current);
-    const counts: Record<string, number> = {};
+    // Rows, not entries: a voided sale is one sale resent (its insert and its void).
+    const rows = new Map<string, Set<string>>();
     for (const entries of transactions) {
       await db.withTransaction((tx) => appendOutbox(tx, entries));
-      for (const e of entries) counts[e.entity] = (counts[e.entity] ?? 0) + 1;
+      for (const e of entries) rows.set(e.entity, (rows.get(e.entity) ?? new Set()).add(e.entityId));
     }
-    return counts;
+    return Object.fromEntries([...rows].map(([entity, ids]) => [entity, ids.size]));
   }
 
   /**
