@@ -1012,10 +1012,9 @@ commande l’utilise.`,
   'sync.entity.movement': '{n} mouvement(s) de stock',
   'sync.entity.sale_return': '{n} retour(s)',
   'sync.entity.cash_movement': '{n} mouvement(s) de caisse',
-  'sync.entity.staff': '{n} membre(s) du personnel',
   'sync.entity.other': '{n} {entity}',
   'sync.resent': 'renvoyé : {list}',
-  'cli.rebuilt_more': 'Aussi : {sessions} session(s) de caisse, {returns} retour(s), {cash} mouvement(s) de caisse, {staff} membre(s) du personnel.',
+  'cli.rebuilt_more': 'Aussi : {sessions} session(s) de caisse, {returns} retour(s), {cash} mouvement(s) de caisse.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
