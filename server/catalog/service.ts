@@ -13,7 +13,6 @@ import {
   insertProduct,
   lockProduct,
   productById,
-  productsPage,
   productWithStock,
   searchProducts,
   twinIds,

@@ -16,11 +16,9 @@ import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import {
   itemsOfSales,
-  itemsPage,
   markVoided,
   saleById,
   salesBetween,
-  salesPage,
   takeReceiptNumber,
   raiseReceiptCounter,
   takings,

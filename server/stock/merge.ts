@@ -1,4 +1,3 @@
-import { ledgerQuantity } from '../domain/ledger.js';
 import { adoptFromHq, boundShopClock, mergeShopWrite, mergedRow, pickFields, storedFields, type MergeResult } from '../domain/merge.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
