@@ -9,7 +9,11 @@ import { settingsRoutes } from './shops/routes.js';
 import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
 import { syncRoutes } from './sync/routes.js';
+import { stocktakesRoutes } from './stocktakes/routes.js';
+import { transfersRoutes } from './transfers/routes.js';
 import { usersRoutes } from './users/routes.js';
+import { purchasingRoutes } from './purchasing/routes.js';
+import { suppliersRoutes } from './suppliers/routes.js';
 
 /** The shop's JSON API (../shared/api-contract.md), one line a route. */
 export function shopApi(s: Services): Router {
@@ -21,6 +25,10 @@ export function shopApi(s: Services): Router {
   const receipts = receiptsRoutes(s.receipts);
   const settings = settingsRoutes(s.settings);
   const sync = syncRoutes(s.sync);
+  const suppliers = suppliersRoutes(s.suppliers);
+  const purchasing = purchasingRoutes(s.purchaseOrders, s.deliveries, s.supplierReturns);
+  const transfers = transfersRoutes(s.transfers);
+  const stocktakes = stocktakesRoutes(s.stocktakes);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -63,8 +71,51 @@ export function shopApi(s: Services): Router {
   r.get('/cash/sessions/:id/z.pdf', cash.zPdf);
   r.get('/cash/sessions/:id/x.pdf', cash.xPdf);
 
+  r.post('/transfers', pharmacist, transfers.create);
+  r.get('/transfers', transfers.list);
+  r.get('/transfers/:id', transfers.get);
+  r.post('/transfers/:id/ship', pharmacist, transfers.ship);
+  r.post('/transfers/:id/cancel', manager, transfers.cancel);
+  r.post('/transfers/:id/receive', pharmacist, transfers.receive);
+  r.get('/transfers/:id/note.pdf', transfers.note);
+
+  r.post('/stocktakes', manager, stocktakes.open);
+  r.get('/stocktakes', stocktakes.list);
+  r.get('/stocktakes/:id', stocktakes.get);
+  r.post('/stocktakes/:id/counts', stocktakes.count);
+  r.get('/stocktakes/:id/sheet.pdf', stocktakes.sheet);
+  r.post('/stocktakes/:id/finalise', manager, stocktakes.finalise);
+  r.post('/stocktakes/:id/cancel', manager, stocktakes.cancel);
+
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);
+
+  // Purchasing: a pharmacist orders, receives and returns; head office's suppliers are edited here only for this shop.
+  r.get('/suppliers', suppliers.list);
+  r.post('/suppliers', pharmacist, suppliers.create);
+  r.get('/suppliers/:id', suppliers.get);
+  r.patch('/suppliers/:id', pharmacist, suppliers.update);
+  r.put('/suppliers/:id/products/:productId', pharmacist, suppliers.putLink);
+  r.get('/purchase-orders/suggestions', pharmacist, purchasing.suggestions);
+  r.get('/purchase-orders', pharmacist, purchasing.listOrders);
+  r.post('/purchase-orders', pharmacist, purchasing.createOrder);
+  r.get('/purchase-orders/:id/order.csv', pharmacist, purchasing.orderCsv);
+  r.get('/purchase-orders/:id', pharmacist, purchasing.getOrder);
+  r.patch('/purchase-orders/:id', pharmacist, purchasing.updateOrder);
+  r.post('/purchase-orders/:id/send', pharmacist, purchasing.sendOrder);
+  r.post('/purchase-orders/:id/cancel', pharmacist, purchasing.cancelOrder);
+  r.get('/deliveries', purchasing.listDeliveries);
+  r.post('/deliveries', purchasing.createDelivery);
+  r.get('/deliveries/:id', purchasing.getDelivery);
+  r.patch('/deliveries/:id', purchasing.updateDelivery);
+  r.post('/deliveries/:id/lines', purchasing.addDeliveryLine);
+  r.delete('/deliveries/:id/lines/:lineId', purchasing.removeDeliveryLine);
+  r.post('/deliveries/:id/validate', pharmacist, purchasing.validateDelivery);
+  r.post('/supplier-returns', pharmacist, purchasing.createReturn);
+  r.get('/supplier-returns/:id', pharmacist, purchasing.getReturn);
+  r.post('/supplier-returns/:id/validate', pharmacist, purchasing.validateReturn);
+  r.post('/supplier-returns/:id/credit', pharmacist, purchasing.creditReturn);
+  r.post('/supplier-returns/:id/dispute', pharmacist, purchasing.disputeReturn);
 
   r.get('/sync/status', sync.status);
   r.post('/sync/run', sync.run);

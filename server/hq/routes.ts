@@ -3,7 +3,7 @@ import { createProductSchema, proposalListSchema, updateProductSchema } from '..
 import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
+import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
@@ -59,6 +59,17 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   });
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));
+  });
+  r.get('/transfers', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.transfers(q.shop, q.limit));
+  });
+  r.get('/transfers/suggestions', admin, async (req, res) => {
+    res.json(await hq.transferSuggestions(parse(suggestionsSchema, req.query)));
+  });
+  r.get('/stocktakes', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.stocktakes(q.shop, q.limit));
   });
   r.get('/shops/:code/refusals', admin, async (req, res) => {
     res.json(await hq.refusals(code(req), parse(shopSalesSchema.pick({ limit: true }), req.query).limit));

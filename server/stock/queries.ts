@@ -14,6 +14,9 @@ export interface Batch {
   receivedDate: string;
   status: BatchStatus;
   statusReason: string | null;
+  /** Where a delivered lot came from (purchasing); null for a lot received by hand. */
+  supplierId?: string | null;
+  purchaseOrderId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,18 +44,19 @@ export interface Movement {
 export type NewMovement = Omit<Movement, 'createdAt'>;
 
 const columns = `b.id, b.shop_id, b.product_id, b.lot_number, b.expiration_date, b.initial_qty, b.quantity,
-  b.unit_cost, b.received_date, b.status, b.status_reason, b.created_at, b.updated_at`;
+  b.unit_cost, b.received_date, b.status, b.status_reason, b.supplier_id, b.purchase_order_id, b.created_at, b.updated_at`;
 const rowColumns = `${columns}, b.hlc, b.field_clocks, b.field_origins`;
 
 export async function insertBatch(db: Queryable, b: Omit<BatchRow, 'createdAt' | 'updatedAt'>): Promise<BatchRow> {
   return (await db.one<BatchRow>(
     `insert into product_batches as b (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity,
-       unit_cost, received_date, status, status_reason, hlc, field_clocks, field_origins)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       unit_cost, received_date, status, status_reason, hlc, field_clocks, field_origins, supplier_id, purchase_order_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      returning ${rowColumns}`,
     [
       b.id, b.shopId, b.productId, b.lotNumber, b.expirationDate, b.initialQty, b.quantity,
       b.unitCost, b.receivedDate, b.status, b.statusReason, b.hlc, b.fieldClocks, b.fieldOrigins ?? {},
+      b.supplierId ?? null, b.purchaseOrderId ?? null,
     ],
   ))!;
 }
@@ -287,6 +291,34 @@ export async function lotRow(db: Queryable, shopId: string, id: string): Promise
   );
 }
 
+export async function lotRowsByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<LotListRow[]> {
+  return db.rows<LotListRow>(
+    `select ${columns}, p.name as product_name, p.sku from product_batches b join products p on p.id = b.product_id
+     where b.shop_id = $1 and b.id = any($2::uuid[])`,
+    [shopId, ids],
+  );
+}
+
+/** The shop's lots holding stock (or below zero), all or of these products: what a stocktake snapshots. */
+export async function lotQuantities(db: Queryable, shopId: string, productIds: readonly string[] | null): Promise<{ id: string; quantity: number }[]> {
+  return db.rows(
+    `select b.id, b.quantity from product_batches b where b.shop_id = $1 and ($2::uuid[] is null or b.product_id = any($2::uuid[])) and b.quantity <> 0
+     order by b.id`,
+    [shopId, productIds],
+  );
+}
+
+/** Of these lots, those with a count movement dated after the given clock: a later count replaced that one. */
+export async function countedAfter(db: Queryable, after: readonly { batchId: string; hlc: string }[]): Promise<Set<string>> {
+  if (after.length === 0) return new Set();
+  const rows = await db.rows<{ batchId: string }>(
+    `select distinct m.batch_id from stock_movements m join unnest($1::uuid[], $2::text[]) as c(batch_id, hlc) on c.batch_id = m.batch_id
+     where m.kind = 'count' and m.hlc collate "C" > c.hlc collate "C"`,
+    [after.map((a) => a.batchId), after.map((a) => a.hlc)],
+  );
+  return new Set(rows.map((r) => r.batchId));
+}
+
 export async function productIdByCode(db: Queryable, code: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>(`select id from products where sku = $1 or lpad(gtin, 14, '0') = lpad($1, 14, '0') limit 1`, [code]))?.id;
 }
@@ -340,14 +372,15 @@ export async function restoreBatches(db: Queryable, bs: readonly BatchRow[]): Pr
   if (bs.length === 0) return;
   await db.exec(
     `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date,
-       status, status_reason, hlc, field_clocks, created_at, updated_at)
+       status, status_reason, hlc, field_clocks, created_at, updated_at, supplier_id, purchase_order_id)
      select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::date[], $6::int[], $7::int[], $8::bigint[], $9::date[],
-       $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[])
+       $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[], $16::uuid[], $17::uuid[])
      on conflict (id) do nothing`,
     [
       bs.map((b) => b.id), bs.map((b) => b.shopId), bs.map((b) => b.productId), bs.map((b) => b.lotNumber), bs.map((b) => b.expirationDate),
       bs.map((b) => b.initialQty), bs.map((b) => b.quantity), bs.map((b) => b.unitCost), bs.map((b) => b.receivedDate), bs.map((b) => b.status),
       bs.map((b) => b.statusReason), bs.map((b) => b.hlc), bs.map((b) => JSON.stringify(b.fieldClocks)), bs.map((b) => b.createdAt), bs.map((b) => b.updatedAt),
+      bs.map((b) => b.supplierId ?? null), bs.map((b) => b.purchaseOrderId ?? null),
     ],
   );
 }
@@ -520,5 +553,20 @@ export async function movementsDayDigest(db: Queryable, q: { shopId: string; tim
        md5(string_agg(id::text || ':' || delta, ',' order by id)) as hash
      from stock_movements where shop_id = $1 and ${dayRange} group by 1`,
     [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+/** The units a lot has received (its `receipt` movements): the weight of its cost in the average of its receipts. */
+export async function receivedUnits(db: Queryable, batchId: string): Promise<number> {
+  return (await db.one<{ n: number }>(`select coalesce(sum(delta), 0)::int as n from stock_movements where batch_id = $1 and kind = 'receipt'`, [batchId]))!.n;
+}
+
+/** Sales of these products' lots in this shop since a moment, in base units (the order suggestion's window). */
+export async function soldSince(db: Queryable, shopId: string, productIds: readonly string[] | null, since: Date): Promise<{ productId: string; sold: number }[]> {
+  return db.rows(
+    `select b.product_id, (-sum(m.delta))::int as sold from stock_movements m join product_batches b on b.id = m.batch_id
+     where m.shop_id = $1 and m.kind in ('sale', 'return') and m.created_at >= $2 and ($3::uuid[] is null or b.product_id = any($3::uuid[]))
+     group by b.product_id`,
+    [shopId, since, productIds],
   );
 }

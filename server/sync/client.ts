@@ -30,6 +30,8 @@ export interface SnapshotHead {
   cursor: string;
   hlc: string;
   lastReceipt: number;
+  /** The chain's shops, where a transfer may go (older head offices send none). */
+  chainShops?: { id: string; code: string; name: string }[];
 }
 
 export interface PushAnswer {
@@ -54,7 +56,7 @@ export interface PullAnswer {
 
 export interface PulledChange {
   id: number;
-  entity: 'product' | 'batch' | 'recall';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop';
   entityId: string;
   hlc: string;
   data: Record<string, unknown>;

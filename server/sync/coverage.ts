@@ -5,6 +5,7 @@ import { assembleDigests, type DayDigest } from '../domain/digest.js';
 import type { Covered, SnapshotPart } from '../outbox/coverage.js';
 import { returnCoverage, saleCoverage } from '../sales/reconcile.js';
 import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconcile.js';
+import { supplierCoverage } from '../suppliers/reconcile.js';
 
 /**
  * Everything a shop owns that head office keeps, in dependency order (a
@@ -16,6 +17,7 @@ import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconc
  */
 export const COVERED: readonly Covered[] = [
   productCoverage,
+  supplierCoverage,
   recallCoverage,
   batchCoverage,
   sessionCoverage,

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { absorbClock } from '../outbox/clock.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { driftedLots } from '../stock/reconcile.js';
+import { TransferMerge } from '../transfers/merge.js';
 import { hqClient } from './client.js';
 import { SNAPSHOT_PARTS } from './coverage.js';
 import { localData, wipeLocalData, startAfterRebuild } from './queries.js';
@@ -60,6 +61,8 @@ export async function initFromHq(
   const drifted = await db.withTransaction(async (tx) => {
     if (opts.force) await wipeLocalData(tx);
     const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
+    // The chain's shops come with the head, not as a part: a transfer names its destination.
+    await new TransferMerge(run, now).restoreShops(head.chainShops ?? []);
     for (const { declared, rows } of parts) await declared.restore(run, rows, { shopId: shop.id, lastReceipt: head.lastReceipt });
     // Our clock goes above every clock this shop ever sent, and takes in head office's.
     const own = parts
