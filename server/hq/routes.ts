@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { createProductSchema, proposalListSchema, updateProductSchema } from '../catalog/schemas.js';
+import { sendJson } from '../http/compress.js';
 import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
@@ -18,7 +19,7 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
     res.json(await hq.push(shopOf(req), parse(pushSchema, req.body)));
   }) satisfies RequestHandler);
   r.get('/sync/pull', shop, (async (req, res) => {
-    res.json(await hq.pull(shopOf(req), parse(pullSchema, req.query)));
+    await sendJson(req, res, await hq.pull(shopOf(req), parse(pullSchema, req.query)));
   }) satisfies RequestHandler);
 
   r.post('/sync/digest', shop, (async (req, res) => {
@@ -26,11 +27,11 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   }) satisfies RequestHandler);
 
   r.get('/sync/snapshot', shop, (async (req, res) => {
-    res.json(await hq.snapshotHead(shopOf(req)));
+    await sendJson(req, res, await hq.snapshotHead(shopOf(req)));
   }) satisfies RequestHandler);
   r.get('/sync/snapshot/:part', shop, (async (req, res) => {
     const q = parse(snapshotSchema, { ...req.query, part: req.params.part });
-    res.json(await hq.snapshotPart(shopOf(req), q.part, q.after, q.limit));
+    await sendJson(req, res, await hq.snapshotPart(shopOf(req), q.part, q.after, q.limit));
   }) satisfies RequestHandler);
 
   r.post('/shops', admin, async (req, res) => {
