@@ -1,3 +1,5 @@
+import { describeResent } from '../server/domain/resent-text.js';
+import { REPORT_ORDER } from '../server/sync/coverage.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -119,6 +121,8 @@ async function run(argv: string[]): Promise<number> {
         b.services!.sync.assertConfigured();
         const r = await b.services!.nightly.run();
         print(t('cli.nightly_done', { days: r.daysChecked, rows: r.rowsResent, left: r.mismatches, drift: r.ledgerDrift, alerts: r.expiryAlerts }));
+        const resent = describeResent(r.resent, REPORT_ORDER);
+        if (resent) print(resent);
         if (r.differing.length > 0) print(t('cli.nightly_left', { days: r.differing.join(', ') }));
         if (r.rowsRefused > 0) print(t('cli.nightly_refused', { n: r.rowsRefused }));
       });
@@ -154,6 +158,7 @@ async function run(argv: string[]): Promise<number> {
       await withShop(async (b) => {
         const r = await initFromHq({ db: b.db, logger: b.logger, shop: b.shop!, now: () => new Date(), ...(b.config.hqUrl && b.config.hqToken ? { hq: { url: b.config.hqUrl, token: b.config.hqToken } } : {}) }, { force: values.force ?? false });
         print(t('cli.rebuilt', { products: r.products, lots: r.lots, movements: r.movements, sales: r.sales, lastReceipt: r.lastReceipt }));
+        print(t('cli.rebuilt_more', { sessions: r.rows.sessions ?? 0, returns: r.rows.returns ?? 0, cash: r.rows['cash-movements'] ?? 0 }));
         if (r.drifted.length > 0) print(t('cli.rebuilt_drift', { n: r.drifted.length }));
       });
       return 0;

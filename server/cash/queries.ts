@@ -192,3 +192,86 @@ export async function sessionsBetween(
     [q.shopId, q.from, q.to, q.timezone, q.limit],
   );
 }
+
+// The nightly reconciliation and the rebuild (cash/reconcile.ts): the same SQL at both ends.
+
+/** Local midnight of `from` ($3) to local midnight after `to` ($4), in the shop's zone ($2). */
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/** Per day a session was opened: how many, their floats, and each one's id with its closing (a lost closing shows). */
+export async function sessionsDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(opened_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(opening_float)::float8 as sum,
+       md5(string_agg(id::text || ':' || status || ':' || coalesce(z_number, ''), ',' order by id)) as hash
+     from till_sessions where shop_id = $1 and ${dayRange('opened_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function cashMovementsDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count,
+       sum(case when kind = 'in' then amount else -amount end)::float8 as sum, md5(string_agg(id::text, ',' order by id)) as hash
+     from cash_movements where shop_id = $1 and ${dayRange('created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function sessionsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<TillSession[]> {
+  return db.rows<TillSession>(
+    `select ${sessionColumns} from till_sessions s where s.shop_id = $1 and ${dayRange('s.opened_at')} order by s.opened_at, s.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+export async function sessionsByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<TillSession[]> {
+  return db.rows<TillSession>(`select ${sessionColumns} from till_sessions s where s.shop_id = $1 and s.id = any($2::uuid[]) order by s.opened_at, s.id`, [shopId, ids]);
+}
+
+export async function cashMovementsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<CashMovement[]> {
+  return db.rows<CashMovement>(
+    `select ${movementColumns} from cash_movements m where m.shop_id = $1 and ${dayRange('m.created_at')} order by m.created_at, m.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+/** Head office: a shop's sessions in id order, a page at a time (a rebuild's snapshot). */
+export async function sessionsPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<TillSession[]> {
+  return db.rows<TillSession>(`select ${sessionColumns} from till_sessions s where s.shop_id = $1 and s.id > $2 order by s.id limit $3`, [shopId, afterId, limit]);
+}
+
+export async function cashMovementsPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<CashMovement[]> {
+  return db.rows<CashMovement>(`select ${movementColumns} from cash_movements m where m.shop_id = $1 and m.id > $2 order by m.id limit $3`, [shopId, afterId, limit]);
+}
+
+/** A rebuilt shop: its sessions as head office holds them, open or closed (the Z report's PDF is not kept at head office). */
+export async function restoreSessions(db: Queryable, ss: readonly TillSession[]): Promise<void> {
+  if (ss.length === 0) return;
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  await db.exec(
+    `insert into till_sessions (id, shop_id, terminal, cashier_id, cashier_name, opened_at, opening_float, opening_counts, status, closed_at,
+       closed_by, closed_by_name, z_number, expected, counted, cash_variance, closing_comment, hlc)
+     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::timestamptz[], $7::bigint[], $8::jsonb[], $9::text[],
+       $10::timestamptz[], $11::uuid[], $12::text[], $13::text[], $14::jsonb[], $15::jsonb[], $16::bigint[], $17::text[], $18::text[])
+     on conflict (id) do nothing`,
+    [
+      ss.map((s) => s.id), ss.map((s) => s.shopId), ss.map((s) => s.terminal), ss.map((s) => s.cashierId), ss.map((s) => s.cashierName),
+      ss.map((s) => s.openedAt), ss.map((s) => s.openingFloat), ss.map((s) => json(s.openingCounts)), ss.map((s) => s.status),
+      ss.map((s) => s.closedAt), ss.map((s) => s.closedBy), ss.map((s) => s.closedByName), ss.map((s) => s.zNumber),
+      ss.map((s) => json(s.expected)), ss.map((s) => json(s.counted)), ss.map((s) => s.cashVariance), ss.map((s) => s.closingComment), ss.map((s) => s.hlc),
+    ],
+  );
+}
+
+export async function restoreCashMovements(db: Queryable, ms: readonly CashMovement[]): Promise<void> {
+  for (const m of ms) await insertCashMovementIfAbsent(db, { ...m, createdAt: new Date(m.createdAt) });
+}
+
+/** Z numbers continue after `n` (never back: a number is never given twice). */
+export async function raiseZCounter(db: Queryable, shopId: string, n: number): Promise<void> {
+  await db.exec(
+    `insert into shop_counters as c (shop_id, kind, last_number) values ($1, 'z', $2)
+     on conflict (shop_id, kind) do update set last_number = greatest(c.last_number, excluded.last_number)`,
+    [shopId, n],
+  );
+}

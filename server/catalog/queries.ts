@@ -138,3 +138,11 @@ export async function restoreProducts(db: Queryable, ps: readonly ProductRow[]):
     ],
   );
 }
+
+/** Of these products, the ones this shop created: what it may send again (the chain's are head office's). */
+export async function productsMadeBy(db: Queryable, shopId: string, ids: readonly string[]): Promise<ProductRow[]> {
+  return db.rows<ProductRow>(
+    `select ${columns}, p.origin_shop_id, p.hlc, p.field_clocks from products p where p.origin_shop_id = $1 and p.id = any($2::uuid[]) order by p.created_at, p.id`,
+    [shopId, ids],
+  );
+}

@@ -13,7 +13,6 @@ import {
   insertProduct,
   lockProduct,
   productById,
-  productsPage,
   productWithStock,
   searchProducts,
   twinIds,
@@ -204,7 +203,6 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
       throw new AppError(422, 'product_ambiguous', 'product.ambiguous', { code });
     },
 
-    snapshot: (after: string, limit: number) => productsPage(db, after, limit),
   };
 }
 

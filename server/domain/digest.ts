@@ -1,32 +1,28 @@
 import { addDays, dateInZone, type IsoDate } from './dates.js';
 
 /**
- * What one calendar day of a shop holds, summed the same way at both ends:
- * counts and sums catch a lost or altered row, the id hashes catch a row
- * swapped for another with the same amounts.
+ * What one entity of one calendar day of a shop holds, summed the same way at
+ * both ends: the count and sum catch a lost or altered row, the hash of ids
+ * (with what may change of a row: a sale's status, a session's closing)
+ * catches a row swapped for another with the same amounts.
  */
+export interface EntityDigest {
+  count: number;
+  sum: number;
+  hash: string;
+}
+
+/** One day of a shop: a digest per covered entity (server/sync/coverage.ts), every one named, empty ones too. */
 export interface DayDigest {
   day: IsoDate;
-  sales: { count: number; total: number; voided: number; ids: string };
-  items: { count: number; quantity: number; total: number; ids: string };
-  /** Per lot: count and sum of movements, hashed in lot order. */
-  movements: { count: number; delta: number; lots: string; ids: string };
+  entities: Record<string, EntityDigest>;
 }
 
 export const NIGHTLY_DAYS = 30;
 /** The nightly run starts at 02:00 in the shop's time zone: after closing, before the 03:00 backup. */
 export const NIGHTLY_HOUR = 2;
 
-const EMPTY_HASH = '';
-
-export function emptyDigest(day: IsoDate): DayDigest {
-  return {
-    day,
-    sales: { count: 0, total: 0, voided: 0, ids: EMPTY_HASH },
-    items: { count: 0, quantity: 0, total: 0, ids: EMPTY_HASH },
-    movements: { count: 0, delta: 0, lots: EMPTY_HASH, ids: EMPTY_HASH },
-  };
-}
+const EMPTY: EntityDigest = { count: 0, sum: 0, hash: '' };
 
 /** The last `n` calendar days in the shop's time zone, oldest first, today included. */
 export function recentDays(now: Date, timeZone: string, n = NIGHTLY_DAYS): IsoDate[] {
@@ -34,30 +30,33 @@ export function recentDays(now: Date, timeZone: string, n = NIGHTLY_DAYS): IsoDa
   return Array.from({ length: n }, (_, i) => addDays(today, i - n + 1));
 }
 
-const canonical = (d: DayDigest) =>
-  JSON.stringify([
-    d.sales.count, Number(d.sales.total), d.sales.voided, d.sales.ids,
-    d.items.count, Number(d.items.quantity), Number(d.items.total), d.items.ids,
-    d.movements.count, Number(d.movements.delta), d.movements.lots, d.movements.ids,
-  ]);
+const same = (a: EntityDigest, b: EntityDigest) => a.count === b.count && Number(a.sum) === Number(b.sum) && a.hash === b.hash;
 
-/** The days whose digests differ; a day one side does not name counts as empty there. */
-export function differingDays(mine: readonly DayDigest[], theirs: readonly DayDigest[]): IsoDate[] {
+/**
+ * The entities that differ, per day, over the entities the shop named: a
+ * shop newer than head office names entities head office cannot check
+ * (`known`), and those are left out rather than reported for ever.
+ */
+export function differingEntities(mine: readonly DayDigest[], theirs: readonly DayDigest[], known: ReadonlySet<string>): { day: IsoDate; entities: string[] }[] {
   const other = new Map(theirs.map((d) => [d.day, d]));
-  return mine.filter((d) => canonical(d) !== canonical(other.get(d.day) ?? emptyDigest(d.day))).map((d) => d.day).sort();
+  return mine
+    .map((d) => ({
+      day: d.day,
+      entities: Object.keys(d.entities).filter((e) => known.has(e) && !same(d.entities[e]!, other.get(d.day)?.entities[e] ?? EMPTY)),
+    }))
+    .filter((d) => d.entities.length > 0)
+    .sort((a, b) => (a.day < b.day ? -1 : 1));
 }
 
-/** Merges per-feature rows into one digest a day, every asked day present (empty when nothing happened). */
-export function assembleDigests(
-  days: readonly IsoDate[],
-  sales: readonly ({ day: IsoDate } & DayDigest['sales'])[],
-  items: readonly ({ day: IsoDate } & DayDigest['items'])[],
-  movements: readonly ({ day: IsoDate } & DayDigest['movements'])[],
-): DayDigest[] {
-  const byDay = new Map(days.map((d) => [d, emptyDigest(d)]));
-  for (const { day, ...s } of sales) if (byDay.has(day)) byDay.get(day)!.sales = s;
-  for (const { day, ...i } of items) if (byDay.has(day)) byDay.get(day)!.items = i;
-  for (const { day, ...m } of movements) if (byDay.has(day)) byDay.get(day)!.movements = m;
+/** Merges per-entity rows into one digest a day, every asked day present and every entity named (empty when nothing happened). */
+export function assembleDigests(days: readonly IsoDate[], perEntity: Readonly<Record<string, readonly ({ day: string } & EntityDigest)[]>>): DayDigest[] {
+  const byDay = new Map(days.map((d) => [d, { day: d, entities: Object.fromEntries(Object.keys(perEntity).map((e) => [e, EMPTY])) } as DayDigest]));
+  for (const [entity, rows] of Object.entries(perEntity)) {
+    for (const { day, count, sum, hash } of rows) {
+      const d = byDay.get(day);
+      if (d) d.entities[entity] = { count, sum: Number(sum), hash: hash ?? '' };
+    }
+  }
   return [...byDay.values()];
 }
 

@@ -13,6 +13,8 @@ import { cashAtHq } from '../cash/service.js';
 import { expensesAtHq } from '../expenses/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
+import { describeResent } from '../domain/resent-text.js';
+import { REPORT_ORDER } from '../sync/coverage.js';
 import { feedEpoch, refusalsOf, shopByCode, shopChoices, shopsWithHealth, type ShopHealth } from './queries.js';
 import { notFound } from '../errors.js';
 import { hqService, SKEW_WARNING_MS } from './service.js';
@@ -88,6 +90,7 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
   const withHealth = (s: ShopHealth) => ({
     ...s,
     todayNet: s.todayTotal - s.todayRefunds,
+    nightlyResentText: describeResent(s.nightlyResent, REPORT_ORDER),
     health: shopHealth(s.lastContactAt, now()),
     clockSkewFlagged: s.clockSkewMs !== null && Math.abs(s.clockSkewMs) > SKEW_WARNING_MS,
   });

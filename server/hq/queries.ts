@@ -48,6 +48,8 @@ export interface ShopHealth extends HqShop {
   appVersion: string | null;
   lastReceipt: number;
   refusalsAtHq: number;
+  /** What the shop's last nightly run resent, per entity. */
+  nightlyResent: Record<string, number>;
   lastBackupAt: Date | null;
   lastBackupStatus: string | null;
   lastBackupError: string | null;
@@ -67,7 +69,7 @@ export async function shopsWithHealth(db: Queryable, code?: string): Promise<Sho
        coalesce(h.changes_received, 0) as changes_received, h.pending_changes, h.oldest_pending_age_s, h.refused_changes, h.app_version,
        coalesce(h.last_receipt, 0) as last_receipt, (select count(*)::int from hq_refusals r where r.shop_id = s.id) as refusals_at_hq,
        h.last_backup_at, h.last_backup_status, h.last_backup_error,
-       h.nightly_at, h.nightly_days_checked, h.nightly_rows_resent, h.nightly_mismatches,
+       h.nightly_at, h.nightly_days_checked, h.nightly_rows_resent, h.nightly_mismatches, coalesce(h.nightly_resent, '{}') as nightly_resent,
        coalesce(today.sales, 0)::int as today_sales, coalesce(today.total, 0)::float8 as today_total,
        coalesce(today.refunds, 0)::float8 as today_refunds
      from shops s left join hq_shop_sync h on h.shop_id = s.id
@@ -256,9 +258,14 @@ export async function recordServed(db: Queryable, shopId: string, at: { epoch: s
   );
 }
 
-export async function recordNightly(db: Queryable, shopId: string, r: { daysChecked: number; rowsResent: number; mismatches: number }): Promise<void> {
+export async function recordNightly(
+  db: Queryable,
+  shopId: string,
+  r: { daysChecked: number; rowsResent: number; resent: Record<string, number>; mismatches: number },
+): Promise<void> {
   await db.exec(
-    `update hq_shop_sync set nightly_at = now(), nightly_days_checked = $2, nightly_rows_resent = $3, nightly_mismatches = $4 where shop_id = $1`,
-    [shopId, r.daysChecked, r.rowsResent, r.mismatches],
+    `update hq_shop_sync set nightly_at = now(), nightly_days_checked = $2, nightly_rows_resent = $3, nightly_mismatches = $4, nightly_resent = $5
+     where shop_id = $1`,
+    [shopId, r.daysChecked, r.rowsResent, r.mismatches, JSON.stringify(r.resent)],
   );
 }

@@ -4,6 +4,7 @@ import { RETURN_APPROVALS } from '../domain/approvals.js';
 import { ENTRY_KINDS } from '../domain/account.js';
 import { MOBILE_OPERATORS, PAYMENT_METHODS, SALE_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
+import { snapshotPart } from '../sync/coverage.js';
 
 const hlc = z.string().regex(/^\d{15}:\d{6}:[A-Z0-9]{2,12}$/, t('validation.hlc'));
 const clocks = z.record(z.string(), hlc);
@@ -320,28 +321,25 @@ export const shopSalesSchema = z.object({
 
 export const conflictsQuerySchema = z.object({ shop: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(200) });
 
-/** What a shop rebuilt from head office reads, in this order (a movement names a sale line, a line a lot). */
-export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements', 'suppliers', 'supplier-links'] as const;
-export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
-
+// What a shop rebuilt from head office reads: the parts server/sync/coverage.ts declares.
 export const snapshotSchema = z.object({
-  part: z.enum(SNAPSHOT_PARTS),
+  part: z.string().refine((p) => snapshotPart(p) !== undefined, t('validation.snapshot_part')),
   after: z.uuid().default('00000000-0000-0000-0000-000000000000'),
   limit: z.coerce.number().int().min(1).max(5000).default(2000),
 });
 
 const md5 = z.union([z.literal(''), z.string().regex(/^[0-9a-f]{32}$/)]);
 const sum = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const entityName = z.string().regex(/^[a-z_]{1,40}$/);
 const dayDigest = z.object({
   day: isoDate,
-  sales: z.object({ count, total: sum, voided: count, ids: md5 }),
-  items: z.object({ count, quantity: sum, total: sum, ids: md5 }),
-  movements: z.object({ count, delta: sum, lots: md5, ids: md5 }),
+  // One digest per entity the shop covers (server/sync/coverage.ts), empty ones too.
+  entities: z.record(entityName, z.object({ count, sum, hash: md5 })).refine((e) => Object.keys(e).length <= 60),
 });
-/** The nightly reconciliation: a shop's digests of its last days, and, on the second round, what it resent. */
+/** The nightly reconciliation: a shop's digests of its last days, and, on the second round, what it resent (per entity). */
 export const digestSchema = z.object({
   days: z.array(dayDigest).min(1).max(62),
-  report: z.object({ daysChecked: count, rowsResent: count }).optional(),
+  report: z.object({ daysChecked: count, rowsResent: count, resent: z.record(entityName, count).default({}) }).optional(),
 });
 export type DigestBody = z.infer<typeof digestSchema>;
 

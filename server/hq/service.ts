@@ -1,4 +1,3 @@
-import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
@@ -24,12 +23,13 @@ import { stockAtHq } from '../stock/service.js';
 import { stocktakesAtHq } from '../stocktakes/service.js';
 import { transfersAtHq } from '../transfers/service.js';
 import { applyPush, checkRequest } from './push.js';
-import { assembleDigests, differingDays } from '../domain/digest.js';
+import { differingEntities } from '../domain/digest.js';
 import { transferSuggestions } from '../domain/transfer-suggestions.js';
 import { daysBetween } from '../domain/dates.js';
-import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
+import { refreshDailyTakings } from '../sales/reconcile.js';
 import { backfillReports, refreshLotCost, refreshReports } from '../reports/service.js';
-import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
+import { expiryScan, ledgerCheck } from '../stock/reconcile.js';
+import { DIGESTED_NAMES, digestsOf, snapshotPart } from '../sync/coverage.js';
 import {
   feedAfter,
   feedEpoch,
@@ -53,7 +53,7 @@ import {
   type HqShop,
   type ShopReport,
 } from './queries.js';
-import { changeSchema, type Change, type DigestBody, type SnapshotPart } from './schemas.js';
+import { changeSchema, type Change, type DigestBody } from './schemas.js';
 import { decideHeldSales, heldSalesOf, lockHeldSales, raiseLastReceipt, shopOfHeldSales } from './held-queries.js';
 
 export interface HqDeps {
@@ -84,7 +84,6 @@ export function hqService({ db, logger, now }: HqDeps) {
   const catalog = catalogAtHq({ db, now });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
-  const suppliers = suppliersAtHq({ db, now });
   const cash = cashAtHq({ db });
   const transfers = transfersAtHq({ db });
   const stocktakes = stocktakesAtHq({ db });
@@ -230,12 +229,9 @@ export function hqService({ db, logger, now }: HqDeps) {
       };
     },
 
-    async snapshotPart(shop: HqShop, part: SnapshotPart, after: string, limit: number): Promise<{ rows: unknown[]; next: string | null }> {
-      const rows: { id: string }[] =
-        part === 'products' ? await catalog.snapshot(after, limit)
-        : part === 'recalls' || part === 'batches' || part === 'movements' ? await stock.snapshot(shop.id, part, after, limit)
-        : part === 'suppliers' || part === 'supplier-links' ? await suppliers.snapshot(part, after, limit)
-        : await sales.snapshot(shop.id, part, after, limit);
+    /** One page of a part of the shop's snapshot, as server/sync/coverage.ts declares it. */
+    async snapshotPart(shop: HqShop, part: string, after: string, limit: number): Promise<{ rows: unknown[]; next: string | null }> {
+      const rows: { id: string }[] = await snapshotPart(part)!.page(db, shop.id, after, limit);
       return { rows, next: rows.length === limit ? rows.at(-1)!.id : null };
     },
 
@@ -388,15 +384,14 @@ export function hqService({ db, logger, now }: HqDeps) {
      * answered, and the shop sends their rows again. The second round carries
      * the shop's report, recorded for Boutiques with what still differs.
      */
-    async digest(shop: HqShop, body: DigestBody): Promise<{ differing: string[]; checked: number }> {
+    async digest(shop: HqShop, body: DigestBody): Promise<{ differing: string[]; entities: { day: string; entities: string[] }[]; checked: number }> {
       const days = body.days.map((d) => d.day).sort();
       const from = days[0]!;
       const to = days.at(-1)!;
       if (daysBetween(from, to) > 62) throw new AppError(400, 'digest_span', 'sync.digest_span');
-      const q = { shopId: shop.id, timezone: shop.timezone, from, to };
-      const { sales: s, items } = await saleDigests(db, q);
-      const mine = assembleDigests(days, s, items, await movementDigests(db, q));
-      const differing = differingDays(body.days, mine);
+      const mine = await digestsOf(db, shop, days);
+      const entities = differingEntities(body.days, mine, DIGESTED_NAMES);
+      const differing = entities.map((e) => e.day);
       if (!body.report) {
         // First round only: takings of days whose rows changed behind the sync's back; the resend's pushes refresh their own days.
         await db.withTransaction(async (tx) => {
@@ -404,10 +399,10 @@ export function hqService({ db, logger, now }: HqDeps) {
           await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, days });
         });
       } else {
-        await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, mismatches: differing.length });
-        if (differing.length > 0) logger.warn({ shop: shop.code, differing }, 'nightly reconciliation: days still differ after the resend');
+        await recordNightly(db, shop.id, { daysChecked: body.report.daysChecked, rowsResent: body.report.rowsResent, resent: body.report.resent, mismatches: differing.length });
+        if (differing.length > 0) logger.warn({ shop: shop.code, differing: entities }, 'nightly reconciliation: days still differ after the resend');
       }
-      return { differing, checked: days.length };
+      return { differing, entities, checked: days.length };
     },
 
   };

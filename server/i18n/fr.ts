@@ -1412,6 +1412,19 @@ commande l’utilise.`,
   'expense.photo_type': 'La photo du reçu doit être une image JPEG ou PNG.',
   'expense.photo_too_large': 'La photo du reçu dépasse {max} Mo : reprenez-la en plus petit.',
   'expense.photo_not_found': 'Pas de photo pour cette dépense.',
+  // Head office holds everything
+  'validation.snapshot_part': 'Partie inconnue de la reconstruction.',
+  'sync.entity.product': '{n} produit(s)',
+  'sync.entity.batch': '{n} lot(s)',
+  'sync.entity.till_session': '{n} session(s) de caisse',
+  'sync.entity.sale': '{n} vente(s)',
+  'sync.entity.sale_item': '{n} ligne(s) de vente',
+  'sync.entity.movement': '{n} mouvement(s) de stock',
+  'sync.entity.sale_return': '{n} retour(s)',
+  'sync.entity.cash_movement': '{n} mouvement(s) de caisse',
+  'sync.entity.other': '{n} {entity}',
+  'sync.resent': 'renvoyé : {list}',
+  'cli.rebuilt_more': 'Aussi : {sessions} session(s) de caisse, {returns} retour(s), {cash} mouvement(s) de caisse.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -6,16 +6,12 @@ import {
   insertSaleItemsIfAbsent,
   insertSalesIfAbsent,
   markVoided,
-  raiseReceiptCounter,
-  restoreSaleItems,
-  restoreSales,
   saleItemsByIds,
   salesByIds,
   salesNumbered,
   type Sale,
   type SaleInsertRow,
   type SaleItem,
-  type SaleRow,
 } from './queries.js';
 import { insertReturnIfAbsent, returnsByIds, type SaleReturn } from './return-queries.js';
 
@@ -55,14 +51,6 @@ export class SalesMerge {
     const seat = this.run.seat;
     if (seat.role !== 'hq') throw new Error('head office only');
     return seat;
-  }
-
-  /** A shop rebuilt from head office: its sales and lines; receipt numbers continue after the last one. */
-  async restore(shopId: string, part: { sales: readonly SaleRow[]; items: readonly SaleItem[]; lastReceipt: number }): Promise<void> {
-    for (let i = 0; i < part.sales.length; i += 5000) await restoreSales(this.run.tx, part.sales.slice(i, i + 5000));
-    for (let i = 0; i < part.items.length; i += 5000) await restoreSaleItems(this.run.tx, part.items.slice(i, i + 5000));
-    const last = part.sales.reduce((max, s) => Math.max(max, Number(/-(\d+)(\/|$)/.exec(s.number)?.[1] ?? 0)), part.lastReceipt);
-    await raiseReceiptCounter(this.run.tx, shopId, last);
   }
 
   async saleInserted(d: SaleInsert, hlc: string): Promise<void> {
@@ -163,6 +151,8 @@ export class SalesMerge {
 
   async saleVoided(d: { id: string; voidedAt: string; voidedBy: string }, hlc: string): Promise<void> {
     await this.ownSale(d.id);
+    // Sent with its sale (the nightly's resend): the sale is written first.
+    if (this.newSales.get(d.id)) await this.flush();
     const [sale] = await salesByIds(this.run.tx, [d.id]);
     if (sale!.status !== 'voided') await markVoided(this.run.tx, d.id, d.voidedBy, hlc, new Date(d.voidedAt));
   }

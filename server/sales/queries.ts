@@ -200,8 +200,8 @@ export async function itemsPage(db: Queryable, shopId: string, afterId: string, 
 
 /** A rebuilt shop: its sales and lines as head office holds them. */
 export async function restoreSales(db: Queryable, ss: readonly SaleRow[]): Promise<void> {
-  // Sessions are not rebuilt: the restored sales name none.
-  await insertSalesIfAbsent(db, ss.map((s) => ({ ...s, sessionId: null })), false);
+  // Their sessions are restored before them (sync/coverage.ts's order).
+  await insertSalesIfAbsent(db, ss, false);
 }
 
 export async function restoreSaleItems(db: Queryable, items: readonly SaleItem[]): Promise<void> {
@@ -240,6 +240,23 @@ export async function saleItemsDigest(db: Queryable, q: { shopId: string; timezo
     `select to_char(s.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(i.quantity)::float8 as quantity,
        sum(i.line_total)::float8 as total, md5(string_agg(i.id::text, ',' order by i.id)) as ids
      from sales s join sale_items i on i.sale_id = s.id
+     where s.shop_id = $1 and ${dayRange('s.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+/**
+ * Per calendar day: the sales with their lines, one digest (a sale and its
+ * lines travel together): counted, totals summed, and each sale's id hashed
+ * with its status and its lines' count and sum, so a lost void or a lost line
+ * shows on its sale's day.
+ */
+export async function salesWithLinesDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(s.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(s.total)::float8 as sum,
+       md5(string_agg(s.id::text || ':' || s.status || ':' || coalesce(l.n, 0) || ':' || coalesce(l.q, 0) || ':' || coalesce(l.t, 0), ',' order by s.id)) as hash
+     from sales s
+     left join lateral (select count(*) as n, sum(i.quantity) as q, sum(i.line_total) as t from sale_items i where i.sale_id = s.id) l on true
      where s.shop_id = $1 and ${dayRange('s.created_at')} group by 1`,
     [q.shopId, q.timezone, q.from, q.to],
   );

@@ -124,3 +124,42 @@ export async function returnsOfSales(db: Queryable, saleIds: readonly string[]):
     [saleIds],
   );
 }
+
+// The nightly reconciliation and the rebuild (sales/reconcile.ts): the same SQL at both ends.
+
+const dayRange = `created_at >= ($3::date)::timestamp at time zone $2 and created_at < ($4::date + 1)::timestamp at time zone $2`;
+
+/** Per day: the returns made, what they paid back, their ids. */
+export async function returnsDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(amount + rounding)::float8 as sum,
+       md5(string_agg(id::text, ',' order by id)) as hash
+     from sale_returns where shop_id = $1 and ${dayRange} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function returnsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<SaleReturn[]> {
+  return db.rows<SaleReturn>(
+    `select ${columns} from sale_returns r where r.shop_id = $1 and ${dayRange.replaceAll('created_at', 'r.created_at')} order by r.created_at, r.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+export async function returnsPage(db: Queryable, shopId: string, afterId: string, limit: number): Promise<SaleReturn[]> {
+  return db.rows<SaleReturn>(`select ${columns} from sale_returns r where r.shop_id = $1 and r.id > $2 order by r.id limit $3`, [shopId, afterId, limit]);
+}
+
+/** Credit-note numbers continue after `n`. */
+export async function raiseAvoirCounter(db: Queryable, shopId: string, n: number): Promise<void> {
+  await db.exec(
+    `insert into shop_counters as c (shop_id, kind, last_number) values ($1, 'avoir', $2)
+     on conflict (shop_id, kind) do update set last_number = greatest(c.last_number, excluded.last_number)`,
+    [shopId, n],
+  );
+}
+
+/** A rebuilt shop: its returns as head office holds them. */
+export async function restoreReturnsRows(db: Queryable, rs: readonly SaleReturn[]): Promise<void> {
+  for (const r of rs) await insertReturnIfAbsent(db, { ...r, createdAt: new Date(r.createdAt) });
+}

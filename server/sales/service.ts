@@ -16,11 +16,9 @@ import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import {
   itemsOfSales,
-  itemsPage,
   markVoided,
   saleById,
   salesBetween,
-  salesPage,
   takeReceiptNumber,
   raiseReceiptCounter,
   takings,
@@ -421,8 +419,5 @@ export function salesAtHq({ db }: { db: Db }) {
       if (!sale) throw notFound('sale.not_found');
       return (await withLinesAndReturns([sale]))[0]!;
     },
-
-    snapshot: (shopId: string, part: 'sales' | 'items', after: string, limit: number): Promise<{ id: string }[]> =>
-      part === 'sales' ? salesPage(db, shopId, after, limit) : itemsPage(db, shopId, after, limit),
   };
 }

@@ -1,4 +1,3 @@
-import { ledgerQuantity } from '../domain/ledger.js';
 import { adoptFromHq, boundShopClock, mergeShopWrite, mergedRow, pickFields, storedFields, type MergeResult } from '../domain/merge.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -275,20 +274,6 @@ export class StockMerge {
   async restoreLots(part: { batches: readonly BatchRow[]; recalls: readonly Recall[] }): Promise<void> {
     for (const r of part.recalls) await insertRecallIfAbsent(this.run.tx, r);
     await restoreBatches(this.run.tx, part.batches);
-  }
-
-  /**
-   * ... and their whole ledger (after the sale lines its movements name).
-   * Returns the lots whose quantity is not the sum of their movements (none,
-   * unless head office's ledger drifted).
-   */
-  async restoreLedger(batches: readonly BatchRow[], movements: readonly Movement[]): Promise<string[]> {
-    for (let i = 0; i < movements.length; i += 5000) {
-      await insertMovementsIfAbsent(this.run.tx, movements.slice(i, i + 5000).map((m) => ({ ...m, createdAt: new Date(m.createdAt) })));
-    }
-    const ledger = new Map<string, Movement[]>();
-    for (const m of movements) ledger.set(m.batchId, [...(ledger.get(m.batchId) ?? []), m]);
-    return batches.filter((b) => ledgerQuantity(ledger.get(b.id) ?? []) !== b.quantity).map((b) => b.id);
   }
 
   /** A recall is one-way and absolute: no clock comparison, its reason comes with it. */

@@ -389,20 +389,6 @@ const movementColumns = 'id, shop_id, batch_id, kind, delta, counted_qty, reason
 /** Local midnight of `from` ($3) to local midnight after `to` ($4), in the shop's zone ($2). */
 const dayRange = `created_at >= ($3::date)::timestamp at time zone $2 and created_at < ($4::date + 1)::timestamp at time zone $2`;
 
-/** Per calendar day of the shop: its movements counted and summed, per lot, and their ids hashed (the nightly digest). */
-export async function movementsDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
-  return db.rows<{ day: string; count: number; delta: number; lots: string; ids: string }>(
-    `select day, sum(n)::int as count, sum(d)::float8 as delta,
-       md5(string_agg(batch_id::text || ':' || n || ':' || d, ',' order by batch_id)) as lots,
-       md5(string_agg(ids, ',' order by batch_id)) as ids
-     from (select to_char(created_at at time zone $2, 'YYYY-MM-DD') as day, batch_id, count(*) as n, sum(delta) as d,
-             string_agg(id::text, ',' order by id) as ids
-           from stock_movements where shop_id = $1 and ${dayRange} group by 1, 2) per_lot
-     group by day`,
-    [q.shopId, q.timezone, q.from, q.to],
-  );
-}
-
 /** The shop's movements of one calendar day, in the order they were made: what the nightly run sends again. */
 export async function movementsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<Movement[]> {
   return db.rows<Movement>(
@@ -543,6 +529,30 @@ export async function recallsWithShopStatus(db: Queryable, q: { epoch: string; l
      where s.token_hash is not null
      order by g.created_at desc, g.id, s.code`,
     [q.epoch, q.limit],
+  );
+}
+
+/** Per day a lot was received (the shop's own date, carried with the lot): how many, how many units, which. */
+export async function lotsDigest(db: Queryable, q: { shopId: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(received_date, 'YYYY-MM-DD') as day, count(*)::int as count, sum(initial_qty)::float8 as sum,
+       md5(string_agg(id::text, ',' order by id)) as hash
+     from product_batches where shop_id = $1 and received_date between $2::date and $3::date group by 1`,
+    [q.shopId, q.from, q.to],
+  );
+}
+
+export async function lotsReceivedOn(db: Queryable, shopId: string, day: string): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(`select ${rowColumns} from product_batches b where b.shop_id = $1 and b.received_date = $2::date order by b.created_at, b.id`, [shopId, day]);
+}
+
+/** The per-day digest of movements, as one sum and one hash of ids with their deltas. */
+export async function movementsDayDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(delta)::float8 as sum,
+       md5(string_agg(id::text || ':' || delta, ',' order by id)) as hash
+     from stock_movements where shop_id = $1 and ${dayRange} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
   );
 }
 

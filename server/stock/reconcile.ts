@@ -1,14 +1,13 @@
 import type { Queryable } from '../db/pool.js';
 import { newestOwnClock } from '../domain/hlc.js';
 import { newId } from '../ids.js';
-import { findingLogged, insertConflicts, type OutboxEntry } from '../outbox/queries.js';
-import { batchRowsByIds, ledgerDrift, movementsDigest, movementsOfDay, raiseExpiryAlerts, type BatchRow, type Movement } from './queries.js';
-
-/**
- * Stock's part of the nightly checks, the same at both ends: the day's
- * movements summed for the digest, the ledger check, the expiry scan.
- */
-export const movementDigests = (db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) => movementsDigest(db, q);
+import type { Covered, ResendQuery, Unit } from '../outbox/coverage.js';
+import { findingLogged, insertConflicts } from '../outbox/queries.js';
+import { StockMerge } from './merge.js';
+import {
+  batchesPage, batchRowsByIds, insertMovementsIfAbsent, ledgerDrift, lotsDigest, lotsReceivedOn, movementsDayDigest, movementsOfDay, movementsPage,
+  raiseExpiryAlerts, recallsPage, type BatchRow, type Movement, type Recall,
+} from './queries.js';
 
 /**
  * Each lot's cached quantity must be the sum of its movements. Drift is
@@ -29,29 +28,71 @@ export async function ledgerCheck(db: Queryable, q: { shopId?: string | undefine
   return { drifted: drift.length, logged: fresh.length };
 }
 
+/** A rebuilt shop's lots whose quantity (head office's) is not the sum of their movements: reported, never fixed silently. */
+export const driftedLots = async (db: Queryable, shopId: string) => (await ledgerDrift(db, shopId)).map((d) => d.batchId);
+
 export const expiryScan = (db: Queryable, q: { shopId?: string | undefined; today: string }) => raiseExpiryAlerts(db, q);
 
 const lotPayload = ({ hlc: _h, fieldClocks: _f, fieldOrigins: _o, ...lot }: BatchRow) => lot;
 
 /**
- * A day's movements as outbox entries, each preceded (once) by its lot: what
- * the shop sends again when head office's day differs. A lot goes as the
- * shop's own insert, under the newest clock the shop itself wrote on it: a
- * lot head office recalled or corrected carries head office's clock, which is
- * not the shop's to send (`ownClock`, the shop's current clock, is the
- * fallback for a lot with no clock of the shop's left).
+ * A lot goes as the shop's own insert (a replay where head office holds it),
+ * under the newest clock the shop itself wrote on it: a lot head office
+ * recalled or corrected carries head office's clock, which is not the shop's
+ * to send (`ownClock`, the shop's current clock, is the fallback).
  */
-export async function movementsToResend(
-  db: Queryable,
-  q: { shopId: string; timezone: string; day: string; node: string; ownClock: string },
-): Promise<{ movements: Movement[]; lots: Map<string, OutboxEntry> }> {
-  const movements = await movementsOfDay(db, q);
-  const lots = await batchRowsByIds(db, q.shopId, [...new Set(movements.map((m) => m.batchId))]);
-  const clockOf = (b: BatchRow) => newestOwnClock([b.hlc, ...Object.values(b.fieldClocks)], q.node) ?? q.ownClock;
-  return {
-    movements,
-    lots: new Map(lots.map((b) => [b.id, { entity: 'batch', entityId: b.id, op: 'insert', payload: lotPayload(b), hlc: clockOf(b) }])),
-  };
-}
+const lotUnit = (q: ResendQuery) => (b: BatchRow): Unit => ({
+  entity: 'batch',
+  id: b.id,
+  entries: [{ entity: 'batch', entityId: b.id, op: 'insert', payload: lotPayload(b), hlc: newestOwnClock([b.hlc, ...Object.values(b.fieldClocks)], q.node) ?? q.ownClock }],
+  needs: [{ entity: 'product', id: b.productId }],
+});
 
-export const movementEntry = (m: Movement): OutboxEntry => ({ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc: m.hlc });
+/** Lots, by the day the shop received them (a date both ends hold alike). */
+export const batchCoverage: Covered = {
+  entity: 'batch',
+  digest: (db, q) => lotsDigest(db, q),
+  ofDay: async (db, q) => (await lotsReceivedOn(db, q.shopId, q.day)).map(lotUnit(q)),
+  byIds: async (db, q, ids) => (await batchRowsByIds(db, q.shopId, ids)).map(lotUnit(q)),
+  snapshot: [
+    {
+      part: 'batches',
+      page: batchesPage,
+      restore: (run, rows: BatchRow[]) => new StockMerge(run).restoreLots({ batches: rows, recalls: [] }),
+      clocks: (b: BatchRow) => [b.hlc, ...Object.values(b.fieldClocks ?? {})],
+    },
+  ],
+};
+
+/** The ledger: every movement of the shop's lots; a sale's or a return's names its line (set aside with it). */
+export const movementCoverage: Covered = {
+  entity: 'movement',
+  digest: movementsDayDigest,
+  ofDay: async (db, q) =>
+    (await movementsOfDay(db, q)).map((m): Unit => ({
+      entity: 'movement', id: m.id, entries: [{ entity: 'movement', entityId: m.id, op: 'insert', payload: m, hlc: m.hlc }],
+      needs: [{ entity: 'batch', id: m.batchId }, ...(m.saleItemId ? [{ entity: 'sale_item', id: m.saleItemId }] : [])],
+    })),
+  snapshot: [
+    {
+      part: 'movements',
+      page: movementsPage,
+      async restore(run, rows: Movement[]) {
+        for (let i = 0; i < rows.length; i += 5000) await insertMovementsIfAbsent(run.tx, rows.slice(i, i + 5000).map((m) => ({ ...m, createdAt: new Date(m.createdAt) })));
+      },
+      clocks: (m: Movement) => [m.hlc],
+    },
+  ],
+};
+
+/** Recalls are head office's (every shop's): a rebuild brings them all back; never digested nor sent by a shop. */
+export const recallCoverage: Covered = {
+  entity: 'recall',
+  snapshot: [
+    {
+      part: 'recalls',
+      page: (db, _shopId, after, limit) => recallsPage(db, after, limit),
+      restore: (run, rows: Recall[]) => new StockMerge(run).restoreLots({ batches: [], recalls: rows }),
+    },
+  ],
+};

@@ -19,7 +19,6 @@ import {
   applyDeltas,
   batchById,
   batchesOfShop,
-  batchesPage,
   batchesOfProduct,
   batchesOfProducts,
   insertBatch,
@@ -33,10 +32,8 @@ import {
   lotRow,
   lotsByExpiry,
   movementsOfBatch,
-  movementsPage,
   productIdByCode,
   recallOf,
-  recallsPage,
   shopOfBatch,
   updateBatchFields,
   type Batch,
@@ -367,10 +364,5 @@ export function stockAtHq({ db, now }: { db: Db; now: () => Date }) {
 
     /** Alerts raised this week in every shop (or one), for lots that still hold stock. */
     recentExpiryAlerts: (shopId?: string) => recentExpiryAlerts(db, { shopId, since: new Date(now().getTime() - 7 * 86_400_000), limit: 200 }),
-
-    async snapshot(shopId: string, part: 'recalls' | 'batches' | 'movements', after: string, limit: number): Promise<{ id: string }[]> {
-      if (part === 'recalls') return recallsPage(db, after, limit);
-      return part === 'batches' ? batchesPage(db, shopId, after, limit) : movementsPage(db, shopId, after, limit);
-    },
   };
 }

@@ -161,9 +161,6 @@ export function suppliersAtHq({ db, now }: { db: Db; now: () => Date }) {
     update: (id: string, input: UpdateSupplierInput) => db.withTransaction((tx) => writes.updateIn(tx, id, input)),
     putLink: (supplierId: string, productId: string, input: LinkInput) => db.withTransaction((tx) => writes.putLinkIn(tx, supplierId, productId, input)),
     list: async () => (await listSuppliers(db, { activeOnly: false })).map(publicSupplier),
-    /** A rebuilt shop's suppliers and links: the chain's rows as head office holds them. */
-    snapshot: (part: 'suppliers' | 'supplier-links', after: string, limit: number): Promise<{ id: string }[]> =>
-      part === 'suppliers' ? suppliersPage(db, after, limit) : linksPage(db, after, limit),
   };
 }
 

@@ -21,7 +21,12 @@ export interface HqClient {
   push(body: unknown): Promise<{ response: PushAnswer; bytes: number }>;
   pull(cursor: string, limit: number): Promise<PullAnswer>;
   snapshotHead(): Promise<SnapshotHead>;
-  digest(body: { days: DayDigest[]; report?: { daysChecked: number; rowsResent: number } }): Promise<{ differing: string[]; checked: number }>;
+  digest(body: { days: DayDigest[]; report?: { daysChecked: number; rowsResent: number; resent: Record<string, number> } }): Promise<{
+    differing: string[];
+    /** Per differing day, the entities that differ (a head office older than coverage sends none: every entity is resent). */
+    entities?: { day: string; entities: string[] }[];
+    checked: number;
+  }>;
   snapshotPart(part: string, after: string | undefined, limit: number): Promise<{ rows: Record<string, unknown>[]; next: string | null }>;
   /** Head office answers at all (GET /healthz, a few hundred bytes, a short deadline): the link is back. */
   probe(): Promise<boolean>;

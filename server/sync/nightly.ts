@@ -1,80 +1,107 @@
 import type { Deps } from '../context.js';
-import { assembleDigests, recentDays, type DayDigest } from '../domain/digest.js';
+import { recentDays } from '../domain/digest.js';
 import { AppError } from '../errors.js';
 import { currentClock } from '../outbox/clock.js';
+import type { ResendQuery, Unit } from '../outbox/coverage.js';
 import { appendOutbox, refusedEntityIds, type OutboxEntry } from '../outbox/queries.js';
-import { saleDigests, salesToResend } from '../sales/reconcile.js';
-import { expiryScan, ledgerCheck, movementDigests, movementEntry, movementsToResend } from '../stock/reconcile.js';
+import { expiryScan, ledgerCheck } from '../stock/reconcile.js';
 import { dateInZone } from '../domain/dates.js';
 import { hqClient } from './client.js';
+import { COVERED, coverageOf, digestsOf } from './coverage.js';
 import { lastNightly, recordNightly, type NightlyResult } from './queries.js';
 import type { SyncService } from './service.js';
 
 // A resent transaction stays well under a push's size limits: head office applies each in one savepoint.
-const SALES_PER_TRANSACTION = 40;
-const MOVEMENTS_PER_TRANSACTION = 150;
+const ENTRIES_PER_TRANSACTION = 150;
 
-const partition = <T>(xs: readonly T[], keep: (x: T) => boolean): [T[], T[]] => [xs.filter(keep), xs.filter((x) => !keep(x))];
+const keyOf = (entity: string, id: string) => `${entity}:${id}`;
 
 /**
  * The nightly reconciliation, the shop's side (design.md §5): drain the
- * outbox, pull, then compare the last 30 days with head office by digests;
- * the days that differ are sent again (idempotent at head office: rows by
- * id), then compared once more. Also the ledger check and the expiry scan.
+ * outbox, pull, then compare the last 30 days with head office by digests of
+ * every covered entity (server/sync/coverage.ts); what differs is sent again
+ * (idempotent at head office: rows by id), then compared once more. Also the
+ * ledger check and the expiry scan.
  */
 export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 'logger' | 'shop' | 'now' | 'hq'>, sync: SyncService) {
   const log = logger.child({ component: 'nightly' });
   const client = hq ? hqClient(hq, 120_000) : undefined;
 
-  async function digestsOf(days: readonly string[]): Promise<DayDigest[]> {
-    const q = { shopId: shop.id, timezone: shop.timezone, from: days[0]!, to: days.at(-1)! };
-    const { sales, items } = await saleDigests(db, q);
-    return assembleDigests(days, sales, items, await movementDigests(db, q)).filter((d) => days.includes(d.day));
-  }
-
   /**
-   * One day's rows into the outbox again, a few sales per transaction, each
-   * lot before its movements. Rows head office refused and that wait for a
-   * person (`sync refused`) are not queued again: sent each night, they would
-   * be refused each night. Returns the rows queued.
+   * The differing entities of each day into the outbox again, in dependency
+   * order, each row after the parents it names (a product before its lot, a
+   * lot before its movements, a session before its sales), each parent once.
+   * Rows head office refused and that wait for a person (`sync refused`) are
+   * not queued again, nor what names them: sent each night, they would be
+   * refused each night. Returns the rows queued, per entity.
    */
-  async function resendDay(day: string): Promise<number> {
-    const q = { shopId: shop.id, timezone: shop.timezone, day };
+  async function resend(differing: readonly { day: string; entities: readonly string[] }[]): Promise<Record<string, number>> {
     const setAside = await refusedEntityIds(db);
-    const resendable = (entries: readonly { entityId: string }[]) => entries.every((e) => !setAside.has(e.entityId));
-    const found = await movementsToResend(db, { ...q, node: shop.code, ownClock: await currentClock(db) });
-    const lots = new Map([...found.lots].filter(([id]) => !setAside.has(id)));
-    const [sales, waiting] = partition(await salesToResend(db, q), (s) => resendable(s.entries));
-    // A set-aside sale's movements wait with it.
-    const waitingItems = new Set(waiting.flatMap((s) => [...s.itemIds]));
-    const movements = found.movements.filter((m) => !setAside.has(m.id) && !(m.saleItemId && waitingItems.has(m.saleItemId)));
-    const lotsSent = new Set<string>();
-    const lotEntry = (batchId: string): OutboxEntry[] => {
-      const lot = lots.get(batchId);
-      if (!lot || lotsSent.has(batchId)) return [];
-      lotsSent.add(batchId);
-      return [lot];
-    };
+    const ownClock = await currentClock(db);
+    const waits = (u: Unit) => setAside.has(u.id) || u.needs.some((n) => setAside.has(n.id)) || u.entries.some((e) => setAside.has(e.entityId));
+    const queued = new Set<string>();
+    /** Parents fetched so far (null: not the shop's to send, or set aside). */
+    const parents = new Map<string, Unit | null>();
+
+    async function fetchParents(units: readonly Unit[], q: ResendQuery): Promise<void> {
+      const wanted = new Map<string, Set<string>>();
+      for (const u of units) {
+        for (const n of u.needs) {
+          if (parents.has(keyOf(n.entity, n.id)) || queued.has(keyOf(n.entity, n.id))) continue;
+          wanted.set(n.entity, (wanted.get(n.entity) ?? new Set()).add(n.id));
+        }
+      }
+      const found: Unit[] = [];
+      for (const [entity, ids] of wanted) {
+        const byIds = coverageOf(entity)?.byIds;
+        for (const id of ids) parents.set(keyOf(entity, id), null);
+        if (!byIds) continue;
+        for (const p of await byIds(db, q, [...ids])) {
+          if (waits(p)) continue;
+          parents.set(keyOf(p.entity, p.id), p);
+          found.push(p);
+        }
+      }
+      if (found.length > 0) await fetchParents(found, q);
+    }
+
+    /** The unit's entries after those of its parents not queued yet, depth first. */
+    function withParents(u: Unit): OutboxEntry[] {
+      queued.add(keyOf(u.entity, u.id));
+      const before: OutboxEntry[] = [];
+      for (const n of u.needs) {
+        const p = parents.get(keyOf(n.entity, n.id));
+        if (p && !queued.has(keyOf(p.entity, p.id))) before.push(...withParents(p));
+      }
+      return [...before, ...u.entries];
+    }
+
     const transactions: OutboxEntry[][] = [];
-    const withSale = new Set<string>();
-    for (let i = 0; i < sales.length; i += SALES_PER_TRANSACTION) {
-      const chunk = sales.slice(i, i + SALES_PER_TRANSACTION);
-      const itemIds = new Set(chunk.flatMap((s) => [...s.itemIds]));
-      const ms = movements.filter((m) => m.saleItemId && itemIds.has(m.saleItemId));
-      for (const m of ms) withSale.add(m.id);
-      transactions.push([...ms.flatMap((m) => lotEntry(m.batchId)), ...chunk.flatMap((s) => s.entries), ...ms.map(movementEntry)]);
+    let current: OutboxEntry[] = [];
+    for (const { day, entities } of differing) {
+      const q = { shopId: shop.id, timezone: shop.timezone, day, node: shop.code, ownClock };
+      for (const c of COVERED) {
+        if (!c.ofDay || !entities.includes(c.entity)) continue;
+        const units = (await c.ofDay(db, q)).filter((u) => !waits(u));
+        await fetchParents(units, q);
+        for (const u of units) {
+          if (queued.has(keyOf(u.entity, u.id))) continue;
+          current.push(...withParents(u));
+          if (current.length >= ENTRIES_PER_TRANSACTION) {
+            transactions.push(current);
+            current = [];
+          }
+        }
+      }
     }
-    const rest = movements.filter((m) => !withSale.has(m.id));
-    for (let i = 0; i < rest.length; i += MOVEMENTS_PER_TRANSACTION) {
-      const chunk = rest.slice(i, i + MOVEMENTS_PER_TRANSACTION);
-      transactions.push([...chunk.flatMap((m) => lotEntry(m.batchId)), ...chunk.map(movementEntry)]);
-    }
-    let rows = 0;
+    if (current.length > 0) transactions.push(current);
+    // Rows, not entries: a voided sale is one sale resent (its insert and its void).
+    const rows = new Map<string, Set<string>>();
     for (const entries of transactions) {
       await db.withTransaction((tx) => appendOutbox(tx, entries));
-      rows += entries.length;
+      for (const e of entries) rows.set(e.entity, (rows.get(e.entity) ?? new Set()).add(e.entityId));
     }
-    return rows;
+    return Object.fromEntries([...rows].map(([entity, ids]) => [entity, ids.size]));
   }
 
   /**
@@ -114,19 +141,19 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
       try {
         let rowsRefused = await drain();
         await sync.pullNow({ force: true });
-        const first = await client.digest({ days: await digestsOf(days) });
-        let rowsResent = 0;
-        for (const day of first.differing) rowsResent += await resendDay(day);
+        const first = await client.digest({ days: await digestsOf(db, shop, days) });
+        const resent = await resend(first.entities ?? first.differing.map((day) => ({ day, entities: COVERED.map((c) => c.entity) })));
+        const rowsResent = Object.values(resent).reduce((a, b) => a + b, 0);
         if (rowsResent > 0) rowsRefused += await drain();
-        const second = await client.digest({ days: await digestsOf(days), report: { daysChecked: days.length, rowsResent } });
-        const result: NightlyResult = { at, daysChecked: days.length, rowsResent, mismatches: second.differing.length, error: null };
+        const second = await client.digest({ days: await digestsOf(db, shop, days), report: { daysChecked: days.length, rowsResent, resent } });
+        const result: NightlyResult = { at, daysChecked: days.length, rowsResent, resent, mismatches: second.differing.length, error: null };
         await recordNightly(db, result);
         const level = second.differing.length > 0 ? 'warn' : 'info';
-        log[level]({ daysChecked: days.length, differing: first.differing, rowsResent, rowsRefused, left: second.differing }, 'nightly reconciliation done');
+        log[level]({ daysChecked: days.length, differing: first.entities ?? first.differing, resent, rowsRefused, left: second.entities ?? second.differing }, 'nightly reconciliation done');
         return { ...result, ...checks, differing: second.differing, rowsRefused };
       } catch (err) {
         const message = (err as Error).message;
-        await recordNightly(db, { at, daysChecked: 0, rowsResent: 0, mismatches: 0, error: message });
+        await recordNightly(db, { at, daysChecked: 0, rowsResent: 0, resent: {}, mismatches: 0, error: message });
         log.warn({ err }, 'nightly reconciliation failed');
         throw err;
       }

@@ -96,21 +96,24 @@ export interface NightlyResult {
   at: Date;
   daysChecked: number;
   rowsResent: number;
+  /** What was resent, per entity (`sale`, `till_session`…). */
+  resent: Record<string, number>;
   mismatches: number;
   error: string | null;
 }
 
 export async function recordNightly(db: Queryable, r: NightlyResult): Promise<void> {
   await db.exec(
-    `update sync_state set nightly_at = $1, nightly_days_checked = $2, nightly_rows_resent = $3, nightly_mismatches = $4, nightly_error = $5 where singleton`,
-    [r.at, r.daysChecked, r.rowsResent, r.mismatches, r.error],
+    `update sync_state set nightly_at = $1, nightly_days_checked = $2, nightly_rows_resent = $3, nightly_mismatches = $4, nightly_error = $5,
+       nightly_resent = $6 where singleton`,
+    [r.at, r.daysChecked, r.rowsResent, r.mismatches, r.error, JSON.stringify(r.resent)],
   );
 }
 
 export async function lastNightly(db: Queryable): Promise<NightlyResult | null> {
-  const row = await db.one<{ at: Date | null; daysChecked: number; rowsResent: number; mismatches: number; error: string | null }>(
-    `select nightly_at as at, nightly_days_checked as days_checked, nightly_rows_resent as rows_resent, nightly_mismatches as mismatches,
-       nightly_error as error from sync_state where singleton`,
+  const row = await db.one<{ at: Date | null; daysChecked: number; rowsResent: number; resent: Record<string, number>; mismatches: number; error: string | null }>(
+    `select nightly_at as at, nightly_days_checked as days_checked, nightly_rows_resent as rows_resent, nightly_resent as resent,
+       nightly_mismatches as mismatches, nightly_error as error from sync_state where singleton`,
   );
   return row?.at ? { ...row, at: row.at } : null;
 }

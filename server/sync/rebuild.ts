@@ -1,24 +1,19 @@
-import { SupplierMerge } from '../suppliers/merge.js';
-import type { LinkRow, SupplierRow } from '../suppliers/queries.js';
-import { CashMerge } from '../cash/merge.js';
-import { CatalogMerge } from '../catalog/merge.js';
-import type { ProductRow } from '../catalog/queries.js';
 import type { Deps } from '../context.js';
 import { parseHlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
 import { absorbClock } from '../outbox/clock.js';
 import { MergeRun } from '../outbox/merge-run.js';
-import { SalesMerge } from '../sales/merge.js';
-import type { SaleItem, SaleRow } from '../sales/queries.js';
-import { StockMerge } from '../stock/merge.js';
-import type { BatchRow, Movement, Recall } from '../stock/queries.js';
+import { driftedLots } from '../stock/reconcile.js';
 import { TransferMerge } from '../transfers/merge.js';
 import { hqClient } from './client.js';
+import { SNAPSHOT_PARTS } from './coverage.js';
 import { localData, wipeLocalData, startAfterRebuild } from './queries.js';
 
 const PAGE = 2000;
 
 export interface RebuildResult {
+  /** Rows brought back, per snapshot part (`products`, `sales`, `sessions`…). */
+  rows: Record<string, number>;
   products: number;
   lots: number;
   movements: number;
@@ -30,10 +25,12 @@ export interface RebuildResult {
 
 /**
  * A shop server rebuilt from head office (design.md §5: head office is every
- * shop's backup): the catalogue, recalls, the shop's lots with head office's
- * ledger and quantities, its sales, receipt numbers continuing after the last
- * one head office holds, and the feed cursor taken before the rows were read.
- * Nothing is written to the outbox: every row is already at head office.
+ * shop's backup): every part server/sync/coverage.ts declares, in its order
+ * (the catalogue, recalls, the shop's lots with head office's quantities,
+ * sessions with their Z reports, sales and lines, the ledger, returns, cash
+ * movements…), receipt, Z and credit-note numbers continuing after head
+ * office's, and the feed cursor taken before the rows were read. Nothing is
+ * written to the outbox: every row is already at head office.
  */
 export async function initFromHq(
   { db, logger, shop, now, hq }: Pick<Deps, 'db' | 'logger' | 'shop' | 'now' | 'hq'>,
@@ -48,45 +45,40 @@ export async function initFromHq(
   const head = await client.snapshotHead();
   if (head.shop.code !== shop.code) throw new AppError(409, 'wrong_shop', 'sync.rebuild_wrong_shop', { hq: head.shop.code, here: shop.code });
 
-  async function all<T>(part: string): Promise<T[]> {
-    const rows: T[] = [];
+  async function all(part: string): Promise<{ id: string }[]> {
+    const rows: { id: string }[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await client.snapshotPart(part, after, PAGE);
-      rows.push(...(page.rows as T[]));
+      rows.push(...(page.rows as { id: string }[]));
       if (!page.next) return rows;
       after = page.next;
     }
   }
-  const products = await all<ProductRow>('products');
-  const recalls = await all<Recall>('recalls');
-  const batches = await all<BatchRow>('batches');
-  const sales = await all<SaleRow>('sales');
-  const items = await all<SaleItem>('items');
-  const movements = await all<Movement>('movements');
-  const suppliers = await all<SupplierRow>('suppliers');
-  const links = await all<LinkRow>('supplier-links');
+  const parts: { declared: (typeof SNAPSHOT_PARTS)[number]; rows: { id: string }[] }[] = [];
+  for (const p of SNAPSHOT_PARTS) parts.push({ declared: p, rows: await all(p.part) });
 
   const drifted = await db.withTransaction(async (tx) => {
     if (opts.force) await wipeLocalData(tx);
     const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
-    await new CatalogMerge(run).restore(products);
-    await new SupplierMerge(run).restore({ suppliers, links });
+    // The chain's shops come with the head, not as a part: a transfer names its destination.
     await new TransferMerge(run, now).restoreShops(head.chainShops ?? []);
-    const stock = new StockMerge(run);
-    await stock.restoreLots({ batches, recalls });
-    await new SalesMerge(run, stock, new CashMerge(run)).restore(shop.id, { sales, items, lastReceipt: head.lastReceipt });
-    const drift = await stock.restoreLedger(batches, movements);
+    for (const { declared, rows } of parts) await declared.restore(run, rows, { shopId: shop.id, lastReceipt: head.lastReceipt });
     // Our clock goes above every clock this shop ever sent, and takes in head office's.
-    const own = [...batches.map((b) => b.hlc), ...movements.map((m) => m.hlc), ...sales.map((s) => s.hlc)]
-      .filter((c) => parseHlc(c)?.node === shop.code)
+    const own = parts
+      .flatMap(({ declared, rows }) => (declared.clocks ? rows.flatMap((r: { id: string }) => declared.clocks!(r)) : []))
+      .filter((c): c is string => typeof c === 'string' && parseHlc(c)?.node === shop.code)
       .reduce((a, b) => (b > a ? b : a), head.hlc);
     await absorbClock(tx, own, now());
     await absorbClock(tx, head.hlc, now());
     await startAfterRebuild(tx, head.cursor, head.lastReceipt);
-    return drift;
+    return driftedLots(tx, shop.id);
   });
+  const rows = Object.fromEntries(parts.map(({ declared, rows }) => [declared.part, rows.length]));
   if (drifted.length > 0) logger.warn({ drifted }, 'lots whose quantity differs from their ledger at head office');
-  logger.info({ products: products.length, lots: batches.length, sales: sales.length }, 'shop rebuilt from head office');
-  return { products: products.length, lots: batches.length, movements: movements.length, sales: sales.length, lastReceipt: head.lastReceipt, drifted };
+  logger.info({ rows }, 'shop rebuilt from head office');
+  return {
+    rows, products: rows.products ?? 0, lots: rows.batches ?? 0, movements: rows.movements ?? 0, sales: rows.sales ?? 0,
+    lastReceipt: head.lastReceipt, drifted,
+  };
 }

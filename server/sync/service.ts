@@ -30,6 +30,8 @@ import { gzipJson, HqError, hqClient, type HqClient, type PulledChange } from '.
 import { probeIntervalMs } from '../domain/link.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { describeRefused } from '../domain/refusal-text.js';
+import { describeResent } from '../domain/resent-text.js';
+import { REPORT_ORDER } from './coverage.js';
 import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
@@ -331,7 +333,7 @@ export function syncService(
         nextAttemptAt: state.nextAttemptAt,
         failures: state.failures,
         bytesSent: state.bytesSent,
-        nightly,
+        nightly: nightly ? { ...nightly, resentText: describeResent(nightly.resent, REPORT_ORDER) } : null,
       };
     },
 

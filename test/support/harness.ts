@@ -177,8 +177,9 @@ export interface TestHq {
 }
 
 /** Head office on its own database, served over real HTTP so shops reach it with fetch. */
-export async function testHq(opts: { now?: Date; poolSize?: number } = {}): Promise<TestHq> {
-  const { url: dbUrl } = await freshDatabase();
+export async function testHq(opts: { now?: Date; poolSize?: number; url?: string } = {}): Promise<TestHq> {
+  // `url`: an existing database (head office restored from a backup).
+  const dbUrl = opts.url ?? (await freshDatabase()).url;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb({ connectionString: dbUrl, logger, max: opts.poolSize ?? 10 });
   await initClock(db, 'HQ');

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../server/domain/dates.js';
 import { encodeHlc } from '../../server/domain/hlc.js';
 import { currentClock } from '../../server/outbox/clock.js';
-import { movementsToResend } from '../../server/stock/reconcile.js';
+import { batchCoverage } from '../../server/stock/reconcile.js';
 import { repoRoot, tempDataDir } from '../support/process.js';
 import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
@@ -60,8 +60,8 @@ describe('the nightly after head office recalled a lot', () => {
     expect((await shop.db.one<{ hlc: string }>('select hlc from product_batches where id = $1', [recalledLot.id]))!.hlc).toMatch(/:HQ$/);
     // What the nightly queues for that lot is the shop's own insert, under a clock of the shop's.
     const day = dateInZone(new Date(today.getTime() - 2 * DAY), shop.shop.timezone);
-    const { lots } = await movementsToResend(shop.db, { shopId: shop.shop.id, timezone: shop.shop.timezone, day, node: 'RCL01', ownClock: await currentClock(shop.db) });
-    expect(lots.get(recalledLot.id)!.hlc).toMatch(/:RCL01$/);
+    const [lot] = await batchCoverage.byIds!(shop.db, { shopId: shop.shop.id, timezone: shop.shop.timezone, day, node: 'RCL01', ownClock: await currentClock(shop.db) }, [recalledLot.id]);
+    expect(lot!.entries[0]!.hlc).toMatch(/:RCL01$/);
 
     const lost = await hq.db.rows<{ id: string }>('select id from sales where shop_id = $1 order by number limit 2', [shop.shop.id]);
     await loseAtHq(lost.map((s) => s.id));
