@@ -335,3 +335,14 @@ export async function returnLines(db: Queryable, returnId: string): Promise<(Ret
     [returnId],
   );
 }
+
+export async function listReturns(db: Queryable, q: { shopId: string; limit: number }) {
+  return db.rows<SupplierReturn & { supplierName: string; lineCount: number }>(
+    `select r.id, r.shop_id, r.number, r.supplier_id, r.status, r.expected_credit, r.credit_note_number, r.credited_amount, r.dispute_note, r.created_by,
+       r.validated_at, r.validated_by, r.validated_by_name, r.settled_at, r.settled_by, r.hlc, r.created_at, r.updated_at,
+       s.name as supplier_name, (select count(*)::int from supplier_return_lines l where l.return_id = r.id) as line_count
+     from supplier_returns r join suppliers s on s.id = r.supplier_id
+     where r.shop_id = $1 order by r.created_at desc, r.id desc limit $2`,
+    [q.shopId, q.limit],
+  );
+}

@@ -8,6 +8,7 @@ import { appendOutbox } from '../outbox/queries.js';
 import {
   insertReturn,
   insertReturnLines,
+  listReturns,
   markReturnSent,
   nextNumber,
   returnById,
@@ -61,6 +62,7 @@ export function supplierReturnsService({ db, shop, now, bus }: Deps, seats: Purc
 
   return {
     view,
+    list: () => listReturns(db, { shopId: shop.id, limit: 200 }),
 
     /** A draft return; the same `id` twice makes one. */
     async create(input: CreateReturnInput, actor: Actor) {
