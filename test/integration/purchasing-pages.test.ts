@@ -3,6 +3,9 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { csrfToken } from '../../server/web/context.js';
 import { PINS, seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
+import { pdfPages, pdfText, requireTool } from '../support/tools.js';
+
+const poppler = requireTool('pdftotext', 'poppler-utils');
 
 // 26/11/2026 in Dakar: a lot expiring before 26/05/2027 is short-dated (6 months by default).
 let t: TestShop;
@@ -172,5 +175,38 @@ describe('purchasing pages', () => {
     expect(await rows("select quantity from product_batches where lot_number = 'D-9'")).toEqual([{ quantity: 6 }]);
     expect((await ph.post(`/retours-fournisseur/${id}/avoir`, { creditNoteNumber: 'AV-551', amount: '3600' })).status).toBe(303);
     expect((await ph.agent.get(`/retours-fournisseur/${id}`)).text).toContain('avoir reçu');
+  });
+
+  it.skipIf(!poppler.available)('prints the order and the return note as A4 PDFs in French, and refuses a cashier', async () => {
+    const ph = await t.as('pharmacist');
+    const pdfOf = (url: string) => ph.get(url).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    const order = await pdfOf(`/api/purchase-orders/${orderId}/order.pdf`);
+    expect(order.status).toBe(200);
+    expect(order.headers['content-type']).toBe('application/pdf');
+    expect(order.headers['content-disposition']).toBe('inline; filename="BC-DKR01-000001.pdf"');
+    const size = pdfPages(order.body as Buffer);
+    expect([Math.round(size.widthPt), Math.round(size.heightPt)]).toEqual([595, 842]);
+    const text = pdfText(order.body as Buffer);
+    expect(text).toContain('BON DE COMMANDE');
+    expect(text).toContain('Laborex Sénégal');
+    expect(text).toMatch(/LBX-AMX\s+Amoxicilline 500 mg\s+3400930000014\s+40\s+4\s+1 800 FCFA\s+72 000 FCFA/);
+    expect(text).toMatch(/Total estimé : 82 800 FCFA/);
+    expect(text).toContain('État : reçue en partie');
+
+    const ret = (await rows('select id from supplier_returns'))[0]!.id as string;
+    const note = await pdfOf(`/api/supplier-returns/${ret}/note.pdf`);
+    expect(note.status).toBe(200);
+    const noteText = pdfText(note.body as Buffer);
+    expect(noteText).toContain('BON DE RETOUR FOURNISSEUR');
+    expect(noteText).toContain('RF-DKR01-000001');
+    expect(noteText).toMatch(/Doliprane 1000 mg\s+D-9\s+28\/02\/2027\s+4\s+Abîmé\s+900 FCFA\s+3 600 FCFA/);
+    expect(noteText).toContain('Avoir attendu : 3 600 FCFA');
+
+    const cashier = await t.as('cashier');
+    expect((await cashier.get(`/api/purchase-orders/${orderId}/order.pdf`)).status).toBe(403);
   });
 });
