@@ -1,3 +1,4 @@
+import { purchasingAtHq } from '../purchasing/service.js';
 import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
@@ -77,6 +78,7 @@ export function hqService({ db, logger, now }: HqDeps) {
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const suppliers = suppliersAtHq({ db, now });
+  const purchasing = purchasingAtHq({ db });
   const cash = cashAtHq({ db });
   const security = securityService({ db, logger, now });
 
@@ -203,6 +205,8 @@ export function hqService({ db, logger, now }: HqDeps) {
         cursor: `${epoch}:${head.xid}:${head.id}`,
         hlc: await currentClock(db),
         ...(await shopHighWater(db, shop.id)),
+        // BC/BR/RF numbers: a rebuilt shop continues after the highest head office holds of it.
+        purchaseNumbers: await purchasing.highestNumbers(shop.id),
       };
     },
 

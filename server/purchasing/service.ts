@@ -1,5 +1,5 @@
 import type { Actor, Deps } from '../context.js';
-import type { Queryable, Tx } from '../db/pool.js';
+import type { Db, Queryable, Tx } from '../db/pool.js';
 import { addDays, dateInZone, formatDateFr } from '../domain/dates.js';
 import { formatFcfa } from '../domain/money.js';
 import { openQuantity, suggestQuantity, type OrderStatus } from '../domain/purchasing.js';
@@ -13,6 +13,7 @@ import type { SettingsService } from '../shops/service.js';
 import type { StockService } from '../stock/service.js';
 import type { SuppliersService } from '../suppliers/service.js';
 import {
+  highestNumbers,
   insertOrder,
   insertOrderLines,
   listOrders,
@@ -20,8 +21,10 @@ import {
   openOnOrder,
   orderById,
   orderLines,
+  raiseCounters,
   replaceOrderLines,
   setOrderStatus,
+  type DocumentNumbers,
   type PurchaseOrder,
   type StatusChange,
 } from './queries.js';
@@ -215,3 +218,11 @@ export function purchaseOrdersService({ db, shop, now }: Deps, seats: Purchasing
 }
 
 export type PurchaseOrdersService = ReturnType<typeof purchaseOrdersService>;
+
+/** Head office's seat: the highest document numbers it holds of a shop, for that shop's rebuild. */
+export function purchasingAtHq({ db }: { db: Db }) {
+  return { highestNumbers: (shopId: string): Promise<DocumentNumbers> => highestNumbers(db, shopId) };
+}
+
+/** A rebuilt shop's counters continue after head office's highest numbers (never below what the shop already gave). */
+export const restoreCounters = (tx: Tx, shopId: string, n: DocumentNumbers) => raiseCounters(tx, shopId, n);

@@ -25,6 +25,8 @@ export interface SnapshotHead {
   cursor: string;
   hlc: string;
   lastReceipt: number;
+  /** The highest purchase document numbers head office holds of this shop (absent from a head office older than purchasing). */
+  purchaseNumbers?: { order: number; delivery: number; return: number };
 }
 
 export interface PushAnswer {

@@ -1,3 +1,4 @@
+import { restoreCounters } from '../purchasing/service.js';
 import { SupplierMerge } from '../suppliers/merge.js';
 import type { LinkRow, SupplierRow } from '../suppliers/queries.js';
 import { CashMerge } from '../cash/merge.js';
@@ -75,6 +76,7 @@ export async function initFromHq(
     await stock.restoreLots({ batches, recalls });
     await new SalesMerge(run, stock, new CashMerge(run)).restore(shop.id, { sales, items, lastReceipt: head.lastReceipt });
     const drift = await stock.restoreLedger(batches, movements);
+    await restoreCounters(tx, shop.id, head.purchaseNumbers ?? { order: 0, delivery: 0, return: 0 });
     // Our clock goes above every clock this shop ever sent, and takes in head office's.
     const own = [...batches.map((b) => b.hlc), ...movements.map((m) => m.hlc), ...sales.map((s) => s.hlc)]
       .filter((c) => parseHlc(c)?.node === shop.code)
