@@ -19,6 +19,8 @@ import { returnPages } from './sales/return-pages.js';
 import { settingsPages } from './shops/pages.js';
 import { stockPages } from './stock/pages.js';
 import { supplierPages } from './suppliers/pages.js';
+import { stocktakesPages } from './stocktakes/pages.js';
+import { transfersPages } from './transfers/pages.js';
 import { conflictPages, syncNowPage } from './sync/pages.js';
 import { tillPages } from './till/pages.js';
 import { userPages } from './users/pages.js';
@@ -45,6 +47,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const returns = returnPages(s, views);
   const sales = salesPages(s, views, deps);
   const stock = stockPages(s, views, deps);
+  const transfers = transfersPages(s, views);
+  const stocktakes = stocktakesPages(s, views);
   const catalog = catalogPages(s, views, deps);
   const settings = settingsPages(s, views, deps);
   const sync = syncNowPage(s, views, deps);
@@ -89,6 +93,18 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/stock/reception/ligne', manager, stock.receptionRow);
   r.post('/stock/reception', manager, stock.receive);
   r.post('/stock/lots/:id/mouvement', manager, stock.movement);
+
+  r.get('/transferts', transfers.page);
+  r.post('/transferts', pharmacist, transfers.create);
+  r.post('/transferts/:id/expedier', pharmacist, transfers.ship);
+  r.post('/transferts/:id/annuler', manager, transfers.cancel);
+  r.post('/transferts/:id/reception', pharmacist, transfers.receive);
+
+  r.get('/inventaires', stocktakes.page);
+  r.post('/inventaires', manager, stocktakes.open);
+  r.post('/inventaires/:id/comptage', stocktakes.count);
+  r.post('/inventaires/:id/cloturer', manager, stocktakes.finalise);
+  r.post('/inventaires/:id/annuler', manager, stocktakes.cancel);
 
   r.get('/produits', catalog.products);
   r.post('/produits', pharmacist, catalog.createProduct);
