@@ -122,6 +122,7 @@ export function shopApi(s: Services): Router {
   r.get('/purchase-orders', pharmacist, purchasing.listOrders);
   r.post('/purchase-orders', pharmacist, purchasing.createOrder);
   r.get('/purchase-orders/:id/order.csv', pharmacist, purchasing.orderCsv);
+  r.get('/purchase-orders/:id/order.pdf', pharmacist, purchasing.orderPdf);
   r.get('/purchase-orders/:id', pharmacist, purchasing.getOrder);
   r.patch('/purchase-orders/:id', pharmacist, purchasing.updateOrder);
   r.post('/purchase-orders/:id/send', pharmacist, purchasing.sendOrder);
@@ -135,6 +136,7 @@ export function shopApi(s: Services): Router {
   r.post('/deliveries/:id/validate', pharmacist, purchasing.validateDelivery);
   r.post('/supplier-returns', pharmacist, purchasing.createReturn);
   r.get('/supplier-returns/:id', pharmacist, purchasing.getReturn);
+  r.get('/supplier-returns/:id/note.pdf', pharmacist, purchasing.returnPdf);
   r.post('/supplier-returns/:id/validate', pharmacist, purchasing.validateReturn);
   r.post('/supplier-returns/:id/credit', pharmacist, purchasing.creditReturn);
   r.post('/supplier-returns/:id/dispute', pharmacist, purchasing.disputeReturn);

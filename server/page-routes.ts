@@ -17,9 +17,11 @@ import { cashPages } from './cash/pages.js';
 import { expensePages } from './expenses/pages.js';
 import { catalogPages } from './catalog/pages.js';
 import { salesPages } from './sales/pages.js';
+import { purchasingPages } from './purchasing/pages.js';
 import { returnPages } from './sales/return-pages.js';
 import { settingsPages } from './shops/pages.js';
 import { stockPages } from './stock/pages.js';
+import { supplierPages } from './suppliers/pages.js';
 import { stocktakesPages } from './stocktakes/pages.js';
 import { transfersPages } from './transfers/pages.js';
 import { conflictPages, syncNowPage } from './sync/pages.js';
@@ -56,6 +58,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const conflicts = conflictPages(s.sync, views);
   const customers = accountPages(s, views, deps);
   const expenses = expensePages(s, views, deps);
+  const suppliers = supplierPages(s, views);
+  const { orders, deliveries, returns: supplierReturns } = purchasingPages(s, views, deps);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -123,6 +127,33 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/depenses', expenses.record);
   r.get('/depenses/export.csv', expenses.csv);
   r.post('/depenses/:id/annuler', manager, expenses.cancel);
+  // Purchasing: pharmacists and managers order, receive and send back (the same rule as the API's).
+  r.get('/fournisseurs', pharmacist, suppliers.list);
+  r.post('/fournisseurs', pharmacist, suppliers.create);
+  r.get('/fournisseurs/:id', pharmacist, suppliers.one);
+  r.post('/fournisseurs/:id', pharmacist, suppliers.update);
+  r.post('/fournisseurs/:id/produits', pharmacist, suppliers.link);
+  r.get('/commandes', pharmacist, orders.list);
+  r.get('/commandes/suggestions', pharmacist, orders.suggestions);
+  r.post('/commandes', pharmacist, orders.create);
+  r.get('/commandes/:id', pharmacist, orders.one);
+  r.post('/commandes/:id/lignes', pharmacist, orders.update);
+  r.post('/commandes/:id/envoyer', pharmacist, orders.act('send'));
+  r.post('/commandes/:id/annuler', pharmacist, orders.act('cancel'));
+  r.get('/receptions', pharmacist, deliveries.list);
+  r.post('/receptions', pharmacist, deliveries.create);
+  r.get('/receptions/:id', pharmacist, deliveries.one);
+  r.post('/receptions/:id/entete', pharmacist, deliveries.header);
+  r.post('/receptions/:id/scan', pharmacist, deliveries.scan);
+  r.post('/receptions/:id/lignes', pharmacist, deliveries.addLine);
+  r.post('/receptions/:id/lignes/:lineId/supprimer', pharmacist, deliveries.removeLine);
+  r.post('/receptions/:id/valider', pharmacist, deliveries.validate);
+  r.get('/retours-fournisseur', pharmacist, supplierReturns.list);
+  r.post('/retours-fournisseur', pharmacist, supplierReturns.create);
+  r.get('/retours-fournisseur/:id', pharmacist, supplierReturns.one);
+  r.post('/retours-fournisseur/:id/valider', pharmacist, supplierReturns.act('validate'));
+  r.post('/retours-fournisseur/:id/avoir', pharmacist, supplierReturns.act('credit'));
+  r.post('/retours-fournisseur/:id/litige', pharmacist, supplierReturns.act('dispute'));
 
   r.get('/tableau-de-bord', settings.dashboard);
 

@@ -1,3 +1,5 @@
+import { purchasingAtHq } from '../purchasing/service.js';
+import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
@@ -84,6 +86,8 @@ export function hqService({ db, logger, now }: HqDeps) {
   const catalog = catalogAtHq({ db, now });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
+  const suppliers = suppliersAtHq({ db, now });
+  const purchasing = purchasingAtHq({ db });
   const cash = cashAtHq({ db });
   const transfers = transfersAtHq({ db });
   const stocktakes = stocktakesAtHq({ db });
@@ -226,6 +230,8 @@ export function hqService({ db, logger, now }: HqDeps) {
         // The shop entries of the feed are before the cursor: a rebuilt shop learns the chain's shops here.
         chainShops: (await shopChoices(db)).map((s) => ({ id: shopIdFor(s.code), ...s })),
         ...(await shopHighWater(db, shop.id)),
+        // BC/BR/RF numbers: a rebuilt shop continues after the highest head office holds of it.
+        purchaseNumbers: await purchasing.highestNumbers(shop.id),
       };
     },
 

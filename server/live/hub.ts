@@ -21,7 +21,8 @@ const HEARTBEAT_MS = 30_000;
 /** What a page's own URL answers to htmx, and so what a live refresh replaces. */
 const LIST_OF_PAGE: Record<string, string> = { stock: '#lots', ventes: '#sales-list', produits: '#product-list', parametres: '#sync-panel' };
 // Pages that are mostly a form being filled (counting the drawer, a return): only the badge changes under them.
-const FORM_PAGES = ['/caisse/session', '/retours'];
+// Purchasing's pages are forms being typed (a delivery note line by line, an order's quantities): a reload would lose them.
+const FORM_PAGES = ['/caisse/session', '/retours', '/fournisseurs', '/commandes', '/receptions', '/retours-fournisseur'];
 
 type Refusal = 400 | 401 | 403 | 404 | 500 | 503;
 

@@ -335,3 +335,40 @@ export async function returnLines(db: Queryable, returnId: string): Promise<(Ret
     [returnId],
   );
 }
+
+export async function listReturns(db: Queryable, q: { shopId: string; limit: number }) {
+  return db.rows<SupplierReturn & { supplierName: string; lineCount: number }>(
+    `select r.id, r.shop_id, r.number, r.supplier_id, r.status, r.expected_credit, r.credit_note_number, r.credited_amount, r.dispute_note, r.created_by,
+       r.validated_at, r.validated_by, r.validated_by_name, r.settled_at, r.settled_by, r.hlc, r.created_at, r.updated_at,
+       s.name as supplier_name, (select count(*)::int from supplier_return_lines l where l.return_id = r.id) as line_count
+     from supplier_returns r join suppliers s on s.id = r.supplier_id
+     where r.shop_id = $1 order by r.created_at desc, r.id desc limit $2`,
+    [q.shopId, q.limit],
+  );
+}
+
+// ---- document counters
+
+export type CounterKind = 'order' | 'delivery' | 'return';
+export type DocumentNumbers = Record<CounterKind, number>;
+
+/** The highest number of each document kind held for a shop (at head office: the copies it received), read from the number's digits. */
+export async function highestNumbers(db: Queryable, shopId: string): Promise<DocumentNumbers> {
+  const digits = `coalesce(max(substring(number from '-(\\d+)$')::int), 0)`;
+  return (await db.one<DocumentNumbers>(
+    `select (select ${digits} from purchase_orders where shop_id = $1) as "order",
+       (select ${digits} from deliveries where shop_id = $1) as delivery,
+       (select ${digits} from supplier_returns where shop_id = $1) as "return"`,
+    [shopId],
+  ))!;
+}
+
+/** Counters only go up: a rebuilt shop's next numbers come after the highest ever given, here or at head office. */
+export async function raiseCounters(db: Queryable, shopId: string, n: DocumentNumbers): Promise<void> {
+  await db.exec(
+    `insert into purchase_counters as c (shop_id, kind, last_number)
+     select $1, kind, last_number from unnest($2::text[], $3::int[]) as x(kind, last_number)
+     on conflict (shop_id, kind) do update set last_number = greatest(c.last_number, excluded.last_number)`,
+    [shopId, ['order', 'delivery', 'return'], [n.order, n.delivery, n.return]],
+  );
+}

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { actorOf } from '../http/session.js';
 import { idParam } from '../http/params.js';
+import { sendPdf } from '../http/pdf.js';
 import { parse } from '../http/validate.js';
 import { sendCsv } from '../web/csv.js';
 import type { DeliveriesService } from './deliveries.js';
@@ -41,6 +42,14 @@ export function purchasingRoutes(orders: PurchaseOrdersService, deliveries: Deli
     orderCsv: (async (req, res) => {
       const { filename, csv } = await orders.csv(idParam(req));
       sendCsv(res, filename, csv);
+    }) satisfies RequestHandler,
+    orderPdf: (async (req, res) => {
+      const { filename, pdf } = await orders.pdf(idParam(req));
+      sendPdf(res, pdf, filename);
+    }) satisfies RequestHandler,
+    returnPdf: (async (req, res) => {
+      const { filename, pdf } = await returns.notePdf(idParam(req));
+      sendPdf(res, pdf, filename);
     }) satisfies RequestHandler,
     sendOrder: (async (req, res) => {
       res.json(await orders.send(idParam(req), actorOf(req)));

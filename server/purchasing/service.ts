@@ -1,6 +1,7 @@
 import type { Actor, Deps } from '../context.js';
-import type { Queryable, Tx } from '../db/pool.js';
-import { addDays, dateInZone } from '../domain/dates.js';
+import type { Db, Queryable, Tx } from '../db/pool.js';
+import { addDays, dateInZone, formatDateFr } from '../domain/dates.js';
+import { formatFcfa } from '../domain/money.js';
 import { openQuantity, suggestQuantity, type OrderStatus } from '../domain/purchasing.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
@@ -12,6 +13,7 @@ import type { SettingsService } from '../shops/service.js';
 import type { StockService } from '../stock/service.js';
 import type { SuppliersService } from '../suppliers/service.js';
 import {
+  highestNumbers,
   insertOrder,
   insertOrderLines,
   listOrders,
@@ -19,11 +21,14 @@ import {
   openOnOrder,
   orderById,
   orderLines,
+  raiseCounters,
   replaceOrderLines,
   setOrderStatus,
+  type DocumentNumbers,
   type PurchaseOrder,
   type StatusChange,
 } from './queries.js';
+import { purchaseDocPdf } from './pdf.js';
 import type { CreateOrderInput, UpdateOrderInput } from './schemas.js';
 
 export interface PurchasingSeats {
@@ -41,6 +46,12 @@ export async function orderPayload(tx: Tx, order: PurchaseOrder) {
   const { hlc: _h, updatedAt: _u, ...doc } = order;
   return { ...doc, lines: lines.map((l) => ({ id: l.id, lineNo: l.lineNo, productId: l.productId, quantity: l.quantity, unitCost: l.unitCost, receivedQty: l.receivedQty })) };
 }
+
+/** Who a purchase document is addressed to, as its PDF prints it. */
+export const supplierBlock = (s: { name: string; address: string; phone: string; email: string; taxId: string }) => ({
+  label: s.name,
+  lines: [s.address, s.phone, s.email, s.taxId ? t('purchase.pdf.tax_id', { taxId: s.taxId }) : ''],
+});
 
 /** A dated, signed change of an order's state; a sent order's change travels to head office. */
 export async function moveOrder(tx: Tx, order: PurchaseOrder, status: OrderStatus, actor: Actor, at: Date): Promise<PurchaseOrder> {
@@ -142,6 +153,33 @@ export function purchaseOrdersService({ db, shop, now }: Deps, seats: Purchasing
       return { filename: `${order.number}.csv`, csv: toCsv(header, rows) };
     },
 
+    /** The order as the wholesaler receives it: A4, French, the supplier's codes and cartons, the expected value. */
+    async pdf(id: string): Promise<{ filename: string; pdf: Buffer }> {
+      const order = await view(id);
+      const supplier = await seats.suppliers.get(order.supplierId);
+      const links = new Map(supplier.products.map((l) => [l.productId, l]));
+      const value = (l: { quantity: number; unitCost: number | null }) => l.quantity * (l.unitCost ?? 0);
+      const pdf = await purchaseDocPdf({
+        title: t('purchase.pdf.order_title'), number: order.number, shopName: shop.name,
+        date: formatDateFr(dateInZone(order.createdAt, shop.timezone)),
+        party: supplierBlock(supplier),
+        meta: [t('purchase.pdf.state', { status: statusText(order.status) }), order.note ? t('purchase.pdf.note', { note: order.note }) : ''].filter(Boolean),
+        columns: [
+          { label: t('purchase.csv.code_fournisseur'), width: 0.13 }, { label: t('purchase.csv.designation'), width: 0.26 }, { label: t('purchase.csv.gtin'), width: 0.17 },
+          { label: t('purchase.pdf.quantity'), width: 0.06, align: 'right' }, { label: t('purchase.csv.cartons'), width: 0.09, align: 'right' },
+          { label: t('purchase.pdf.unit_cost'), width: 0.13, align: 'right' }, { label: t('purchase.pdf.amount'), width: 0.16, align: 'right' },
+        ],
+        rows: order.lines.map((l) => {
+          const pack = links.get(l.productId)?.packUnits ?? 1;
+          return [links.get(l.productId)?.supplierCode ?? '', l.productName, l.gtin ?? '', String(l.quantity), String(Math.ceil(l.quantity / pack)),
+            l.unitCost === null ? '—' : formatFcfa(l.unitCost), l.unitCost === null ? '—' : formatFcfa(value(l))];
+        }),
+        totals: [[t('purchase.pdf.order_total'), formatFcfa(order.lines.reduce((sum, l) => sum + value(l), 0))]],
+        footer: t('purchase.pdf.order_footer', { name: order.createdByName ?? '' }),
+      });
+      return { filename: order.number, pdf };
+    },
+
     list: (q: { status?: string; supplierId?: string } = {}) => listOrders(db, { shopId: shop.id, ...q, limit: 200 }),
 
     /**
@@ -180,3 +218,11 @@ export function purchaseOrdersService({ db, shop, now }: Deps, seats: Purchasing
 }
 
 export type PurchaseOrdersService = ReturnType<typeof purchaseOrdersService>;
+
+/** Head office's seat: the highest document numbers it holds of a shop, for that shop's rebuild. */
+export function purchasingAtHq({ db }: { db: Db }) {
+  return { highestNumbers: (shopId: string): Promise<DocumentNumbers> => highestNumbers(db, shopId) };
+}
+
+/** A rebuilt shop's counters continue after head office's highest numbers (never below what the shop already gave). */
+export const restoreCounters = (tx: Tx, shopId: string, n: DocumentNumbers) => raiseCounters(tx, shopId, n);

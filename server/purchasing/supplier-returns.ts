@@ -1,5 +1,7 @@
 import type { Actor, Deps } from '../context.js';
 import type { Queryable, Tx } from '../db/pool.js';
+import { dateInZone, formatDateFr } from '../domain/dates.js';
+import { formatFcfa } from '../domain/money.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
@@ -8,6 +10,7 @@ import { appendOutbox } from '../outbox/queries.js';
 import {
   insertReturn,
   insertReturnLines,
+  listReturns,
   markReturnSent,
   nextNumber,
   returnById,
@@ -17,7 +20,8 @@ import {
   type SupplierReturn,
 } from './queries.js';
 import type { CreateReturnInput } from './schemas.js';
-import { documentNumber, type PurchasingSeats } from './service.js';
+import { purchaseDocPdf } from './pdf.js';
+import { documentNumber, supplierBlock, type PurchasingSeats } from './service.js';
 
 const returnStatusText = (s: SupplierReturn['status']) => t(`purchase.return_status.${s}`);
 
@@ -61,6 +65,30 @@ export function supplierReturnsService({ db, shop, now, bus }: Deps, seats: Purc
 
   return {
     view,
+    list: () => listReturns(db, { shopId: shop.id, limit: 200 }),
+
+    /** The return note that travels with the boxes: A4, French, each lot with its reason, the credit expected at cost. */
+    async notePdf(id: string): Promise<{ filename: string; pdf: Buffer }> {
+      const r = await view(id);
+      const supplier = await seats.suppliers.get(r.supplierId);
+      const number = r.number ?? t('purchase.pdf.draft');
+      const pdf = await purchaseDocPdf({
+        title: t('purchase.pdf.return_title'), number, shopName: shop.name,
+        date: formatDateFr(dateInZone(r.validatedAt ?? r.createdAt, shop.timezone)),
+        party: supplierBlock(supplier),
+        meta: [t('purchase.pdf.state', { status: r.statusText })],
+        columns: [
+          { label: t('purchase.csv.designation'), width: 0.25 }, { label: t('purchase.pdf.lot'), width: 0.12 }, { label: t('purchase.pdf.expiry'), width: 0.12 },
+          { label: t('purchase.pdf.quantity'), width: 0.07, align: 'right' }, { label: t('purchase.pdf.reason'), width: 0.14 },
+          { label: t('purchase.pdf.unit_cost'), width: 0.14, align: 'right' }, { label: t('purchase.pdf.amount'), width: 0.16, align: 'right' },
+        ],
+        rows: r.lines.map((l) => [l.productName, l.lotNumber, formatDateFr(l.expirationDate), String(l.quantity), l.reasonText,
+          l.unitCost === null ? '—' : formatFcfa(l.unitCost), l.unitCost === null ? '—' : formatFcfa(l.unitCost * l.quantity)]),
+        totals: [[t('purchase.pdf.expected_credit'), formatFcfa(r.expectedCredit)]],
+        footer: t('purchase.pdf.return_footer', { name: r.validatedByName ?? '' }),
+      });
+      return { filename: number, pdf };
+    },
 
     /** A draft return; the same `id` twice makes one. */
     async create(input: CreateReturnInput, actor: Actor) {

@@ -10,6 +10,7 @@ const require = createRequire(import.meta.url);
 // pdfkit's built-in fonts are WinAnsi only. Parsed once (pdfkit takes a
 // fontkit font as it is), subset per document: parsing was most of a render.
 const loadFont = (file: string) => fontkit.create(fs.readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))) as fontkit.Font;
+/** Parsed once for every PDF the shop makes (receipts, purchase documents). */
 export const fonts = { regular: loadFont('DejaVuSans.ttf'), bold: loadFont('DejaVuSans-Bold.ttf') };
 
 const MM = 72 / 25.4;

@@ -56,6 +56,8 @@ export interface SnapshotHead {
   cursor: string;
   hlc: string;
   lastReceipt: number;
+  /** The highest purchase document numbers head office holds of this shop (absent from a head office older than purchasing). */
+  purchaseNumbers?: { order: number; delivery: number; return: number };
   /** The chain's shops, where a transfer may go (older head offices send none). */
   chainShops?: { id: string; code: string; name: string }[];
 }

@@ -1,3 +1,4 @@
+import { restoreCounters } from '../purchasing/service.js';
 import type { Deps } from '../context.js';
 import { parseHlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
@@ -64,6 +65,7 @@ export async function initFromHq(
     // The chain's shops come with the head, not as a part: a transfer names its destination.
     await new TransferMerge(run, now).restoreShops(head.chainShops ?? []);
     for (const { declared, rows } of parts) await declared.restore(run, rows, { shopId: shop.id, lastReceipt: head.lastReceipt });
+    await restoreCounters(tx, shop.id, head.purchaseNumbers ?? { order: 0, delivery: 0, return: 0 });
     // Our clock goes above every clock this shop ever sent, and takes in head office's.
     const own = parts
       .flatMap(({ declared, rows }) => (declared.clocks ? rows.flatMap((r: { id: string }) => declared.clocks!(r)) : []))

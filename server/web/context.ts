@@ -58,6 +58,9 @@ export function pageContext(services: Services, shop: ShopContext): RequestHandl
       isManager: req.actor ? ['manager', 'admin'].includes(req.actor.role) : false,
       // A link shows only what its page lets this role read (domain/roles.ts, the rule both routing tables follow).
       mayReadConflicts: req.actor ? hasRole(req.actor.role, READ_RULES.conflicts) : false,
+      // Purchasing: the nav's « Achats » for pharmacists and above, lit on any of its four sections.
+      mayPurchase: req.actor ? hasRole(req.actor.role, 'pharmacist') : false,
+      purchasingNav: ['fournisseurs', 'commandes', 'receptions', 'retours-fournisseur'].includes(nav),
     };
     next();
   };

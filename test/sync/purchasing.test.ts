@@ -107,4 +107,30 @@ describe('purchasing reaches head office once', () => {
     expect(await rebuilt.db.one('select pack_units from product_suppliers where supplier_id = $1', [supplierId])).toEqual({ packUnits: 10 });
     expect(await rebuilt.db.one("select supplier_id from product_batches where lot_number = 'AMX-9'")).toEqual({ supplierId });
   });
+
+  it('gives a rebuilt shop its document counters back: its next order, delivery and return follow head office’s highest numbers', async () => {
+    const { url } = await freshDatabase();
+    const rebuilt = await testShop({ code: 'DKR01', url, hq: shop.deps.hq! });
+    await initFromHq(rebuilt.deps);
+    const s = rebuilt.services;
+    // Users are the shop's own and not restored: the replacement machine gets its pharmacist first.
+    const who = { id: (await s.users.createUser({ name: 'Awa Diop', role: 'pharmacist', pin: '2222' })).id, name: 'Awa Diop', role: 'pharmacist' as const };
+    const { order } = await s.purchaseOrders.create({ supplierId, note: null, lines: [{ productId, quantity: 10, unitCost: 1500 }] }, who);
+    expect(order.number).toBe('BC-DKR01-000002');
+    await s.purchaseOrders.send(order.id, who);
+    const { delivery } = await s.deliveries.create({
+      supplierId, purchaseOrderId: null, deliveryNote: 'BL-2', invoiceNumber: null, invoiceTotal: null, receivedDate: null,
+      lines: [{ productId, lotNumber: 'AMX-10', expirationDate: '2028-06-30', quantity: 5, freeQty: 0, unitCost: 1500, invoicedQty: null, purchaseOrderLineId: null, confirmShortDated: false }],
+    }, who);
+    const received = await s.deliveries.validate(delivery.id, { lines: [] }, who);
+    expect(received.number).toBe('BR-DKR01-000002');
+    const { supplierReturn } = await s.supplierReturns.create({ supplierId, lines: [{ batchId: received.lots[0]!.batchId!, quantity: 1, reason: 'damaged' }] }, who);
+    expect((await s.supplierReturns.validate(supplierReturn.id, who)).number).toBe('RF-DKR01-000002');
+
+    // Head office takes them as new documents beside the first ones: no number is held twice.
+    await s.sync.pushNow();
+    expect(await rebuilt.db.rows('select * from sync_refused')).toEqual([]);
+    expect(await hq.db.rows<{ number: string }>("select number from purchase_orders where shop_id = $1 order by number", [shop.shop.id]))
+      .toEqual([{ number: 'BC-DKR01-000001' }, { number: 'BC-DKR01-000002' }]);
+  });
 });

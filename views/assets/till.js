@@ -103,12 +103,14 @@
       return;
     }
     var scan = scanField();
-    // Scanners type the GS1 group separator as Ctrl+]; the browser would drop it.
-    if (e.target === scan && ((e.ctrlKey && (e.key === ']' || e.code === 'BracketRight')) || e.key === GS)) {
+    // Scanners type the GS1 group separator as Ctrl+]; the browser would drop it. The till's and
+    // the deliveries' scan fields alike: a lot number followed by an expiry needs it.
+    var field = e.target === scan || e.target.id === 'reception-scan' ? e.target : null;
+    if (field && ((e.ctrlKey && (e.key === ']' || e.code === 'BracketRight')) || e.key === GS)) {
       e.preventDefault();
-      var start = scan.selectionStart, end = scan.selectionEnd;
-      scan.value = scan.value.slice(0, start) + GS + scan.value.slice(end);
-      scan.setSelectionRange(start + 1, start + 1);
+      var start = field.selectionStart, end = field.selectionEnd;
+      field.value = field.value.slice(0, start) + GS + field.value.slice(end);
+      field.setSelectionRange(start + 1, start + 1);
       return;
     }
     if (e.key === 'F4') {
