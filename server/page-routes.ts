@@ -64,6 +64,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/caisse/panier/:lineId', till.setQuantity);
   r.post('/caisse/panier/:lineId/supprimer', till.remove);
   r.post('/caisse/panier/:lineId/remise', till.discount);
+  r.post('/caisse/panier/:lineId/conditionnement', till.setPack);
   r.post('/caisse/vider', till.clear);
   r.post('/caisse/payer', till.pay);
 

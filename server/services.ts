@@ -14,7 +14,8 @@ import { usersService } from './users/service.js';
 export function createServices(deps: Deps) {
   const catalog = catalogService(deps);
   const users = usersService(deps);
-  const receipts = receiptsService(deps);
+  // Receipts read a sale through the sales service, built below and asked only later.
+  const receipts = receiptsService(deps, { sale: (id) => sales.getSale(id) });
   // A session's report reads the sales and returns made in it; they are built below, and asked only later.
   const cash = cashService(
     deps,

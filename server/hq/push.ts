@@ -1,5 +1,6 @@
 import { CashMerge } from '../cash/merge.js';
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
+import { PACK_FIELDS } from '../catalog/pack-merge.js';
 import type { Tx } from '../db/pool.js';
 import { parseHlc, type Hlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
@@ -38,8 +39,8 @@ export function checkClocks(shop: HqShop, envelope: string, changes: readonly Ch
   for (const c of changes) {
     own(`changes[${c.seq}].hlc`, c.hlc);
     if (c.kind === 'movement:insert') own(`changes[${c.seq}].data.hlc`, c.data.hlc);
-    if (c.kind === 'product:update' || c.kind === 'batch:update') {
-      const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : BATCH_FIELDS;
+    if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'product_pack:update') {
+      const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : c.kind === 'product_pack:update' ? PACK_FIELDS : BATCH_FIELDS;
       const data = c.data as Record<string, unknown>;
       for (const f of fields) {
         if (data[f] === undefined) continue;
@@ -194,6 +195,10 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
     }
     case 'product:update':
       return m.catalog.updated(c.data);
+    case 'product_pack:insert':
+      return m.catalog.packs.inserted(c.data, c.hlc);
+    case 'product_pack:update':
+      return m.catalog.packs.updated(c.data);
     case 'batch:insert':
       return m.stock.batchInserted(c.data, c.hlc, await m.catalog.known(c.data.productId));
     case 'batch:update':

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
+import { createProductSchema, packSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
+import { AppError } from '../errors.js';
 import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
@@ -66,6 +67,13 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   });
   r.patch('/products/:id', admin, async (req, res) => {
     res.json(await hq.updateProduct(idParam(req), parse(updateProductSchema, req.body)));
+  });
+  r.post('/products/:id/packs', admin, async (req, res) => {
+    res.status(201).json(await hq.addPack(idParam(req), parse(packSchema, req.body)));
+  });
+  r.patch('/products/:id/packs/:packId', admin, async (req, res) => {
+    if (req.body && typeof req.body === 'object' && 'units' in req.body) throw new AppError(422, 'pack_units_fixed', 'pack.units_fixed');
+    res.json(await hq.updatePack(idParam(req), idParam(req, 'packId'), parse(updatePackSchema, req.body)));
   });
   return r;
 }

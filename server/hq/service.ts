@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { catalogAtHq } from '../catalog/service.js';
-import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
+import type { CreateProductInput, UpdateProductInput, PackInput, UpdatePackInput } from '../catalog/schemas.js';
 import type { Db } from '../db/pool.js';
 import { uniqueViolation } from '../db/errors.js';
 import { describeConflict } from '../domain/conflict-text.js';
@@ -189,6 +189,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
+    addPack: (productId: string, input: PackInput) => catalog.addPack(productId, input),
+    updatePack: (productId: string, packId: string, input: UpdatePackInput) => catalog.updatePack(productId, packId, input),
 
     conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
       (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),

@@ -1,6 +1,6 @@
 import type { Queryable, Tx } from '../db/pool.js';
 
-export type OutboxEntity = 'product' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return';
+export type OutboxEntity = 'product' | 'product_pack' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return';
 
 export interface OutboxEntry {
   entity: OutboxEntity;

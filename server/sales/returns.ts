@@ -8,7 +8,7 @@ import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import { shopById } from '../shops/queries.js';
-import { applyDeltas, insertMovements, lockBatchesByIds } from '../stock/queries.js';
+import { lockLots, recordMovements } from '../stock/lots.js';
 import { itemsOfSales, saleById, saleByNumber, type SaleItem } from './queries.js';
 import { insertReturn, returnById, returnsOfSale, returnsOfSession, takeAvoirNumber, type ReturnLine, type SaleReturn } from './return-queries.js';
 import type { SaleSeats } from './service.js';
@@ -70,7 +70,7 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
         if (sale.status === 'voided') throw new AppError(409, 'sale_voided', 'return.sale_voided', { number: sale.number });
         const items = returnable(sale, await itemsOfSales(tx, [saleId]), await returnsOfSale(tx, saleId));
         const byId = new Map(items.map((i) => [i.id, i]));
-        const lines: ReturnLine[] = [];
+        const lines: (ReturnLine & { units: number })[] = [];
         for (const w of wanted) {
           const item = byId.get(w.saleItemId);
           if (!item) throw new AppError(422, 'return_item_unknown', 'return.item_unknown', { number: sale.number });
@@ -80,8 +80,10 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
           }
           const reason = w.reason?.trim() || null;
           if (w.destination === 'quarantine' && !reason) throw new AppError(422, 'return_reason_required', 'return.reason_required');
+          // quantity counts the line's packs; units, the base units that go back to the lot.
           lines.push({
             saleItemId: item.id, batchId: item.batchId, productName: item.productName, lotNumber: item.lotNumber, quantity: w.quantity,
+            units: w.quantity * (item.units / item.quantity), packName: item.packName,
             amount: paidFor(item.net, item.quantity, before + w.quantity) - paidFor(item.net, item.quantity, before),
             destination: w.destination, reason,
           });
@@ -92,27 +94,26 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
         // As a sale: the open session (for share) before the lots; one opened for the return only after the
         // counter, since opening stamps the clock, taken last by every writer.
         const openSession = await seats.openSession(tx, actor, terminal);
-        await lockBatchesByIds(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
+        await lockLots(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
         const number = formatAvoirNumber(shop.code, await takeAvoirNumber(tx, shop.id));
         const sessionId = openSession ?? (await seats.sessionForSale(tx, actor, terminal));
         const hlc = await stampTransaction(tx, now());
         // Back into the very lot it was sold from; set aside at once when the pharmacist judges it unsellable.
-        const movements = await insertMovements(
+        const movements = await recordMovements(
           tx,
           lines.flatMap((l) => [
             {
-              id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'return' as const, delta: l.quantity, countedQty: null,
+              id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'return' as const, delta: l.units, countedQty: null,
               reason: t('return.movement', { number }), saleItemId: l.saleItemId, userId: actor.id, hlc,
             },
             ...(l.destination === 'quarantine'
               ? [{
-                  id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'adjustment' as const, delta: -l.quantity, countedQty: null,
+                  id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'adjustment' as const, delta: -l.units, countedQty: null,
                   reason: t('return.quarantine_movement', { number, reason: l.reason ?? '' }), saleItemId: null, userId: actor.id, hlc,
                 }]
               : []),
           ]),
         );
-        await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
         const credit = await insertReturn(tx, {
           id: newId(), shopId: shop.id, saleId, number, sessionId, cashierId: actor.id, cashierName: actor.name, amount,
           rounding: refundRounding(amount, method, coin), refundMethod: method, reason: input.reason?.trim() || null, lines, hlc, createdAt: now(),
