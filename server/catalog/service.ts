@@ -87,7 +87,8 @@ async function createIn(tx: Tx, raw: CreateProductInput, at: Date, originShopId:
  * stock thresholds are written too, with no clock: they never travel.
  */
 async function editProduct(tx: Tx, id: string, input: UpdateProductInput, at: Date) {
-  const { minStock, maxStock, ...fields } = input;
+  const { minStock, maxStock, ...given } = input;
+  const fields = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Omit<UpdateProductInput, 'minStock' | 'maxStock'>;
   const current = await lockProduct(tx, id);
   if (!current) throw notFound('product.not_found');
   if (minStock !== undefined || maxStock !== undefined) {
