@@ -19,7 +19,7 @@ export function createServices(deps: Deps) {
   // A session's report reads the sales and returns made in it; they are built below, and asked only later.
   const cash = cashService(
     deps,
-    async (tx, sessionId) => ({ sales: await sales.ofSession(tx, sessionId), returns: await returns.ofSession(tx, sessionId) }),
+    async (tx, sessionId) => ({ sales: await sales.ofSession(tx, sessionId), returns: await returns.ofSession(tx, sessionId), articles: await sales.articlesOfSession(tx, sessionId) }),
     () => receipts,
   );
   const seats = { openSession: cash.openSession, sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, approver: users.approver };

@@ -763,6 +763,8 @@ commande l’utilise.`,
   'sale.pack_not_sellable': '« {pack} » de « {name} » n’est pas (ou plus) vendu.',
   'sale.unit_not_sellable': '« {name} » ne se vend pas à l’unité : choisissez un conditionnement.',
   'ui.cart.pack': 'Conditionnement',
+  'ui.pack.units': '{n} unités de base',
+  'session.sec_articles': 'Articles vendus',
   'sale.insufficient_packs': 'Stock insuffisant pour « {name} » — demandé : {requested} ; disponible : {available}.',
 } as const;
 

@@ -347,6 +347,17 @@ export async function salesOfSession(db: Queryable, sessionId: string): Promise<
   return db.rows<Sale>(`select ${saleColumns} from sales s where s.session_id = $1 order by s.created_at, s.id`, [sessionId]);
 }
 
+/** What a session's completed sales took, per product and pack as sold (packs counted), in French order. */
+export async function articlesOfSession(db: Queryable, sessionId: string): Promise<{ productName: string; packName: string; packUnits: number; packs: number }[]> {
+  return db.rows(
+    `select i.product_name, coalesce(i.pack_name, 'unité') as pack_name, i.pack_units, sum(i.quantity / i.pack_units)::int as packs
+     from sales s join sale_items i on i.sale_id = s.id
+     where s.session_id = $1 and s.status = 'completed'
+     group by 1, 2, 3 order by i.product_name collate french, i.pack_units desc`,
+    [sessionId],
+  );
+}
+
 /** A sale by its receipt number (what a receipt's QR holds). */
 export async function saleByNumber(db: Queryable, shopId: string, number: string): Promise<Sale | undefined> {
   return db.one<Sale>(`select ${saleColumns} from sales s where s.shop_id = $1 and s.number = $2`, [shopId, number]);

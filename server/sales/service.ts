@@ -30,6 +30,7 @@ import {
   saleAnyShop,
   takingsByShopDay,
   salesOfSession,
+  articlesOfSession,
   writeSale,
 } from './queries.js';
 import { hasReturns } from './return-queries.js';
@@ -343,6 +344,8 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
 
     /** A cash session's sales, for its X and Z reports. */
     ofSession: salesOfSession,
+    /** What a session's completed sales took, per product and pack, for its X and Z reports. */
+    articlesOfSession,
 
     /** After head office said it holds receipts up to `n`: numbering continues past them. Returns the number this shop was at. */
     async continueReceiptNumbersAfter(n: number): Promise<number> {
