@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { boot, type Booted } from '../server/boot.js';
@@ -6,6 +7,8 @@ import { EmbeddedPostgresError } from '../server/db/embedded.js';
 import { MigrationError } from '../server/db/migrate.js';
 import { seedDemo } from '../server/demo/seed.js';
 import { BackupError, backupDatabase, defaultBackupFile, restoreDatabase } from '../server/ops/backup.js';
+import { identitiesIn } from '../server/ops/seal.js';
+import { assertPlainStaysHome } from '../server/ops/service.js';
 import { AppError } from '../server/errors.js';
 import { registerShopSchema, staffUserSchema } from '../server/hq/schemas.js';
 import { staffService } from '../server/staff/service.js';
@@ -33,6 +36,23 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Head office backs up its own database: its wrapper (deploy/install.sh --hq) and image say so with COMPTOIR_ROLE=hq. */
+const backupRole = (): 'shop' | 'hq' => (process.env.COMPTOIR_ROLE === 'hq' ? 'hq' : 'shop');
+
+/** The age secret keys that open a sealed backup: from a file, or stdin with `-`; never the key itself on the command line. */
+async function readIdentities(source: string): Promise<string[]> {
+  if (source.trim().toUpperCase().startsWith('AGE-SECRET-KEY-')) throw new BackupError(t('ops.identity_on_command_line'));
+  let text: string;
+  try {
+    text = source === '-' ? await readStdin() : fs.readFileSync(path.resolve(source), 'utf8');
+  } catch (err) {
+    throw new BackupError(t('ops.identity_unreadable', { file: source, reason: (err as Error).message }));
+  }
+  const identities = identitiesIn(text);
+  if (identities.length === 0) throw new BackupError(t('ops.identity_invalid'));
+  return identities;
+}
+
 async function withShop<T>(work: (b: Booted) => Promise<T>, role: 'shop' | 'hq' = 'shop'): Promise<T> {
   const booted = await boot(role, { listen: false });
   try {
@@ -49,6 +69,7 @@ async function run(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' }, role: { type: 'string' }, login: { type: 'string' }, password: { type: 'string' }, pin: { type: 'string' }, code: { type: 'string' }, timezone: { type: 'string' },
       file: { type: 'string' },
+      identity: { type: 'string' },
       seq: { type: 'string' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -145,22 +166,26 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'backup':
       await withShop(async (b) => {
-        const file = path.resolve(values.file ?? defaultBackupFile(b.config.dataDir, b.config.shopCode));
-        const { bytes } = await backupDatabase(b.database.connectionString, file);
-        print(t('cli.backup_written', { file, kb: Math.round(bytes / 1024) }));
-      });
+        const recipient = b.config.backupRecipient;
+        const file = path.resolve(values.file ?? defaultBackupFile(b.config.dataDir, b.config.role === 'hq' ? 'HQ' : b.config.shopCode, new Date(), recipient !== undefined));
+        if (!recipient) assertPlainStaysHome(file, b.config.dataDir);
+        const written = await backupDatabase(b.database.connectionString, file, { recipient });
+        print(t(written.sealed ? 'cli.backup_sealed' : 'cli.backup_written', { file: written.file, kb: Math.round(written.bytes / 1024) }));
+      }, backupRole());
       return 0;
-    case 'restore':
+    case 'restore': {
       if (!values.file) {
         print(t('cli.restore_usage'));
         return 2;
       }
+      const identities = values.identity === undefined ? undefined : await readIdentities(values.identity);
       await withShop(async (b) => {
         if (b.database.shared) throw new BackupError(t('ops.restore_while_running'));
-        await restoreDatabase(b.database.connectionString, path.resolve(values.file!));
+        await restoreDatabase(b.database.connectionString, path.resolve(values.file!), { identities });
         print(t('cli.restored'));
-      });
+      }, backupRole());
       return 0;
+    }
     case 'seed-demo':
       return withShop(async (b) => {
         const manager = await firstManager(b.db, b.shop!.id);

@@ -116,3 +116,8 @@ begin
     execute format('alter table sync_outbox add constraint sync_outbox_entity_check check (entity = any (%L::text[]))', names || 'product_pack'::text);
   end if;
 end $$;
+
+-- A product's base unit is one of its merged fields: a shop's edit of it on
+-- head office's product is a proposal like its name or price.
+alter table catalogue_proposals drop constraint catalogue_proposals_field_check;
+alter table catalogue_proposals add constraint catalogue_proposals_field_check check (field in ('name', 'unitPrice', 'active', 'baseUnit'));

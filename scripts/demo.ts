@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { boot } from '../server/boot.js';
-import { DEMO_USERS, seedDemo } from '../server/demo/seed.js';
+import { seedDemo } from '../server/demo/seed.js';
 import { hqService } from '../server/hq/service.js';
 import { staffService } from '../server/staff/service.js';
 import { t } from '../server/i18n/fr.js';
@@ -46,8 +46,18 @@ const shop = await boot('shop', {
     HQ_URL: `http://127.0.0.1:${hqPort}`, HQ_TOKEN: fs.readFileSync(tokenFile, 'utf8').trim(),
   },
 });
+// Accounts with well-known PINs, for a demonstration on this machine only: never created by an installed shop.
+const DEMO_USERS = [
+  { name: 'Awa Diop', role: 'cashier', pin: '1111' },
+  { name: 'Moussa Ndiaye', role: 'pharmacist', pin: '2222' },
+] as const;
 const manager = await firstManager(shop.db, shop.shop!.id);
-const { seeded } = await seedDemo(shop.services!, shop.shop!, new Date(), { id: manager!.id, name: manager!.name, role: 'manager' });
+const existing = await shop.services!.users.listUsers();
+const cashier = existing.find((u) => u.name === DEMO_USERS[0].name)
+  ?? (await shop.services!.users.createUser({ ...DEMO_USERS[0] }));
+if (!existing.some((u) => u.name === DEMO_USERS[1].name)) await shop.services!.users.createUser({ ...DEMO_USERS[1] });
+const { seeded } = await seedDemo(shop.services!, shop.shop!, new Date(), { id: manager!.id, name: manager!.name, role: 'manager' },
+  { id: cashier.id, name: cashier.name, role: 'cashier' });
 const synced = await shop.services!.sync.runNow({ force: true }).catch((err: Error) => ({ error: err.message }));
 
 process.stdout.write(

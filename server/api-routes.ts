@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { cashRoutes } from './cash/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
+import { READ_RULES } from './domain/roles.js';
 import { requireRole, requireUser } from './http/session.js';
 import { receiptsRoutes } from './receipts/routes.js';
 import { salesRoutes } from './sales/routes.js';
@@ -72,6 +73,6 @@ export function shopApi(s: Services): Router {
   r.get('/sync/refused', manager, sync.refused);
   r.post('/sync/refused/retry', manager, sync.retry);
   r.post('/sync/refused/discard', manager, sync.discard);
-  r.get('/conflicts', manager, sync.conflicts);
+  r.get('/conflicts', requireRole(READ_RULES.conflicts), sync.conflicts);
   return r;
 }

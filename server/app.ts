@@ -3,6 +3,7 @@ import { shopApi } from './api-routes.js';
 import type { Deps, ShopContext } from './context.js';
 import type { Role } from './config.js';
 import { errorHandler, notFoundHandler, requestId, requestLog } from './http/errors.js';
+import { securityHeaders, transportSecurity } from './http/headers.js';
 import type { InFlight } from './http/in-flight.js';
 import { refuseUnstorableText } from './http/text.js';
 import { hqApi } from './hq/routes.js';
@@ -25,8 +26,12 @@ export type AppOptions = Omit<Deps, 'shop'> & {
   hqAdminTokenHash?: string;
   /** Head office: the time zone its pages show times and default periods in. */
   timezone?: string;
+  /** PUBLIC_URL: https:// means every request came over TLS (cookies Secure, HSTS). */
+  publicUrl?: string | undefined;
   /** Counts requests under way, for a shutdown that waits for them. */
   inFlight?: InFlight;
+  /** Which proxies' X-Forwarded-For to believe (config TRUST_PROXY); none unless configured. */
+  trustProxy?: string | false;
 };
 
 /** Builds the Express app for a role; main.ts listens, tests hand it to supertest. */
@@ -36,9 +41,12 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   const views = loadViews();
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // A forwarded address is believed only from a configured proxy: otherwise anyone could pick the address their guesses count under.
+  app.set('trust proxy', opts.trustProxy ?? false);
   app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
   if (opts.inFlight) app.use(opts.inFlight.track);
+  // What every answer allows a browser (CSP, framing, sniffing, referrers), and whether it came over TLS (a trusted proxy's X-Forwarded-Proto too).
+  app.use(securityHeaders, transportSecurity(opts.publicUrl));
 
   app.get('/healthz', async (_req, res) => {
     await opts.db.one('select 1');

@@ -72,8 +72,8 @@ function readClockFile(file: string): string | undefined {
 }
 
 function writeClockFile(file: string, value: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(`${file}.tmp`, value);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(`${file}.tmp`, value, { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
 }
 
@@ -133,8 +133,11 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     });
     if (services) shutdown.add('receipt prints', services.receipts.close);
     const backup = shop
-      ? backupService({ db, logger, connectionString: database.connectionString, dataDir: config.dataDir, shopCode: shop.code, copyDir: config.backupCopyDir, now })
+      ? backupService({ db, logger, connectionString: database.connectionString, dataDir: config.dataDir, shopCode: shop.code, copyDir: config.backupCopyDir, recipient: config.backupRecipient, now })
       : undefined;
+    if (backup && config.backupCopyDir && !config.backupRecipient) {
+      logger.warn({ copyDir: config.backupCopyDir }, 'BACKUP_COPY_DIR without BACKUP_RECIPIENT: copies to the stick are refused until backups are sealed');
+    }
     const hqChecks = role === 'hq' ? hqService({ db, logger, now }) : undefined;
     const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), {
       sync: services?.sync, nightly: services?.nightly, receipts: services?.receipts, hqChecks, bus, backup, timezone: config.timezone, now,
@@ -154,10 +157,11 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
 
     const inFlight = new InFlight();
     const { app } = createApp({
-      inFlight,
+      inFlight, trustProxy: config.trustProxy,
       role, db, logger, now, timezone: config.timezone, ...(shop ? { shop } : {}), ...(services ? { services } : {}), ...(hqAdminTokenHash ? { hqAdminTokenHash } : {}),
+      publicUrl: config.publicUrl,
     });
-    const server = app.listen(config.port);
+    const server = config.listenAddress ? app.listen(config.port, config.listenAddress) : app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
@@ -168,8 +172,8 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       shutdown.add('live', hub.close);
     }
     logger.info(
-      { role, port: config.port, shop: shop?.code, embeddedDatabase: database.embedded },
-      `Comptoir ${role} listening on http://localhost:${config.port}`,
+      { role, port: config.port, address: config.listenAddress ?? 'every interface', shop: shop?.code, embeddedDatabase: database.embedded },
+      `Comptoir ${role} listening on http://${config.listenAddress ?? 'localhost'}:${config.port}`,
     );
     return booted;
   } catch (err) {

@@ -5,6 +5,7 @@ import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
+import { READ_RULES } from './domain/roles.js';
 import { requireRole } from './http/session.js';
 import { refuseUnstorableText } from './http/text.js';
 import type { Services } from './services.js';
@@ -96,7 +97,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/parametres/utilisateurs', manager, auth.addUser);
   r.post('/parametres/actualiser', sync.syncNow('pull'));
   r.post('/parametres/synchroniser', sync.syncNow('run'));
-  r.get('/parametres/conflits', conflicts.list);
+  // Who reads the conflict log is one rule for this page and GET /api/conflicts (domain/roles.ts).
+  r.get('/parametres/conflits', requireRole(READ_RULES.conflicts), conflicts.list);
   r.post('/parametres/conflits/revus', manager, conflicts.review);
   return r;
 }
@@ -130,6 +132,8 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
   r.get('/catalogue', pages.catalog);
   r.post('/catalogue', admin, pages.createProduct);
   r.post('/catalogue/:id', admin, pages.updateProduct);
+  r.post('/catalogue/propositions/:id/accepter', admin, pages.decideProposal('accept'));
+  r.post('/catalogue/propositions/:id/refuser', admin, pages.decideProposal('refuse'));
 
   r.get('/conflits', pages.conflicts);
   r.post('/conflits/revus', admin, pages.review);

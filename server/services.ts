@@ -16,13 +16,25 @@ export function createServices(deps: Deps) {
   const users = usersService(deps);
   // Receipts read a sale through the sales service, built below and asked only later.
   const receipts = receiptsService(deps, { sale: (id) => sales.getSale(id) });
-  // A session's report reads the sales and returns made in it; they are built below, and asked only later.
+  // A session's report reads the sales and returns made in it (they are built below, and asked only later), with the
+  // names of the managers who allowed a discount (users stay in their shop, so a sale keeps only the id), and what
+  // its sales took per product and pack.
   const cash = cashService(
     deps,
-    async (tx, sessionId) => ({ sales: await sales.ofSession(tx, sessionId), returns: await returns.ofSession(tx, sessionId), articles: await sales.articlesOfSession(tx, sessionId) }),
+    async (tx, sessionId) => {
+      const [sold, returned] = [await sales.ofSession(tx, sessionId), await returns.ofSession(tx, sessionId)];
+      const names = sold.some((s) => s.discountApprovedBy) ? new Map((await users.listUsers()).map((u) => [u.id, u.name])) : new Map<string, string>();
+      return {
+        sales: sold.map((s) => ({ ...s, discountApprovedByName: s.discountApprovedBy ? (names.get(s.discountApprovedBy) ?? null) : null })), returns: returned,
+        articles: await sales.articlesOfSession(tx, sessionId),
+      };
+    },
     () => receipts,
+    users.approver,
   );
-  const seats = { openSession: cash.openSession, sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, approver: users.approver };
+  const seats = {
+    openSession: cash.openSession, sessionForSale: cash.sessionForSale, sessionIsOpen: cash.sessionIsOpen, drawerCash: cash.drawerCash, approver: users.approver,
+  };
   const sales = salesService(deps, seats);
   const returns = returnsService(deps, seats);
   const sync = syncService(deps, sales);

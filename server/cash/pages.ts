@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { DENOMINATIONS } from '../domain/cash-report.js';
-import { hasRole } from '../domain/roles.js';
+import { hasRole, maySeeSession } from '../domain/roles.js';
 import { formatFcfa } from '../domain/money.js';
 import { AppError } from '../errors.js';
 import { idParam } from '../http/params.js';
@@ -21,9 +21,9 @@ export function cashPages(s: Services, views: Views) {
   async function pageData(req: Request, session: TillSession | undefined, extra: Record<string, unknown> = {}) {
     const actor = actorOf(req);
     const manager = hasRole(actor.role, 'manager');
-    const [open, closed, settings] = await Promise.all([s.cash.openSessions(), s.cash.recentClosed(10), s.settings.get()]);
-    const day = session ? await s.cash.report(session.id) : undefined;
-    const zPreview = session?.status === 'closed' ? await s.cash.reportPreview(session.id) : undefined;
+    const [{ open, closed }, settings] = await Promise.all([s.cash.sessionsFor(actor, 10), s.settings.get()]);
+    const day = session ? await s.cash.report(session.id, actor) : undefined;
+    const zPreview = session?.status === 'closed' ? await s.cash.reportPreview(session.id, actor) : undefined;
     return {
       title: t('ui.session.title'),
       terminal: terminal(req),
@@ -33,8 +33,9 @@ export function cashPages(s: Services, views: Views) {
       zPreview,
       mine: session ? session.cashierId === actor.id || manager : false,
       others: manager ? open.filter((o) => o.id !== session?.id) : [],
-      closed: manager ? closed : closed.filter((c) => c.cashierId === actor.id),
+      closed,
       varianceOver: formatFcfa(settings.varianceCommentOver),
+      cashOutOver: formatFcfa(settings.cashOutApprovalOver),
       ...extra,
     };
   }
@@ -42,11 +43,10 @@ export function cashPages(s: Services, views: Views) {
   const render = async (req: Request, res: Response, session: TillSession | undefined, extra: Record<string, unknown> = {}, status = 200) =>
     show(views, req, res, { page: 'cash-session', fragment: 'cash/session', data: await pageData(req, session, extra) }, status);
 
-  /** A session another cashier opened is a manager's to see and close. */
+  /** A session another cashier opened is a manager's to see and close (the rule the API follows too). */
   async function sessionFor(req: Request): Promise<TillSession> {
     const session = await s.cash.session(idParam(req));
-    const actor = actorOf(req);
-    if (session.cashierId !== actor.id && !hasRole(actor.role, 'manager')) throw new AppError(403, 'forbidden', 'session.not_yours');
+    if (!maySeeSession(actorOf(req), session)) throw new AppError(403, 'forbidden', 'session.not_yours_to_read');
     return session;
   }
 
@@ -80,9 +80,10 @@ export function cashPages(s: Services, views: Views) {
     move: (async (req, res) => {
       const session = await sessionFor(req);
       const b = req.body as Record<string, unknown>;
-      onRefusal(res, async (err) => ({ page: 'cash-session', fragment: 'cash/session', data: await pageData(req, session, { moveError: err.message, moveForm: b }) }));
-      const input = parse(cashMoveSchema, { kind: b.kind, amount: formNumber(b.amount), reason: b.reason });
-      await s.cash.move(session.id, actorOf(req), input);
+      // The PIN is never sent back into the page.
+      onRefusal(res, async (err) => ({ page: 'cash-session', fragment: 'cash/session', data: await pageData(req, session, { moveError: err.message, moveForm: { ...b, managerPin: '' } }) }));
+      const input = parse(cashMoveSchema, { kind: b.kind, amount: formNumber(b.amount), reason: b.reason, managerPin: b.managerPin || undefined });
+      await s.cash.move(session.id, actorOf(req), input, { client: req.ip });
       redirect(req, res, `/caisse/session/${session.id}?mouvement=${input.kind}&montant=${input.amount}`);
     }) satisfies RequestHandler,
 

@@ -31,13 +31,16 @@ export interface CashMovement {
   reason: string;
   userId: string;
   userName: string;
+  /** The manager whose PIN allowed a cash-out above what a cashier takes alone. */
+  approvedBy: string | null;
+  approvedByName: string | null;
   hlc: string;
   createdAt: Date;
 }
 
 const sessionColumns = `s.id, s.shop_id, s.terminal, s.cashier_id, s.cashier_name, s.opened_at, s.opening_float, s.opening_counts,
   s.status, s.closed_at, s.closed_by, s.closed_by_name, s.z_number, s.expected, s.counted, s.cash_variance, s.closing_comment, s.hlc`;
-const movementColumns = 'm.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.hlc, m.created_at';
+const movementColumns = 'm.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.approved_by, m.approved_by_name, m.hlc, m.created_at';
 
 type Lock = '' | ' for share' | ' for update';
 
@@ -109,9 +112,9 @@ export async function takeZNumber(db: Queryable, shopId: string): Promise<number
 
 export async function insertCashMovement(db: Queryable, m: Omit<CashMovement, 'createdAt'> & { createdAt: Date }): Promise<CashMovement> {
   return (await db.one<CashMovement>(
-    `insert into cash_movements as m (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${movementColumns}`,
-    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt],
+    `insert into cash_movements as m (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at, approved_by, approved_by_name)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${movementColumns}`,
+    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt, m.approvedBy, m.approvedByName],
   ))!;
 }
 
@@ -131,9 +134,9 @@ export async function insertSessionIfAbsent(db: Queryable, s: SessionOpening): P
 
 export async function insertCashMovementIfAbsent(db: Queryable, m: Omit<CashMovement, 'createdAt'> & { createdAt: Date }): Promise<boolean> {
   return (await db.exec(
-    `insert into cash_movements (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (id) do nothing`,
-    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt],
+    `insert into cash_movements (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at, approved_by, approved_by_name)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing`,
+    [m.id, m.shopId, m.sessionId, m.kind, m.amount, m.reason, m.userId, m.userName, m.hlc, m.createdAt, m.approvedBy, m.approvedByName],
   )) > 0;
 }
 
@@ -146,5 +149,44 @@ export async function sessionsOfShop(db: Queryable, shopId: string, limit: numbe
   return db.rows<TillSession>(
     `select ${sessionColumns} from till_sessions s where s.shop_id = $1 order by (s.status = 'open') desc, s.opened_at desc limit $2`,
     [shopId, limit],
+  );
+}
+
+/** A cash movement as head office shows it: with the session it came out of (terminal, Z number once closed). */
+export interface CashMovementAtHq extends Omit<CashMovement, 'hlc'> {
+  terminal: string;
+  cashierName: string;
+  zNumber: string | null;
+}
+
+/** Head office: a shop's cash movements on its calendar days from..to (its time zone), newest first. */
+export async function cashMovementsBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<CashMovementAtHq[]> {
+  return db.rows<CashMovementAtHq>(
+    `select m.id, m.shop_id, m.session_id, m.kind, m.amount, m.reason, m.user_id, m.user_name, m.created_at,
+       s.terminal, s.cashier_name, s.z_number
+     from cash_movements m join till_sessions s on s.id = m.session_id
+     where m.shop_id = $1
+       and m.created_at >= ($2::date::timestamp at time zone $4)
+       and m.created_at < (($3::date + 1)::timestamp at time zone $4)
+     order by m.created_at desc, m.id limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
+  );
+}
+
+/** Head office: a shop's sessions opened on its calendar days from..to (its time zone), newest first. */
+export async function sessionsBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<TillSession[]> {
+  return db.rows<TillSession>(
+    `select ${sessionColumns} from till_sessions s
+     where s.shop_id = $1
+       and s.opened_at >= ($2::date::timestamp at time zone $4)
+       and s.opened_at < (($3::date + 1)::timestamp at time zone $4)
+     order by s.opened_at desc, s.id limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
   );
 }

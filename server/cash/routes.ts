@@ -15,8 +15,8 @@ export function cashRoutes(cash: CashService) {
       const input = parse(openSessionSchema, req.body);
       res.status(201).json(await cash.open(actorOf(req), input.terminal ?? terminalOf(req) ?? t('session.default_terminal'), input));
     }) satisfies RequestHandler,
-    list: (async (_req, res) => {
-      res.json({ open: await cash.openSessions(), closed: await cash.recentClosed(50) });
+    list: (async (req, res) => {
+      res.json(await cash.sessionsFor(actorOf(req), 50));
     }) satisfies RequestHandler,
     current: (async (req, res) => {
       const terminal = (typeof req.query.terminal === 'string' && req.query.terminal) || terminalOf(req) || t('session.default_terminal');
@@ -25,20 +25,20 @@ export function cashRoutes(cash: CashService) {
       res.json(session);
     }) satisfies RequestHandler,
     report: (async (req, res) => {
-      res.json(await cash.report(idParam(req)));
+      res.json(await cash.report(idParam(req), actorOf(req)));
     }) satisfies RequestHandler,
     move: (async (req, res) => {
-      res.status(201).json(await cash.move(idParam(req), actorOf(req), parse(cashMoveSchema, req.body)));
+      res.status(201).json(await cash.move(idParam(req), actorOf(req), parse(cashMoveSchema, req.body), { client: req.ip }));
     }) satisfies RequestHandler,
     close: (async (req, res) => {
       res.json(await cash.close(idParam(req), actorOf(req), parse(closeSessionSchema, req.body)));
     }) satisfies RequestHandler,
     zPdf: (async (req, res) => {
-      const z = await cash.zPdf(idParam(req));
+      const z = await cash.zPdf(idParam(req), actorOf(req));
       sendPdf(res, z.pdf, `rapport-${z.number}`);
     }) satisfies RequestHandler,
     xPdf: (async (req, res) => {
-      sendPdf(res, await cash.xPdf(idParam(req)), 'rapport-x');
+      sendPdf(res, await cash.xPdf(idParam(req), actorOf(req)), 'rapport-x');
     }) satisfies RequestHandler,
   };
 }

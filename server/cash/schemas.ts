@@ -15,6 +15,8 @@ export const cashMoveSchema = z.object({
   kind: z.enum(['in', 'out']),
   amount: amount.min(1),
   reason: z.string().trim().min(1).max(200),
+  /** A manager's PIN, for cash taken out beyond what a cashier takes alone. */
+  managerPin: z.string().regex(/^\d{4,8}$/).optional(),
 });
 
 export const closeSessionSchema = z.object({

@@ -1,8 +1,10 @@
 import type { Actor, Deps } from '../context.js';
 import type { Db, Queryable, Tx } from '../db/pool.js';
-import { cashReport, countedTotal, variances, type CashReport, type PerMethod, type SessionDay } from '../domain/cash-report.js';
+import { cashOutNeedsManager } from '../domain/approvals.js';
+import { cashReport, countedTotal, varianceNeedingComment, variances, type CashReport, type PerMethod, type SessionDay } from '../domain/cash-report.js';
 import { formatFcfa } from '../domain/money.js';
-import { hasRole } from '../domain/roles.js';
+import { hasRole, maySeeSession } from '../domain/roles.js';
+import { t } from '../i18n/fr.js';
 import { zReportModel, type ZSource } from '../domain/z-report.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -12,6 +14,7 @@ import type { ReceiptsService } from '../receipts/service.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import type { ReceiptModel } from '../domain/receipt.js';
 import {
+  cashMovementsBetween,
   closedSessions,
   insertCashMovement,
   insertSession,
@@ -21,6 +24,7 @@ import {
   openSessions,
   saveZPdf,
   sessionById,
+  sessionsBetween,
   sessionsOfShop,
   takeZNumber,
   zPdfOf,
@@ -31,11 +35,19 @@ import {
 /** What a session's report needs from the features that wrote into it (sales, returns). */
 export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns'> & { articles?: ZSource['articles'] }>;
 
+/** A manager's PIN typed at the till: the one approval check (users' service, with its throttle). */
+export type Approver = (pin: string, client: string) => Promise<Actor>;
+
 const formatZNumber = (shopCode: string, n: number) => `${shopCode}-Z${String(n).padStart(5, '0')}`;
 
 /** A drawer is the cashier's own: only they, or a manager, put money in or out of it or close it. */
 function assertMayHandle(session: TillSession, actor: Actor): void {
   if (session.cashierId !== actor.id && !hasRole(actor.role, 'manager')) throw new AppError(403, 'forbidden', 'session.not_yours');
+}
+
+/** Its X and Z reports too: the one rule of domain/roles.ts, for the pages and the API alike. */
+function assertMaySee(session: TillSession, reader: Actor): void {
+  if (!maySeeSession(reader, session)) throw new AppError(403, 'forbidden', 'session.not_yours_to_read');
 }
 
 /** The session's row as it travels: everything but the kept PDF. */
@@ -49,7 +61,7 @@ const opening = (s: TillSession) => ({
  * cash in and out with a reason, closed with a count per payment method
  * against what the till expected, and a Z report numbered without gaps.
  */
-export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedger, receipts: () => ReceiptsService) {
+export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedger, receipts: () => ReceiptsService, approver: Approver) {
   async function openIn(tx: Tx, actor: Actor, terminal: string, float: number, counts: Record<string, number> | null): Promise<TillSession | undefined> {
     const hlc = await stampTransaction(tx, now());
     const session = await insertSession(tx, {
@@ -87,9 +99,18 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
       });
     },
 
-    /** In a sale's transaction, before its lots are locked: the cashier's open session at this terminal, locked for share. */
-    openSession: async (tx: Tx, actor: Actor, terminal: string): Promise<string | undefined> =>
-      (await openSessionOf(tx, shop.id, actor.id, terminal, ' for share'))?.id,
+    /**
+     * In a sale's transaction, before its lots are locked: the cashier's open session at this terminal, locked for
+     * share; for update by a cash refund, which must count the drawer alone.
+     */
+    openSession: async (tx: Tx, actor: Actor, terminal: string, lock: 'share' | 'update' = 'share'): Promise<string | undefined> =>
+      (await openSessionOf(tx, shop.id, actor.id, terminal, lock === 'update' ? ' for update' : ' for share'))?.id,
+
+    /** What a session's drawer should hold now; the caller holds the session's row. */
+    async drawerCash(tx: Tx, sessionId: string): Promise<number> {
+      const session = (await sessionById(tx, shop.id, sessionId))!;
+      return (await dayOf(tx, session)).report.expected.cash;
+    },
 
     /**
      * In a sale's (or a return's) transaction: the cashier's open session at
@@ -116,32 +137,52 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
       return s;
     },
 
-    /** Money put in or taken out of the drawer, with its reason; more cash than the drawer holds cannot go out. */
-    async move(sessionId: string, actor: Actor, input: { kind: 'in' | 'out'; amount: number; reason: string }): Promise<CashMovement> {
+    /**
+     * Money put in or taken out of the drawer, with its reason; more cash than the drawer holds cannot go out, and
+     * beyond `cashOutApprovalOver` taken out alone in the session, a manager's PIN is asked.
+     * client: where the PIN is typed from; wrong PINs count against it, as at login.
+     */
+    async move(
+      sessionId: string, actor: Actor, input: { kind: 'in' | 'out'; amount: number; reason: string; managerPin?: string | undefined },
+      opts: { client?: string | undefined } = {},
+    ): Promise<CashMovement> {
+      // The PIN is checked before the session is locked: its hashing takes tens of milliseconds.
+      const allowedBy = input.managerPin ? await approver(input.managerPin, opts.client ?? 'local') : hasRole(actor.role, 'manager') ? actor : null;
       return db.withTransaction(async (tx) => {
         const session = await sessionById(tx, shop.id, sessionId, ' for update');
         if (!session) throw notFound('session.not_found');
         if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
         assertMayHandle(session, actor);
+        let approval: Actor | null = null;
         if (input.kind === 'out') {
-          const { report } = await dayOf(tx, session);
+          const { report, movements } = await dayOf(tx, session);
           if (input.amount > report.expected.cash) {
             throw new AppError(422, 'cash_out_exceeds', 'cash.out_exceeds', { amount: formatFcfa(input.amount), expected: formatFcfa(report.expected.cash) });
+          }
+          const takenAlone = movements.filter((m) => m.kind === 'out' && !m.approvedBy).reduce((sum, m) => sum + m.amount, 0);
+          const over = (await shopById(tx, shop.id))!.cashOutApprovalOver;
+          if (cashOutNeedsManager(input.amount, takenAlone, over)) {
+            if (!allowedBy) {
+              const params = { amount: formatFcfa(input.amount), taken: formatFcfa(takenAlone), limit: formatFcfa(over) };
+              throw new AppError(403, 'cash_out_needs_manager', takenAlone > 0 ? 'cash.out_needs_manager_after' : 'cash.out_needs_manager', params);
+            }
+            approval = allowedBy;
           }
         }
         const hlc = await stampTransaction(tx, now());
         const m = await insertCashMovement(tx, {
           id: newId(), shopId: shop.id, sessionId, kind: input.kind, amount: input.amount, reason: input.reason,
-          userId: actor.id, userName: actor.name, hlc, createdAt: now(),
+          userId: actor.id, userName: actor.name, approvedBy: approval?.id ?? null, approvedByName: approval?.name ?? null, hlc, createdAt: now(),
         });
         await appendOutbox(tx, [{ entity: 'cash_movement', entityId: m.id, op: 'insert', payload: m, hlc }]);
         return m;
       });
     },
 
-    /** The X report: where an open session stands (or a closed one stood). */
-    async report(sessionId: string): Promise<{ session: TillSession; report: CashReport; movements: CashMovement[]; articles?: ZSource['articles'] }> {
+    /** The X report: where an open session stands (or a closed one stood), for its cashier or a manager. */
+    async report(sessionId: string, reader: Actor): Promise<{ session: TillSession; report: CashReport; movements: CashMovement[]; articles?: ZSource['articles'] }> {
       const session = await service.session(sessionId);
+      assertMaySee(session, reader);
       return { session, ...(await dayOf(db, session)) };
     },
 
@@ -161,8 +202,12 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
         const { report } = day;
         const variance = variances(report.expected, input.counted);
         const comment = input.comment?.trim() || null;
-        if (Math.abs(variance.cash) > shopNow.varianceCommentOver && !comment) {
-          throw new AppError(422, 'comment_required', 'session.comment_required', { variance: formatFcfa(variance.cash), limit: formatFcfa(shopNow.varianceCommentOver) });
+        // Every method: a card counted 0 against 1 000 expected is as much a variance as missing notes.
+        const off = varianceNeedingComment(variance, shopNow.varianceCommentOver);
+        if (off && !comment) {
+          throw new AppError(422, 'comment_required', 'session.comment_required_method', {
+            variance: formatFcfa(variance[off]), method: t(`payment.${off}`), limit: formatFcfa(shopNow.varianceCommentOver),
+          });
         }
         const zNumber = formatZNumber(shop.code, await takeZNumber(tx, shop.id));
         const hlc = await stampTransaction(tx, now());
@@ -187,34 +232,48 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
     },
 
     /** The Z report as printed at closing. */
-    async zPdf(sessionId: string): Promise<{ pdf: Buffer; number: string }> {
+    async zPdf(sessionId: string, reader: Actor): Promise<{ pdf: Buffer; number: string }> {
+      assertMaySee(await service.session(sessionId), reader);
       const z = await zPdfOf(db, shop.id, sessionId);
       if (!z?.pdf) throw notFound('session.not_found');
       return { pdf: z.pdf, number: z.zNumber };
     },
 
     /** The report of a session as it prints (X while open, Z once closed), to show in a page. */
-    async reportPreview(sessionId: string): Promise<ReceiptModel> {
-      const { session, ...day } = await service.report(sessionId);
+    async reportPreview(sessionId: string, reader: Actor): Promise<ReceiptModel> {
+      const { session, ...day } = await service.report(sessionId, reader);
       return reportModel(await settings(), session, day);
     },
 
     /** The X report as a PDF, for the counter's printer or the screen. */
-    async xPdf(sessionId: string): Promise<Buffer> {
-      const { session, ...day } = await service.report(sessionId);
+    async xPdf(sessionId: string, reader: Actor): Promise<Buffer> {
+      const { session, ...day } = await service.report(sessionId, reader);
       const s = await settings();
       return receipts().renderPdf(reportModel(s, session, day), s.receiptWidthMm);
     },
 
-    openSessions: () => openSessions(db, shop.id),
-    recentClosed: (limit = 10) => closedSessions(db, shop.id, limit),
+    /** The sessions `reader` may see: all of them for a manager, a cashier's own otherwise (as the reports). */
+    async sessionsFor(reader: Actor, closedLimit: number): Promise<{ open: TillSession[]; closed: TillSession[] }> {
+      const [open, closed] = await Promise.all([openSessions(db, shop.id), closedSessions(db, shop.id, closedLimit)]);
+      return { open: open.filter((x) => maySeeSession(reader, x)), closed: closed.filter((x) => maySeeSession(reader, x)) };
+    },
   };
   return service;
 }
 
 export type CashService = ReturnType<typeof cashService>;
 
-/** Head office's seat: the sessions a shop reported. */
+type ShopDays = { from: string; to: string; limit: number };
+
+/** Head office's seat: the sessions and cash movements a shop reported. */
 export function cashAtHq({ db }: { db: Db }) {
-  return { sessionsOfShop: (shopId: string, limit = 20) => sessionsOfShop(db, shopId, limit) };
+  return {
+    sessionsOfShop: (shopId: string, limit = 20) => sessionsOfShop(db, shopId, limit),
+    /** Sessions opened on the shop's calendar days from..to, newest first, each with its Z number once closed. */
+    async sessionsBetween(shop: { id: string; timezone: string }, q: ShopDays) {
+      return (await sessionsBetween(db, { shopId: shop.id, timezone: shop.timezone, ...q })).map(({ hlc: _clock, ...s }) => s);
+    },
+    /** Cash in and out on the shop's calendar days from..to, newest first, each with its session's terminal and Z number. */
+    movementsBetween: (shop: { id: string; timezone: string }, q: ShopDays) => cashMovementsBetween(db, { shopId: shop.id, timezone: shop.timezone, ...q }),
+  };
 }

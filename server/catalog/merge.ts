@@ -1,9 +1,12 @@
 import { adoptFromHq, boundShopClock, mergeShopWrite, mergedRow, pickFields, storedFields, type MergeResult } from '../domain/merge.js';
 import { productSearchText } from '../domain/search.js';
+import { placeProposal } from '../domain/proposal.js';
 import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { pendingFields } from '../outbox/queries.js';
 import { PackMerge } from './pack-merge.js';
+import { insertProposal, proposalsOfField, supersedeProposals } from './proposal-queries.js';
 import { insertProduct, lockProduct, productById, productClash, restoreProducts, twinIds, updateProductFields, type Product, type ProductRow } from './queries.js';
 
 /** The product fields that merge last-writer-wins; SKU and GTIN are fixed at creation, a shop's stock thresholds stay at the shop. */
@@ -75,27 +78,22 @@ export class CatalogMerge {
     return { twin };
   }
 
-  /** Head office: a shop's edit of a product. */
+  /**
+   * Head office: a shop's edit of a product. Only the shop that created it
+   * writes it (last-writer-wins); any other shop's edit of the chain's product
+   * is a proposal, whatever its clocks claim.
+   */
   async updated(d: ProductUpdate): Promise<void> {
     const seat = this.run.seat;
     if (seat.role !== 'hq') throw new Error('updated() is head office’s');
     const existing = await lockProduct(this.run.tx, d.id);
     if (!existing) throw new AppError(422, 'unknown_entity', 'sync.unknown_entity', { entity: 'product', id: d.id });
+    if (existing.originShopId !== seat.shopId) return this.proposed(existing, d);
     const values = pickFields(d, PRODUCT_FIELDS);
     const m = mergeShopWrite(storedFields(target(existing), PRODUCT_FIELDS), { values, clocks: d.fieldClocks, baseClocks: d.baseClocks }, {
       shopNode: seat.shopCode, receivedAt: seat.receivedAt, nowWall: seat.nowWall,
     });
     for (const decision of m.decisions) this.run.log('product', d.id, decision);
-    // A chain product (made at head office or at another shop) changed by a shop: always on the record.
-    if (existing.originShopId !== seat.shopId) {
-      for (const [field, a] of Object.entries(m.apply)) {
-        if (m.decisions.some((x) => x.field === field) || JSON.stringify(existing[field as keyof ProductRow]) === JSON.stringify(a.value)) continue;
-        this.run.log('product', d.id, {
-          field, localValue: existing[field as keyof ProductRow], remoteValue: a.value, localClock: existing.fieldClocks[field] ?? existing.hlc,
-          remoteClock: d.fieldClocks[field] ?? null, winner: 'remote', reason: 'chain_product_edit',
-        });
-      }
-    }
     if (Object.keys(m.held).length > 0) this.run.hold('product', d.id, { id: d.id, ...m.held, fieldClocks: d.fieldClocks }, seat.receivedClock);
     const next = await this.write(existing, m);
     const applied = Object.keys(m.apply);
@@ -114,6 +112,33 @@ export class CatalogMerge {
       this.run.emit({
         shopId: seat.shopId, originShopId: null, entity: 'product', entityId: d.id, hlc: next.hlc,
         payload: { id: d.id, ...pickFields(next.values, kept), fieldClocks: Object.fromEntries(kept.map((f) => [f, next.fieldClocks[f] ?? next.hlc])) },
+      });
+    }
+  }
+
+  /**
+   * Head office: a shop's edit of a product it did not create. Head office's
+   * row is not touched and nothing enters the feed: each field becomes a
+   * proposal (replacing that shop's open one), decided on the Catalogue page.
+   * The shop keeps its own value meanwhile; it hears of the decision through
+   * the feed (catalog/proposals.ts).
+   */
+  private async proposed(existing: ProductRow, d: ProductUpdate): Promise<void> {
+    const { tx, seat } = this.run;
+    if (!seat.shopId) throw new Error('a proposal comes from a shop');
+    for (const field of PRODUCT_FIELDS) {
+      const value = d[field];
+      const clock = d.fieldClocks[field];
+      if (value === undefined || !clock) continue; // a field without its clock is refused at the edge
+      const known = await proposalsOfField(tx, { shopId: seat.shopId, productId: d.id, field, clock });
+      const open = known.find((k) => k.status === 'pending');
+      const placement = placeProposal({ value, clock }, {
+        hqValue: existing[field], seen: known.some((k) => k.shopClock === clock), pending: open && { id: open.id, clock: open.shopClock },
+      });
+      if (placement.kind === 'replay') continue;
+      if (placement.replaces) await supersedeProposals(tx, { ids: [placement.replaces] });
+      await insertProposal(tx, {
+        id: newId(), shopId: seat.shopId, productId: d.id, field, proposedValue: value, valueThen: existing[field], shopClock: clock, status: placement.status,
       });
     }
   }
@@ -148,9 +173,12 @@ export class CatalogMerge {
       this.run.changed.add('product');
       return;
     }
+    // Head office refused this shop's value of these fields: taken back only where the shop still holds that value.
+    const refused = (d.refusedClocks ?? {}) as Record<string, string>;
+    const fields = PRODUCT_FIELDS.filter((f) => refused[f] === undefined || existing.fieldClocks[f] === refused[f]);
     const m = adoptFromHq(
       storedFields(target(existing), PRODUCT_FIELDS),
-      { values: pickFields(d, PRODUCT_FIELDS), clocks: Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, clocks[f] ?? hlc])), baseClocks: d.baseClocks as Record<string, string> | undefined },
+      { values: pickFields(d, fields), clocks: Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, clocks[f] ?? hlc])), baseClocks: d.baseClocks as Record<string, string> | undefined },
       { selfNode: seat.shopCode, pending: await pendingFields(this.run.tx, 'product', id) },
     );
     for (const decision of m.decisions) this.run.log('product', id, decision);

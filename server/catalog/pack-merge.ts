@@ -72,20 +72,11 @@ export class PackMerge {
     const existing = await lockPack(this.run.tx, d.id);
     if (!existing || existing.productId !== d.productId) throw new AppError(422, 'unknown_entity', 'sync.unknown_entity', { entity: 'product_pack', id: d.id });
     const fields = packFieldsOf(existing);
+    if (existing.originShopId !== seat.shopId) return this.keptLocal(existing, d, fields);
     const m = mergeShopWrite(storedFields(target(existing), fields), { values: pickFields(d, fields), clocks: d.fieldClocks, baseClocks: d.baseClocks }, {
       shopNode: seat.shopCode, receivedAt: seat.receivedAt, nowWall: seat.nowWall,
     });
     for (const decision of m.decisions) this.run.log('product_pack', d.id, decision);
-    // A chain pack (made at head office or at another shop) changed by a shop: on the record, as for products.
-    if (existing.originShopId !== seat.shopId) {
-      for (const [field, a] of Object.entries(m.apply)) {
-        if (m.decisions.some((x) => x.field === field) || JSON.stringify(existing[field as keyof PackRow]) === JSON.stringify(a.value)) continue;
-        this.run.log('product_pack', d.id, {
-          field, localValue: existing[field as keyof PackRow], remoteValue: a.value, localClock: existing.fieldClocks[field] ?? existing.hlc,
-          remoteClock: d.fieldClocks[field] ?? null, winner: 'remote', reason: 'chain_product_edit',
-        });
-      }
-    }
     if (Object.keys(m.held).length > 0) this.run.hold('product_pack', d.id, { id: d.id, productId: d.productId, ...m.held, fieldClocks: d.fieldClocks }, seat.receivedClock);
     const next = await this.write(existing, m);
     const applied = Object.keys(m.apply);
@@ -100,6 +91,23 @@ export class PackMerge {
       this.feedEntry(d.productId, next.hlc, {
         id: d.id, productId: d.productId, ...pickFields(next.values, kept), fieldClocks: Object.fromEntries(kept.map((f) => [f, next.fieldClocks[f] ?? next.hlc])),
       }, seat.shopId);
+    }
+  }
+
+  /**
+   * Head office: a shop's edit of a pack it did not create (the chain's
+   * catalogue is head office's). It stays at that shop: head office's row and
+   * the feed are untouched, and each changed field is on the record; the shop
+   * takes head office's value again at head office's next edit of that field.
+   */
+  private keptLocal(existing: PackRow, d: PackUpdate, fields: readonly string[]): void {
+    for (const field of fields) {
+      const value = d[field as keyof PackUpdate];
+      if (value === undefined || JSON.stringify(value) === JSON.stringify(existing[field as keyof PackRow])) continue;
+      this.run.log('product_pack', d.id, {
+        field, localValue: existing[field as keyof PackRow], remoteValue: value, localClock: existing.fieldClocks[field] ?? existing.hlc,
+        remoteClock: d.fieldClocks[field] ?? null, winner: 'local', reason: 'chain_product_edit',
+      });
     }
   }
 

@@ -41,7 +41,8 @@ export function catalogPages(s: Services, views: Views, deps: { db: Db; shop: Sh
       };
       onRefusal(res, (err) => rowOf({ error: err.message }));
       await s.catalog.updateProduct(id, parse(z.object({ unitPrice: z.number().int().min(0) }), { unitPrice: formNumber((req.body as Record<string, unknown>).unitPrice) }), actorOf(req));
-      show(views, req, res, await rowOf());
+      // Head office's product: the manager is told the price is this shop's only, until head office accepts it.
+      show(views, req, res, await rowOf((await s.catalog.isChainProduct(id)) ? { notice: t('ui.products.chain_local') } : {}));
     }) satisfies RequestHandler,
   };
 }

@@ -68,3 +68,9 @@ export type CreateProductInput = z.input<typeof createProductSchema>;
 export type UpdateProductInput = z.infer<typeof updateProductSchema>;
 export type PackInput = z.input<typeof packSchema>;
 export type UpdatePackInput = z.infer<typeof updatePackSchema>;
+
+/** Head office's list of the shops' proposals: the open ones by default. */
+export const proposalListSchema = z.object({
+  status: z.enum(['pending', 'accepted', 'refused', 'superseded', 'all']).default('pending'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});

@@ -25,7 +25,8 @@ import {
   type ProductWithPacks,
   type ProductWithStock,
 } from './queries.js';
-import { createProductSchema, type CreateProductInput, type PackInput, type UpdatePackInput, type UpdateProductInput } from './schemas.js';
+import { supersedeProposals } from './proposal-queries.js';
+import { type CreateProductInput, type PackInput, type UpdatePackInput, type UpdateProductInput } from './schemas.js';
 
 function duplicateProduct(err: unknown, input: { sku: string; gtin?: string | null | undefined; packs?: readonly { gtin?: string | null | undefined }[] | undefined }): never {
   const constraint = uniqueViolation(err);
@@ -53,7 +54,9 @@ interface Created {
  * describes the unit pack itself.
  */
 async function createIn(tx: Tx, raw: CreateProductInput, at: Date, originShopId: string | null): Promise<Created> {
-  const input = createProductSchema.parse(raw);
+  // Validated at the edge (routes, pages); a caller in code gets the schema's defaults only.
+  const input = { ...raw, gtin: raw.gtin || null, packs: (raw.packs ?? []).map((k) => ({ ...k, gtin: k.gtin || null, sellable: k.sellable ?? true })) };
+  if (input.unitPrice === undefined && !input.packs.some((k) => k.units === 1)) throw new AppError(422, 'validation', 'validation.unit_price_required');
   const unit = input.packs.find((k) => k.units === 1);
   const unitPrice = input.unitPrice ?? unit!.unitPrice;
   if (unit && input.unitPrice !== undefined && unit.unitPrice !== input.unitPrice) throw new AppError(422, 'unit_price_conflict', 'pack.unit_price_conflict');
@@ -130,6 +133,20 @@ async function editAnyPack(tx: Tx, productId: string, packId: string, input: Upd
 }
 
 const publicPack = ({ originShopId: _o, hlc: _h, fieldClocks: _f, fieldOrigins: _g, ...k }: PackRow): Pack => k;
+
+/**
+ * Head office's edit of a product, in the caller's transaction: stamped above
+ * what it replaces, fed to every shop, and it closes the shops' open
+ * proposals of the fields it changed (head office has decided them).
+ */
+export async function editAtHq(tx: Tx, id: string, input: UpdateProductInput, at: Date, keep?: string): Promise<Product> {
+  const { product, change } = await editProduct(tx, id, input, at);
+  if (change) {
+    await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: id, hlc: change.hlc, payload: change.payload }]);
+    await supersedeProposals(tx, { productId: id, fields: Object.keys(change.payload.fieldClocks), exceptId: keep });
+  }
+  return product;
+}
 
 export function catalogService({ db, shop, now, bus }: Deps) {
   const sendPack = (tx: Tx, change: { hlc: string; payload: Record<string, unknown> } | undefined, op: 'insert' | 'update' = 'update') =>
@@ -220,6 +237,13 @@ export function catalogService({ db, shop, now, bus }: Deps) {
       return product;
     },
 
+    /** Whether the product is the chain's (made at head office or another shop): this shop's edits of it stay here and are proposals. */
+    async isChainProduct(id: string): Promise<boolean> {
+      const row = await productById(db, id);
+      if (!row) throw notFound('product.not_found');
+      return row.originShopId !== shop.id;
+    },
+
     async productWithStock(id: string): Promise<ProductWithStock> {
       const product = await productWithStock(db, { id, shopId: shop.id, today: dateInZone(now(), shop.timezone) });
       if (!product) throw notFound('product.not_found');
@@ -281,10 +305,7 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
     },
 
     async updateProduct(id: string, input: UpdateProductInput): Promise<ProductWithPacks> {
-      await db.withTransaction(async (tx) => {
-        const { change } = await editProduct(tx, id, input, now());
-        if (change) await feed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: id, hlc: change.hlc, payload: change.payload }]);
-      });
+      await db.withTransaction((tx) => editAtHq(tx, id, input, now()));
       return (await productsWithPacks(db, [id]))[0]!;
     },
 
@@ -305,10 +326,20 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
     async updatePack(productId: string, packId: string, input: UpdatePackInput): Promise<Pack> {
       return db.withTransaction(async (tx) => {
         const { pack, change, productChange } = await editAnyPack(tx, productId, packId, input, now());
-        if (productChange) await feed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: productId, hlc: productChange.hlc, payload: productChange.payload }]);
+        if (productChange) {
+          // The unit pack's price is the product's: fed as such, and it closes the shops' proposals of it.
+          await feed(tx, [{ shopId: null, originShopId: null, entity: 'product', entityId: productId, hlc: productChange.hlc, payload: productChange.payload }]);
+          await supersedeProposals(tx, { productId, fields: Object.keys(productChange.payload.fieldClocks as object) });
+        }
         if (change) await feed(tx, [packEntry(productId, change.hlc, [change.payload])]);
         return publicPack(pack);
       });
+    },
+
+    async product(id: string): Promise<Product> {
+      const row = await productById(db, id);
+      if (!row) throw notFound('product.not_found');
+      return row;
     },
 
     /** The products that are one article (same GTIN, created by several shops): a recall reaches them all. */

@@ -186,16 +186,24 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 }
 
 /**
- * A postgres left running by a process that was killed (kill -9, power cut
- * of the Node process only) still holds the cluster: stop it. A pid file whose
- * pid now belongs to some other program (after a reboot) is removed.
+ * What a previous run left in the cluster, found before we start ours. Each
+ * case is logged once, structured (an `event` for engineers) with a French
+ * sentence for the operator reading the journal.
+ * - A postgres still running whose Node parent is gone (kill -9, an OOM kill
+ *   of Node alone): stopped cleanly (fast shutdown), then ours starts.
+ * - A pid file whose postgres is dead (a power cut): PostgreSQL replays its
+ *   WAL by itself; we only say so.
+ * - A pid file whose pid now belongs to another program (after a reboot): removed.
  */
 async function clearStaleServer(clusterDir: string, logger: Logger): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const [pidLine, dirLine, , portLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(pidLine);
-  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return; // postgres removes it itself
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) {
+    logger.warn({ event: 'embedded_pg_unclean_stop', pid: Number.isInteger(pid) ? pid : undefined, clusterDir }, t('ops.pg_unclean_stop'));
+    return; // postgres replaces the file itself
+  }
   let cmdline = '';
   try {
     cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -208,16 +216,18 @@ async function clearStaleServer(clusterDir: string, logger: Logger): Promise<voi
     if (owner) throw new ClusterInUse(owner, Number(portLine));
   }
   if (!ours) {
-    logger.warn({ pid }, 'stale postmaster.pid names another program; removing it');
+    logger.warn({ event: 'embedded_pg_stale_pid_removed', pid, clusterDir }, t('ops.pg_stale_pid_removed', { pid }));
     fs.rmSync(pidFile, { force: true });
     return;
   }
-  logger.warn({ pid }, 'embedded PostgreSQL from a previous run is still running; stopping it');
-  process.kill(pid, 'SIGINT');
-  if (!(await waitFor(() => !processAlive(pid), 20_000))) {
-    process.kill(pid, 'SIGQUIT');
-    await waitFor(() => !processAlive(pid), 5_000);
+  process.kill(pid, 'SIGINT'); // fast shutdown: open transactions roll back, a checkpoint, exit
+  if (await waitFor(() => !processAlive(pid), 20_000)) {
+    logger.warn({ event: 'embedded_pg_orphan_stopped', pid, clusterDir }, t('ops.pg_orphan_stopped', { pid }));
+    return;
   }
+  process.kill(pid, 'SIGQUIT'); // immediate shutdown: the WAL is replayed at our start
+  if (!(await waitFor(() => !processAlive(pid), 5_000))) throw new EmbeddedPostgresError(t('ops.pg_orphan_stuck', { pid }));
+  logger.warn({ event: 'embedded_pg_orphan_killed', pid, clusterDir }, t('ops.pg_orphan_killed', { pid }));
 }
 
 /** The pid of a live Node process that still owns this postgres, if any (an orphan's parent is gone). */
@@ -304,7 +314,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   const user = runAsUser(logger);
   const bin = reachableBinaries(await binaries(), user, logger);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Private to the service's user; as root, postgres (another user) must still traverse it to its cluster.
+  fs.mkdirSync(dataDir, { recursive: true, mode: user ? 0o711 : 0o700 });
   const password = readPassword(dataDir);
   const clusterDir = clusterDirFor(dataDir, user, logger);
 
@@ -326,7 +337,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await assertPortFree(port);
 
   const logFile = path.join(dataDir, 'postgres.log');
-  const logFd = fs.openSync(logFile, 'a');
+  const logFd = fs.openSync(logFile, 'a', 0o600);
+  fs.fchmodSync(logFd, 0o600); // a log made by an older version under a loose umask: it names users and queries
   // Own process group: a Ctrl-C in the terminal must reach Node first, which
   // finishes in-flight requests and only then stops the database.
   const child: ChildProcess = spawn(
@@ -337,7 +349,24 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   );
   fs.closeSync(logFd);
   let exited = false;
-  child.on('exit', () => (exited = true));
+  // postgres is detached (its own process group): if Node exits by any path
+  // but our shutdown (process.exit after a fatal error), it is told to stop
+  // rather than left running as an orphan. Only kill -9 of Node escapes this,
+  // and the next start recovers that (clearStaleServer).
+  const stopOnExit = () => {
+    if (!exited && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGINT');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.on('exit', stopOnExit);
+  child.on('exit', () => {
+    exited = true;
+    process.off('exit', stopOnExit);
+  });
 
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const until = Date.now() + startTimeoutMs;

@@ -4,11 +4,6 @@ import { gtinCheckDigit } from '../domain/gtin.js';
 import type { Services } from '../services.js';
 import { demoCatalogue } from './catalogue.js';
 
-export const DEMO_USERS = [
-  { name: 'Awa Diop', role: 'cashier', pin: '1111' },
-  { name: 'Moussa Ndiaye', role: 'pharmacist', pin: '2222' },
-] as const;
-
 /** A small deterministic generator, so every demo shows the same shop. */
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -25,12 +20,14 @@ function cip13(n: number): string {
 
 /**
  * Loads the demo catalogue through the services, as a manager would: some
- * lots expired, some expiring within 30 days, most good; a few sales today.
- * Does nothing when the shop already has products.
+ * lots expired, some expiring within 30 days, most good; a few sales today,
+ * rung up by `cashier` (the manager when none is given). Does nothing when
+ * the shop already has products. It creates no user: accounts with known
+ * PINs exist only in `npm run demo` (scripts/demo.ts), never in a shop that
+ * ran `npx comptoir seed-demo`.
  */
-export async function seedDemo(services: Services, shop: ShopContext, now: Date, manager: Actor): Promise<{ seeded: boolean }> {
+export async function seedDemo(services: Services, shop: ShopContext, now: Date, manager: Actor, cashier: Actor = manager): Promise<{ seeded: boolean }> {
   if ((await services.catalog.searchProducts('', 1, true)).length > 0) return { seeded: false };
-  for (const u of DEMO_USERS) await services.users.createUser({ ...u });
   const today = dateInZone(now, shop.timezone);
   const next = rng(2026);
   const productIds: string[] = [];
@@ -55,11 +52,13 @@ export async function seedDemo(services: Services, shop: ShopContext, now: Date,
       );
     }
   }
-  const cashier = { ...manager, name: DEMO_USERS[0].name, role: 'cashier' as const };
   for (let s = 0; s < 15; s++) {
     const lines = Array.from({ length: 1 + next(3) }, () => ({ productId: productIds[next(productIds.length)]!, quantity: 1 + next(3) }));
     try {
-      await services.sales.recordSale({ lines, payment: { method: (['cash', 'mobile_money', 'card'] as const)[next(3)]! } }, cashier);
+      const method = (['cash', 'mobile_money', 'card'] as const)[next(3)]!;
+      // Mobile money is taken with what the customer's phone shows: the operator and the transaction's reference.
+      const payment = method === 'mobile_money' ? { method, operator: 'orange_money' as const, reference: `OM-DEMO-${s + 1}` } : { method };
+      await services.sales.recordSale({ lines, payment }, cashier);
     } catch {
       // a product whose lots are all expired cannot be sold: that is part of the demo
     }

@@ -1,9 +1,12 @@
+import { netTakings } from './takings.js';
+import type { ReturnApproval } from './approvals.js';
 import { PAYMENT_METHODS, type Payment, type PaymentMethod } from './tender.js';
 
 /** What a session's drawer saw, as the X (mid-day) and Z (closing) reports need it. */
 export interface SessionDay {
   openingFloat: number;
   sales: readonly {
+    number?: string;
     cashierName: string;
     subtotal: number;
     discount: number;
@@ -11,9 +14,29 @@ export interface SessionDay {
     rounding: number;
     status: 'completed' | 'voided';
     payments: readonly Payment[];
+    /** The manager who allowed the sale's discount, by name. */
+    discountApprovedByName?: string | null;
   }[];
-  returns: readonly { cashierName: string; amount: number; rounding: number; refundMethod: PaymentMethod }[];
-  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string }[];
+  returns: readonly {
+    number?: string;
+    cashierName: string;
+    amount: number;
+    rounding: number;
+    refundMethod: PaymentMethod;
+    approvedByName?: string | null;
+    approval?: readonly ReturnApproval[];
+  }[];
+  movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string; approvedByName?: string | null }[];
+}
+
+/** What a manager allowed in a session: a discount, a return (and why it needed one), cash taken out. */
+export interface Approval {
+  kind: 'discount' | 'return' | 'cash_out';
+  /** The receipt or credit-note number; a cash-out's reason. */
+  reference: string;
+  amount: number;
+  approvedBy: string;
+  why: ReturnApproval[];
 }
 
 export type PerMethod = Record<PaymentMethod, number>;
@@ -38,6 +61,7 @@ export interface CashReport {
   byCashier: { name: string; sales: number; amount: number; returns: number; refunds: number }[];
   /** What the drawer (cash) and the other channels should hold at closing. */
   expected: PerMethod;
+  approvals: Approval[];
 }
 
 const zero = (): PerMethod => ({ cash: 0, mobile_money: 0, card: 0 });
@@ -86,7 +110,8 @@ export function cashReport(day: SessionDay): CashReport {
   const cashIn = day.movements.filter((m) => m.kind === 'in').reduce((s, m) => s + m.amount, 0);
   const cashOut = day.movements.filter((m) => m.kind === 'out').reduce((s, m) => s + m.amount, 0);
   const expected = zero();
-  for (const m of PAYMENT_METHODS) expected[m] = salesByMethod[m] - refundsByMethod[m];
+  const net = netTakings(salesByMethod, refundsByMethod).byMethod;
+  for (const m of PAYMENT_METHODS) expected[m] = net[m].net;
   expected.cash += day.openingFloat + cashIn - cashOut;
   return {
     salesCount, grossSales, discounts, rounding, netSales,
@@ -95,7 +120,28 @@ export function cashReport(day: SessionDay): CashReport {
     salesByMethod, refundsByMethod,
     byCashier: [...cashiers.values()].sort((a, b) => a.name.localeCompare(b.name, 'fr')),
     expected,
+    approvals: approvalsOf(day),
   };
+}
+
+/** Who allowed what, discounts first, then returns, then cash-outs, each in the order they happened. */
+function approvalsOf(day: SessionDay): Approval[] {
+  return [
+    ...day.sales.flatMap((s): Approval[] => (s.status === 'completed' && s.discount > 0 && s.discountApprovedByName
+      ? [{ kind: 'discount', reference: s.number ?? '', amount: s.discount, approvedBy: s.discountApprovedByName, why: [] }]
+      : [])),
+    ...day.returns.flatMap((r): Approval[] => (r.approvedByName
+      ? [{ kind: 'return', reference: r.number ?? '', amount: r.amount + r.rounding, approvedBy: r.approvedByName, why: [...(r.approval ?? [])] }]
+      : [])),
+    ...day.movements.flatMap((m): Approval[] => (m.kind === 'out' && m.approvedByName
+      ? [{ kind: 'cash_out', reference: m.reason, amount: m.amount, approvedBy: m.approvedByName, why: [] }]
+      : [])),
+  ];
+}
+
+/** The first method whose variance is beyond the threshold (either way): its closing needs a comment. */
+export function varianceNeedingComment(variance: PerMethod, over: number): PaymentMethod | undefined {
+  return PAYMENT_METHODS.find((m) => Math.abs(variance[m]) > over);
 }
 
 /** Counted less expected, per method (positive: more in the drawer than expected). */

@@ -21,7 +21,7 @@ const label = (field: string) => {
 const nodeName = (node: string | null) => (node === 'HQ' ? t('conflict.hq') : node ? t('conflict.shop', { code: node }) : '—');
 
 /** A value as a person reads it: 1 250 FCFA, 31/03/2027, oui/non, « text ». */
-function shown(field: string | null, v: unknown): string {
+export function shown(field: string | null, v: unknown): string {
   if (v === null || v === undefined) return t('conflict.empty');
   if (field && MONEY.has(field) && typeof v === 'number') return formatFcfa(v);
   if (typeof v === 'boolean') return t(v ? 'conflict.yes' : 'conflict.no');

@@ -4,6 +4,7 @@ import { formatDateTimeFr } from './dates.js';
 import { formatFcfa } from './money.js';
 import { packLabel } from './packs.js';
 import { shopLines, type ReceiptModel, type ReceiptSection } from './receipt.js';
+import { netTakings } from './takings.js';
 import { PAYMENT_METHODS } from './tender.js';
 
 export interface ZSource {
@@ -35,6 +36,8 @@ const money = formatFcfa;
 export function zReportModel({ shop, session, movements, report: r, at, articles = [] }: ZSource): ReceiptModel {
   const z = session.zNumber;
   const when = (d: Date) => formatDateTimeFr(d, shop.timezone);
+  // Head office's Ventes shows each shop's day with the same function.
+  const { byMethod } = netTakings(r.salesByMethod, r.refundsByMethod);
   const sections: ReceiptSection[] = [
     {
       heading: t('session.sec_sales'),
@@ -51,9 +54,9 @@ export function zReportModel({ shop, session, movements, report: r, at, articles
     {
       heading: t('session.sec_methods'),
       rows: PAYMENT_METHODS.flatMap((m) => [
-        { label: t(`payment.${m}`), amount: money(r.salesByMethod[m] - r.refundsByMethod[m]), strong: true },
-        ...(r.refundsByMethod[m] > 0
-          ? [{ label: t('session.method_sales'), amount: money(r.salesByMethod[m]) }, { label: t('session.method_refunds'), amount: money(-r.refundsByMethod[m]) }]
+        { label: t(`payment.${m}`), amount: money(byMethod[m].net), strong: true },
+        ...(byMethod[m].refunds > 0
+          ? [{ label: t('session.method_sales'), amount: money(byMethod[m].takings) }, { label: t('session.method_refunds'), amount: money(-byMethod[m].refunds) }]
           : []),
       ]),
     },
@@ -75,6 +78,19 @@ export function zReportModel({ shop, session, movements, report: r, at, articles
       ],
     },
   ];
+  if (r.approvals.length > 0) {
+    sections.push({
+      heading: t('session.sec_approvals'),
+      rows: r.approvals.map((a) => ({
+        label: a.kind === 'discount'
+          ? t('session.approval_discount', { number: a.reference, name: a.approvedBy })
+          : a.kind === 'return'
+            ? t('session.approval_return', { number: a.reference, why: a.why.map((w) => t(`session.approval_why.${w}`)).join(', '), name: a.approvedBy })
+            : t('session.approval_cash_out', { reason: a.reference, name: a.approvedBy }),
+        amount: money(-a.amount),
+      })),
+    });
+  }
   if (articles.length > 0) {
     // « Doliprane 500 mg — Boîte de 30 » × 3: what left the shelves, in the packs it was sold in.
     sections.push({ heading: t('session.sec_articles'), rows: articles.map((a) => ({ label: packLabel(a.productName, a.packName, a.packUnits), amount: `× ${a.packs}` })) });

@@ -1,8 +1,11 @@
+import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { Db } from '../db/pool.js';
 import { describeConflict } from '../domain/conflict-text.js';
 import { addDays, dateInZone, daysBetween } from '../domain/dates.js';
 import { shopHealth } from '../domain/health.js';
+import { netTakings } from '../domain/takings.js';
+import { PAYMENT_METHODS } from '../domain/tender.js';
 import type { Logger } from '../logger.js';
 import { listConflicts, markConflictsReviewed, type ConflictFilter } from '../outbox/queries.js';
 import { cashAtHq } from '../cash/service.js';
@@ -16,19 +19,45 @@ export const CONFLICTS_PER_PAGE = 50;
 export const MAX_PERIOD_DAYS = 366;
 
 type TakingsRow = Awaited<ReturnType<ReturnType<typeof salesAtHq>['takings']>>[number];
-const TAKINGS_SUMS = ['sales', 'total', 'voided', 'cash', 'mobileMoney', 'card'] as const;
+const TAKINGS_SUMS = [
+  'sales', 'total', 'voided', 'voidedTotal', 'cash', 'mobileMoney', 'card', 'returns', 'refunds', 'cashRefunds', 'mobileMoneyRefunds', 'cardRefunds',
+] as const;
+type TakingsSums = Record<(typeof TAKINGS_SUMS)[number], number>;
 
-function sumTakings(rows: readonly TakingsRow[]) {
-  return Object.fromEntries(TAKINGS_SUMS.map((k) => [k, rows.reduce((n, r) => n + Number(r[k]), 0)])) as Record<(typeof TAKINGS_SUMS)[number], number>;
+/**
+ * Gross, refunds and net, per method and in all, as the Z report counts them
+ * (domain/takings.ts): a shop's day is the sum of its sessions' Z reports.
+ */
+export function methodsOf(r: TakingsSums) {
+  const { byMethod } = netTakings(
+    { cash: r.cash, mobile_money: r.mobileMoney, card: r.card },
+    { cash: r.cashRefunds, mobile_money: r.mobileMoneyRefunds, card: r.cardRefunds },
+  );
+  return PAYMENT_METHODS.map((method) => ({ method, ...byMethod[method] }));
+}
+
+/** A row as a table shows it; copied, so only for the rows a page shows (a month's 6 200 shop-days go to the CSV as they are). */
+function withNet<T extends TakingsSums>(r: T) {
+  return { ...r, net: r.total - r.refunds, methods: methodsOf(r) };
+}
+
+function sumTakings(rows: readonly TakingsSums[]): TakingsSums {
+  const sums = Object.fromEntries(TAKINGS_SUMS.map((k) => [k, 0])) as TakingsSums;
+  for (const r of rows) for (const k of TAKINGS_SUMS) sums[k] += r[k];
+  return sums;
 }
 
 /** A chain's month is 200 shops × 30 days: the page shows it per shop and per day, the CSV has every row. */
 function groupTakings(rows: readonly TakingsRow[], by: 'shopCode' | 'day') {
   const groups = new Map<string, TakingsRow[]>();
-  for (const r of rows) groups.set(r[by], [...(groups.get(r[by]) ?? []), r]);
+  for (const r of rows) {
+    const group = groups.get(r[by]);
+    if (group) group.push(r);
+    else groups.set(r[by], [r]);
+  }
   return [...groups.entries()]
     .sort(([a], [b]) => (by === 'day' ? b.localeCompare(a) : a.localeCompare(b)))
-    .map(([key, rs]) => ({ key, shopCode: rs[0]!.shopCode, shopName: rs[0]!.shopName, day: rs[0]!.day, ...sumTakings(rs) }));
+    .map(([key, rs]) => withNet({ key, shopCode: rs[0]!.shopCode, shopName: rs[0]!.shopName, day: rs[0]!.day, ...sumTakings(rs) }));
 }
 
 /**
@@ -39,12 +68,14 @@ function groupTakings(rows: readonly TakingsRow[], by: 'shopCode' | 'day') {
  */
 export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logger; now: () => Date; timezone: string }) {
   const catalog = catalogAtHq({ db, now });
+  const proposals = catalogProposals({ db, now, logger });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
   const today = () => dateInZone(now(), timezone);
   const withHealth = (s: ShopHealth) => ({
     ...s,
+    todayNet: s.todayTotal - s.todayRefunds,
     health: shopHealth(s.lastContactAt, now()),
     clockSkewFlagged: s.clockSkewMs !== null && Math.abs(s.clockSkewMs) > SKEW_WARNING_MS,
   });
@@ -66,6 +97,8 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         late: shops.filter((s) => s.health !== 'ok').length,
         todaySales: shops.reduce((n, s) => n + s.todaySales, 0),
         todayTotal: shops.reduce((n, s) => n + s.todayTotal, 0),
+        todayRefunds: shops.reduce((n, s) => n + s.todayRefunds, 0),
+        todayNet: shops.reduce((n, s) => n + s.todayNet, 0),
       };
     },
 
@@ -86,6 +119,7 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         expiring: await stock.expiringLots({ horizon: 30, today: day, shopId: base.id, limit: 20 }),
         expired: await stock.expiringLots({ horizon: 'expired', today: day, shopId: base.id, limit: 20 }),
         sessions: await cash.sessionsOfShop(base.id, 20),
+        cashMovements: await cash.movementsBetween(base, { from: addDays(day, -6), to: day, limit: 50 }),
       };
     },
 
@@ -97,13 +131,23 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
       const from = daysBetween(a, b) > MAX_PERIOD_DAYS ? addDays(b, -MAX_PERIOD_DAYS) : a;
       const shopId = q.shop ? (await shopOrNotFound(q.shop)).id : undefined;
       const rows = await sales.takings({ from, to, shopId });
-      return { from, to, shop: q.shop, rows, totals: sumTakings(rows)!, byShop: groupTakings(rows, 'shopCode'), byDay: groupTakings(rows, 'day') };
+      return {
+        from, to, shop: q.shop, rows, totals: withNet(sumTakings(rows)),
+        // One shop: its days; the chain: per shop and per day.
+        days: shopId ? rows.map(withNet) : [], byShop: shopId ? [] : groupTakings(rows, 'shopCode'), byDay: shopId ? [] : groupTakings(rows, 'day'),
+      };
     },
 
-    /** A shop's calendar day: its sales, each with its lines. */
+    /** A shop's calendar day: its takings (gross, refunds, net), its sales with their lines, the returns made that day. */
     async salesOfDay(code: string, day: string) {
       const shop = await shopOrNotFound(code);
-      return { shop, day, sales: await sales.salesOfShop(shop, { from: day, to: day, limit: 2000 }) };
+      const [takings] = await sales.takings({ from: day, to: day, shopId: shop.id });
+      return {
+        shop, day,
+        takings: withNet(takings ?? sumTakings([])),
+        sales: await sales.salesOfShop(shop, { from: day, to: day, limit: 2000 }),
+        returns: await sales.returnsOfShop(shop, { from: day, to: day, limit: 2000 }),
+      };
     },
 
     sale: (id: string) => sales.sale(id),
@@ -143,8 +187,13 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
     },
 
     catalog: (q: string) => catalog.search(q, 200),
+    product: (id: string) => catalog.product(id),
     createProduct: catalog.createProduct,
     updateProduct: catalog.updateProduct,
+    /** The shops' open proposals for head office's products, as the Catalogue page lists them. */
+    proposals: () => proposals.list('pending', 200),
+    acceptProposal: (id: string, by: string) => proposals.accept(id, by),
+    refuseProposal: (id: string, by: string) => proposals.refuse(id, by),
 
     /** Conflits: the log filtered, each row a French sentence. */
     async conflicts(q: Omit<ConflictFilter, 'limit' | 'shopId' | 'timezone'> & { shop?: string | undefined; page: number }) {

@@ -1,21 +1,24 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { shown } from '../domain/conflict-text.js';
 import { formatDateFr, formatDateTimeFr } from '../domain/dates.js';
-import { clearSessionCookie, setSessionCookie, STAFF_COOKIE } from '../http/session.js';
+import { actorOf, clearSessionCookie, setSessionCookie, STAFF_COOKIE } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { formNumber, parse } from '../http/validate.js';
 import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
 import { notFound } from '../errors.js';
-import { t } from '../i18n/fr.js';
+import { t, type MessageKey } from '../i18n/fr.js';
 import type { StaffService } from '../staff/service.js';
 import { sendCsv, toCsv } from '../web/csv.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show, type ViewSpec } from '../web/respond.js';
 import type { Views } from '../web/views.js';
-import type { HeadOffice } from './office.js';
+import { methodsOf, type HeadOffice } from './office.js';
 import { catalogSearchSchema, conflictFilterSchema, expirySchema, periodSchema, recallFormSchema, reviewSchema, staffLoginSchema } from './schemas.js';
 import { isIsoDate } from '../domain/dates.js';
+import { PAYMENT_METHODS } from '../domain/tender.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
+const fieldLabel = (field: string) => t(`conflict.field.${field}` as MessageKey);
 const page = (h: Handler): RequestHandler => h as RequestHandler;
 
 /** A query string as the filters' links need it again (CSV export, pagination). */
@@ -27,6 +30,9 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
   const loginForm = (error?: string, login?: string): ViewSpec => ({
     page: 'hq-login', fragment: 'hq/login-form', layout: 'bare', data: { title: t('hq.login.title'), error, login },
   });
+  /** The open proposals, each value as a person reads it (1 250 FCFA, oui/non, « nom »). */
+  const proposalsShown = async () =>
+    (await office.proposals()).map((p) => ({ ...p, fieldLabel: fieldLabel(p.field), currentText: shown(p.field, p.currentValue), proposedText: shown(p.field, p.proposedValue) }));
   const recallsView = async (data: Record<string, unknown> = {}): Promise<ViewSpec> => ({
     page: 'hq-recalls', fragment: 'hq/recall-form', data: { title: t('hq.nav.recalls'), recalls: await office.recalls(), form: {}, ...data },
   });
@@ -69,9 +75,23 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
     takingsCsv: page(async (req, res) => {
       const q = parse(periodSchema, req.query);
       const data = await office.takings({ from: q.du, to: q.au, shop: q.boutique });
+      // The first nine columns are as they always were (gross takings); refunds and net follow, so a sheet built on the old ones still reads.
+      const methods = PAYMENT_METHODS.map((m) => t(`payment.${m}`));
       const csv = toCsv(
-        [t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), t('payment.cash'), t('payment.mobile_money'), t('payment.card'), t('hq.csv.voided')],
-        data.rows.map((r) => [formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, r.cash, r.mobileMoney, r.card, r.voided]),
+        [
+          t('hq.csv.day'), t('hq.csv.shop_code'), t('hq.csv.shop'), t('hq.csv.sales'), t('hq.csv.total'), ...methods, t('hq.csv.voided'),
+          t('hq.csv.returns'), t('hq.csv.refunds'), t('hq.csv.net'),
+          ...methods.map((method) => t('hq.csv.refunds_of', { method })), ...methods.map((method) => t('hq.csv.net_of', { method })),
+          t('hq.csv.voided_total'),
+        ],
+        data.rows.map((r) => {
+          const byMethod = methodsOf(r);
+          return [
+            formatDateFr(r.day), r.shopCode, r.shopName, r.sales, r.total, ...byMethod.map((m) => m.takings), r.voided,
+            r.returns, r.refunds, r.total - r.refunds, ...byMethod.map((m) => m.refunds), ...byMethod.map((m) => m.net),
+            r.voidedTotal,
+          ];
+        }),
       );
       sendCsv(res, `${t('hq.csv.file_sales')}-${data.from}-${data.to}${data.shop ? `-${data.shop}` : ''}.csv`, csv);
     }),
@@ -80,13 +100,19 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       const day = String(req.params.day);
       if (!isIsoDate(day)) throw notFound();
       const data = await office.salesOfDay(String(req.params.code), day);
-      show(views, req, res, { page: 'hq-sales-day', fragment: 'hq/sales-day', data: { title: `${data.shop.code} — ${formatDateFr(day)}`, ...data } });
+      // Times are the shop's: the day is its calendar day.
+      show(views, req, res, { page: 'hq-sales-day', fragment: 'hq/sales-day', data: { title: `${data.shop.code} — ${formatDateFr(day)}`, ...data, timezone: data.shop.timezone } });
     }),
 
     sale: page(async (req, res) => {
       const sale = await office.sale(idParam(req));
       const at = formatDateTimeFr(sale.createdAt, sale.timezone);
-      show(views, req, res, { page: 'hq-sale', fragment: 'hq/sale', data: { title: t('hq.sale.title', { number: sale.number }), sale, at } });
+      const refunded = sale.returns.reduce((n, r) => n + r.refunded, 0);
+      const kept = sale.total + sale.rounding - refunded;
+      show(views, req, res, {
+        page: 'hq-sale', fragment: 'hq/sale',
+        data: { title: t('hq.sale.title', { number: sale.number }), sale, at, refunded, kept, timezone: sale.timezone },
+      });
     }),
 
     expiring: page(async (req, res) => {
@@ -122,13 +148,14 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
 
     catalog: page(async (req, res) => {
       const { q } = parse(catalogSearchSchema, req.query);
-      show(views, req, res, { page: 'hq-catalog', fragment: 'hq/product-list', data: { title: t('hq.nav.catalog'), q, products: await office.catalog(q) } });
+      show(views, req, res, { page: 'hq-catalog', fragment: 'hq/product-list', data: { title: t('hq.nav.catalog'), q, products: await office.catalog(q), proposals: await proposalsShown() } });
     }),
 
     createProduct: page(async (req, res) => {
       const body = req.body as Record<string, string>;
       const view = async (data: Record<string, unknown>): Promise<ViewSpec> => ({
-        page: 'hq-catalog', fragment: 'hq/product-create', data: { title: t('hq.nav.catalog'), q: '', products: await office.catalog(''), form: body, ...data },
+        page: 'hq-catalog', fragment: 'hq/product-create',
+        data: { title: t('hq.nav.catalog'), q: '', products: await office.catalog(''), proposals: await proposalsShown(), form: body, ...data },
       });
       onRefusal(res, (err) => view({ error: err.message }));
       const product = await office.createProduct(parse(createProductSchema, { sku: body.sku, name: body.name, gtin: body.gtin || null, unitPrice: formNumber(body.unitPrice) }));
@@ -143,6 +170,24 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       const input = parse(updateProductSchema, { name: body.name, unitPrice: formNumber(body.unitPrice), active: body.active === 'on' });
       show(views, req, res, row({ ...(await office.updateProduct(id, input)), saved: true }));
     }),
+
+    /** Accepter / Refuser a shop's proposal: the list again with what was done, and the product's row out of band. */
+    decideProposal: (decision: 'accept' | 'refuse') =>
+      page(async (req, res) => {
+        const id = idParam(req);
+        const listView = async (data: Record<string, unknown>): Promise<ViewSpec> => ({
+          page: 'hq-catalog', fragment: 'hq/proposal-list',
+          data: { title: t('hq.nav.catalog'), q: '', products: await office.catalog(''), proposals: await proposalsShown(), ...data },
+        });
+        onRefusal(res, (err) => listView({ proposalError: err.message }));
+        const by = actorOf(req).id;
+        const done = decision === 'accept' ? await office.acceptProposal(id, by) : await office.refuseProposal(id, by);
+        const notice = t(decision === 'accept' ? 'hq.proposals.accepted' : 'hq.proposals.refused', {
+          product: done.productName, field: fieldLabel(done.field), shop: done.shopCode, value: shown(done.field, done.currentValue),
+        });
+        const product = await office.product(done.productId);
+        show(views, req, res, { ...(await listView({ proposalNotice: notice })), oob: [{ fragment: 'hq/product-row', data: { product } }] });
+      }),
 
     conflicts: page(async (req, res) => {
       const q = parse(conflictFilterSchema, req.query);

@@ -47,6 +47,8 @@ export interface ShopHealth extends HqShop {
   nightlyMismatches: number | null;
   todaySales: number;
   todayTotal: number;
+  /** What today's returns paid back: todayTotal − todayRefunds is the day's net, as the Z reports add up. */
+  todayRefunds: number;
 }
 
 export async function shopsWithHealth(db: Queryable, code?: string): Promise<ShopHealth[]> {
@@ -56,9 +58,10 @@ export async function shopsWithHealth(db: Queryable, code?: string): Promise<Sho
        coalesce(h.last_receipt, 0) as last_receipt, (select count(*)::int from hq_refusals r where r.shop_id = s.id) as refusals_at_hq,
        h.last_backup_at, h.last_backup_status, h.last_backup_error,
        h.nightly_at, h.nightly_days_checked, h.nightly_rows_resent, h.nightly_mismatches,
-       coalesce(today.sales, 0)::int as today_sales, coalesce(today.total, 0)::float8 as today_total
+       coalesce(today.sales, 0)::int as today_sales, coalesce(today.total, 0)::float8 as today_total,
+       coalesce(today.refunds, 0)::float8 as today_refunds
      from shops s left join hq_shop_sync h on h.shop_id = s.id
-     left join lateral (select sum(t.sales) as sales, sum(t.total) as total from hq_daily_takings t
+     left join lateral (select sum(t.sales) as sales, sum(t.total) as total, sum(t.refunds) as refunds from hq_daily_takings t
                         where t.shop_id = s.id and t.day = (now() at time zone s.timezone)::date) today on true
      where s.token_hash is not null and ($1::text is null or s.code = $1) order by s.code`,
     [code ?? null],

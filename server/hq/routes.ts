@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { createProductSchema, packSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
+import { createProductSchema, packSchema, proposalListSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
 import { AppError } from '../errors.js';
 import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
@@ -43,6 +43,18 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops/:code/sales', admin, async (req, res) => {
     res.json(await hq.shopSales(code(req), parse(shopSalesSchema, req.query)));
   });
+  r.get('/shops/:code/returns', admin, async (req, res) => {
+    res.json(await hq.shopReturns(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/shops/:code/cash-movements', admin, async (req, res) => {
+    res.json(await hq.shopCashMovements(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/shops/:code/sessions', admin, async (req, res) => {
+    res.json(await hq.shopSessions(code(req), parse(shopSalesSchema, req.query)));
+  });
+  r.get('/sales/:id', admin, async (req, res) => {
+    res.json(await hq.sale(idParam(req)));
+  });
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));
   });
@@ -74,6 +86,17 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.patch('/products/:id/packs/:packId', admin, async (req, res) => {
     if (req.body && typeof req.body === 'object' && 'units' in req.body) throw new AppError(422, 'pack_units_fixed', 'pack.units_fixed');
     res.json(await hq.updatePack(idParam(req), idParam(req, 'packId'), parse(updatePackSchema, req.body)));
+  });
+  r.get('/catalogue/proposals', admin, async (req, res) => {
+    const q = parse(proposalListSchema, req.query);
+    res.json(await hq.proposals.list(q.status, q.limit));
+  });
+  // The administration token is no person: a decision it makes is recorded as the token's (decidedBy null).
+  r.post('/catalogue/proposals/:id/accept', admin, async (req, res) => {
+    res.json(await hq.proposals.accept(idParam(req), null));
+  });
+  r.post('/catalogue/proposals/:id/refuse', admin, async (req, res) => {
+    res.json(await hq.proposals.refuse(idParam(req), null));
   });
   return r;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { t } from '../i18n/fr.js';
+import { RETURN_APPROVALS } from '../domain/approvals.js';
 import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { isoDate } from '../stock/schemas.js';
 
@@ -84,7 +85,9 @@ const sessionUpdate = sessionInsert.extend({
 const cashMovementInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), sessionId: z.uuid(), kind: z.enum(['in', 'out']), amount: money.min(1),
   reason: text().min(1).max(200), userId: z.uuid(), userName: text().max(200), createdAt: timestamp,
-});
+  // Older shops send no approval: none was asked then.
+  approvedBy: z.uuid().nullable().default(null), approvedByName: text().max(200).nullable().default(null),
+}).refine((m) => (m.approvedBy === null) === (m.approvedByName === null), { message: t('validation.approval_named'), path: ['approvedBy'] });
 const saleReturnInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), saleId: z.uuid(), number: text().min(1).max(40), sessionId: z.uuid().nullable(),
   cashierId: z.uuid(), cashierName: text().max(200), amount: money, rounding: int32, refundMethod: z.enum(PAYMENT_METHODS),
@@ -99,6 +102,10 @@ const saleReturnInsert = z.object({
     .min(1)
     .max(200),
   createdAt: timestamp,
+  approvedBy: z.uuid().nullable().default(null), approvedByName: text().max(200).nullable().default(null),
+  approval: z.array(z.enum(RETURN_APPROVALS)).max(RETURN_APPROVALS.length).default([]),
+}).refine((r) => (r.approvedBy === null) === (r.approvedByName === null) && (r.approvedBy === null) === (r.approval.length === 0), {
+  message: t('validation.approval_named'), path: ['approvedBy'],
 });
 
 // tx: the shop's local transaction; its changes are accepted or refused together.

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput, PackInput, UpdatePackInput } from '../catalog/schemas.js';
 import type { Db } from '../db/pool.js';
@@ -12,6 +13,7 @@ import { shopIdFor } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { currentClock, stampTransaction } from '../outbox/clock.js';
 import { listConflicts } from '../outbox/queries.js';
+import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { applyPush, checkClocks } from './push.js';
@@ -62,11 +64,15 @@ export interface PushBody {
   changes: Change[];
 }
 
+type ShopPeriod = { from?: string | undefined; to?: string | undefined; limit: number };
+
 export function hqService({ db, logger, now }: HqDeps) {
+  const periodOf = (shop: HqShop, q: ShopPeriod) => ({ from: q.from ?? '2000-01-01', to: q.to ?? dateInZone(now(), shop.timezone), limit: q.limit });
   // Head office's seat of each feature: it reaches their rows through them, never through their queries.
   const catalog = catalogAtHq({ db, now });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
+  const cash = cashAtHq({ db });
 
   async function shopOrNotFound(code: string): Promise<HqShop> {
     const shop = await shopByCode(db, code);
@@ -113,7 +119,11 @@ export function hqService({ db, logger, now }: HqDeps) {
         const refusedSeqs = new Set(applied.refused.map((r) => r.seq));
         const accepted = body.changes.filter((c) => !refusedSeqs.has(c.seq));
         const salesTouched = accepted.filter((c) => c.kind === 'sale:insert' || c.kind === 'sale:update').map((c) => c.id);
-        if (salesTouched.length > 0) await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched });
+        // A return is counted on its own day (the drawer it came out of): that day's net changes.
+        const returnsTouched = accepted.filter((c) => c.kind === 'sale_return:insert').map((c) => c.id);
+        if (salesTouched.length + returnsTouched.length > 0) {
+          await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched });
+        }
         const lastReceipt = accepted.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         // The shop counted its outbox before sending: what this push carried is no longer waiting.
         const left = body.status?.pendingChanges === undefined ? undefined : Math.max(0, body.status.pendingChanges - body.changes.length);
@@ -179,9 +189,24 @@ export function hqService({ db, logger, now }: HqDeps) {
       return { rows, next: rows.length === limit ? rows.at(-1)!.id : null };
     },
 
-    async shopSales(code: string, q: { from?: string | undefined; to?: string | undefined; limit: number }) {
+    async shopSales(code: string, q: ShopPeriod) {
       const shop = await shopOrNotFound(code);
-      return sales.salesOfShop(shop, { from: q.from ?? '2000-01-01', to: q.to ?? dateInZone(now(), shop.timezone), limit: q.limit });
+      return sales.salesOfShop(shop, periodOf(shop, q));
+    },
+    /** One sale of any shop, with its lines and its returns. */
+    sale: (id: string) => sales.sale(id),
+    /** A shop's returns, cash movements and sessions of its days from..to (its calendar; default: its whole history to today). */
+    async shopReturns(code: string, q: ShopPeriod) {
+      const shop = await shopOrNotFound(code);
+      return sales.returnsOfShop(shop, periodOf(shop, q));
+    },
+    async shopCashMovements(code: string, q: ShopPeriod) {
+      const shop = await shopOrNotFound(code);
+      return cash.movementsBetween(shop, periodOf(shop, q));
+    },
+    async shopSessions(code: string, q: ShopPeriod) {
+      const shop = await shopOrNotFound(code);
+      return cash.sessionsBetween(shop, periodOf(shop, q));
     },
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
     batch: (id: string) => stock.lot(id),
@@ -191,6 +216,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
     addPack: (productId: string, input: PackInput) => catalog.addPack(productId, input),
     updatePack: (productId: string, packId: string, input: UpdatePackInput) => catalog.updatePack(productId, packId, input),
+    /** The shops' proposals for head office's products, and head office's decisions. */
+    proposals: catalogProposals({ db, now, logger }),
 
     conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
       (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),

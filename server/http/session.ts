@@ -2,6 +2,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Actor } from '../context.js';
 import { hasRole, type StaffRole, type UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
+import { cookieValue } from './cookies.js';
+import { secureCookie } from './headers.js';
 
 export const SESSION_COOKIE = 'comptoir_session';
 /** Head office's people have a cookie of their own: a demo's shop and head office on one host (other ports) share cookies. */
@@ -14,15 +16,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-function cookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
+const cookie = (req: Request, name: string): string | undefined => cookieValue(req.headers.cookie, name);
 
 /** The till's terminal (poste): kept by its browser, named when its drawer is opened. */
 export const TERMINAL_COOKIE = 'comptoir_poste';
@@ -35,15 +29,15 @@ export function terminalOf(req: Request): string | undefined {
 }
 
 export function setTerminalCookie(res: Response, terminal: string): void {
-  res.cookie(TERMINAL_COOKIE, terminal, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 400 * 24 * 3_600_000 });
+  res.cookie(TERMINAL_COOKIE, terminal, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 400 * 24 * 3_600_000, secure: secureCookie(res) });
 }
 
 export function setSessionCookie(res: Response, token: string, expiresAt: Date, name = SESSION_COOKIE): void {
-  res.cookie(name, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt });
+  res.cookie(name, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt, secure: secureCookie(res) });
 }
 
 export function clearSessionCookie(res: Response, name = SESSION_COOKIE): void {
-  res.clearCookie(name, { httpOnly: true, sameSite: 'strict', path: '/' });
+  res.clearCookie(name, { httpOnly: true, sameSite: 'strict', path: '/', secure: secureCookie(res) });
 }
 
 /** Finds the user behind the session cookie, if any; refusing is left to `requireUser`. */

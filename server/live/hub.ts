@@ -1,7 +1,8 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ChangeBus } from '../events.js';
+import { cookieValue } from '../http/cookies.js';
 import { SESSION_COOKIE } from '../http/session.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
@@ -22,12 +23,41 @@ const LIST_OF_PAGE: Record<string, string> = { stock: '#lots', ventes: '#sales-l
 // Pages that are mostly a form being filled (counting the drawer, a return): only the badge changes under them.
 const FORM_PAGES = ['/caisse/session', '/retours'];
 
-function cookieOf(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+type Refusal = 400 | 401 | 403 | 404 | 500 | 503;
+
+/** An upgrade we refuse gets a plain HTTP status, then the socket is closed: never an exception, never a silent drop. */
+function refuse(socket: Duplex, status: Refusal): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * What an upgrade asks for, read without trusting any of it: a target that is
+ * no URL (`//[`), an Origin that is `null` (a sandboxed frame on any page) or
+ * names another host, a cookie that does not decode; each is a refusal.
+ */
+function readUpgrade(req: IncomingMessage): { refusal: Refusal } | { token: string; page: string; url: string } {
+  let target: URL;
+  try {
+    target = new URL(req.url ?? '/', 'http://till');
+  } catch {
+    return { refusal: 400 };
   }
-  return undefined;
+  if (target.pathname !== '/live') return { refusal: 404 };
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (!host || host !== req.headers.host) return { refusal: 403 };
+  }
+  const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (!token) return { refusal: 401 };
+  return { token, page: target.searchParams.get('page') ?? '', url: target.searchParams.get('url') ?? '' };
 }
 
 /**
@@ -42,26 +72,40 @@ export function attachLiveHub(server: Server, deps: { services: Services; views:
   const clients = new Map<WebSocket, Client>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://till');
-    if (url.pathname !== '/live') return socket.destroy();
-    const origin = req.headers.origin;
-    if (origin && new URL(origin).host !== req.headers.host) return socket.destroy();
-    const token = cookieOf(req, SESSION_COOKIE);
-    void (token ? services.users.userOfSession(token) : Promise.resolve(undefined)).then((user) => {
-      if (!user || !token) {
-        socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-        return socket.destroy();
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        clients.set(ws, { session: sessionHash(token), page: url.searchParams.get('page') ?? '', url: url.searchParams.get('url') ?? '', alive: true });
-        ws.on('pong', () => {
-          const c = clients.get(ws);
-          if (c) c.alive = true;
+    // Node hands the socket over bare: a client that resets it while we look its session up must not be an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    let asked: ReturnType<typeof readUpgrade>;
+    try {
+      asked = readUpgrade(req);
+    } catch (err) {
+      logger.error({ err }, 'live upgrade failed');
+      return refuse(socket, 500);
+    }
+    if ('refusal' in asked) return refuse(socket, asked.refusal);
+    const { token, page, url } = asked;
+    services.users.userOfSession(token).then(
+      (user) => {
+        if (!user) return refuse(socket, 401);
+        if (socket.destroyed) return;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          clients.set(ws, { session: sessionHash(token), page, url, alive: true });
+          ws.on('pong', () => {
+            const c = clients.get(ws);
+            if (c) c.alive = true;
+          });
+          ws.on('close', () => clients.delete(ws));
+          ws.on('error', () => clients.delete(ws));
+          ws.on('message', () => undefined); // tills only listen
         });
-        ws.on('close', () => clients.delete(ws));
-        ws.on('error', () => clients.delete(ws));
-        ws.on('message', () => undefined); // tills only listen
-      });
+      },
+      (err: unknown) => {
+        // The database is away (a restart): the till's socket reconnects by itself later.
+        logger.warn({ err }, 'live upgrade: session lookup failed');
+        refuse(socket, 503);
+      },
+    ).catch((err: unknown) => {
+      logger.error({ err }, 'live upgrade failed');
+      socket.destroy();
     });
   });
 

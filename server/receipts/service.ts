@@ -3,12 +3,12 @@ import type { Tx } from '../db/pool.js';
 import { RECEIPT_PRINT_QUEUE } from '../job-queue.js';
 import { receiptModel, type ReceiptModel, type ReceiptSource } from '../domain/receipt.js';
 import { newId } from '../ids.js';
-import { printerTarget } from '../domain/printer.js';
 import { t } from '../i18n/fr.js';
 import type { SaleWithItems } from '../sales/service.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import { printCups } from './cups.js';
 import { printEscpos } from './escpos.js';
+import { shopPrinterTarget } from './network.js';
 import { receiptPdf } from './pdf.js';
 import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from './queries.js';
 
@@ -34,9 +34,9 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps, seats: Re
    */
   async function sendToPrinter(model: ReceiptModel, settings: Shop, label: string): Promise<string | null> {
     try {
-      // Checked again here: a target stored before the check existed (or by hand) is never opened.
-      const target = printerTarget(settings.printerKind, settings.printerTarget);
-      if (!target) throw new Error(t('settings.printer_target_invalid', { target: settings.printerTarget }));
+      // Checked again here: a target stored before the check existed (or by hand) is never opened, and a printer's
+      // name is resolved now and connected to by the address checked, never followed off the shop's network.
+      const target = (await shopPrinterTarget(settings.printerKind, settings.printerTarget)).connect;
       if (settings.printerKind === 'escpos') await printEscpos(model, target, settings.receiptWidthMm);
       else await printCups(await receiptPdf(model, settings.receiptWidthMm), target);
       return null;

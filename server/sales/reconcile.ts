@@ -24,5 +24,5 @@ export async function salesToResend(db: Queryable, q: { shopId: string; timezone
   });
 }
 
-/** Head office: the takings of these days summed again from the sales it holds. */
-export const refreshDailyTakings = (db: Queryable, q: { shopId: string; timezone: string; days?: readonly string[]; saleIds?: readonly string[] }) => refreshTakings(db, q);
+/** Head office: the takings of these days (or of the days these sales and returns fall on) summed again from the sales and returns it holds. */
+export const refreshDailyTakings = (db: Queryable, q: Parameters<typeof refreshTakings>[1]) => refreshTakings(db, q);

@@ -35,15 +35,16 @@ export function returnPages(s: Services, views: Views) {
       const saleId = idParam(req);
       const b = req.body as Record<string, string | undefined>;
       const sale = await s.sales.getSale(saleId);
-      onRefusal(res, async (err) => ({ page: 'returns', fragment: 'returns/sale', data: await pageData(sale.number, { error: err.message, form: b }) }));
+      onRefusal(res, async (err) => ({ page: 'returns', fragment: 'returns/sale', data: await pageData(sale.number, { error: err.message, form: { ...b, managerPin: '' } }) }));
       const input = parse(returnSchema, {
         lines: sale.items.map((i) => ({
           saleItemId: i.id, quantity: formNumber(b[`qty_${i.id}`]) ?? 0, destination: b[`dest_${i.id}`] || 'stock', reason: b[`reason_${i.id}`] || undefined,
         })),
         refundMethod: b.refundMethod || undefined,
         reason: b.reason || undefined,
+        managerPin: b.managerPin || undefined,
       });
-      const credit = await s.returns.recordReturn(saleId, { ...input, terminal: terminalOf(req) }, actorOf(req));
+      const credit = await s.returns.recordReturn(saleId, { ...input, terminal: terminalOf(req) }, actorOf(req), { client: req.ip });
       const note = await s.returns.creditNote(credit.id);
       s.receipts.printModelInBackground(note.model, note.number);
       // After the post, a page of its own: a reload shows the credit note again, never refunds twice.

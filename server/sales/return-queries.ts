@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { ReturnApproval } from '../domain/approvals.js';
 import type { PaymentMethod } from '../domain/tender.js';
 
 export interface ReturnLine {
@@ -30,20 +31,24 @@ export interface SaleReturn {
   refundMethod: PaymentMethod;
   reason: string | null;
   lines: ReturnLine[];
+  /** The manager whose PIN allowed the return, when it needed one, and why it did. */
+  approvedBy: string | null;
+  approvedByName: string | null;
+  approval: ReturnApproval[];
   hlc: string;
   createdAt: Date;
 }
 
 const columns = `r.id, r.shop_id, r.sale_id, r.number, r.session_id, r.cashier_id, r.cashier_name, r.amount, r.rounding,
-  r.refund_method, r.reason, r.lines, r.hlc, r.created_at`;
+  r.refund_method, r.reason, r.lines, r.approved_by, r.approved_by_name, r.approval, r.hlc, r.created_at`;
 
 export async function insertReturn(db: Queryable, r: SaleReturn): Promise<SaleReturn> {
   return (await db.one<SaleReturn>(
     `insert into sale_returns as r (id, shop_id, sale_id, number, session_id, cashier_id, cashier_name, amount, rounding, refund_method,
-       reason, lines, hlc, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${columns}`,
+       reason, lines, hlc, created_at, approved_by, approved_by_name, approval)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning ${columns}`,
     [r.id, r.shopId, r.saleId, r.number, r.sessionId, r.cashierId, r.cashierName, r.amount, r.rounding, r.refundMethod, r.reason,
-      JSON.stringify(r.lines), r.hlc, r.createdAt],
+      JSON.stringify(r.lines), r.hlc, r.createdAt, r.approvedBy, r.approvedByName, r.approval],
   ))!;
 }
 
@@ -51,10 +56,10 @@ export async function insertReturn(db: Queryable, r: SaleReturn): Promise<SaleRe
 export async function insertReturnIfAbsent(db: Queryable, r: SaleReturn): Promise<boolean> {
   return (await db.exec(
     `insert into sale_returns (id, shop_id, sale_id, number, session_id, cashier_id, cashier_name, amount, rounding, refund_method,
-       reason, lines, hlc, created_at, received_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now()) on conflict (id) do nothing`,
+       reason, lines, hlc, created_at, received_at, approved_by, approved_by_name, approval)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15, $16, $17) on conflict (id) do nothing`,
     [r.id, r.shopId, r.saleId, r.number, r.sessionId, r.cashierId, r.cashierName, r.amount, r.rounding, r.refundMethod, r.reason,
-      JSON.stringify(r.lines), r.hlc, r.createdAt],
+      JSON.stringify(r.lines), r.hlc, r.createdAt, r.approvedBy, r.approvedByName, r.approval],
   )) > 0;
 }
 
@@ -85,4 +90,38 @@ export async function takeAvoirNumber(db: Queryable, shopId: string): Promise<nu
      on conflict (shop_id, kind) do update set last_number = c.last_number + 1 returning last_number`,
     [shopId],
   ))!.lastNumber;
+}
+
+/** A return as head office shows it: with its sale's receipt number and what it paid back (amount + rounding). */
+export interface ReturnAtHq extends Omit<SaleReturn, 'hlc'> {
+  saleNumber: string;
+  refunded: number;
+  receivedAt: Date | null;
+}
+
+const hqColumns = `r.id, r.shop_id, r.sale_id, s.number as sale_number, r.number, r.session_id, r.cashier_id, r.cashier_name, r.amount,
+  r.rounding, r.amount + r.rounding as refunded, r.refund_method, r.reason, r.lines, r.created_at, r.received_at`;
+
+/** Head office: a shop's returns made on its calendar days from..to (its time zone), newest first. */
+export async function returnsBetween(
+  db: Queryable,
+  q: { shopId: string; from: string; to: string; timezone: string; limit: number },
+): Promise<ReturnAtHq[]> {
+  return db.rows<ReturnAtHq>(
+    `select ${hqColumns} from sale_returns r join sales s on s.id = r.sale_id
+     where r.shop_id = $1
+       and r.created_at >= ($2::date::timestamp at time zone $4)
+       and r.created_at < (($3::date + 1)::timestamp at time zone $4)
+     order by r.created_at desc, r.number desc limit $5`,
+    [q.shopId, q.from, q.to, q.timezone, q.limit],
+  );
+}
+
+/** Head office: the returns of these sales, oldest first. */
+export async function returnsOfSales(db: Queryable, saleIds: readonly string[]): Promise<ReturnAtHq[]> {
+  if (saleIds.length === 0) return [];
+  return db.rows<ReturnAtHq>(
+    `select ${hqColumns} from sale_returns r join sales s on s.id = r.sale_id where r.sale_id = any($1::uuid[]) order by r.created_at, r.id`,
+    [saleIds],
+  );
 }

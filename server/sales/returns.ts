@@ -1,7 +1,12 @@
 import type { Actor, Deps } from '../context.js';
+import type { Tx } from '../db/pool.js';
+import { returnApprovals, type ReturnApproval } from '../domain/approvals.js';
+import { dateInZone, formatDateFr } from '../domain/dates.js';
+import { formatFcfa } from '../domain/money.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { creditNoteModel, type ReceiptModel } from '../domain/receipt.js';
-import { paidFor, refundRounding, spread, type PaymentMethod } from '../domain/tender.js';
+import { hasRole } from '../domain/roles.js';
+import { defaultRefundMethod, paidFor, refundRoom, refundRounding, ticketShares, type PaymentMethod, type PerMethodAmount } from '../domain/tender.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
@@ -9,15 +14,25 @@ import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import { shopById } from '../shops/queries.js';
 import { lockLots, recordMovements } from '../stock/lots.js';
-import { itemsOfSales, saleById, saleByNumber, type SaleItem } from './queries.js';
+import { itemsOfSales, saleById, saleByNumber, type Sale, type SaleItem } from './queries.js';
 import { insertReturn, returnById, returnsOfSale, returnsOfSession, takeAvoirNumber, type ReturnLine, type SaleReturn } from './return-queries.js';
 import type { SaleSeats } from './service.js';
+
+/** What returns need of other features: the cashier's session and its drawer, a manager's approval. */
+export interface ReturnSeats extends Pick<SaleSeats, 'sessionForSale' | 'approver'> {
+  /** The cashier's open session at this terminal; `update` when the return takes cash out of its drawer. */
+  openSession(tx: Tx, actor: Actor, terminal: string, lock?: 'share' | 'update'): Promise<string | undefined>;
+  /** The cash a session's drawer should hold now (its X report's expected cash). */
+  drawerCash(tx: Tx, sessionId: string): Promise<number>;
+}
 
 export interface ReturnInput {
   lines: { saleItemId: string; quantity: number; destination: 'stock' | 'quarantine'; reason?: string | undefined }[];
   refundMethod?: PaymentMethod | undefined;
   reason?: string | undefined;
   terminal?: string | undefined;
+  /** A manager's PIN, for a return a cashier may not make alone (returnApprovals). */
+  managerPin?: string | undefined;
 }
 
 /** Each line of a sale with what is left to return of it and what one more unit would refund. */
@@ -33,7 +48,7 @@ const formatAvoirNumber = (shopCode: string, n: number) => `${shopCode}-AV${Stri
 /** The lines of a sale, each with its share of the ticket discount and what was already returned. */
 function returnable(sale: { discount: number }, items: readonly SaleItem[], returns: readonly SaleReturn[]): ReturnableItem[] {
   const ticketDiscount = sale.discount - items.reduce((s, i) => s + i.discount, 0);
-  const shares = spread(ticketDiscount, items.map((i) => i.lineTotal));
+  const shares = ticketShares(ticketDiscount, items.map((i) => i.lineTotal));
   const returned = new Map<string, number>();
   for (const r of returns) for (const l of r.lines) returned.set(l.saleItemId, (returned.get(l.saleItemId) ?? 0) + l.quantity);
   return items.map((item, k) => {
@@ -42,12 +57,27 @@ function returnable(sale: { discount: number }, items: readonly SaleItem[], retu
   });
 }
 
+/** « Ce retour demande le code PIN d’un responsable : … », each reason said with its figures. */
+function approvalRefusal(why: ReturnApproval[], c: { sale: Sale; method: PaymentMethod; room: PerMethodAmount; refunded: number; limit: number; days: number; timezone: string }): AppError {
+  const method = t(`payment.${c.method}`);
+  const said = why.map((w) => {
+    if (w === 'amount') return t('return.why_amount', { refunded: formatFcfa(c.refunded), limit: formatFcfa(c.limit) });
+    if (w === 'age') return t('return.why_age', { date: formatDateFr(dateInZone(c.sale.createdAt, c.timezone)), days: c.days });
+    const paid = [...new Set(c.sale.payments.map((p) => p.method))];
+    return paid.includes(c.method)
+      ? t('return.why_method_beyond', { method, room: formatFcfa(Math.max(0, c.room[c.method])) })
+      : t('return.why_method', { method, paid: paid.map((m) => t(`payment.${m}`)).join(' + ') });
+  });
+  return new AppError(403, 'return_needs_manager', 'return.needs_manager', { why: said.join(' ; ') }, { why });
+}
+
 /**
  * Customer returns: lines of a sale back into the lot they were sold from
- * (or set aside, unsellable), refunded by the original method or cash, on a
- * credit note (« AVOIR ») numbered without gaps.
+ * (or set aside, unsellable), refunded by the sale's own methods (another
+ * one, a large amount or an old sale with a manager's PIN), on a credit note
+ * (« AVOIR ») numbered without gaps; cash never beyond what the drawer holds.
  */
-export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSeats, 'openSession' | 'sessionForSale'>) {
+export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats) {
   return {
     /** A sale found by its receipt number (the QR of a receipt is its number), with what can still be returned. */
     async findSale(typed: string) {
@@ -59,16 +89,20 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
       return { sale, items: returnable(sale, items, returns), returns };
     },
 
-    async recordReturn(saleId: string, input: ReturnInput, actor: Actor): Promise<SaleReturn> {
+    /** client: where a manager's PIN is typed from; wrong PINs count against it, as at login. */
+    async recordReturn(saleId: string, input: ReturnInput, actor: Actor, opts: { client?: string | undefined } = {}): Promise<SaleReturn> {
       const wanted = input.lines.filter((l) => l.quantity > 0);
       if (wanted.length === 0) throw new AppError(422, 'return_empty', 'return.nothing');
       const terminal = input.terminal ?? t('session.default_terminal');
+      // As for a discount: the PIN is checked before any lock, its hashing takes tens of milliseconds.
+      const approver = input.managerPin ? await seats.approver(input.managerPin, opts.client ?? 'local') : hasRole(actor.role, 'manager') ? actor : null;
       const recorded = await db.withTransaction(async (tx) => {
         // The sale's row orders its returns: two at once cannot both return the last box.
         const sale = await saleById(tx, shop.id, saleId, true);
         if (!sale) throw notFound('sale.not_found');
         if (sale.status === 'voided') throw new AppError(409, 'sale_voided', 'return.sale_voided', { number: sale.number });
-        const items = returnable(sale, await itemsOfSales(tx, [saleId]), await returnsOfSale(tx, saleId));
+        const earlier = await returnsOfSale(tx, saleId);
+        const items = returnable(sale, await itemsOfSales(tx, [saleId]), earlier);
         const byId = new Map(items.map((i) => [i.id, i]));
         const lines: (ReturnLine & { units: number })[] = [];
         for (const w of wanted) {
@@ -89,11 +123,29 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
           });
         }
         const amount = lines.reduce((s, l) => s + l.amount, 0);
-        const method = input.refundMethod ?? (sale.paymentMethod === 'mixed' ? 'cash' : sale.paymentMethod);
-        const coin = (await shopById(tx, shop.id))!.cashRounding;
-        // As a sale: the open session (for share) before the lots; one opened for the return only after the
-        // counter, since opening stamps the clock, taken last by every writer.
-        const openSession = await seats.openSession(tx, actor, terminal);
+        const room = refundRoom(sale.payments, earlier);
+        const method = input.refundMethod ?? defaultRefundMethod(sale.payments, room, amount);
+        const settings = (await shopById(tx, shop.id))!;
+        const rounding = refundRounding(amount, method, settings.cashRounding);
+        // As a sale: the open session before the lots; for update when cash leaves its drawer, so two refunds (or a
+        // refund and a cash-out) cannot both count the same notes. One opened for the return comes after the counter.
+        const openSession = await seats.openSession(tx, actor, terminal, method === 'cash' ? 'update' : 'share');
+        if (method === 'cash') {
+          // A new session opens with an empty drawer.
+          const drawer = openSession ? await seats.drawerCash(tx, openSession) : 0;
+          if (amount + rounding > drawer) {
+            throw new AppError(422, 'refund_exceeds_drawer', 'return.exceeds_drawer', { cash: formatFcfa(drawer), amount: formatFcfa(amount + rounding) });
+          }
+        }
+        const refundedAlone = earlier.filter((r) => !r.approvedBy).reduce((s, r) => s + r.amount, 0);
+        const why = returnApprovals({
+          amount, method, room, refundedAlone, saleDay: dateInZone(sale.createdAt, shop.timezone), today: dateInZone(now(), shop.timezone), settings,
+        });
+        if (why.length > 0 && !approver) {
+          throw approvalRefusal(why, {
+            sale, method, room, refunded: refundedAlone + amount, limit: settings.returnApprovalOver, days: settings.returnApprovalAfterDays, timezone: shop.timezone,
+          });
+        }
         await lockLots(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
         const number = formatAvoirNumber(shop.code, await takeAvoirNumber(tx, shop.id));
         const sessionId = openSession ?? (await seats.sessionForSale(tx, actor, terminal));
@@ -114,9 +166,11 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: Pick<SaleSea
               : []),
           ]),
         );
+        const allowedBy = why.length > 0 ? approver : null;
         const credit = await insertReturn(tx, {
           id: newId(), shopId: shop.id, saleId, number, sessionId, cashierId: actor.id, cashierName: actor.name, amount,
-          rounding: refundRounding(amount, method, coin), refundMethod: method, reason: input.reason?.trim() || null, lines, hlc, createdAt: now(),
+          rounding, refundMethod: method, reason: input.reason?.trim() || null, lines,
+          approvedBy: allowedBy?.id ?? null, approvedByName: allowedBy?.name ?? null, approval: allowedBy ? why : [], hlc, createdAt: now(),
         });
         await appendOutbox(tx, [
           { entity: 'sale_return', entityId: credit.id, op: 'insert', payload: credit, hlc },

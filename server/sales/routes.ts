@@ -33,7 +33,7 @@ export function salesRoutes(sales: SalesService, returns: ReturnsService, receip
     }) satisfies RequestHandler,
     returnLines: (async (req, res) => {
       const input = parse(returnSchema, req.body);
-      const credit = await returns.recordReturn(idParam(req), { ...input, terminal: input.terminal ?? terminalOf(req) }, actorOf(req));
+      const credit = await returns.recordReturn(idParam(req), { ...input, terminal: input.terminal ?? terminalOf(req) }, actorOf(req), { client: req.ip });
       const note = await returns.creditNote(credit.id);
       receipts.printModelInBackground(note.model, note.number);
       res.status(201).json(credit);

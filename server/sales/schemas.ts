@@ -59,4 +59,6 @@ export const returnSchema = z.object({
   refundMethod: z.enum(['cash', 'mobile_money', 'card']).optional(),
   reason: z.string().trim().max(200).optional(),
   terminal: z.string().trim().min(1).max(40).optional(),
+  /** A manager's PIN: a refund by another method, above returnApprovalOver, or of an old sale. */
+  managerPin: z.string().regex(/^\d{4,8}$/).optional(),
 });

@@ -6,7 +6,7 @@ import { fefoOrder, type BlockedStock } from '../domain/fefo.js';
 import { formatFcfa, lineTotal } from '../domain/money.js';
 import { allocatePacks, formatUnits, sellableAs, type PackDemand } from '../domain/packs.js';
 import { hasRole } from '../domain/roles.js';
-import { discountAmount, settle, spread, type Discount, type Settlement } from '../domain/tender.js';
+import { discountAmount, discountOverLimit, discountPercent, settle, spread, type Discount, type OverLimit, type Settlement } from '../domain/tender.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
@@ -33,7 +33,7 @@ import {
   articlesOfSession,
   writeSale,
 } from './queries.js';
-import { hasReturns } from './return-queries.js';
+import { hasReturns, returnsBetween, returnsOfSales, type ReturnAtHq } from './return-queries.js';
 import type { SaleInput } from './schemas.js';
 
 export interface SaleWithItems extends Sale {
@@ -121,7 +121,16 @@ function paymentRefusal(s: Extract<Settlement, { ok: false }>): AppError {
       return new AppError(422, 'payment_short', 'sale.payment_short', amounts);
     case 'cash_twice':
       return new AppError(422, 'payment_invalid', 'sale.payment_cash_twice');
+    case 'mobile_money_incomplete':
+      return new AppError(422, 'mobile_money_incomplete', 'sale.mobile_money_incomplete');
   }
+}
+
+/** A discount past the limit, on the ticket or on one product's lines, with the percentage rounded up (10.04 % says 10,1 %). */
+function discountRefusal(over: OverLimit, products: ReadonlyMap<string, { name: string }>, limit: number): AppError {
+  const percent = String(discountPercent(over.discount, over.gross)).replace('.', ',');
+  if (!over.key) return new AppError(403, 'discount_needs_manager', 'sale.discount_needs_manager', { percent, limit });
+  return new AppError(403, 'discount_needs_manager', 'sale.line_discount_needs_manager', { percent, limit, name: products.get(over.key)?.name ?? '' }, { productId: over.key });
 }
 
 interface Pricing {
@@ -259,10 +268,15 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
           if ([...input.lines.map((l) => l.discount), input.discount].some((d) => d && d.value > 0 && !d.reason)) {
             throw new AppError(422, 'discount_reason_required', 'sale.discount_reason_required');
           }
-          const percent = Math.round((pricing.discount * 1000) / pricing.subtotal) / 10;
-          if (percent > settings.discountLimitPct && !approver) {
-            throw new AppError(403, 'discount_needs_manager', 'sale.discount_needs_manager', { percent: String(percent).replace('.', ','), limit: settings.discountLimitPct });
-          }
+          // Per ticket and per product's lines, in francs: a cheap line given away under an expensive one is still over.
+          const over = approver ? undefined : discountOverLimit(
+            lines.map((l, i) => ({ key: l.product.id, gross: pricing.lines[i]!.lineTotal + pricing.lines[i]!.discount, lineTotal: pricing.lines[i]!.lineTotal })),
+            {
+              ticketDiscount: pricing.ticketDiscount, ticketPercent: input.discount?.kind === 'percent', limitPct: settings.discountLimitPct,
+              percentLines: input.lines.flatMap((l) => (l.discount?.kind === 'percent' && l.discount.value > 0 ? [l.productId] : [])),
+            },
+          );
+          if (over) throw discountRefusal(over, products, settings.discountLimitPct);
         }
         const settlement = settle(pricing.total, input.payments ?? [input.payment!], settings.cashRounding);
         if (!settlement.ok) throw paymentRefusal(settlement);
@@ -379,26 +393,37 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
 
 export type SalesService = ReturnType<typeof salesService>;
 
-/** Head office's seat of sales: it reads what the shops sold, never sells. */
+/** Head office's seat of sales: it reads what the shops sold and took back, never sells. */
 export function salesAtHq({ db }: { db: Db }) {
+  /** Each sale with its lines and its returns (credit notes). */
+  async function withLinesAndReturns<S extends Sale>(sales: readonly S[]): Promise<(S & { items: SaleItem[]; returns: ReturnAtHq[] })[]> {
+    const ids = sales.map((s) => s.id);
+    const [items, returns] = await Promise.all([itemsOfSales(db, ids), returnsOfSales(db, ids)]);
+    const bySale = new Map<string, SaleItem[]>();
+    for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
+    const returnsBySale = new Map<string, ReturnAtHq[]>();
+    for (const r of returns) returnsBySale.set(r.saleId, [...(returnsBySale.get(r.saleId) ?? []), r]);
+    return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [], returns: returnsBySale.get(s.id) ?? [] }));
+  }
+
   return {
-    /** Sales of the shop's calendar days from..to, newest first, each with its lines. */
-    async salesOfShop(shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }): Promise<SaleWithItems[]> {
-      const sales = await salesBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit });
-      const items = await itemsOfSales(db, sales.map((s) => s.id));
-      const bySale = new Map<string, SaleItem[]>();
-      for (const i of items) bySale.set(i.saleId, [...(bySale.get(i.saleId) ?? []), i]);
-      return sales.map((s) => ({ ...s, items: bySale.get(s.id) ?? [] }));
+    /** Sales of the shop's calendar days from..to, newest first, each with its lines and returns. */
+    async salesOfShop(shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }) {
+      return withLinesAndReturns(await salesBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit }));
     },
+
+    /** Returns made on the shop's calendar days from..to (whatever their sale's day), newest first. */
+    returnsOfShop: (shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }) =>
+      returnsBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit }),
 
     /** Takings per shop and day over a period, from head office's per-day sums. */
     takings: (q: { from: string; to: string; shopId?: string | undefined }) => takingsByShopDay(db, q),
 
-    /** One sale of any shop with its lines (lot and expiry as sold). */
+    /** One sale of any shop with its lines (lot and expiry as sold) and its returns. */
     async sale(id: string) {
       const sale = await saleAnyShop(db, id);
       if (!sale) throw notFound('sale.not_found');
-      return { ...sale, items: await itemsOfSales(db, [id]) };
+      return (await withLinesAndReturns([sale]))[0]!;
     },
 
     snapshot: (shopId: string, part: 'sales' | 'items', after: string, limit: number): Promise<{ id: string }[]> =>

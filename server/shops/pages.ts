@@ -46,6 +46,8 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
       const input = parse(settingsSchema, {
         ...fields, receiptWidthMm: formNumber(b.receiptWidthMm), cashRounding: formNumber(b.cashRounding),
         discountLimitPct: formNumber(b.discountLimitPct), varianceCommentOver: formNumber(b.varianceCommentOver),
+        returnApprovalOver: formNumber(b.returnApprovalOver), returnApprovalAfterDays: formNumber(b.returnApprovalAfterDays),
+        cashOutApprovalOver: formNumber(b.cashOutApprovalOver),
       });
       await s.settings.update(input);
       show(views, req, res, { page: 'settings', fragment: 'shops/settings', data: { ...(await settingsData(s, deps)), saved: true } });

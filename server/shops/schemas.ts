@@ -14,6 +14,9 @@ export const settingsSchema = z
     sessionPolicy: z.enum(['auto', 'ask']),
     discountLimitPct: z.number().int().min(0).max(100),
     varianceCommentOver: z.number().int().min(0).max(100_000_000),
+    returnApprovalOver: z.number().int().min(0).max(1_000_000_000),
+    returnApprovalAfterDays: z.number().int().min(0).max(3650),
+    cashOutApprovalOver: z.number().int().min(0).max(1_000_000_000),
   })
   .partial()
   .strict();

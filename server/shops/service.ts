@@ -1,6 +1,6 @@
 import type { Deps, ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
-import { printerTarget } from '../domain/printer.js';
+import { shopPrinterTarget } from '../receipts/network.js';
 import { AppError } from '../errors.js';
 import { shopIdFor } from '../ids.js';
 import { insertShopIfAbsent, setShopTimezone, shopByCode, shopById, updateShopSettings, type Shop } from './queries.js';
@@ -22,20 +22,18 @@ export function settingsService({ db, shop }: Deps) {
     async get(): Promise<Shop> {
       return (await shopById(db, shop.id))!;
     },
-    /** Shop details printed on receipts, and where receipts are printed. */
+    /** Shop details printed on receipts, where receipts are printed, and the limits of the day at the till. */
     async update(input: SettingsInput): Promise<Shop> {
-      return db.withTransaction(async (tx) => {
-        const current = (await shopById(tx, shop.id))!;
-        // A field left out of a form keeps its value (an undefined one must not blank it).
-        const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-        const next = { ...current, ...given };
-        if (next.printerKind !== 'none' && !next.printerTarget) {
-          throw new AppError(400, 'printer_target_required', 'settings.printer_target_required');
-        }
-        const target = printerTarget(next.printerKind, next.printerTarget);
-        if (target === undefined) throw new AppError(422, 'printer_target_invalid', 'settings.printer_target_invalid', { target: next.printerTarget });
-        return updateShopSettings(tx, shop.id, { ...next, printerTarget: next.printerKind === 'none' ? next.printerTarget : target });
-      });
+      // A field left out of a form keeps its value (an undefined one must not blank it).
+      const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+      const current = (await shopById(db, shop.id))!;
+      const next = { ...current, ...given };
+      if (next.printerKind !== 'none' && !next.printerTarget) throw new AppError(400, 'printer_target_required', 'settings.printer_target_required');
+      // Checked when it changes (a printer switched off must not stop the rest of Paramètres being saved), and again at
+      // every print. Its name is resolved here, outside any transaction: a slow DNS answer holds no row. One statement writes.
+      const changed = next.printerKind !== current.printerKind || next.printerTarget !== current.printerTarget;
+      const target = changed ? (await shopPrinterTarget(next.printerKind, next.printerTarget)).stored : current.printerTarget;
+      return updateShopSettings(db, shop.id, { ...next, printerTarget: next.printerKind === 'none' ? next.printerTarget : target });
     },
   };
 }

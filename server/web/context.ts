@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Request, RequestHandler } from 'express';
 import type { ShopContext } from '../context.js';
+import { hasRole, READ_RULES } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { sessionHash } from '../users/service.js';
@@ -55,6 +56,8 @@ export function pageContext(services: Services, shop: ShopContext): RequestHandl
       htmxVersion,
       wsVersion,
       isManager: req.actor ? ['manager', 'admin'].includes(req.actor.role) : false,
+      // A link shows only what its page lets this role read (domain/roles.ts, the rule both routing tables follow).
+      mayReadConflicts: req.actor ? hasRole(req.actor.role, READ_RULES.conflicts) : false,
     };
     next();
   };

@@ -1,7 +1,9 @@
 /**
  * A real chain's head office, generated in SQL (never through the API):
  * `shops` shops, each with `lotsPerShop` lots and `salesPerDay` sales of
- * 3 lines a day over `days` days, and the per-day takings head office keeps.
+ * 3 lines a day over `days` days, a closed cash session a shop and day with
+ * two cash movements, one sale in a hundred returned, and the per-day
+ * takings (refunds included) head office keeps.
  * Movements are left out: no page measured reads them, and 16 M more rows
  * would only cost disk. Constraint triggers are off while generating (the
  * rows are consistent by construction), as a restore would have them.
@@ -92,6 +94,31 @@ export async function generateChain(db: Db, scale: ChainScale, log: (line: strin
       count(*) filter (where s.status = 'completed'), coalesce(sum(s.total) filter (where s.status = 'completed'), 0),
       count(*) filter (where s.status = 'voided'), coalesce(sum(s.total) filter (where s.status = 'voided'), 0)
     from sales s join shops sh on sh.id = s.shop_id group by 1, 2, 3`);
+  await step('cash sessions (one a shop and day, closed with its Z)', `
+    insert into till_sessions (id, shop_id, terminal, cashier_id, cashier_name, opened_at, opening_float, status, closed_at, closed_by,
+      closed_by_name, z_number, expected, counted, cash_variance, hlc, received_at)
+    select gen_random_uuid(), s.id, 'Caisse 1', s.id, 'Caissier', ((current_date - d)::timestamp + interval '7 hours') at time zone 'UTC', 10000,
+      'closed', ((current_date - d)::timestamp + interval '21 hours') at time zone 'UTC', s.id, 'Caissier', s.code || '-Z' || lpad(($1 - d)::text, 5, '0'),
+      '{}', '{}', 0, '001700000000000:000000:' || s.code, now()
+    from shops s cross join generate_series(0, $1 - 1) d`, [scale.days]);
+  await step('cash movements (two a session)', `
+    insert into cash_movements (id, shop_id, session_id, kind, amount, reason, user_id, user_name, hlc, created_at)
+    select gen_random_uuid(), t.shop_id, t.id, k.kind, 2500, k.reason, t.cashier_id, 'Caissier', t.hlc, t.opened_at + k.after
+    from till_sessions t cross join (values ('out', 'Fournisseur', interval '3 hours'), ('in', 'Monnaie', interval '6 hours')) k(kind, reason, after)`);
+  // About one sale in a hundred comes back (its first line, the same day), refunded by the sale's method.
+  await step('returns (1 %)', `
+    insert into sale_returns (id, shop_id, sale_id, number, cashier_id, cashier_name, amount, rounding, refund_method, lines, hlc, created_at, received_at)
+    select gen_random_uuid(), s.shop_id, s.id, replace(s.number, '-', '-AV'), s.cashier_id, 'Caissier', i.line_total, 0, s.payment_method,
+      jsonb_build_array(jsonb_build_object('saleItemId', i.id, 'batchId', i.batch_id, 'productName', i.product_name, 'lotNumber', i.lot_number,
+        'quantity', 1, 'amount', i.line_total, 'destination', 'stock', 'reason', null)),
+      s.hlc, s.created_at + interval '1 hour', s.created_at + interval '1 hour'
+    from sales s join sale_items i on i.sale_id = s.id and i.line_no = 1
+    where s.status = 'completed' and abs(hashtext(s.id::text)) % 100 = 0`);
+  await step('refunds per day', `
+    insert into hq_daily_takings (day, shop_id, payment_method, sales, total, voided, voided_total, returns, refunds)
+    select (r.created_at at time zone sh.timezone)::date, r.shop_id, r.refund_method, 0, 0, 0, 0, count(*), sum(r.amount + r.rounding)
+    from sale_returns r join shops sh on sh.id = r.shop_id group by 1, 2, 3
+    on conflict (day, shop_id, payment_method) do update set returns = excluded.returns, refunds = excluded.refunds`);
   const started = performance.now();
   await db.exec('vacuum analyze');
   log(`  vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -46,6 +46,7 @@ try {
 
   const today = new Date().toISOString().slice(0, 10);
   const shop = await db.one<{ code: string }>('select code from shops order by code limit 1');
+  const returned = await db.one<{ saleId: string }>('select sale_id from sale_returns where shop_id = (select id from shops order by code limit 1) limit 1');
   const pages: [string, string][] = [
     ['Boutiques (every shop, health and day)', '/boutiques'],
     ['Ventes, one month, all shops', `/ventes?du=${addDays(today, -30)}&au=${today}`],
@@ -54,6 +55,7 @@ try {
     ['A shop’s day (300 sales and their lines)', `/ventes/${shop!.code}/${addDays(today, -1)}`],
     ['Stock et péremptions, 90 days, all shops', '/peremptions?horizon=90'],
     ['Stock et péremptions, expired', '/peremptions?horizon=expired'],
+    ['A sale’s page (with its return)', `/ventes/vente/${returned!.saleId}`],
     ['A shop’s page', `/boutiques/${shop!.code}`],
     ['Conflits', '/conflits'],
   ];

@@ -47,7 +47,7 @@ const API: [string, string, string[]][] = [
   ['post', '/api/sales/:id/print', []],
   ['get', '/api/sales/:id/prints', []],
   ['get', '/api/settings', []],
-  ['patch', '/api/settings', ['name', 'address', 'phone', 'taxId', 'receiptFooter', 'receiptWidthMm', 'printerKind', 'printerTarget']],
+  ['patch', '/api/settings', ['name', 'address', 'phone', 'taxId', 'receiptFooter', 'receiptWidthMm', 'printerKind', 'printerTarget', 'returnApprovalOver', 'returnApprovalAfterDays', 'cashOutApprovalOver']],
   ['get', '/api/users', []],
   ['post', '/api/users', ['name', 'role', 'pin']],
   ['get', '/api/session', []],
@@ -80,7 +80,7 @@ const PAGES: [string, string, string[]][] = [
   ['post', '/produits/:id', ['unitPrice']],
   ['get', '/tableau-de-bord', []],
   ['get', '/parametres', []],
-  ['post', '/parametres/boutique', ['name', 'address', 'phone', 'taxId', 'receiptFooter', 'receiptWidthMm', 'printerKind', 'printerTarget']],
+  ['post', '/parametres/boutique', ['name', 'address', 'phone', 'taxId', 'receiptFooter', 'receiptWidthMm', 'printerKind', 'printerTarget', 'returnApprovalOver', 'returnApprovalAfterDays', 'cashOutApprovalOver']],
   ['post', '/parametres/utilisateurs', ['name', 'role', 'pin']],
   ['post', '/parametres/actualiser', []],
   ['post', '/parametres/synchroniser', []],
@@ -131,7 +131,8 @@ const counts = async () =>
        (select count(*)::int from users) as u, (select count(*)::int from cart_lines) as c,
        (select sum(quantity)::int from product_batches) as q,
        (select md5(string_agg(name || unit_price || active, ',' order by id)) from products) as ph,
-       (select md5(row(name, address, phone, tax_id, receipt_footer, receipt_width_mm, printer_kind, printer_target)::text) from shops where code = 'FUZ01') as sh`,
+       (select md5(row(name, address, phone, tax_id, receipt_footer, receipt_width_mm, printer_kind, printer_target, return_approval_over,
+         return_approval_after_days, cash_out_approval_over)::text) from shops where code = 'FUZ01') as sh`,
   );
 
 function send(c: { method: string; path: string; id: string; body: unknown; query: Record<string, string>; rawQuery: boolean; gzip: boolean; csrf: boolean }, page: boolean) {

@@ -32,7 +32,7 @@ beforeAll(async () => {
     const p = await seedProduct(shop, { name: 'Ibuprofène 400 mg', unitPrice: 1200, sku: `IBU-${shop.shop.code}`, gtin: '3400930000014' });
     await seedBatch(shop, { productId: p.id, lotNumber: 'IBU-LOT-7', expirationDate: addDaysIso(20), quantity: 30 });
     await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 2 }], payment: { method: 'cash', tendered: 5000 } }, cashierActor(shop));
-    await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'mobile_money' } }, cashierActor(shop));
+    await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: 1 }], payment: { method: 'mobile_money', operator: 'orange_money', reference: 'OM-1' } }, cashierActor(shop));
     await shop.services.sync.runNow({ force: true });
   }
 });
@@ -99,7 +99,11 @@ describe('head-office pages', () => {
     const text = (csv.body as Buffer).toString('utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('Jour;Code boutique;Boutique;Nombre de ventes;Chiffre (FCFA);Espèces;Mobile money;Carte bancaire;Ventes annulées');
+    expect(lines[0]).toBe(
+      'Jour;Code boutique;Boutique;Nombre de ventes;Chiffre (FCFA);Espèces;Mobile money;Carte bancaire;Ventes annulées;'
+      + 'Retours;Remboursé (FCFA);Net (FCFA);Remboursé — Espèces;Remboursé — Mobile money;Remboursé — Carte bancaire;'
+      + 'Net — Espèces;Net — Mobile money;Net — Carte bancaire;Montant annulé (FCFA)',
+    );
     expect(lines.slice(1).map((l) => l.split(';').slice(1, 5).join(';')).sort()).toEqual(['DKR01;Boutique DKR01;2;3600', 'THS02;Boutique THS02;2;3600']);
   });
 

@@ -133,7 +133,7 @@ describe('a sale in packs and units', () => {
     const moves = await t.db.rows<{ delta: number }>(`select delta from stock_movements where batch_id = $1 and kind = 'sale' order by delta`, [batches[0]!.id]);
     expect(moves.map((m) => m.delta)).toEqual([-30, -4]);
     // The session's X report lists what left the shelves, in the packs it was sold in.
-    const x = await t.services.cash.reportPreview(res.body.sessionId);
+    const x = await t.services.cash.reportPreview(res.body.sessionId, cashierActor(t));
     const articles = x.sections.find((sec) => sec.heading === 'Articles vendus')!;
     expect(articles.rows.filter((r) => r.label.startsWith('Doliprane'))).toEqual(expect.arrayContaining([
       { label: 'Doliprane 500 mg — Boîte de 30', amount: '× 1' }, { label: 'Doliprane 500 mg', amount: '× 4' },

@@ -43,7 +43,7 @@ describe('a sale', () => {
     const cashier = await t.as('cashier');
     const res = await cashier.post('/api/sales').send({
       lines: [{ productId: product.id, quantity: 1 }, { productId: product.id, quantity: 2 }],
-      payment: { method: 'mobile_money' },
+      payment: { method: 'mobile_money', operator: 'wave', reference: 'WV-1' },
     });
     expect(res.status).toBe(201);
     expect(res.body.items.map((i: { lotNumber: string; quantity: number }) => [i.lotNumber, i.quantity])).toEqual([['S1', 2], ['S2', 1]]);

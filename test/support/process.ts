@@ -32,10 +32,12 @@ export interface RunningServer {
 }
 
 /** Starts `server/main.ts` the way `npm start` does: one Node process, no wrapper. */
-export function startServer(env: Record<string, string>, args: string[] = []): RunningServer {
+export function startServer(env: Record<string, string>, args: string[] = [], opts: { preload?: string } = {}): RunningServer {
   // The shop as deployed (package.json's start, deploy/systemd/comptoir.service): its heap flags and malloc arenas.
   const shopFlags = args.includes('--hq') ? [] : ['--max-old-space-size=96', '--max-semi-space-size=4'];
-  const child = spawn(process.execPath, [...shopFlags, '--import', 'tsx', 'server/main.ts', ...args], {
+  // A test's own module loaded first (test/support/fault-on-signal.ts), never part of the server.
+  const preload = opts.preload ? ['--import', opts.preload] : [];
+  const child = spawn(process.execPath, [...shopFlags, '--import', 'tsx', ...preload, 'server/main.ts', ...args], {
     cwd: repoRoot,
     env: { ...process.env, MALLOC_ARENA_MAX: '2', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

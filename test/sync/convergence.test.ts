@@ -9,7 +9,9 @@ import { cashierActor, managerActor, seedBatch, seedProduct, testHq, testShop, t
  * Head office and three shops whose clocks are off by anything from two years
  * behind to a week ahead edit the same products and lots, sell, push, pull,
  * lose acknowledgements (a kill after head office committed), replay old
- * requests, and head office is restored once. After a full sync every node
+ * requests, and head office is restored once; it accepts or refuses the
+ * shops' proposals (their edits of products they did not create). After a
+ * full sync, once head office has decided what is still open, every node
  * holds the same values, every ledger equals its movements, and every value
  * that was discarded is in a conflict log.
  */
@@ -37,6 +39,10 @@ const scenario = fc.record({
   skews: fc.tuple(...CODES.map(() => fc.integer({ min: -730 * DAY, max: 7 * DAY }))),
   actions: fc.array(action, { minLength: 10, maxLength: 30 }),
   restoreAt: fc.nat({ max: 30 }),
+  // Last, so that a seed draws the same actions as before these were added: head office decides the shops' open
+  // proposals (their edits of products they did not create) before some actions, and at the end.
+  decisions: fc.array(fc.record({ at: fc.nat({ max: 30 }), accept: fc.boolean() }), { maxLength: 3 }),
+  acceptAtEnd: fc.boolean(),
 });
 
 interface World {
@@ -171,6 +177,15 @@ async function step(w: World, a: Action): Promise<void> {
   }
 }
 
+/** Every open proposal accepted or refused; two of one field (two shops) cannot both be: accepting one closes the other. */
+async function decideAll(w: World, accept: boolean): Promise<void> {
+  const open = (await w.hq.admin('get', '/api/catalogue/proposals').expect(200)).body as { id: string }[];
+  for (const p of open) {
+    const res = await w.hq.admin('post', `/api/catalogue/proposals/${p.id}/${accept ? 'accept' : 'refuse'}`);
+    expect([200, 409]).toContain(res.status);
+  }
+}
+
 /** What a restore into a new cluster looks like to the feed: transaction ids it has not reached. */
 async function restoreHq(w: World): Promise<void> {
   await w.hq.db.exec(`update change_feed set xid = '90000000000'::xid8`);
@@ -199,11 +214,13 @@ async function check(w: World): Promise<void> {
     expect(await s.db.one('select count(*)::int as n from sync_refused')).toEqual({ n: 0 });
   }
 
-  // Every value written was applied at head office (it is in its feed) or is in a conflict log somewhere.
+  // Every value written was applied at head office (it is in its feed), proposed to it, or is in a conflict log somewhere.
   for (const wr of w.written) {
     const v = JSON.stringify(wr.value);
     const inFeed = await w.hq.db.one(`select 1 from change_feed where entity_id = $1 and payload -> $2 = $3::jsonb limit 1`, [wr.entityId, wr.field, v]);
     if (inFeed) continue;
+    const proposed = await w.hq.db.one(`select 1 from catalogue_proposals where product_id = $1 and field = $2 and proposed_value = $3::jsonb limit 1`, [wr.entityId, wr.field, v]);
+    if (proposed) continue;
     let logged = false;
     for (const db of [w.hq.db, ...w.shops.map((s) => s.db)]) {
       logged ||= !!(await db.one(
@@ -215,13 +232,17 @@ async function check(w: World): Promise<void> {
   }
 }
 
-const property = fc.asyncProperty(scenario, async ({ skews, actions, restoreAt }) => {
+const property = fc.asyncProperty(scenario, async ({ skews, actions, restoreAt, decisions, acceptAtEnd }) => {
   const w = await build(skews);
   try {
     for (const [i, a] of actions.entries()) {
       if (i === restoreAt % actions.length) await restoreHq(w);
+      for (const d of decisions) if (i === d.at % actions.length) await decideAll(w, d.accept);
       await step(w, a);
     }
+    // A shop's edit of another's product stays at that shop until head office decides it: decided, every node agrees.
+    await fullSync(w);
+    await decideAll(w, acceptAtEnd);
     await fullSync(w);
     await check(w);
   } finally {

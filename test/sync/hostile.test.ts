@@ -100,7 +100,10 @@ describe('a hostile shop token', () => {
   });
 
   it('holds values dated far in the future instead of letting them win, and writes nothing to the row', async () => {
-    const p = (await hq.admin('post', '/api/products').send({ sku: 'HOSTILE-FAR', name: 'Produit de la chaîne', unitPrice: 700 }).expect(201)).body;
+    // A product this shop made, so its edits merge (another's would only be a proposal): head office last set its price.
+    const p = await seedProduct(evil, { sku: 'HOSTILE-FAR', name: 'Produit de la boutique', unitPrice: 650 });
+    await evil.services.sync.runNow({ force: true });
+    await hq.admin('patch', `/api/products/${p.id}`).send({ unitPrice: 700 }).expect(200);
     await evil.services.sync.runNow({ force: true });
     const far = encodeHlc({ wall: Date.now() + 30 * 86_400_000, counter: 0, node: 'EVL01' });
     const edit = (data: object) => ({ shopCode: 'EVL01', hlc: far, changes: [{ seq: 1, entity: 'product', id: p.id, op: 'update', hlc: far, data: { id: p.id, ...data } }] });

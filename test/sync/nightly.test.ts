@@ -40,7 +40,7 @@ beforeAll(async () => {
   for (const [ago, n] of [[5, 3], [3, 4], [1, 2]] as const) {
     shop.clock.set(daysAgo(ago));
     for (let i = 0; i < n; i++) {
-      await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: i + 1 }], payment: { method: i % 2 ? 'cash' : 'mobile_money', tendered: undefined } }, cashierActor(shop));
+      await shop.services.sales.recordSale({ lines: [{ productId: p.id, quantity: i + 1 }], payment: i % 2 ? { method: 'cash' } : { method: 'mobile_money', operator: 'wave', reference: `WV-${ago}-${i}` } }, cashierActor(shop));
     }
   }
   shop.clock.set(today);

@@ -43,25 +43,31 @@ describe('packs between shops and head office', () => {
     expect(there.packs.map((k) => [k.id, k.name, k.units, k.unitPrice])).toEqual(p.packs.map((k) => [k.id, k.name, k.units, k.unitPrice]));
   });
 
-  it('merges a pack field by field: head office’s price and a shop’s sellable flag both stand', async () => {
+  it('merges a pack field by field: head office’s price and its maker’s sellable flag both stand; another shop’s edit stays at that shop', async () => {
     const p = await tablets(shop, 'SYNC-MERGE');
     const blister = p.packs.find((k) => k.units === 10)!;
     await shop.services.sync.runNow();
     await other.services.sync.pullNow();
-    // Head office changes the blister's price while the other shop stops selling blisters, offline.
+    // Head office changes the blister's price while the shop that made it stops selling blisters, offline.
     const priced = await hq.admin('patch', `/api/products/${p.id}/packs/${blister.id}`).send({ unitPrice: 950 });
     expect(priced.status).toBe(200);
-    await other.services.catalog.updatePack(p.id, blister.id, { sellable: false }, managerActor(other));
-    await other.services.sync.runNow();
-    await shop.services.sync.pullNow();
-    for (const t of [other, shop]) {
+    await shop.services.catalog.updatePack(p.id, blister.id, { sellable: false }, managerActor(shop));
+    await shop.services.sync.runNow();
+    await other.services.sync.pullNow();
+    for (const t of [shop, other]) {
       const k = (await t.services.catalog.getProduct(p.id)).packs.find((x) => x.id === blister.id)!;
       expect([k.unitPrice, k.sellable]).toEqual([950, false]);
     }
-    const atHq = await hq.db.one<{ unitPrice: number; sellable: boolean }>('select unit_price, sellable from product_packs where id = $1', [blister.id]);
-    expect(atHq).toEqual({ unitPrice: 950, sellable: false });
-    // A shop's edit of a pack it did not make is on the record, as for products.
-    expect(await hq.db.one('select 1 from sync_conflicts where entity = $1 and entity_id = $2 and reason = $3', ['product_pack', blister.id, 'chain_product_edit'])).toBeDefined();
+    expect(await hq.db.one('select unit_price, sellable from product_packs where id = $1', [blister.id])).toEqual({ unitPrice: 950, sellable: false });
+
+    // Another shop's price for the chain's pack is its own: head office keeps its price, on the record, and feeds nothing.
+    await other.services.catalog.updatePack(p.id, blister.id, { unitPrice: 1000 }, managerActor(other));
+    await other.services.sync.runNow();
+    await shop.services.sync.pullNow();
+    expect(await hq.db.one('select unit_price from product_packs where id = $1', [blister.id])).toEqual({ unitPrice: 950 });
+    expect((await shop.services.catalog.getProduct(p.id)).packs.find((x) => x.id === blister.id)!.unitPrice).toBe(950);
+    expect((await other.services.catalog.getProduct(p.id)).packs.find((x) => x.id === blister.id)!.unitPrice).toBe(1000);
+    expect(await hq.db.one('select winner from sync_conflicts where entity = $1 and entity_id = $2 and reason = $3', ['product_pack', blister.id, 'chain_product_edit'])).toEqual({ winner: 'local' });
   });
 
   it('accepts a push from a shop older than packs: its products become a pack of 1 and its lines base units', async () => {

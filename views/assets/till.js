@@ -95,6 +95,13 @@
   });
 
   document.addEventListener('keydown', function (e) {
+    // Enter in the delivery's scan field adds a line rather than submitting the delivery. A key
+    // filter in hx-trigger would need eval, which the pages' CSP forbids: the event is sent from here.
+    if (e.key === 'Enter' && e.target.id === 'reception-scan') {
+      e.preventDefault();
+      e.target.dispatchEvent(new Event('scan-enter', { bubbles: true }));
+      return;
+    }
     var scan = scanField();
     // Scanners type the GS1 group separator as Ctrl+]; the browser would drop it.
     if (e.target === scan && ((e.ctrlKey && (e.key === ']' || e.code === 'BracketRight')) || e.key === GS)) {
