@@ -89,6 +89,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.get('/produits', catalog.products);
   r.post('/produits', pharmacist, catalog.createProduct);
   r.post('/produits/:id', manager, catalog.updatePrice);
+  r.post('/produits/:id/conditionnements', pharmacist, catalog.addPack);
+  r.post('/produits/:id/conditionnements/:packId', manager, catalog.updatePack);
 
   r.get('/tableau-de-bord', settings.dashboard);
 
@@ -132,6 +134,8 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
   r.get('/catalogue', pages.catalog);
   r.post('/catalogue', admin, pages.createProduct);
   r.post('/catalogue/:id', admin, pages.updateProduct);
+  r.post('/catalogue/:id/conditionnements', admin, pages.addPack);
+  r.post('/catalogue/:id/conditionnements/:packId', admin, pages.updatePack);
   r.post('/catalogue/propositions/:id/accepter', admin, pages.decideProposal('accept'));
   r.post('/catalogue/propositions/:id/refuser', admin, pages.decideProposal('refuse'));
 

@@ -5,9 +5,10 @@
  * which pack a product is sold in.
  */
 import type { Queryable } from '../db/pool.js';
+import { AppError } from '../errors.js';
 import { unitPackId } from '../ids.js';
 import type { Pack } from './pack-queries.js';
-import { productOfPackGtin, productsWithPacks, type ProductWithPacks } from './queries.js';
+import { productIdBySku, productOfPackGtin, productsWithPacks, type ProductWithPacks } from './queries.js';
 
 export type { Pack, ProductWithPacks };
 
@@ -40,4 +41,33 @@ export function boxOf(p: ProductWithPacks): Pack | null {
 export function defaultPackOf(p: ProductWithPacks): Pack | undefined {
   const unit = unitPackOf(p);
   return unit.sellable && !unit.retired ? unit : sellablePacks(p)[0];
+}
+
+/**
+ * A product named by a person or a scanner, and the pack the code names: a
+ * pack's GTIN (a box's barcode names the box; the product's own GTIN its unit
+ * pack), or the product's SKU (its unit pack).
+ */
+export async function productOfCode(db: Queryable, code: string): Promise<{ product: ProductWithPacks; pack: Pack } | undefined> {
+  const trimmed = code.trim();
+  if (/^\d{8,14}$/.test(trimmed)) {
+    const found = await packOfGtin(db, trimmed.padStart(14, '0'));
+    if (found) return found;
+  }
+  const id = await productIdBySku(db, trimmed);
+  const [product] = id ? await productsWithPacks(db, [id]) : [];
+  return product ? { product, pack: unitPackOf(product) } : undefined;
+}
+
+/**
+ * A count typed in packs (and loose units) as base units: `quantity` packs
+ * of the pack named (none: the base unit) plus `looseUnits`. A retired pack
+ * still converts (old stock is counted in it).
+ */
+export function inBaseUnits(product: ProductWithPacks, packId: string | undefined, quantity: number, looseUnits = 0): number {
+  const pack = packId ? product.packs.find((k) => k.id === packId) : unitPackOf(product);
+  if (!pack) throw new AppError(422, 'pack_unknown', 'sale.pack_unknown', { name: product.name }, { productId: product.id, packId: packId ?? null });
+  const units = quantity * pack.units + looseUnits;
+  if (!Number.isSafeInteger(units) || Math.abs(units) > 1_000_000_000) throw new AppError(422, 'quantity_too_large', 'stock.too_many_units');
+  return units;
 }

@@ -77,6 +77,10 @@ export async function productOfPackGtin(db: Queryable, gtin14: string): Promise<
   );
 }
 
+export async function productIdBySku(db: Queryable, sku: string): Promise<string | undefined> {
+  return (await db.one<{ id: string }>('select id from products where sku = $1', [sku]))?.id;
+}
+
 /** Products with their packs, in one query (a sale's, a cart's). */
 export async function productsWithPacks(db: Queryable, ids: readonly string[]): Promise<ProductWithPacks[]> {
   return db.rows<ProductWithPacks>(`select ${columns}, ${packsJson('p.id')} as packs from products p where p.id = any($1::uuid[])`, [ids]);
@@ -110,6 +114,17 @@ export async function productWithStock(db: Queryable, q: { id: string; shopId: s
   return db.one<ProductWithStock>(
     `select ${columns}, ${sellable} as sellable_quantity, ${packsJson('p.id')} as packs from products p where p.id = $3`,
     [q.shopId, q.today, q.id],
+  );
+}
+
+/** Products this shop sells below its minimum stock (sellable units), the emptiest first. */
+export async function productsBelowMinimum(db: Queryable, q: { shopId: string; today: string; limit: number }): Promise<ProductWithStock[]> {
+  return db.rows<ProductWithStock>(
+    `select * from (select ${columns}, ${sellable} as sellable_quantity, ${packsJson('p.id')} as packs
+       from products p where p.active and p.min_stock is not null) x
+     where x.sellable_quantity < x.min_stock
+     order by x.sellable_quantity::float8 / greatest(x.min_stock, 1), x.name collate french limit $3`,
+    [q.shopId, q.today, q.limit],
   );
 }
 

@@ -8,12 +8,15 @@ import { AppError, notFound } from '../errors.js';
 import { newId, unitPackId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendFeed, appendOutbox, type FeedEntry, type OutboxEntry } from '../outbox/queries.js';
+import { formatUnits } from '../domain/packs.js';
+import { boxOf } from './lookup.js';
 import { checkPackGtin, editPack, isUnitPack, lockPackOf, makePack } from './pack-edits.js';
 import { packById, updatePackFields, type Pack, type PackRow } from './pack-queries.js';
 import {
   insertProduct,
   lockProduct,
   productById,
+  productsBelowMinimum,
   productsPage,
   productsWithPacks,
   productWithStock,
@@ -250,6 +253,16 @@ export function catalogService({ db, shop, now, bus }: Deps) {
       return product;
     },
 
+    /** Products below this shop's minimum stock, each with its sellable units said in packs. */
+    async lowStock(limit = 200) {
+      const rows = await productsBelowMinimum(db, { shopId: shop.id, today: dateInZone(now(), shop.timezone), limit });
+      return rows.map((p) => {
+        const box = boxOf(p);
+        const say = (n: number) => formatUnits(n, { baseUnit: p.baseUnit, box });
+        return { ...p, sellableLabel: say(p.sellableQuantity), minLabel: say(p.minStock ?? 0) };
+      });
+    },
+
     async searchProducts(query: string, limit: number, includeInactive = false): Promise<ProductWithStock[]> {
       const words = searchWords(query);
       return searchProducts(db, {
@@ -338,6 +351,12 @@ export function catalogAtHq({ db, now }: { db: Db; now: () => Date }) {
 
     async product(id: string): Promise<Product> {
       const row = await productById(db, id);
+      if (!row) throw notFound('product.not_found');
+      return row;
+    },
+
+    async productWithPacks(id: string): Promise<ProductWithPacks> {
+      const [row] = await productsWithPacks(db, [id]);
       if (!row) throw notFound('product.not_found');
       return row;
     },

@@ -6,7 +6,7 @@ import { formatFcfa } from '../../server/domain/money.js';
 import { unitPackId } from '../../server/ids.js';
 import { sessionHash } from '../../server/users/service.js';
 import { csrfToken } from '../../server/web/context.js';
-import { PINS, cashierActor, seedBatch, testShop, type TestShop } from '../support/harness.js';
+import { PINS, cashierActor, managerActor, seedBatch, testShop, type TestShop } from '../support/harness.js';
 
 let t: TestShop;
 let serial = 0;
@@ -248,5 +248,60 @@ describe('the till in packs', () => {
     expect(res.text).toContain('Plaquette de 10');
     expect(res.text).toContain('Boîte de 30');
     expect(res.text).toContain('2 boîtes + 7 comprimés en stock');
+  });
+});
+
+describe('stock in packs and units', () => {
+  it('receives boxes by a box’s barcode or a pack named, and counts boxes and loose tablets, always storing base units', async () => {
+    const { product, boxGtin, box } = await doliprane();
+    const manager = await t.as('manager');
+    const byPack = await manager.post('/api/batches').send({ productId: product.id, lotNumber: 'REC-1', expirationDate: '2027-09-30', quantity: 3, packId: box.id, looseUnits: 7 });
+    expect(byPack.status).toBe(201);
+    expect(byPack.body).toMatchObject({ quantity: 97, initialQty: 97 });
+    // A delivery row naming the box's barcode receives boxes.
+    const [lot] = await t.services.stock.receiveDelivery([{ product: boxGtin, lotNumber: 'REC-2', expirationDate: '2027-10-31', quantity: 2, unitCost: null }], managerActor(t));
+    expect(lot!.quantity).toBe(60);
+    const counted = await manager.post(`/api/batches/${byPack.body.id}/movements`).send({ kind: 'count', countedQty: 2, packId: box.id, looseUnits: 5, reason: 'inventaire' });
+    expect(counted.status).toBe(201);
+    expect(counted.body.movement).toMatchObject({ kind: 'count', countedQty: 65, delta: -32 });
+    expect(await quantityOf(byPack.body.id)).toBe(65);
+    // The Stock page says it as the shelf holds it.
+    const row = await t.services.stock.lot(byPack.body.id);
+    expect(row).toMatchObject({ quantity: 65, quantityLabel: '2 boîtes + 5 comprimés', box: { id: box.id, units: 30 } });
+    const before = await t.counts();
+    const foreign = await manager.post(`/api/batches/${byPack.body.id}/movements`).send({ kind: 'count', countedQty: 1, packId: unitPackId(randomUUID()), reason: 'x' });
+    expect(foreign.body.error.code).toBe('pack_unknown');
+    expect(await t.counts()).toEqual(before);
+  });
+
+  it('lists products below their minimum, in packs', async () => {
+    const { product } = await doliprane([['MIN-1', '2027-09-30', 42]]);
+    const manager = await t.as('manager');
+    await manager.patch(`/api/products/${product.id}`).send({ minStock: 90, maxStock: 300 }).expect(200);
+    expect((await manager.patch(`/api/products/${product.id}`).send({ maxStock: 10 })).body.error.code).toBe('stock_limits');
+    const low = await t.services.catalog.lowStock();
+    expect(low.find((p) => p.id === product.id)).toMatchObject({ sellableQuantity: 42, sellableLabel: '1 boîte + 12 comprimés', minLabel: '3 boîtes' });
+  });
+});
+
+describe('the Produits page in packs', () => {
+  it('adds a pack to a product from its row and changes its price, and the Stock page counts in boxes', async () => {
+    const { product } = await doliprane([['PG-1', '2027-09-30', 67]]);
+    const agent = request.agent(t.app);
+    const res = await agent.post('/connexion').type('form').send({ pin: PINS.manager });
+    const token = decodeURIComponent(/comptoir_session=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!);
+    const post = (url: string, body: Record<string, string>) => agent.post(url).set('X-CSRF-Token', csrfToken(token)).set('HX-Request', 'true').type('form').send(body);
+    const added = await post(`/produits/${product.id}/conditionnements`, { name: 'Boîte de 90', units: '90', unitPrice: '7000', gtin: '' });
+    expect(added.status).toBe(200);
+    expect(added.text).toContain('Conditionnement « Boîte de 90 » ajouté.');
+    const pack90 = (await t.services.catalog.getProduct(product.id)).packs.find((k) => k.units === 90)!;
+    const priced = await post(`/produits/${product.id}/conditionnements/${pack90.id}`, { unitPrice: '6800', sellable: 'on' });
+    expect(priced.status).toBe(200);
+    expect((await t.services.catalog.getProduct(product.id)).packs.find((k) => k.units === 90)).toMatchObject({ unitPrice: 6800, sellable: true, retired: false });
+    const refused = await post(`/produits/${product.id}/conditionnements`, { name: 'Boîte', units: '1', unitPrice: '10' });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('Le conditionnement de 1 unité existe déjà');
+    const stock = await agent.get('/stock').set('HX-Request', 'true');
+    expect(stock.text).toContain('2 boîtes + 7 comprimés');
   });
 });

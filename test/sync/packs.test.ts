@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unitPackId } from '../../server/ids.js';
+import { staffService } from '../../server/staff/service.js';
+import { csrfToken } from '../../server/web/context.js';
 import { cashierActor, managerActor, pushBodyOf, seedBatch, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 let hq: TestHq;
@@ -90,5 +92,22 @@ describe('packs between shops and head office', () => {
     expect(unit).toEqual({ id: unitPackId(p.id), units: 1, unitPrice: 300, name: 'unité' });
     const [sale] = (await hq.admin('get', '/api/shops/OLD03/sales')).body;
     expect(sale.items).toEqual([expect.objectContaining({ packId: unitPackId(p.id), packName: 'unité', quantity: 4, units: 4 })]);
+  });
+
+  it('lets head office add a pack to its product on the Catalogue page, and every shop gets it', async () => {
+    await staffService({ db: hq.db, now: () => new Date() }).addUser({ login: 'awa', name: 'Awa Diop', role: 'admin', password: 'un-mot-de-passe-solide' });
+    const agent = request.agent(hq.app);
+    const login = await agent.post('/connexion').type('form').send({ login: 'awa', password: 'un-mot-de-passe-solide' });
+    const token = decodeURIComponent(/comptoir_siege=([^;]+)/.exec(String(login.headers['set-cookie']))![1]!);
+    const made = await hq.admin('post', '/api/products').send({ sku: 'HQ-GAZE', name: 'Compresses de gaze', baseUnit: 'rouleau', unitPrice: 400 });
+    expect(made.status).toBe(201);
+    const res = await agent.post(`/catalogue/${made.body.id}/conditionnements`).set('X-CSRF-Token', csrfToken(token)).set('HX-Request', 'true').type('form')
+      .send({ name: 'Boîte de 12', units: '12', unitPrice: '4200', gtin: '' });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Boîte de 12');
+    await shop.services.sync.pullNow();
+    const there = await shop.services.catalog.getProduct(made.body.id);
+    expect(there.baseUnit).toBe('rouleau');
+    expect(there.packs.map((k) => [k.name, k.units, k.unitPrice])).toEqual([['rouleau', 1, 400], ['Boîte de 12', 12, 4200]]);
   });
 });
