@@ -8,9 +8,10 @@ import type { Queryable } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import { unitPackId } from '../ids.js';
 import type { Pack } from './pack-queries.js';
+import type { ProductWithStock } from './queries.js';
 import { productIdBySku, productOfPackGtin, productsWithPacks, type ProductWithPacks } from './queries.js';
 
-export type { Pack, ProductWithPacks };
+export type { Pack, ProductWithPacks, ProductWithStock };
 
 /** Products with their packs, in one query. */
 export const productsForSale = (db: Queryable, ids: readonly string[]): Promise<ProductWithPacks[]> => productsWithPacks(db, ids);

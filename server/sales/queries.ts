@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { Payment, PaymentMethod } from '../domain/tender.js';
-import type { Movement } from '../stock/queries.js';
+import type { Movement } from '../stock/lots.js';
 
 export type { PaymentMethod } from '../domain/tender.js';
 

@@ -6,7 +6,7 @@ import { parse } from '../http/validate.js';
 import { actorOf, terminalOf } from '../http/session.js';
 import { MOBILE_OPERATORS, PAYMENT_METHODS } from '../domain/tender.js';
 import { boxOf, sellablePacks } from '../catalog/lookup.js';
-import type { ProductWithStock } from '../catalog/queries.js';
+import type { ProductWithStock } from '../catalog/lookup.js';
 import { formatUnits } from '../domain/packs.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';

@@ -1,5 +1,5 @@
 import type { Actor, Deps } from '../context.js';
-import type { ProductWithStock } from '../catalog/queries.js';
+import type { ProductWithStock } from '../catalog/lookup.js';
 import type { CatalogService } from '../catalog/service.js';
 import { boxOf, defaultPackOf, packOfGtin, productsForSale, sellablePacks, unitPackOf, type Pack, type ProductWithPacks } from '../catalog/lookup.js';
 import { dateInZone, formatDateFr } from '../domain/dates.js';
