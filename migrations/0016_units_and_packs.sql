@@ -94,7 +94,8 @@ create trigger products_unit_pack after insert or update of base_unit, unit_pric
 alter table sale_items
   add column pack_id uuid,
   add column pack_name text,
-  add column pack_units int not null default 1 check (pack_units >= 1);
+  add column pack_units int not null default 1;
+alter table sale_items add constraint sale_items_pack_units check (pack_units >= 1) not valid;
 alter table sale_items add constraint sale_items_pack_fkey foreign key (pack_id) references product_packs (id) not valid;
 alter table sale_items add constraint sale_items_whole_packs check (quantity % pack_units = 0) not valid;
 
