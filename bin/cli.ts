@@ -10,9 +10,9 @@ import { BackupError, backupDatabase, defaultBackupFile, restoreDatabase } from 
 import { identitiesIn } from '../server/ops/seal.js';
 import { assertPlainStaysHome } from '../server/ops/service.js';
 import { AppError } from '../server/errors.js';
-import { registerShopSchema, staffUserSchema } from '../server/hq/schemas.js';
+import { registerShopSchema } from '../server/hq/schemas.js';
+import { accessCommand, readSecret } from './access.js';
 import { staffService } from '../server/staff/service.js';
-import { randomBytes } from 'node:crypto';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
 import { initFromHq } from '../server/sync/rebuild.js';
@@ -20,15 +20,12 @@ import { firstManager } from '../server/users/queries.js';
 import { t } from '../server/i18n/fr.js';
 import { parse } from '../server/http/validate.js';
 
-const usage = () => t('cli.usage');
+const usage = () => `${t('cli.usage')}\n\n${t('cli.access.usage')}`;
 const seqList = (v: string) => v.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
 
 process.env.LOG_LEVEL ??= 'warn';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
-
-// A password nobody typed: shown once when `hq user add` is given none.
-const generated = randomBytes(12).toString('base64url');
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -71,11 +68,23 @@ async function run(argv: string[]): Promise<number> {
       file: { type: 'string' },
       identity: { type: 'string' },
       seq: { type: 'string' },
+      id: { type: 'string' }, user: { type: 'string' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const command = positionals.join(' ');
+  // Hardening II: access and revocation commands, in bin/access.ts.
+  const access = accessCommand(command);
+  if (access) {
+    const refusal = access.refuse?.(values);
+    if (refusal) {
+      print(t(refusal));
+      return 2;
+    }
+    const io = { print, secret: readSecret, operator: `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'operator'}` };
+    return withShop((b) => access.run({ db: b.db, logger: b.logger, shop: b.shop, services: b.services, timezone: b.config.timezone }, values, io), access.role);
+  }
   switch (command) {
     case 'migrate':
       await withShop(async () => print(t('cli.migrated')));
@@ -111,28 +120,19 @@ async function run(argv: string[]): Promise<number> {
         const r = await b.services!.nightly.run();
         print(t('cli.nightly_done', { days: r.daysChecked, rows: r.rowsResent, left: r.mismatches, drift: r.ledgerDrift, alerts: r.expiryAlerts }));
         if (r.differing.length > 0) print(t('cli.nightly_left', { days: r.differing.join(', ') }));
+        if (r.rowsRefused > 0) print(t('cli.nightly_refused', { n: r.rowsRefused }));
       });
       return 0;
-    case 'hq user add': {
-      const input = parse(staffUserSchema, {
-        login: values.login, name: values.name ?? values.login, role: values.role ?? 'admin',
-        password: values.password ?? ((process.stdin.isTTY ? '' : (await readStdin()).trim()) || generated),
-      });
-      const user = await withShop((b) => staffService({ db: b.db, now: () => new Date() }).addUser(input), 'hq');
-      print(t('cli.hq_user_created', { login: user.login, role: t(`hq.role.${user.role}`) }));
-      if (input.password === generated) print(t('cli.hq_user_password', { password: generated }));
-      return 0;
-    }
     case 'hq user list':
       await withShop(async (b) => {
-        for (const u of await staffService({ db: b.db, now: () => new Date() }).list()) print(`${u.login.padEnd(20)}  ${t(`hq.role.${u.role}`).padEnd(16)}  ${u.name}`);
+        for (const u of await staffService({ db: b.db, now: () => new Date() }).list()) print(`${u.login.padEnd(20)}  ${t(`hq.role.${u.role}`).padEnd(16)}  ${(u.active ? t('cli.active') : t('cli.inactive')).padEnd(8)}  ${u.name}`);
       }, 'hq');
       return 0;
     case 'sync refused':
       await withShop(async (b) => {
         const refused = await b.services!.sync.refused();
         if (refused.length === 0) print(t('cli.refused_none'));
-        for (const r of refused) print(t('cli.refused_line', { seq: r.seq, entity: t(`ui.entity.${r.entity}`), id: r.entityId, at: r.refusedAt.toISOString(), reason: r.reason }));
+        for (const r of refused) print(t('cli.refused_line_fr', { seq: r.seq, what: r.label, at: r.refusedAtText, reason: r.reason }));
       });
       return 0;
     case 'sync retry':

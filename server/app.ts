@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler, requestId, requestLog } from './http/err
 import { securityHeaders, transportSecurity } from './http/headers.js';
 import type { InFlight } from './http/in-flight.js';
 import { refuseUnstorableText } from './http/text.js';
+import { warnUntrustedForwarding } from './http/forwarded.js';
 import { hqApi } from './hq/routes.js';
 import { hqService } from './hq/service.js';
 import { loadSession, sameOrigin, STAFF_COOKIE } from './http/session.js';
@@ -13,6 +14,8 @@ import { createServices, type Services } from './services.js';
 import { assetRoutes, hqPageRoutes, shopPages } from './page-routes.js';
 import { headOffice } from './hq/office.js';
 import { hqPages } from './hq/pages.js';
+import { accessPages } from './hq/access-pages.js';
+import { securityService, tokenThrottle } from './security/service.js';
 import { staffService } from './staff/service.js';
 import { hqPageContext } from './web/context.js';
 import { pageErrorHandler, renderErrorPage } from './web/errors.js';
@@ -44,6 +47,7 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   // A forwarded address is believed only from a configured proxy: otherwise anyone could pick the address their guesses count under.
   app.set('trust proxy', opts.trustProxy ?? false);
   app.use(requestId, requestLog(opts.logger.child({ component: 'http' })));
+  app.use(warnUntrustedForwarding(!!opts.trustProxy, opts.logger.child({ component: 'http' })));
   if (opts.inFlight) app.use(opts.inFlight.track);
   // What every answer allows a browser (CSP, framing, sniffing, referrers), and whether it came over TLS (a trusted proxy's X-Forwarded-Proto too).
   app.use(securityHeaders, transportSecurity(opts.publicUrl));
@@ -66,13 +70,15 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
     // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
-    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash));
+    const tokens = tokenThrottle(securityService(opts));
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash, tokens));
     const timezone = opts.timezone ?? 'UTC';
-    const staff = staffService(opts);
-    const pages = hqPages(headOffice({ ...opts, timezone }), staff, views, timezone);
+    const staff = staffService({ db: opts.db, now: opts.now, logger: opts.logger });
+    const office = headOffice({ ...opts, timezone });
+    const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone)));
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
+type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
 import { READ_RULES } from './domain/roles.js';
@@ -106,7 +107,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -118,6 +119,8 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
 
   r.get('/boutiques', pages.shops);
   r.get('/boutiques/:code', pages.shop);
+  r.post('/boutiques/:code/retenues/:id/accepter', admin, pages.decideHeld('release'));
+  r.post('/boutiques/:code/retenues/:id/ecarter', admin, pages.decideHeld('discard'));
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);
@@ -141,5 +144,14 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler): Router 
 
   r.get('/conflits', pages.conflicts);
   r.post('/conflits/revus', admin, pages.review);
+
+  // Hardening II: head office's own accounts and sessions, a shop's token.
+  r.get('/comptes', admin, access.accounts);
+  r.post('/comptes', admin, access.addAccount);
+  r.post('/comptes/sessions/:id/terminer', admin, access.endSession);
+  r.post('/comptes/:login/desactiver', admin, access.setActive(false));
+  r.post('/comptes/:login/activer', admin, access.setActive(true));
+  r.post('/comptes/:login/mot-de-passe', admin, access.changePassword);
+  r.post('/boutiques/:code/jeton', admin, access.rotateToken);
   return r;
 }

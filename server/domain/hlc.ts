@@ -70,3 +70,17 @@ export function successor(clock: Hlc, node: string): Hlc {
 }
 
 export const zeroHlc = (node: string): Hlc => ({ wall: 0, counter: 0, node });
+
+/**
+ * The newest of these clocks that `node` itself wrote: what a node may send
+ * as its own when it sends a row again (a clock head office stamped on the
+ * row, from a recall or a correction, is head office's, not the shop's).
+ */
+export function newestOwnClock(clocks: Iterable<string | null | undefined>, node: string): string | undefined {
+  let best: Hlc | undefined;
+  for (const c of clocks) {
+    const h = parseHlc(c);
+    if (h && h.node === node && (!best || compareHlc(h, best) > 0)) best = h;
+  }
+  return best ? encodeHlc(best) : undefined;
+}

@@ -13,7 +13,10 @@ import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { feedEpoch, refusalsOf, shopByCode, shopChoices, shopsWithHealth, type ShopHealth } from './queries.js';
 import { notFound } from '../errors.js';
-import { SKEW_WARNING_MS } from './service.js';
+import { hqService, SKEW_WARNING_MS } from './service.js';
+import { heldSalesOf } from './held-queries.js';
+import { formatReceiptNumber } from '../domain/receipt-number.js';
+import { securityService } from '../security/service.js';
 
 export const CONFLICTS_PER_PAGE = 50;
 export const MAX_PERIOD_DAYS = 366;
@@ -72,6 +75,8 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const sync = hqService({ db, logger, now });
+  const security = securityService({ db, logger, now });
   const today = () => dateInZone(now(), timezone);
   const withHealth = (s: ShopHealth) => ({
     ...s,
@@ -91,9 +96,14 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
 
     /** Boutiques: every shop's sync health and its day so far. */
     async shops() {
-      const shops = (await shopsWithHealth(db)).map(withHealth);
+      const counts = new Map((await security.alertCounts()).map((c) => [c.shopId, c.alerts]));
+      const shops = (await shopsWithHealth(db)).map((s) => ({ ...withHealth(s), securityAlerts: counts.get(s.id) ?? 0 }));
+      const codes = new Map(shops.map((s) => [s.id, s.code]));
+      // Bursts of wrong PINs at the shops and of wrong passwords or tokens here: the last week's, newest first.
+      const securityAlerts = (await security.latestAlerts()).map((a) => ({ ...a, shopCode: a.shopId ? (codes.get(a.shopId) ?? '') : '' }));
       return {
         shops,
+        securityAlerts,
         late: shops.filter((s) => s.health !== 'ok').length,
         todaySales: shops.reduce((n, s) => n + s.todaySales, 0),
         todayTotal: shops.reduce((n, s) => n + s.todayTotal, 0),
@@ -120,8 +130,16 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
         expired: await stock.expiringLots({ horizon: 'expired', today: day, shopId: base.id, limit: 20 }),
         sessions: await cash.sessionsOfShop(base.id, 20),
         cashMovements: await cash.movementsBetween(base, { from: addDays(day, -6), to: day, limit: 50 }),
+        held: (await heldSalesOf(db, base.id, { limit: 50 })).map((h) => ({
+          ...h, numberList: h.numbers.join(', '), lastNumber: formatReceiptNumber(base.code, h.lastReceipt),
+        })),
+        securityAlerts: await security.alertsOfShop(base.id),
       };
     },
+
+    /** A held group of sales (receipt numbers out of sequence): accepted as the shop's, or discarded; logged with who decided. */
+    releaseHeldSales: (id: string, by: string) => sync.releaseHeldSales(id, by),
+    discardHeldSales: (id: string, by: string) => sync.discardHeldSales(id, by),
 
     /** Ventes: takings per shop and day over a period (this month by default), with totals. */
     async takings(q: { from?: string | undefined; to?: string | undefined; shop?: string | undefined }) {
@@ -209,6 +227,9 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
     },
 
     markReviewed: (ids: readonly string[]) => markConflictsReviewed(db, ids),
+
+    /** A shop's new sync token (shown once); its old one is refused from now on. */
+    rotateToken: (code: string, by: string) => hqService({ db, logger, now }).rotateToken(code, by),
   };
 }
 

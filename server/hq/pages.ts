@@ -226,6 +226,17 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       });
     }),
 
+    /** Boutiques → a shop → Ventes retenues: an administrator accepts or discards a held group, then the shop's page again. */
+    decideHeld: (decision: 'release' | 'discard') =>
+      page(async (req, res) => {
+        const code = String(req.params.code);
+        const who = req.actor?.name ?? 'admin';
+        const done = decision === 'release' ? await office.releaseHeldSales(idParam(req), who) : await office.discardHeldSales(idParam(req), who);
+        const data = await office.shop(code);
+        const notice = t(decision === 'release' ? 'hq.held.released' : 'hq.held.discarded', { numbers: done.numbers.join(', ') });
+        show(views, req, res, { page: 'hq-shop', fragment: 'hq/shop-detail', data: { title: `${data.shop.code} — ${data.shop.name}`, ...data, notice } });
+      }),
+
     review: page(async (req, res) => {
       const { ids } = parse(reviewSchema, req.body);
       await office.markReviewed(ids);

@@ -2,12 +2,18 @@ import { CashMerge } from '../cash/merge.js';
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
 import { PACK_FIELDS } from '../catalog/pack-merge.js';
 import type { Tx } from '../db/pool.js';
-import { parseHlc, type Hlc } from '../domain/hlc.js';
+import { compareHlc, decodeHlc, parseHlc, type Hlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { MergeRun } from '../outbox/merge-run.js';
 import { SalesMerge } from '../sales/merge.js';
+import { SecurityMerge } from '../security/merge.js';
 import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
+import { formatDateTimeFr } from '../domain/dates.js';
+import { FAR_FUTURE_MS } from '../domain/merge.js';
+import { jumpedNumbers, receiptSequence } from '../domain/receipt-number.js';
+import { newId } from '../ids.js';
+import { heldOrDiscarded, insertHeldSales } from './held-queries.js';
 import type { HqShop } from './queries.js';
 import type { Change } from './schemas.js';
 
@@ -18,41 +24,72 @@ export interface Refusal {
 }
 
 const badClock = (where: string, clock: string) => new AppError(400, 'clock_invalid', 'sync.clock_invalid', { where, clock });
+/** The same fault in one change: that change's group is refused, the rest of the push applied. */
+const refusedClock = (where: string, clock: string) => new AppError(422, 'clock_invalid', 'sync.clock_invalid', { where, clock });
 
 /**
- * Every clock a push carries is checked before anything is read or written:
- * well-formed, in range, and written by the pushing shop itself (a shop
- * cannot date a change as head office or another shop would).
+ * What refuses a push whole, before anything is read or written: rows naming
+ * another shop (an attack, not a mistake: 403) and an envelope clock that is
+ * not the pushing shop's (400).
  */
-export function checkClocks(shop: HqShop, envelope: string, changes: readonly Change[]): void {
-  // Rows that name another shop are an attack, not a mistake: said before anything else.
+export function checkRequest(shop: HqShop, envelope: string, changes: readonly Change[]): void {
   for (const c of changes) {
     const owner = (c.data as { shopId?: string }).shopId;
     if (owner !== undefined && owner !== shop.id) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: shop.code });
   }
-  const own = (where: string, clock: string | undefined) => {
-    if (clock === undefined) return;
-    const h = parseHlc(clock);
-    if (!h || h.node !== shop.code) throw badClock(where, clock);
-  };
-  own('hlc', envelope);
+  const h = parseHlc(envelope);
+  if (!h || h.node !== shop.code) throw badClock('hlc', envelope);
+}
+
+/**
+ * Every clock a change carries is checked before anything is read or
+ * written: well-formed, in range, and written by the pushing shop itself (a
+ * shop cannot date a change as head office or another shop would). A change
+ * that fails is refused with its group, never the whole push: one poisoned
+ * row must not wedge a shop's outbox. One exception is left to `applyPush`:
+ * a lot sent again under a clock head office stamped on it (a recall, a
+ * correction) is a replay if head office holds that lot at that clock or later.
+ */
+export function clockRefusals(shop: HqShop, changes: readonly Change[]): { refused: Map<number, AppError>; hqStamped: Set<number> } {
+  const refused = new Map<number, AppError>();
+  const hqStamped = new Set<number>();
   for (const c of changes) {
-    own(`changes[${c.seq}].hlc`, c.hlc);
-    if (c.kind === 'movement:insert') own(`changes[${c.seq}].data.hlc`, c.data.hlc);
-    if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'product_pack:update') {
-      const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : c.kind === 'product_pack:update' ? PACK_FIELDS : BATCH_FIELDS;
-      const data = c.data as Record<string, unknown>;
-      for (const f of fields) {
-        if (data[f] === undefined) continue;
-        const clock = c.data.fieldClocks[f];
-        if (!clock) throw badClock(`changes[${c.seq}].data.fieldClocks.${f}`, '');
-        own(`changes[${c.seq}].data.fieldClocks.${f}`, clock);
-      }
-      for (const [f, clock] of Object.entries(c.data.baseClocks ?? {})) {
-        if (!parseHlc(clock)) throw badClock(`changes[${c.seq}].data.baseClocks.${f}`, clock);
-      }
+    const fault = clockFault(shop, c);
+    if (!fault) continue;
+    const h = parseHlc(c.hlc);
+    if (c.kind === 'batch:insert' && fault.where.endsWith('.hlc') && h?.node === 'HQ') hqStamped.add(c.seq);
+    else refused.set(c.seq, refusedClock(fault.where, fault.clock));
+  }
+  return { refused, hqStamped };
+}
+
+function clockFault(shop: HqShop, c: Change): { where: string; clock: string } | undefined {
+  const own = (clock: string | undefined) => {
+    if (clock === undefined) return true;
+    const h = parseHlc(clock);
+    return !!h && h.node === shop.code;
+  };
+  if (!own(c.hlc)) return { where: `changes[${c.seq}].hlc`, clock: c.hlc };
+  if (c.kind === 'movement:insert' && !own(c.data.hlc)) return { where: `changes[${c.seq}].data.hlc`, clock: c.data.hlc };
+  if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'product_pack:update') {
+    const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : c.kind === 'product_pack:update' ? PACK_FIELDS : BATCH_FIELDS;
+    const data = c.data as Record<string, unknown>;
+    for (const f of fields) {
+      if (data[f] === undefined) continue;
+      const clock = c.data.fieldClocks[f];
+      if (!clock || !own(clock)) return { where: `changes[${c.seq}].data.fieldClocks.${f}`, clock: clock ?? '' };
+    }
+    for (const [f, clock] of Object.entries(c.data.baseClocks ?? {})) {
+      if (!parseHlc(clock)) return { where: `changes[${c.seq}].data.baseClocks.${f}`, clock };
     }
   }
+  return undefined;
+}
+
+/** A lot sent again under head office's clock: a replay of one head office holds at that clock or later, else refused. */
+function verifyHqStamp(c: Extract<Change, { kind: 'batch:insert' }>, stock: StockMerge): void {
+  const held = stock.heldLot(c.data.id);
+  if (!held || compareHlc(decodeHlc(c.hlc), decodeHlc(held.hlc)) > 0) throw refusedClock(`changes[${c.seq}].hlc`, c.hlc);
 }
 
 /** A refusal of the data (a missing parent, a lot held under another id, a row the database rejects), not of the request. */
@@ -68,9 +105,10 @@ const STAGED_KINDS: ReadonlySet<Change['kind']> = new Set(['sale:insert', 'sale_
 
 /**
  * One push, applied in one transaction. Changes come in groups (the shop's
- * local transactions); a group the data refuses is rolled back alone and
- * reported with its reason: the rest keeps flowing. Another shop's rows or a
- * bad clock refuse the whole request.
+ * local transactions); a group with a bad clock, or that the data refuses,
+ * is rolled back alone and reported with its reason: the rest keeps flowing.
+ * Only another shop's rows or a bad envelope refuse the whole request
+ * (`checkRequest`, before this).
  *
  * Sales, lines and movements are checked group by group and written in bulk
  * at the end of each run of such groups, under one savepoint. Should the
@@ -83,13 +121,15 @@ export async function applyPush(
   shop: HqShop,
   at: { receivedAt: Hlc; receivedClock: string; nowWall: number },
   changes: readonly Change[],
-): Promise<{ refused: Refusal[]; conflicts: number }> {
+  numbering: Numbering,
+): Promise<{ refused: Refusal[]; conflicts: number; held: number[] }> {
   const run = new MergeRun(tx, { role: 'hq', shopId: shop.id, shopCode: shop.code, ...at });
   const catalog = new CatalogMerge(run);
   const stock = new StockMerge(run);
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
-  const merges = { tx, catalog, stock, sales, cash };
+  const clocks = clockRefusals(shop, changes);
+  const merges = { tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -105,6 +145,13 @@ export async function applyPush(
   const refuse = (group: readonly Change[], refusal: { code: string; message: string }) => {
     for (const c of group) refused.push({ seq: c.seq, ...refusal });
   };
+  const held: number[] = [];
+  const keptAside = await heldOrDiscarded(tx, shop.id, changes.filter((c) => c.kind === 'sale:insert').map((c) => c.id));
+  let lastReceipt = numbering.lastReceipt;
+  /** A group whose sales came through: the sequence moves on. */
+  const numbered = (group: readonly Change[]) => {
+    for (const s of salesOf(group)) lastReceipt = Math.max(lastReceipt, receiptSequence(s.data.number));
+  };
   let savepoints = 0;
 
   /** One group under its own savepoint, written at once. */
@@ -116,6 +163,7 @@ export async function applyPush(
       for (const c of group) await applyChange(c, merges);
       await flush();
       await tx.exec(`release savepoint ${savepoint}`);
+      numbered(group);
     } catch (err) {
       const refusal = refusalOf(err);
       if (!refusal) throw err;
@@ -150,7 +198,36 @@ export async function applyPush(
     staged = [];
   };
 
-  for (const group of groups.values()) {
+  for (let group of groups.values()) {
+    // A bad clock refuses its group before anything of it is read or written.
+    const badClock = group.map((c) => clocks.refused.get(c.seq)).find((e) => e !== undefined);
+    if (badClock) {
+      refuse(group, { code: badClock.code, message: badClock.message });
+      continue;
+    }
+    const future = futureRefusal(group, at.nowWall, shop.timezone);
+    if (future) {
+      refuse(group, { code: future.code, message: future.message });
+      continue;
+    }
+    if (!numbering.release) {
+      // Sales out of sequence (or already set aside) leave the group with their lines and movements; the rest goes on.
+      const sold = salesOf(group);
+      const again = sold.filter((s) => keptAside.has(s.id));
+      const jumped = sold.filter((s) => !keptAside.has(s.id) && jumpedNumbers([s.data.number], lastReceipt).length > 0);
+      if (again.length + jumped.length > 0) {
+        if (jumped.length > 0) {
+          // Written outside any group's savepoint: a run replayed group by group must not undo the hold.
+          await writeStaged();
+          await holdSales(tx, shop, jumped, partsOf(group, jumped), lastReceipt);
+          for (const s of jumped) keptAside.add(s.id);
+        }
+        const aside = new Set(partsOf(group, [...again, ...jumped]).map((c) => c.seq));
+        held.push(...aside);
+        group = group.filter((c) => !aside.has(c.seq));
+        if (group.length === 0) continue;
+      }
+    }
     if (!group.every((c) => STAGED_KINDS.has(c.kind))) {
       await writeStaged();
       await applyAlone(group);
@@ -165,6 +242,7 @@ export async function applyPush(
     try {
       for (const c of group) await applyChange(c, merges);
       staged.push(group);
+      numbered(group);
     } catch (err) {
       const refusal = refusalOf(err);
       if (!refusal) throw err;
@@ -183,10 +261,65 @@ export async function applyPush(
   await writeStaged();
   await stock.settleQuantities();
   await run.finish();
-  return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length };
+  return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length, held };
 }
 
-async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock: StockMerge; sales: SalesMerge; cash: CashMerge }): Promise<void> {
+/** Where a push's receipt numbers are checked from: the shop's last number head office holds. */
+export interface Numbering {
+  lastReceipt: number;
+  /** An administrator released the group: its numbers are taken as they are. */
+  release?: boolean;
+}
+
+type SaleChange = Extract<Change, { kind: 'sale:insert' }>;
+const salesOf = (group: readonly Change[]): SaleChange[] => group.filter((c): c is SaleChange => c.kind === 'sale:insert');
+
+/**
+ * A sale (or a return: money too) dated beyond the clock tolerance ahead of
+ * head office cannot have happened yet: refused with its group, as a clock
+ * would be. The shop sets it aside; fixed, its clock lets `sync retry` through.
+ */
+function futureRefusal(group: readonly Change[], nowWall: number, timezone: string): AppError | undefined {
+  for (const c of group) {
+    if (c.kind !== 'sale:insert' && c.kind !== 'sale_return:insert') continue;
+    const at = Date.parse(c.data.createdAt);
+    if (at > nowWall + FAR_FUTURE_MS) {
+      return new AppError(422, 'sale_in_future', 'sync.sale_in_future', { number: c.data.number, at: formatDateTimeFr(new Date(at), timezone) });
+    }
+  }
+  return undefined;
+}
+
+/** These sales of a group with their lines and the lines' movements: what is held of it. */
+function partsOf(group: readonly Change[], sales: readonly SaleChange[]): Change[] {
+  const saleIds = new Set(sales.map((s) => s.id));
+  const itemIds = new Set(group.flatMap((c) => (c.kind === 'sale_item:insert' && saleIds.has(c.data.saleId) ? [c.id] : [])));
+  return group.filter(
+    (c) => (c.kind === 'sale:insert' && saleIds.has(c.id)) || itemIds.has(c.id) || (c.kind === 'movement:insert' && c.data.saleItemId !== null && itemIds.has(c.data.saleItemId)),
+  );
+}
+
+/** The held part, as received, for an administrator to release or discard; nothing of it is applied. */
+async function holdSales(tx: Tx, shop: HqShop, sold: readonly SaleChange[], parts: readonly Change[], lastReceipt: number): Promise<void> {
+  await insertHeldSales(tx, {
+    id: newId(), shopId: shop.id, saleIds: sold.map((s) => s.id), numbers: sold.map((s) => s.data.number),
+    total: sold.reduce((n, s) => n + s.data.total, 0), lastReceipt,
+    soldAt: new Date(Math.min(...sold.map((s) => Date.parse(s.data.createdAt)))), changes: parts,
+  });
+}
+
+interface Merges {
+  tx: Tx;
+  catalog: CatalogMerge;
+  stock: StockMerge;
+  sales: SalesMerge;
+  cash: CashMerge;
+  security: SecurityMerge;
+  /** Lots sent again under head office's clock (see `clockRefusals`). */
+  hqStamped: ReadonlySet<number>;
+}
+
+async function applyChange(c: Change, m: Merges): Promise<void> {
   switch (c.kind) {
     case 'product:insert': {
       const { twin } = await m.catalog.inserted(c.data, c.hlc);
@@ -200,6 +333,7 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
     case 'product_pack:update':
       return m.catalog.packs.updated(c.data);
     case 'batch:insert':
+      if (m.hqStamped.has(c.seq)) return verifyHqStamp(c, m.stock);
       return m.stock.batchInserted(c.data, c.hlc, await m.catalog.known(c.data.productId));
     case 'batch:update':
       return m.stock.batchUpdated(c.data);
@@ -219,5 +353,7 @@ async function applyChange(c: Change, m: { tx: Tx; catalog: CatalogMerge; stock:
       return m.cash.moved(c.data, c.hlc);
     case 'sale_return:insert':
       return m.sales.returnInserted(c.data, c.hlc);
+    case 'security_alert:insert':
+      return m.security.alertReceived(c.data, c.hlc);
   }
 }

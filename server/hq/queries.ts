@@ -18,6 +18,11 @@ export async function shopByTokenHash(db: Queryable, tokenHash: string): Promise
   return db.one<HqShop>('select id, code, name, timezone from shops where token_hash = $1', [tokenHash]);
 }
 
+/** A new token for a shop: the old hash is gone in the same statement, so the old token is refused from this commit on. */
+export async function setShopTokenHash(db: Queryable, shopId: string, tokenHash: string): Promise<void> {
+  await db.exec('update shops set token_hash = $2 where id = $1', [shopId, tokenHash]);
+}
+
 export async function shopByCode(db: Queryable, code: string): Promise<HqShop | undefined> {
   return db.one<HqShop>('select id, code, name, timezone from shops where code = $1 and token_hash is not null', [code]);
 }
@@ -224,8 +229,26 @@ export async function refusalsOf(db: Queryable, shopId: string, limit: number) {
   );
 }
 
+/**
+ * The cursor a shop's pull starts from: everything before it is applied
+ * there, but only as far as head office has actually served it (a request
+ * claiming a cursor beyond what it was sent proves nothing).
+ */
 export async function recordPulled(db: Queryable, shopId: string, at: { epoch: string; xid: string; id: number }): Promise<void> {
-  await db.exec('update hq_shop_sync set pulled_epoch = $2, pulled_xid = $3::xid8, pulled_id = $4 where shop_id = $1', [shopId, at.epoch, at.xid, at.id]);
+  await db.exec(
+    `update hq_shop_sync set pulled_epoch = $2, pulled_xid = $3::xid8, pulled_id = $4
+     where shop_id = $1 and served_epoch = $2 and (served_xid, served_id) >= ($3::xid8, $4::bigint)`,
+    [shopId, at.epoch, at.xid, at.id],
+  );
+}
+
+/** The last feed entry head office sent this shop (it only grows within an epoch). */
+export async function recordServed(db: Queryable, shopId: string, at: { epoch: string; xid: string; id: number }): Promise<void> {
+  await db.exec(
+    `update hq_shop_sync set served_epoch = $2, served_xid = $3::xid8, served_id = $4
+     where shop_id = $1 and (served_epoch is distinct from $2 or (served_xid, served_id) < ($3::xid8, $4::bigint))`,
+    [shopId, at.epoch, at.xid, at.id],
+  );
 }
 
 export async function recordNightly(db: Queryable, shopId: string, r: { daysChecked: number; rowsResent: number; mismatches: number }): Promise<void> {

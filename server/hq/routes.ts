@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { createProductSchema, packSchema, proposalListSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
 import { AppError } from '../errors.js';
-import { requireAdminToken, requireShopToken, shopOf } from '../http/bearer.js';
+import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
@@ -10,9 +10,9 @@ import type { HqService } from './service.js';
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
 
 /** Head office's API: the sync endpoints for shops, the rest for its administrators. */
-export function hqApi(hq: HqService, adminTokenHash: string): Router {
-  const admin = requireAdminToken(adminTokenHash);
-  const shop = requireShopToken(hq.shopOfToken);
+export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrottle): Router {
+  const admin = requireAdminToken(adminTokenHash, tokens);
+  const shop = requireShopToken(hq.shopOfToken, tokens);
   const r = Router();
 
   r.post('/sync/push', shop, (async (req, res) => {
@@ -40,6 +40,9 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   r.get('/shops', admin, async (_req, res) => {
     res.json(await hq.shops());
   });
+  r.post('/shops/:code/token', admin, async (req, res) => {
+    res.status(201).json(await hq.rotateToken(code(req), 'api:admin'));
+  });
   r.get('/shops/:code/sales', admin, async (req, res) => {
     res.json(await hq.shopSales(code(req), parse(shopSalesSchema, req.query)));
   });
@@ -60,6 +63,15 @@ export function hqApi(hq: HqService, adminTokenHash: string): Router {
   });
   r.get('/shops/:code/refusals', admin, async (req, res) => {
     res.json(await hq.refusals(code(req), parse(shopSalesSchema.pick({ limit: true }), req.query).limit));
+  });
+  r.get('/shops/:code/held-sales', admin, async (req, res) => {
+    res.json(await hq.heldSales(code(req), req.query.all === '1'));
+  });
+  r.post('/held-sales/:id/release', admin, async (req, res) => {
+    res.json(await hq.releaseHeldSales(idParam(req), 'admin-token'));
+  });
+  r.post('/held-sales/:id/discard', admin, async (req, res) => {
+    res.json(await hq.discardHeldSales(idParam(req), 'admin-token'));
   });
   r.get('/conflicts', admin, async (req, res) => {
     const q = parse(conflictsQuerySchema, req.query);

@@ -108,6 +108,12 @@ const saleReturnInsert = z.object({
   message: t('validation.approval_named'), path: ['approvedBy'],
 });
 
+// A burst of wrong PINs at the shop, told to head office (server/security/).
+const securityAlertInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), kind: z.enum(['pin', 'password', 'token']), scope: z.enum(['address', 'shop', 'account', 'approval']),
+  subject: text().max(200), failures: count, since: timestamp, createdAt: timestamp,
+});
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -125,6 +131,7 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('till_session:update'), data: sessionUpdate }),
   z.object({ ...base, kind: z.literal('cash_movement:insert'), data: cashMovementInsert }),
   z.object({ ...base, kind: z.literal('sale_return:insert'), data: saleReturnInsert }),
+  z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */
@@ -234,9 +241,12 @@ export const staffLoginSchema = z.object({ login: z.string().trim().min(1).max(4
 export const staffUserSchema = z.object({
   login: z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format')),
   name: z.string().trim().min(1).max(100),
-  role: z.enum(['admin', 'lecture']),
+  // Read-only unless said otherwise: the least an account can do is the default.
+  role: z.enum(['admin', 'lecture']).default('lecture'),
   password: z.string().min(10).max(200),
 });
+export const staffPasswordSchema = z.object({ password: z.string().min(10).max(200) });
+export const staffLoginParam = z.string().trim().toLowerCase().regex(/^[a-z0-9._-]{2,40}$/, t('staff.login_format'));
 export const periodSchema = z.object({ du: optionalDate, au: optionalDate, boutique: shopCode });
 export const expirySchema = z.object({
   horizon: z.enum(['30', '60', '90', 'expired', '']).optional().transform((v) => (v === 'expired' ? 'expired' : v ? (Number(v) as 30 | 60 | 90) : 90)),

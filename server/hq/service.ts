@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput, PackInput, UpdatePackInput } from '../catalog/schemas.js';
-import type { Db } from '../db/pool.js';
+import type { Db, Queryable } from '../db/pool.js';
+import { securityService } from '../security/service.js';
 import { uniqueViolation } from '../db/errors.js';
 import { describeConflict } from '../domain/conflict-text.js';
 import { dateInZone } from '../domain/dates.js';
 import { decodeHlc } from '../domain/hlc.js';
+import { receiptSequence } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
 import { hashToken } from '../http/bearer.js';
 import { shopIdFor } from '../ids.js';
@@ -16,7 +18,7 @@ import { listConflicts } from '../outbox/queries.js';
 import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
-import { applyPush, checkClocks } from './push.js';
+import { applyPush, checkRequest } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
@@ -31,16 +33,19 @@ import {
   recordContact,
   recordNightly,
   recordPulled,
+  recordServed,
   recordRefusals,
   refusalsOf,
   shopByCode,
   shopByTokenHash,
+  setShopTokenHash,
   shopHighWater,
   shopsWithHealth,
   type HqShop,
   type ShopReport,
 } from './queries.js';
-import type { Change, DigestBody, SnapshotPart } from './schemas.js';
+import { changeSchema, type Change, type DigestBody, type SnapshotPart } from './schemas.js';
+import { decideHeldSales, heldSalesOf, lockHeldSales, raiseLastReceipt, shopOfHeldSales } from './held-queries.js';
 
 export interface HqDeps {
   db: Db;
@@ -48,8 +53,6 @@ export interface HqDeps {
   now: () => Date;
 }
 
-/** 123 for DKR01-000123. */
-const receiptSequence = (number: string) => Number(/-(\d+)$/.exec(number)?.[1] ?? 0);
 
 
 /** A shop whose clock is off by more than this is flagged on the dashboard. */
@@ -73,9 +76,10 @@ export function hqService({ db, logger, now }: HqDeps) {
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
   const cash = cashAtHq({ db });
+  const security = securityService({ db, logger, now });
 
-  async function shopOrNotFound(code: string): Promise<HqShop> {
-    const shop = await shopByCode(db, code);
+  async function shopOrNotFound(code: string, q: Queryable = db): Promise<HqShop> {
+    const shop = await shopByCode(q, code);
     if (!shop) throw notFound('shop.not_found');
     return shop;
   }
@@ -95,18 +99,29 @@ export function hqService({ db, logger, now }: HqDeps) {
 
     shopOfToken: (token: string) => shopByTokenHash(db, hashToken(token)),
 
+    /** A shop's new sync token, shown once; the old one is refused from now on (a stolen or leaked token is revoked so). */
+    async rotateToken(code: string, by: string): Promise<{ code: string; token: string }> {
+      const token = randomBytes(32).toString('base64url');
+      await db.withTransaction(async (tx) => {
+        const shop = await shopOrNotFound(code, tx);
+        await setShopTokenHash(tx, shop.id, hashToken(token));
+        await security.audit(tx, { actor: by, action: 'shop_token_rotated', target: shop.code });
+      });
+      return { code, token };
+    },
+
     shops: async () =>
       (await shopsWithHealth(db)).map((s) => ({ ...s, clockSkewFlagged: s.clockSkewMs !== null && Math.abs(s.clockSkewMs) > SKEW_WARNING_MS })),
 
     /**
      * One request, one transaction, idempotent by row id: a replay changes
-     * nothing. Another shop's row or a bad clock refuses the request whole
-     * (nothing written); a group of changes the data refuses is set aside and
-     * answered in `refused`, the rest applied.
+     * nothing. Another shop's row or a bad envelope clock refuses the request
+     * whole (nothing written); a group of changes with a bad clock, or that the
+     * data refuses, is set aside and answered in `refused`, the rest applied.
      */
     async push(shop: HqShop, body: PushBody) {
       if (body.shopCode !== shop.code) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: shop.code });
-      checkClocks(shop, body.hlc, body.changes);
+      checkRequest(shop, body.hlc, body.changes);
       const at = now();
       const skewMs = body.sentAt ? Date.parse(body.sentAt) - at.getTime() : decodeHlc(body.hlc).wall - at.getTime();
       // A shop's clock is never absorbed: head office's own clock is the reference every shop takes in.
@@ -114,17 +129,21 @@ export function hqService({ db, logger, now }: HqDeps) {
       const receivedClock = await db.withTransaction((tx) => stampTransaction(tx, at));
       const result = await db.withTransaction(async (tx) => {
         await lockShopPushes(tx, shop.id);
-        const applied = await applyPush(tx, shop, { receivedAt: decodeHlc(receivedClock), receivedClock, nowWall: at.getTime() }, body.changes);
+        const numbering = { lastReceipt: (await shopHighWater(tx, shop.id)).lastReceipt };
+        const applied = await applyPush(tx, shop, { receivedAt: decodeHlc(receivedClock), receivedClock, nowWall: at.getTime() }, body.changes, numbering);
         await recordRefusals(tx, shop.id, applied.refused.map((r) => ({ ...r, change: body.changes.find((c) => c.seq === r.seq)! })));
         const refusedSeqs = new Set(applied.refused.map((r) => r.seq));
+        // Held sales are acknowledged (head office keeps them) but neither applied, counted nor numbered until released.
+        const heldSeqs = new Set(applied.held);
         const accepted = body.changes.filter((c) => !refusedSeqs.has(c.seq));
-        const salesTouched = accepted.filter((c) => c.kind === 'sale:insert' || c.kind === 'sale:update').map((c) => c.id);
+        const applies = accepted.filter((c) => !heldSeqs.has(c.seq));
+        const salesTouched = applies.filter((c) => c.kind === 'sale:insert' || c.kind === 'sale:update').map((c) => c.id);
         // A return is counted on its own day (the drawer it came out of): that day's net changes.
-        const returnsTouched = accepted.filter((c) => c.kind === 'sale_return:insert').map((c) => c.id);
+        const returnsTouched = applies.filter((c) => c.kind === 'sale_return:insert').map((c) => c.id);
         if (salesTouched.length + returnsTouched.length > 0) {
           await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched });
         }
-        const lastReceipt = accepted.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
+        const lastReceipt = applies.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         // The shop counted its outbox before sending: what this push carried is no longer waiting.
         const left = body.status?.pendingChanges === undefined ? undefined : Math.max(0, body.status.pendingChanges - body.changes.length);
         const report = body.status && left !== undefined ? { ...body.status, pendingChanges: left, oldestPendingAgeSeconds: left === 0 ? null : body.status.oldestPendingAgeSeconds } : body.status;
@@ -133,9 +152,10 @@ export function hqService({ db, logger, now }: HqDeps) {
       });
       if (Math.abs(skewMs) > SKEW_WARNING_MS) logger.warn({ shop: shop.code, skewMs }, 'shop clock is off');
       if (result.refused.length > 0) logger.warn({ shop: shop.code, refused: result.refused.length, first: result.refused[0] }, 'push changes refused');
+      if (result.held.length > 0) logger.warn({ shop: shop.code, held: result.held.length }, 'push sales held: receipt numbers far beyond the shop’s sequence');
       const { acked } = result;
       return {
-        acked, ackSeq: acked.length ? Math.max(...acked) : null, refused: result.refused, hlc: result.hlc, conflicts: result.conflicts,
+        acked, ackSeq: acked.length ? Math.max(...acked) : null, refused: result.refused, held: result.held, hlc: result.hlc, conflicts: result.conflicts,
         ...(await shopHighWater(db, shop.id)),
       };
     },
@@ -148,8 +168,9 @@ export function hqService({ db, logger, now }: HqDeps) {
       const rows = await feedAfter(db, { shopId: shop.id, xid, id: Number(id), limit: q.limit });
       const last = rows.at(-1);
       await recordContact(db, shop.id, { kind: 'pull', skewMs: null, shopHlc: null, changes: 0 });
-      // Everything before the cursor a shop sends is applied there: what Rappels reads to say a recall reached it.
+      // Everything before the cursor a shop sends is applied there, up to what it was actually served: what Rappels reads.
       if (sameEpoch) await recordPulled(db, shop.id, { epoch, xid, id: Number(id) });
+      if (last) await recordServed(db, shop.id, { epoch, xid: last.xid, id: last.id });
       const lag = await feedLag(db);
       // A transaction left open holds every shop's feed back: said loudly, with how long.
       if (lag.oldestWaitingSeconds > 60) logger.warn({ ...lag }, 'change feed held back by an open transaction');
@@ -173,6 +194,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     async snapshotHead(shop: HqShop) {
       const epoch = await feedEpoch(db, logger);
       const head = await feedHead(db);
+      // The snapshot carries every recall up to its cursor: served, as a pull would have.
+      await recordServed(db, shop.id, { epoch, xid: head.xid, id: head.id });
       return {
         shop: { code: shop.code, name: shop.name, timezone: shop.timezone },
         cursor: `${epoch}:${head.xid}:${head.id}`,
@@ -221,6 +244,51 @@ export function hqService({ db, logger, now }: HqDeps) {
 
     conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
       (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),
+
+    /** Sales held for their receipt numbers (see `applyPush`), newest first; `all`: decided ones too. */
+    heldSales: async (code: string, all = false) => heldSalesOf(db, (await shopOrNotFound(code)).id, { all, limit: 200 }),
+
+    /**
+     * An administrator says a held group is the shop's: it is applied now as
+     * the push would have (its numbers taken as they are), counted in
+     * takings, and the shop's sequence moves on to it.
+     */
+    async releaseHeldSales(id: string, by: string) {
+      const shop = await shopOfHeldSales(db, id);
+      if (!shop) throw notFound('hq.held.not_found');
+      const at = now();
+      const receivedClock = await db.withTransaction((tx) => stampTransaction(tx, at));
+      const released = await db.withTransaction(async (tx) => {
+        await lockShopPushes(tx, shop.id);
+        const held = await lockHeldSales(tx, id);
+        if (!held || held.status !== 'held') throw new AppError(409, 'held_decided', 'hq.held.decided');
+        // Validated when received; parsed again so the stored JSON is typed as the push was.
+        const changes = changeSchema.array().parse(held.changes);
+        const applied = await applyPush(tx, shop, { receivedAt: decodeHlc(receivedClock), receivedClock, nowWall: at.getTime() }, changes, { lastReceipt: 0, release: true });
+        const refusal = applied.refused[0];
+        if (refusal) throw new AppError(409, 'held_refused', 'hq.held.refused', { reason: refusal.message });
+        await decideHeldSales(tx, id, { status: 'released', by });
+        await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: held.saleIds });
+        await raiseLastReceipt(tx, shop.id, Math.max(...held.numbers.map(receiptSequence)));
+        return held;
+      });
+      logger.warn({ shop: shop.code, numbers: released.numbers, by }, 'held sales released');
+      return { ...released, status: 'released' as const };
+    },
+
+    /** An administrator says a held group is not the shop's: it is never applied, and stays aside if sent again. */
+    async discardHeldSales(id: string, by: string) {
+      const shop = await shopOfHeldSales(db, id);
+      if (!shop) throw notFound('hq.held.not_found');
+      const discarded = await db.withTransaction(async (tx) => {
+        const held = await lockHeldSales(tx, id);
+        if (!held || held.status !== 'held') throw new AppError(409, 'held_decided', 'hq.held.decided');
+        await decideHeldSales(tx, id, { status: 'discarded', by });
+        return held;
+      });
+      logger.warn({ shop: shop.code, numbers: discarded.numbers, total: discarded.total, by }, 'held sales discarded');
+      return { ...discarded, status: 'discarded' as const };
+    },
 
     /** What head office refused of a shop's pushes, newest first. */
     refusals: async (code: string, limit: number) => refusalsOf(db, (await shopOrNotFound(code)).id, limit),

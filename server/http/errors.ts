@@ -47,6 +47,8 @@ export function errorHandler(logger: Logger, renderPage?: PageErrorRenderer): Er
       status = known.status;
       body = { error: { code: known.code, message: known.message } };
       if (known.details) body.error.details = known.details;
+      // A throttled client is told when to come back (security/service.ts throttled()).
+      if (known.status === 429 && typeof known.details?.retryAfterSeconds === 'number') res.set('Retry-After', String(known.details.retryAfterSeconds));
     } else {
       logger.error({ err, requestId: id, method: req.method, url: req.originalUrl }, 'request failed');
       status = 500;

@@ -1,6 +1,6 @@
 import type { Queryable, Tx } from '../db/pool.js';
 
-export type OutboxEntity = 'product' | 'product_pack' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return';
+export type OutboxEntity = 'product' | 'product_pack' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return' | 'security_alert';
 
 export interface OutboxEntry {
   entity: OutboxEntity;
@@ -135,6 +135,11 @@ export async function requeueRefused(db: Queryable, seqs: readonly number[] | 'a
      select entity, entity_id, op, payload, hlc, tx_id, created_at from back order by seq`,
     [seqs === 'all' ? null : seqs],
   );
+}
+
+/** The rows head office refused and a person has not decided on yet: the nightly leaves them to that person. */
+export async function refusedEntityIds(db: Queryable): Promise<Set<string>> {
+  return new Set((await db.rows<{ entityId: string }>('select distinct entity_id from sync_refused')).map((r) => r.entityId));
 }
 
 export async function discardRefused(db: Queryable, seqs: readonly number[]): Promise<RefusedChange[]> {

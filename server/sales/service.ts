@@ -186,7 +186,8 @@ export interface SaleSeats {
   /** ... or one opened for the sale (which stamps the clock: taken after the receipt counter). */
   sessionForSale(tx: Tx, actor: Actor, terminal: string): Promise<string>;
   sessionIsOpen(tx: Tx, sessionId: string): Promise<boolean>;
-  approver(pin: string, client: string): Promise<Actor>;
+  /** A manager's PIN typed for `askedBy`; counted per address, shop and asker (users/service.ts). */
+  approver(pin: string, client: string, askedBy?: Actor): Promise<Actor>;
 }
 
 export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
@@ -208,7 +209,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
       const day = dateInZone(now(), shop.timezone);
       const terminal = input.terminal ?? t('session.default_terminal');
       // A manager's PIN is checked before any lock is taken: its hashing takes tens of milliseconds.
-      const approver = input.managerPin ? await seats.approver(input.managerPin, opts.client ?? 'local') : hasRole(actor.role, 'manager') ? actor : null;
+      const approver = input.managerPin ? await seats.approver(input.managerPin, opts.client ?? 'local', actor) : hasRole(actor.role, 'manager') ? actor : null;
       const recorded = await db.withTransaction(async (tx) => {
         const settings = (await shopById(tx, shop.id))!;
         // The till empties its cart and queues the receipt's print first, before any row other sales wait for is

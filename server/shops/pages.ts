@@ -16,6 +16,7 @@ export async function settingsData(s: Services, deps: { db: Db }) {
   return {
     title: t('ui.nav.settings'), settings: await s.settings.get(), users: await s.users.listUsers(), sync: await s.sync.status(), refused: await s.sync.refused(),
     backup: await backupReport(deps.db),
+    securityAlerts: await s.users.securityAlerts(),
   };
 }
 
@@ -31,6 +32,7 @@ export function settingsPages(s: Services, views: Views, deps: { db: Db; shop: S
           takings: await s.sales.takings(),
           alerts: await s.stock.expiryAlerts(),
           newAlerts: await s.stock.recentExpiryAlerts(),
+          securityAlerts: await s.users.securityAlerts(),
         },
       });
     }) satisfies RequestHandler,

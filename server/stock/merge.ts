@@ -93,6 +93,13 @@ export class StockMerge {
     return b;
   }
 
+  /** Head office: the pushing shop's lot as held here, if it is held (403 for another shop's). */
+  heldLot(id: string): BatchRow | undefined {
+    const b = this.batches.get(id);
+    if (b && b.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
+    return b;
+  }
+
   async batchInserted(d: BatchInsert, hlc: string, productKnown: boolean): Promise<void> {
     const seat = this.hq;
     if (d.shopId !== seat.shopId) throw forbidden(seat.shopCode);

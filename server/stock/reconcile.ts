@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { newestOwnClock } from '../domain/hlc.js';
 import { newId } from '../ids.js';
 import { findingLogged, insertConflicts, type OutboxEntry } from '../outbox/queries.js';
 import { batchRowsByIds, ledgerDrift, movementsDigest, movementsOfDay, raiseExpiryAlerts, type BatchRow, type Movement } from './queries.js';
@@ -32,13 +33,24 @@ export const expiryScan = (db: Queryable, q: { shopId?: string | undefined; toda
 
 const lotPayload = ({ hlc: _h, fieldClocks: _f, fieldOrigins: _o, ...lot }: BatchRow) => lot;
 
-/** A day's movements as outbox entries, each preceded (once) by its lot: what the shop sends again when head office's day differs. */
-export async function movementsToResend(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<{ movements: Movement[]; lots: Map<string, OutboxEntry> }> {
+/**
+ * A day's movements as outbox entries, each preceded (once) by its lot: what
+ * the shop sends again when head office's day differs. A lot goes as the
+ * shop's own insert, under the newest clock the shop itself wrote on it: a
+ * lot head office recalled or corrected carries head office's clock, which is
+ * not the shop's to send (`ownClock`, the shop's current clock, is the
+ * fallback for a lot with no clock of the shop's left).
+ */
+export async function movementsToResend(
+  db: Queryable,
+  q: { shopId: string; timezone: string; day: string; node: string; ownClock: string },
+): Promise<{ movements: Movement[]; lots: Map<string, OutboxEntry> }> {
   const movements = await movementsOfDay(db, q);
   const lots = await batchRowsByIds(db, q.shopId, [...new Set(movements.map((m) => m.batchId))]);
+  const clockOf = (b: BatchRow) => newestOwnClock([b.hlc, ...Object.values(b.fieldClocks)], q.node) ?? q.ownClock;
   return {
     movements,
-    lots: new Map(lots.map((b) => [b.id, { entity: 'batch', entityId: b.id, op: 'insert', payload: lotPayload(b), hlc: b.hlc }])),
+    lots: new Map(lots.map((b) => [b.id, { entity: 'batch', entityId: b.id, op: 'insert', payload: lotPayload(b), hlc: clockOf(b) }])),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Deps } from '../context.js';
 import { assembleDigests, recentDays, type DayDigest } from '../domain/digest.js';
 import { AppError } from '../errors.js';
-import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
+import { currentClock } from '../outbox/clock.js';
+import { appendOutbox, refusedEntityIds, type OutboxEntry } from '../outbox/queries.js';
 import { saleDigests, salesToResend } from '../sales/reconcile.js';
 import { expiryScan, ledgerCheck, movementDigests, movementEntry, movementsToResend } from '../stock/reconcile.js';
 import { dateInZone } from '../domain/dates.js';
@@ -12,6 +13,8 @@ import type { SyncService } from './service.js';
 // A resent transaction stays well under a push's size limits: head office applies each in one savepoint.
 const SALES_PER_TRANSACTION = 40;
 const MOVEMENTS_PER_TRANSACTION = 150;
+
+const partition = <T>(xs: readonly T[], keep: (x: T) => boolean): [T[], T[]] => [xs.filter(keep), xs.filter((x) => !keep(x))];
 
 /**
  * The nightly reconciliation, the shop's side (design.md §5): drain the
@@ -29,11 +32,22 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
     return assembleDigests(days, sales, items, await movementDigests(db, q)).filter((d) => days.includes(d.day));
   }
 
-  /** One day's rows into the outbox again, a few sales per transaction, each lot before its movements. Returns the rows queued. */
+  /**
+   * One day's rows into the outbox again, a few sales per transaction, each
+   * lot before its movements. Rows head office refused and that wait for a
+   * person (`sync refused`) are not queued again: sent each night, they would
+   * be refused each night. Returns the rows queued.
+   */
   async function resendDay(day: string): Promise<number> {
     const q = { shopId: shop.id, timezone: shop.timezone, day };
-    const { movements, lots } = await movementsToResend(db, q);
-    const sales = await salesToResend(db, q);
+    const setAside = await refusedEntityIds(db);
+    const resendable = (entries: readonly { entityId: string }[]) => entries.every((e) => !setAside.has(e.entityId));
+    const found = await movementsToResend(db, { ...q, node: shop.code, ownClock: await currentClock(db) });
+    const lots = new Map([...found.lots].filter(([id]) => !setAside.has(id)));
+    const [sales, waiting] = partition(await salesToResend(db, q), (s) => resendable(s.entries));
+    // A set-aside sale's movements wait with it.
+    const waitingItems = new Set(waiting.flatMap((s) => [...s.itemIds]));
+    const movements = found.movements.filter((m) => !setAside.has(m.id) && !(m.saleItemId && waitingItems.has(m.saleItemId)));
     const lotsSent = new Set<string>();
     const lotEntry = (batchId: string): OutboxEntry[] => {
       const lot = lots.get(batchId);
@@ -63,13 +77,18 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
     return rows;
   }
 
-  /** Pushes until the outbox is empty or stuck; another push under way is waited for. */
-  async function drain(): Promise<void> {
+  /**
+   * Pushes until the outbox is empty or stuck; another push under way is
+   * waited for. Returns how many changes head office refused: set aside, they
+   * never fail the run (one row must not stop a night's reconciliation).
+   */
+  async function drain(): Promise<number> {
     for (let attempt = 0; attempt < 30; attempt++) {
       const r = await sync.pushNow({ force: true });
-      if (r.skipped !== 'busy') return;
+      if (r.skipped !== 'busy') return r.refused ?? 0;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
+    return 0;
   }
 
   const service = {
@@ -87,24 +106,24 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
     /** What the 02:00 job does: the whole reconciliation with a head office, the local checks without one. */
     scheduled: () => (client ? service.run() : service.localChecks()),
 
-    async run(): Promise<NightlyResult & { ledgerDrift: number; expiryAlerts: number; differing: string[] }> {
+    async run(): Promise<NightlyResult & { ledgerDrift: number; expiryAlerts: number; differing: string[]; rowsRefused: number }> {
       const at = now();
       const checks = await service.localChecks();
       if (!client) throw new AppError(409, 'sync_not_configured', 'sync.not_configured');
       const days = recentDays(at, shop.timezone);
       try {
-        await drain();
+        let rowsRefused = await drain();
         await sync.pullNow({ force: true });
         const first = await client.digest({ days: await digestsOf(days) });
         let rowsResent = 0;
         for (const day of first.differing) rowsResent += await resendDay(day);
-        if (rowsResent > 0) await drain();
+        if (rowsResent > 0) rowsRefused += await drain();
         const second = await client.digest({ days: await digestsOf(days), report: { daysChecked: days.length, rowsResent } });
         const result: NightlyResult = { at, daysChecked: days.length, rowsResent, mismatches: second.differing.length, error: null };
         await recordNightly(db, result);
         const level = second.differing.length > 0 ? 'warn' : 'info';
-        log[level]({ daysChecked: days.length, differing: first.differing, rowsResent, left: second.differing }, 'nightly reconciliation done');
-        return { ...result, ...checks, differing: second.differing };
+        log[level]({ daysChecked: days.length, differing: first.differing, rowsResent, rowsRefused, left: second.differing }, 'nightly reconciliation done');
+        return { ...result, ...checks, differing: second.differing, rowsRefused };
       } catch (err) {
         const message = (err as Error).message;
         await recordNightly(db, { at, daysChecked: 0, rowsResent: 0, mismatches: 0, error: message });

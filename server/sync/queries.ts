@@ -112,3 +112,19 @@ export async function lastNightly(db: Queryable): Promise<NightlyResult | null> 
   );
   return row?.at ? { ...row, at: row.at } : null;
 }
+
+/** What names the rows of refused changes (a lot's number and product, a product's name, a sale's receipt number), by id. */
+export async function namesOfRows(db: Queryable, ids: readonly string[]) {
+  const [lots, products, sales] = await Promise.all([
+    db.rows<{ id: string; lotNumber: string; productName: string }>(
+      'select b.id, b.lot_number, p.name as product_name from product_batches b join products p on p.id = b.product_id where b.id = any($1::uuid[])', [ids],
+    ),
+    db.rows<{ id: string; name: string }>('select id, name from products where id = any($1::uuid[])', [ids]),
+    db.rows<{ id: string; number: string }>('select id, number from sales where id = any($1::uuid[])', [ids]),
+  ]);
+  return {
+    lots: new Map(lots.map((l) => [l.id, { lotNumber: l.lotNumber, productName: l.productName }])),
+    products: new Map(products.map((p) => [p.id, p.name])),
+    sales: new Map(sales.map((x) => [x.id, x.number])),
+  };
+}

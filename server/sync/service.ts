@@ -25,7 +25,9 @@ import type { SalesService } from '../sales/service.js';
 import { StockMerge } from '../stock/merge.js';
 import type { Recall } from '../stock/queries.js';
 import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
-import { lastNightly, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
+import { formatDateTimeFr } from '../domain/dates.js';
+import { describeRefused } from '../domain/refusal-text.js';
+import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
 
@@ -271,8 +273,13 @@ export function syncService(
     /** A manager has read these conflicts of the shop's log. */
     reviewConflicts: (ids: readonly string[]) => markConflictsReviewed(db, ids),
 
-    /** Changes head office refused, set aside with their reason. */
-    refused: () => refusedChanges(db),
+    /** Changes head office refused, set aside with their reason, each said in French (`label`, `refusedAtText` in the shop's zone). */
+    async refused() {
+      const rows = await refusedChanges(db);
+      const ids = [...new Set(rows.flatMap((r) => [r.entityId, ...['batchId', 'productId', 'saleId'].map((k) => r.payload[k]).filter((v): v is string => typeof v === 'string')]))];
+      const names = await namesOfRows(db, ids);
+      return rows.map((r) => ({ ...r, label: describeRefused(r, names, shop.timezone), refusedAtText: formatDateTimeFr(r.refusedAt, shop.timezone) }));
+    },
 
     /** Back into the outbox (all, or these seqs), to be sent again on the next push. */
     async retryRefused(seqs: readonly number[] | 'all'): Promise<number> {

@@ -29,3 +29,6 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
 export function generatePin(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
+
+/** A hash no secret matches: an unknown or disabled account costs the same scrypt as a known one, so timing says nothing. */
+export const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -13,8 +13,6 @@ export interface User {
 
 export interface UserWithSecret extends User {
   pinHash: string;
-  failedAttempts: number;
-  lockedUntil: Date | null;
 }
 
 const columns = 'u.id, u.shop_id, u.name, u.role, u.active, u.created_at, u.updated_at';
@@ -32,7 +30,7 @@ export async function countUsers(db: Queryable, shopId: string): Promise<number>
 
 export async function activeUsersWithSecrets(db: Queryable, shopId: string): Promise<UserWithSecret[]> {
   return db.rows<UserWithSecret>(
-    `select ${columns}, u.pin_hash, u.failed_attempts, u.locked_until from users u
+    `select ${columns}, u.pin_hash from users u
      where u.shop_id = $1 and u.active order by u.name collate french`,
     [shopId],
   );
@@ -40,7 +38,7 @@ export async function activeUsersWithSecrets(db: Queryable, shopId: string): Pro
 
 export async function userWithSecret(db: Queryable, shopId: string, id: string): Promise<UserWithSecret | undefined> {
   return db.one<UserWithSecret>(
-    `select ${columns}, u.pin_hash, u.failed_attempts, u.locked_until from users u where u.shop_id = $1 and u.id = $2`,
+    `select ${columns}, u.pin_hash from users u where u.shop_id = $1 and u.id = $2`,
     [shopId, id],
   );
 }
@@ -49,44 +47,13 @@ export async function listUsers(db: Queryable, shopId: string): Promise<User[]> 
   return db.rows<User>(`select ${columns} from users u where u.shop_id = $1 order by u.name collate french`, [shopId]);
 }
 
-/**
- * Takes one attempt slot for this user before the PIN is checked, atomically:
- * parallel guesses each get their own number, so the lockout holds whatever
- * the concurrency. A lock that has run out starts the count again.
- */
-export async function takeUserAttempt(db: Queryable, id: string): Promise<{ slot: number; lockedUntil: Date | null }> {
-  return (await db.one(
-    `update users set
-       failed_attempts = case when locked_until > now() then failed_attempts when locked_until is not null then 1 else failed_attempts + 1 end,
-       locked_until = case when locked_until > now() then locked_until else null end
-     where id = $1 returning failed_attempts as slot, locked_until`,
-    [id],
-  ))!;
+export async function insertSession(db: Queryable, s: { id: string; tokenHash: string; userId: string; expiresAt: Date; client: string }): Promise<void> {
+  await db.exec('insert into sessions (id, token_hash, user_id, expires_at, client) values ($1, $2, $3, $4, $5)', [s.id, s.tokenHash, s.userId, s.expiresAt, s.client]);
 }
 
-export async function lockUser(db: Queryable, id: string, lockMinutes: number): Promise<Date> {
-  return (await db.one<{ lockedUntil: Date }>(
-    `update users set locked_until = greatest(locked_until, now() + make_interval(mins => $2)) where id = $1 returning locked_until`,
-    [id, lockMinutes],
-  ))!.lockedUntil;
-}
-
-/**
- * A success forgives the attempts up to its own, not those made since: a
- * burst of guesses racing a right PIN stays counted (and a lock it set stays).
- */
-export async function forgiveUserAttempts(db: Queryable, id: string, slot: number): Promise<void> {
-  await db.exec('update users set failed_attempts = greatest(failed_attempts - $2, 0) where id = $1 and failed_attempts > 0', [id, slot]);
-}
-
-export async function insertSession(db: Queryable, tokenHash: string, userId: string, expiresAt: Date): Promise<void> {
-  await db.exec('insert into sessions (token_hash, user_id, expires_at) values ($1, $2, $3)', [tokenHash, userId, expiresAt]);
-}
-
-/** Expired sessions (and their carts) and old wrong-PIN counters go; done at each login, the rows are few. */
+/** Expired sessions (and their carts) go; done at each login, the rows are few. */
 export async function purgeStaleLogins(db: Queryable): Promise<void> {
   await db.exec('delete from sessions where expires_at < now()');
-  await db.exec(`delete from login_throttle where updated_at < now() - interval '1 day' and (locked_until is null or locked_until < now())`);
 }
 
 export async function userOfSession(db: Queryable, tokenHash: string): Promise<User | undefined> {
@@ -106,5 +73,54 @@ export async function firstManager(db: Queryable, shopId: string): Promise<User 
   return db.one<User>(
     `select ${columns} from users u where u.shop_id = $1 and u.role in ('manager', 'admin') and u.active order by u.created_at limit 1`,
     [shopId],
+  );
+}
+
+export async function userById(db: Queryable, shopId: string, id: string, lock = false): Promise<User | undefined> {
+  return db.one<User>(`select ${columns} from users u where u.shop_id = $1 and u.id = $2${lock ? ' for update' : ''}`, [shopId, id]);
+}
+
+/** Managers (and admins) still active besides this one: a shop is never left without one. */
+export async function otherActiveManagers(db: Queryable, shopId: string, exceptId: string): Promise<number> {
+  return (await db.one<{ n: number }>(
+    `select count(*)::int as n from users where shop_id = $1 and id <> $2 and active and role in ('manager', 'admin')`,
+    [shopId, exceptId],
+  ))!.n;
+}
+
+export async function setUserActive(db: Queryable, id: string, active: boolean): Promise<User> {
+  return (await db.one<User>(`update users as u set active = $2 where id = $1 returning ${columns}`, [id, active]))!;
+}
+
+export async function setPinHash(db: Queryable, id: string, pinHash: string): Promise<void> {
+  await db.exec('update users set pin_hash = $2 where id = $1', [id, pinHash]);
+}
+
+/** Ends every session of a user (their carts go with them); how many there were. */
+export async function deleteSessionsOf(db: Queryable, userId: string): Promise<number> {
+  return db.exec('delete from sessions where user_id = $1', [userId]);
+}
+
+export async function deleteSessionById(db: Queryable, id: string): Promise<{ userId: string } | undefined> {
+  return db.one<{ userId: string }>('delete from sessions where id = $1 returning user_id', [id]);
+}
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  userName: string;
+  role: UserRole;
+  client: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Sessions still open, newest first. */
+export async function openSessions(db: Queryable, shopId: string, now: Date): Promise<SessionRow[]> {
+  return db.rows<SessionRow>(
+    `select s.id, s.user_id, u.name as user_name, u.role, s.client, s.created_at, s.expires_at
+     from sessions s join users u on u.id = s.user_id
+     where u.shop_id = $1 and s.expires_at > $2 order by s.created_at desc`,
+    [shopId, now],
   );
 }

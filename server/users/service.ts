@@ -1,65 +1,79 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor, Deps } from '../context.js';
+import type { Queryable } from '../db/pool.js';
+import { addressKey, POLICIES } from '../domain/backoff.js';
 import { hasRole, type UserRole } from '../domain/roles.js';
-import { AppError } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { forgiveThrottle, lockThrottle, takeThrottleSlot } from '../http/throttle.js';
-import { generatePin, hashPin, verifyPin } from './pin.js';
+import { securityService, type Bucket, type SecurityService } from '../security/service.js';
+import { DUMMY_HASH, generatePin, hashPin, verifyPin } from './pin.js';
 import {
   activeUsersWithSecrets,
-  forgiveUserAttempts,
   countUsers,
   deleteSession,
+  deleteSessionById,
+  deleteSessionsOf,
   insertSession,
   insertUser,
   listUsers,
+  openSessions,
+  otherActiveManagers,
   purgeStaleLogins,
-  lockUser,
-  takeUserAttempt,
+  setPinHash,
+  setUserActive,
+  userById,
   userOfSession,
   userWithSecret,
   type User,
 } from './queries.js';
 
-export const MAX_PIN_FAILURES = 5;
-export const LOCK_MINUTES = 5;
 export const SESSION_HOURS = 12;
 
 /** Sessions are stored by the SHA-256 of their token; the cart is kept under the same hash. */
 export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex');
 const hashToken = sessionHash;
 
-function lockedError(until: Date, now: Date): AppError {
-  const minutes = Math.max(1, Math.round((until.getTime() - now.getTime()) / 60_000));
-  return new AppError(429, 'locked', 'auth.locked', { minutes }, { lockedUntil: until.toISOString() });
-}
+/** The one answer to a wrong PIN, whichever account it named (or none, or one that does not exist or is disabled). */
+const wrongPin = () => new AppError(401, 'pin_wrong', 'auth.pin_wrong');
+/** The one answer to an approval refused: a wrong PIN and a valid PIN that is not a manager's alike. */
+const approvalRefused = () => new AppError(401, 'pin_wrong', 'auth.approval_wrong');
 
-function wrongPin(failures: number): AppError {
-  const remaining = MAX_PIN_FAILURES - failures;
-  return new AppError(401, 'pin_wrong', 'auth.pin_wrong_remaining', { remaining });
-}
+export function usersService(deps: Deps, security: SecurityService = securityService(deps)) {
+  const { db, shop, now } = deps;
 
-export function usersService({ db, shop }: Deps) {
-  async function assertPinFree(pin: string): Promise<void> {
-    const users = await activeUsersWithSecrets(db, shop.id);
+  async function assertPinFree(pin: string, exceptId?: string): Promise<void> {
+    const users = (await activeUsersWithSecrets(db, shop.id)).filter((u) => u.id !== exceptId);
     const matches = await Promise.all(users.map((u) => verifyPin(pin, u.pinHash)));
     if (matches.some(Boolean)) throw new AppError(409, 'pin_taken', 'user.pin_taken');
   }
 
-  /** The active user whose PIN this is; wrong PINs count against the terminal (five lock it for five minutes). */
-  async function byPin(pin: string, terminal: string, now: Date) {
-    const subject = `terminal:${terminal}`;
-    const { slot, lockedUntil } = await takeThrottleSlot(db, subject);
-    if (lockedUntil && lockedUntil > now) throw lockedError(lockedUntil, now);
-    if (slot > MAX_PIN_FAILURES) throw lockedError(await lockThrottle(db, subject, LOCK_MINUTES), now);
+  /** The active user whose PIN this is: every active user's hash is checked, so the time taken says nothing of who matched. */
+  async function matchPin(pin: string) {
     const users = await activeUsersWithSecrets(db, shop.id);
     const matches = await Promise.all(users.map((u) => verifyPin(pin, u.pinHash)));
-    const found = users[matches.indexOf(true)];
-    if (!found) throw slot >= MAX_PIN_FAILURES ? lockedError(await lockThrottle(db, subject, LOCK_MINUTES), now) : wrongPin(slot);
-    if (found.lockedUntil && found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
-    await forgiveThrottle(db, subject, slot);
-    return found;
+    return users[matches.indexOf(true)];
   }
+
+  /**
+   * What a PIN typed here is counted under: its address (an IPv6 by its /64)
+   * and the whole shop, so that a walk spread over many addresses is slowed
+   * too. A right PIN gives back only its own attempt: the wrong PINs around it
+   * matched nobody, so nobody's success can forgive them.
+   */
+  function pinBuckets(address: string): Bucket[] {
+    return [
+      { subject: `pin:addr:${address}`, policy: POLICIES.pinAddress, alert: { kind: 'pin', scope: 'address', label: address } },
+      { subject: 'pin:shop', policy: POLICIES.pinShop, alert: { kind: 'pin', scope: 'shop', label: shop.code } },
+    ];
+  }
+  /** One account's PINs from one address: the only counter a success of that account forgives. */
+  const accountSubject = (userId: string, address: string) => `pin:user:${userId}@${address}`;
+
+  const ensureUser = async (q: Queryable, id: string, lock = false) => {
+    const user = await userById(q, shop.id, id, lock);
+    if (!user) throw notFound('user.not_found');
+    return user;
+  };
 
   return {
     /** PINs are unique in a shop: a PIN alone says who is at the till. */
@@ -79,48 +93,122 @@ export function usersService({ db, shop }: Deps) {
     },
 
     /**
-     * With a user chosen, wrong PINs count against that user; with the PIN
-     * alone, against the terminal. Five wrong ones lock for five minutes.
+     * A PIN alone, or with a chosen user. Counted per address and for the
+     * shop, and with a user also per (user, address): naming someone slows
+     * down whoever names them from there, never locks that person out.
+     * Unknown, disabled and wrong are one answer; so is "wait".
      */
-    async login(input: { pin: string; userId?: string | undefined }, terminal: string): Promise<{ token: string; user: User; expiresAt: Date }> {
-      const now = new Date();
-      // Every attempt takes its slot before the PIN is checked: a burst of parallel guesses cannot outrun the count.
-      const attempt = async (take: () => Promise<{ slot: number; lockedUntil: Date | null }>, lock: () => Promise<Date>) => {
-        const { slot, lockedUntil } = await take();
-        if (lockedUntil && lockedUntil > now) throw lockedError(lockedUntil, now);
-        if (slot > MAX_PIN_FAILURES) throw lockedError(await lock(), now);
-        /** The refusal of this attempt: the last one allowed locks. */
-        return { slot, refuse: async (): Promise<AppError> => (slot >= MAX_PIN_FAILURES ? lockedError(await lock(), now) : wrongPin(slot)) };
-      };
-      let user: User | undefined;
+    async login(input: { pin: string; userId?: string | undefined }, client: string): Promise<{ token: string; user: User; expiresAt: Date }> {
+      const address = addressKey(client);
+      const buckets = pinBuckets(address);
+      const named = input.userId ? await userWithSecret(db, shop.id, input.userId) : undefined;
       if (input.userId) {
-        const candidate = await userWithSecret(db, shop.id, input.userId);
-        if (!candidate) throw new AppError(401, 'pin_wrong', 'auth.pin_wrong');
-        if (!candidate.active) throw new AppError(403, 'user_inactive', 'auth.user_inactive');
-        const { slot, refuse } = await attempt(() => takeUserAttempt(db, candidate.id), () => lockUser(db, candidate.id, LOCK_MINUTES));
-        if (!(await verifyPin(input.pin, candidate.pinHash))) throw await refuse();
-        await forgiveUserAttempts(db, candidate.id, slot);
-        user = candidate;
-      } else {
-        user = await byPin(input.pin, terminal, now);
+        const label = `${named?.name ?? input.userId} (${address})`;
+        buckets.push({ subject: accountSubject(input.userId, address), policy: POLICIES.pinAccount, alert: { kind: 'pin', scope: 'account', label } });
       }
+      const attempt = await security.attempt(buckets);
+      let user;
+      if (input.userId) {
+        const ok = await verifyPin(input.pin, named?.active ? named.pinHash : DUMMY_HASH);
+        user = ok && named?.active ? named : undefined;
+      } else {
+        user = await matchPin(input.pin);
+      }
+      if (!user) {
+        await attempt.failed();
+        throw wrongPin();
+      }
+      await attempt.succeeded([accountSubject(user.id, address)]);
       await purgeStaleLogins(db);
       const token = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000);
-      await insertSession(db, hashToken(token), user.id, expiresAt);
+      // Sessions are checked against the database's clock: their end is on the wall clock, not the shop's business clock.
+      const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
+      await insertSession(db, { id: newId(), tokenHash: hashToken(token), userId: user.id, expiresAt, client: address });
       const { id, shopId, name, role, active, createdAt, updatedAt } = user;
       return { token, user: { id, shopId, name, role, active, createdAt, updatedAt }, expiresAt };
     },
 
-    /** A manager's PIN typed at the till, to allow what a cashier may not do alone (a large discount). */
-    async approver(pin: string, client: string): Promise<Actor> {
-      const user = await byPin(pin, client, new Date());
-      if (!hasRole(user.role, 'manager')) throw new AppError(403, 'manager_required', 'auth.manager_required');
+    /**
+     * A manager's PIN typed at the till, to allow what a cashier may not do
+     * alone (a large discount). Counted like a sign-in PIN (address, shop),
+     * and per person asking: their own PIN, however often typed, forgives
+     * none of it. A wrong PIN and a valid PIN that is not a manager's get the
+     * same answer and both count.
+     */
+    async approver(pin: string, client: string, askedBy?: Actor): Promise<Actor> {
+      const address = addressKey(client);
+      const buckets = pinBuckets(address);
+      const approvalSubject = askedBy ? `pin:approval:${askedBy.id}` : undefined;
+      if (askedBy && approvalSubject) {
+        buckets.push({ subject: approvalSubject, policy: POLICIES.pinApproval, alert: { kind: 'pin', scope: 'approval', label: `${askedBy.name} (${address})` } });
+      }
+      const attempt = await security.attempt(buckets);
+      const user = await matchPin(pin);
+      if (!user || !hasRole(user.role, 'manager')) {
+        await attempt.failed();
+        throw approvalRefused();
+      }
+      // Only a manager's own PIN gets here: what it forgives, no cashier can make it forgive.
+      await attempt.succeeded([accountSubject(user.id, address), ...(approvalSubject ? [approvalSubject] : [])]);
       return { id: user.id, name: user.name, role: user.role };
     },
 
     userOfSession: (token: string) => userOfSession(db, hashToken(token)),
     logout: (token: string) => deleteSession(db, hashToken(token)),
+
+    /**
+     * Disables or enables a person. Disabling ends their sessions at once
+     * (the cart of each goes with it); the shop's last active manager stays.
+     */
+    async setActive(userId: string, active: boolean, by: string): Promise<{ user: User; sessionsEnded: number }> {
+      return db.withTransaction(async (tx) => {
+        const before = await ensureUser(tx, userId, true);
+        if (!active && hasRole(before.role, 'manager') && before.active && (await otherActiveManagers(tx, shop.id, userId)) === 0) {
+          throw new AppError(409, 'last_manager', 'user.last_manager');
+        }
+        const user = await setUserActive(tx, userId, active);
+        const sessionsEnded = active ? 0 : await deleteSessionsOf(tx, userId);
+        await security.audit(tx, { actor: by, action: active ? 'user_enabled' : 'user_disabled', target: `${user.name} (${user.id})`, detail: { sessionsEnded } });
+        return { user, sessionsEnded };
+      });
+    },
+
+    /** A new PIN (unique in the shop, as always); whoever knew the old one is signed out everywhere. */
+    async changePin(userId: string, pin: string, by: string): Promise<{ user: User; sessionsEnded: number }> {
+      const user = await ensureUser(db, userId);
+      await assertPinFree(pin, userId);
+      const hash = await hashPin(pin);
+      return db.withTransaction(async (tx) => {
+        await setPinHash(tx, userId, hash);
+        const sessionsEnded = await deleteSessionsOf(tx, userId);
+        await security.audit(tx, { actor: by, action: 'user_pin_changed', target: `${user.name} (${user.id})`, detail: { sessionsEnded } });
+        return { user, sessionsEnded };
+      });
+    },
+
+    listSessions: () => openSessions(db, shop.id, new Date()),
+
+    /** Ends one session, named by its id (`session list`). */
+    async endSession(id: string, by: string): Promise<void> {
+      await db.withTransaction(async (tx) => {
+        const ended = await deleteSessionById(tx, id);
+        if (!ended) throw notFound('signin.not_found');
+        await security.audit(tx, { actor: by, action: 'session_ended', target: id, detail: { userId: ended.userId } });
+      });
+    },
+
+    /** Ends every session of one person. */
+    async endSessionsOf(userId: string, by: string): Promise<number> {
+      const user = await ensureUser(db, userId);
+      return db.withTransaction(async (tx) => {
+        const n = await deleteSessionsOf(tx, userId);
+        await security.audit(tx, { actor: by, action: 'sessions_ended', target: `${user.name} (${user.id})`, detail: { sessionsEnded: n } });
+        return n;
+      });
+    },
+
+    auditLog: (limit?: number) => security.auditLog(limit),
+    securityAlerts: () => security.recentAlerts(),
   };
 }
 

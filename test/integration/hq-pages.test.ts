@@ -58,7 +58,7 @@ describe('head-office sign-in', () => {
     expect(res.text).toContain('value="moussa"');
   });
 
-  it('locks an account after five wrong passwords, even when forty arrive at once', async () => {
+  it('makes an address wait after five wrong passwords for an account, even when forty arrive at once', async () => {
     const tries = await Promise.all(
       Array.from({ length: 40 }, () => request(hq.app).post('/connexion').type('form').send({ login: 'cible', password: 'devine-moi-1234' })),
     );

@@ -39,29 +39,49 @@ async function honestStillServed(): Promise<void> {
 }
 
 describe('a hostile shop token', () => {
-  it('gets a 400 for every malformed or overflowing clock, writing nothing', async () => {
+  it('gets a 400 for every malformed clock and for a bad envelope clock; a change with a bad clock is refused alone, writing nothing', async () => {
     const p = await seedProduct(evil, {});
     await seedBatch(evil, { productId: p.id, expirationDate: '2029-01-31', quantity: 5 });
     const body = await pushBodyOf(evil);
     const before = await counts();
     const bad = ['', 'now', '1:2:EVL01', '001764151200000:1000000:EVL01', '001764151200000:-00001:EVL01', '9001764151200000:000000:EVL01',
       '999999999999999:000000:EVL01', '000000000000000:000000:EVL01', '001764151200000:000000:evl01', '001764151200000:000000:EVL01 '];
+    const tables = { product: 'products', batch: 'product_batches', movement: 'stock_movements' } as Record<string, string>;
+    /** The bad change's local transaction refused for its clock and not written; other transactions go their way. */
+    const refusedAlone = async (pushed: typeof body, seq: number, what: string) => {
+      const res = await postJson(pushed);
+      if (res.status === 400) return; // malformed: the schema refuses the request before anything is read
+      expect(res.status, what).toBe(200);
+      const answer = (await res.json()) as { acked: number[]; refused: { seq: number; code: string; message: string }[] };
+      const bad = pushed.changes.find((c) => c.seq === seq)!;
+      const group = pushed.changes.filter((c) => c.tx === bad.tx).map((c) => c.seq);
+      expect(answer.refused.filter((r) => group.includes(r.seq)).map((r) => r.code), what).toEqual(group.map(() => 'clock_invalid'));
+      expect(answer.refused.find((r) => r.seq === seq)!.message).toMatch(/^Horloge refusée/);
+      expect(answer.acked.some((a) => group.includes(a)), what).toBe(false);
+      expect(await hq.db.one(`select count(*)::int as n from ${tables[bad.entity]} where id = $1`, [bad.id]), what).toEqual({ n: 0 });
+    };
     for (const hlc of bad) {
       expect((await postJson({ ...body, hlc })).status, `envelope ${hlc}`).toBe(400);
       const c = structuredClone(body);
       c.changes[0]!.hlc = hlc;
-      expect((await postJson(c)).status, `change ${hlc}`).toBe(400);
+      await refusedAlone(c, c.changes[0]!.seq, `change ${hlc}`);
     }
     // Clocks of another node: head office's, or another shop's.
     for (const node of ['HQ', 'HNS01']) {
+      expect((await postJson({ ...body, hlc: body.hlc.replace(/EVL01$/, node) })).status).toBe(400);
       const c = structuredClone(body);
       c.changes[1]!.hlc = c.changes[1]!.hlc.replace(/EVL01$/, node);
-      expect((await postJson(c)).status).toBe(400);
+      await refusedAlone(c, c.changes[1]!.seq, `change of ${node}`);
       const m = structuredClone(body);
       const movement = m.changes.find((x) => x.entity === 'movement')!;
       (movement.data as { hlc: string }).hlc = movement.hlc.replace(/EVL01$/, node);
-      expect((await postJson(m)).status).toBe(400);
+      await refusedAlone(m, movement.seq, `movement of ${node}`);
     }
+    // The product's own transaction was sound and went through; nothing else did.
+    const after = await counts();
+    expect(after.hq_refusals).toBeGreaterThan(before.hq_refusals!);
+    expect(after).toEqual({ ...before, hq_refusals: after.hq_refusals, products: before.products! + 1, change_feed: before.change_feed! + 1 });
+    Object.assign(before, after);
     // Numbers the database could not hold.
     const huge = structuredClone(body);
     (huge.changes.find((x) => x.entity === 'movement')!.data as { delta: number }).delta = 2 ** 40;

@@ -147,7 +147,11 @@ describe('clocks that lie', () => {
 
     const atHq = (await hq.admin('get', `/api/batches/${lot.id}`)).body;
     expect(atHq.unitCost).toBe(500);
-    expect(atHq.quantity).toBe(9); // facts are never refused
+    // The sale is dated a week ahead of head office: refused (issue 19), set aside at the shop, never lost.
+    expect(atHq.quantity).toBe(10);
+    const refused = await shop.services.sync.refused();
+    expect(refused.map((r) => r.entity)).toEqual(expect.arrayContaining(['sale', 'sale_item', 'movement']));
+    expect(new Set(refused.map((r) => r.code))).toEqual(new Set(['sale_in_future']));
     expect(await conflictsOf(lot.id)).toContainEqual(expect.objectContaining({ field: 'unitCost', winner: 'held', reason: 'clock_far_ahead' }));
     expect(await hq.db.one<{ n: number }>('select count(*)::int as n from sync_held where entity_id = $1', [lot.id])).toEqual({ n: 1 });
     const hqClock = await hq.db.one<{ last: string }>('select last from hlc_state');

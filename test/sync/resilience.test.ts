@@ -152,7 +152,7 @@ describe('restoring a shop from an old backup', () => {
     const batch = await hq.db.one<{ quantity: number }>('select quantity from product_batches where id = $1', [lot.id]);
     expect(batch!.quantity).toBe(100 - 10 - 5 - 7 - 2);
     expect(await hq.db.one<{ n: number }>('select count(*)::int as n from stock_movements where batch_id = $1', [lot.id])).toEqual({ n: 5 });
-  });
+  }, 60_000); // three databases and five round trips: on a loaded 2-core machine it passed 30 s
 });
 
 describe('push requests', () => {
