@@ -10,6 +10,8 @@ import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
 import { syncRoutes } from './sync/routes.js';
 import { usersRoutes } from './users/routes.js';
+import { purchasingRoutes } from './purchasing/routes.js';
+import { suppliersRoutes } from './suppliers/routes.js';
 
 /** The shop's JSON API (../shared/api-contract.md), one line a route. */
 export function shopApi(s: Services): Router {
@@ -21,6 +23,8 @@ export function shopApi(s: Services): Router {
   const receipts = receiptsRoutes(s.receipts);
   const settings = settingsRoutes(s.settings);
   const sync = syncRoutes(s.sync);
+  const suppliers = suppliersRoutes(s.suppliers);
+  const purchasing = purchasingRoutes(s.purchaseOrders, s.deliveries, s.supplierReturns);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -67,6 +71,33 @@ export function shopApi(s: Services): Router {
 
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);
+
+  // Purchasing: a pharmacist orders, receives and returns; head office's suppliers are edited here only for this shop.
+  r.get('/suppliers', suppliers.list);
+  r.post('/suppliers', pharmacist, suppliers.create);
+  r.get('/suppliers/:id', suppliers.get);
+  r.patch('/suppliers/:id', pharmacist, suppliers.update);
+  r.put('/suppliers/:id/products/:productId', pharmacist, suppliers.putLink);
+  r.get('/purchase-orders/suggestions', pharmacist, purchasing.suggestions);
+  r.get('/purchase-orders', pharmacist, purchasing.listOrders);
+  r.post('/purchase-orders', pharmacist, purchasing.createOrder);
+  r.get('/purchase-orders/:id/order.csv', pharmacist, purchasing.orderCsv);
+  r.get('/purchase-orders/:id', pharmacist, purchasing.getOrder);
+  r.patch('/purchase-orders/:id', pharmacist, purchasing.updateOrder);
+  r.post('/purchase-orders/:id/send', pharmacist, purchasing.sendOrder);
+  r.post('/purchase-orders/:id/cancel', pharmacist, purchasing.cancelOrder);
+  r.get('/deliveries', purchasing.listDeliveries);
+  r.post('/deliveries', purchasing.createDelivery);
+  r.get('/deliveries/:id', purchasing.getDelivery);
+  r.patch('/deliveries/:id', purchasing.updateDelivery);
+  r.post('/deliveries/:id/lines', purchasing.addDeliveryLine);
+  r.delete('/deliveries/:id/lines/:lineId', purchasing.removeDeliveryLine);
+  r.post('/deliveries/:id/validate', pharmacist, purchasing.validateDelivery);
+  r.post('/supplier-returns', pharmacist, purchasing.createReturn);
+  r.get('/supplier-returns/:id', pharmacist, purchasing.getReturn);
+  r.post('/supplier-returns/:id/validate', pharmacist, purchasing.validateReturn);
+  r.post('/supplier-returns/:id/credit', pharmacist, purchasing.creditReturn);
+  r.post('/supplier-returns/:id/dispute', pharmacist, purchasing.disputeReturn);
 
   r.get('/sync/status', sync.status);
   r.post('/sync/run', sync.run);

@@ -10,6 +10,10 @@ import { nightlyService } from './sync/nightly.js';
 import { syncService } from './sync/service.js';
 import { tillService } from './till/service.js';
 import { usersService } from './users/service.js';
+import { deliveriesService } from './purchasing/deliveries.js';
+import { purchaseOrdersService } from './purchasing/service.js';
+import { supplierReturnsService } from './purchasing/supplier-returns.js';
+import { suppliersService } from './suppliers/service.js';
 
 export function createServices(deps: Deps) {
   const catalog = catalogService(deps);
@@ -38,9 +42,13 @@ export function createServices(deps: Deps) {
   const sales = salesService(deps, seats);
   const returns = returnsService(deps, seats);
   const sync = syncService(deps, sales);
+  const stock = stockService(deps);
+  const settings = settingsService(deps);
+  const suppliers = suppliersService(deps);
+  const purchasing = { stock, suppliers, settings };
   return {
     catalog,
-    stock: stockService(deps),
+    stock,
     sales,
     returns,
     cash,
@@ -49,7 +57,11 @@ export function createServices(deps: Deps) {
     sync,
     nightly: nightlyService(deps, sync),
     receipts,
-    settings: settingsService(deps),
+    settings,
+    suppliers,
+    purchaseOrders: purchaseOrdersService(deps, purchasing),
+    deliveries: deliveriesService(deps, purchasing),
+    supplierReturns: supplierReturnsService(deps, purchasing),
   };
 }
 

@@ -1,4 +1,4 @@
-export type MovementKind = 'receipt' | 'sale' | 'return' | 'adjustment' | 'count' | 'transfer';
+export type MovementKind = 'receipt' | 'sale' | 'return' | 'adjustment' | 'count' | 'transfer' | 'supplier_return';
 
 export interface LedgerEntry {
   kind: MovementKind;

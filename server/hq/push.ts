@@ -9,6 +9,9 @@ import { MergeRun } from '../outbox/merge-run.js';
 import { SalesMerge } from '../sales/merge.js';
 import { SecurityMerge } from '../security/merge.js';
 import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
+import { PurchasingMerge } from '../purchasing/merge.js';
+import { SupplierMerge } from '../suppliers/merge.js';
+import { LINK_FIELDS, SUPPLIER_FIELDS } from '../suppliers/service.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { FAR_FUTURE_MS } from '../domain/merge.js';
 import { jumpedNumbers, receiptSequence } from '../domain/receipt-number.js';
@@ -71,8 +74,10 @@ function clockFault(shop: HqShop, c: Change): { where: string; clock: string } |
   };
   if (!own(c.hlc)) return { where: `changes[${c.seq}].hlc`, clock: c.hlc };
   if (c.kind === 'movement:insert' && !own(c.data.hlc)) return { where: `changes[${c.seq}].data.hlc`, clock: c.data.hlc };
-  if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'product_pack:update') {
-    const fields: readonly string[] = c.kind === 'product:update' ? PRODUCT_FIELDS : c.kind === 'product_pack:update' ? PACK_FIELDS : BATCH_FIELDS;
+  if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'supplier:update' || c.kind === 'product_supplier:update' || c.kind === 'product_pack:update') {
+    const fields: readonly string[] = {
+      'product:update': PRODUCT_FIELDS, 'batch:update': BATCH_FIELDS, 'supplier:update': SUPPLIER_FIELDS, 'product_supplier:update': LINK_FIELDS, 'product_pack:update': PACK_FIELDS,
+    }[c.kind];
     const data = c.data as Record<string, unknown>;
     for (const f of fields) {
       if (data[f] === undefined) continue;
@@ -129,7 +134,10 @@ export async function applyPush(
   const cash = new CashMerge(run);
   const sales = new SalesMerge(run, stock, cash);
   const clocks = clockRefusals(shop, changes);
-  const merges = { tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped };
+  const merges = {
+    tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped,
+    suppliers: new SupplierMerge(run), purchasing: new PurchasingMerge(run),
+  };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
     await sales.flush();
@@ -315,6 +323,8 @@ interface Merges {
   sales: SalesMerge;
   cash: CashMerge;
   security: SecurityMerge;
+  suppliers: SupplierMerge;
+  purchasing: PurchasingMerge;
   /** Lots sent again under head office's clock (see `clockRefusals`). */
   hqStamped: ReadonlySet<number>;
 }
@@ -355,5 +365,23 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
       return m.sales.returnInserted(c.data, c.hlc);
     case 'security_alert:insert':
       return m.security.alertReceived(c.data, c.hlc);
+    case 'supplier:insert':
+      return m.suppliers.inserted('supplier', c.data, c.hlc);
+    case 'supplier:update':
+      return m.suppliers.updated('supplier', c.data);
+    case 'product_supplier:insert':
+      return m.suppliers.inserted('product_supplier', c.data, c.hlc);
+    case 'product_supplier:update':
+      return m.suppliers.updated('product_supplier', c.data);
+    case 'purchase_order:insert':
+      return m.purchasing.orderSent(c.data, c.hlc);
+    case 'purchase_order:update':
+      return m.purchasing.orderMoved(c.data, c.hlc);
+    case 'delivery:insert':
+      return m.purchasing.deliveryReceived(c.data, c.hlc);
+    case 'supplier_return:insert':
+      return m.purchasing.returnSent(c.data, c.hlc);
+    case 'supplier_return:update':
+      return m.purchasing.returnSettled(c.data, c.hlc);
   }
 }

@@ -35,6 +35,8 @@ const batchInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), productId: z.uuid(), lotNumber: text().min(1).max(64), expirationDate: isoDate,
   initialQty: count, unitCost: money.nullable(), receivedDate: isoDate,
   status: z.enum(['active', 'quarantined', 'recalled']), statusReason: text().nullable(), createdAt: timestamp,
+  // Where a delivered lot came from (purchasing); older shops send neither.
+  supplierId: z.uuid().nullable().default(null), purchaseOrderId: z.uuid().nullable().default(null),
 });
 const batchUpdate = z.object({
   id: z.uuid(), shopId: z.uuid(), expirationDate: isoDate.optional(), unitCost: money.nullable().optional(),
@@ -42,7 +44,7 @@ const batchUpdate = z.object({
   lotNumber: text().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const movementInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer']),
+  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer', 'supplier_return']),
   delta: int32, countedQty: count.nullable(), reason: text().nullable(),
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
@@ -108,6 +110,59 @@ const saleReturnInsert = z.object({
   message: t('validation.approval_named'), path: ['approvedBy'],
 });
 
+// Purchasing: suppliers and links (chain-wide rows a shop created or edits), and the shop's own purchase documents.
+const shortText = (max: number) => text().max(max);
+const optionalLine = (max: number) => text().max(max).nullable();
+const supplierValues = {
+  name: text().min(1).max(200), phone: shortText(40), email: shortText(200), address: shortText(300), taxId: shortText(40),
+  deliveryDays: shortText(100), leadTimeDays: z.number().int().min(0).max(365), paymentTerms: shortText(200), active: z.boolean(),
+};
+const supplierInsert = z.object({ id: z.uuid(), ...supplierValues, createdAt: timestamp });
+const supplierUpdate = z.object({ id: z.uuid(), ...supplierValues, fieldClocks: clocks, baseClocks: clocks.optional() }).partial({
+  name: true, phone: true, email: true, address: true, taxId: true, deliveryDays: true, leadTimeDays: true, paymentTerms: true, active: true,
+});
+const linkValues = {
+  supplierCode: optionalLine(64), packUnits: z.number().int().min(1).max(100_000), lastCost: money.nullable(), lastCostDate: isoDate.nullable(), preferred: z.boolean(),
+};
+const linkInsert = z.object({ id: z.uuid(), supplierId: z.uuid(), productId: z.uuid(), ...linkValues, createdAt: timestamp });
+const linkUpdate = z.object({ id: z.uuid(), ...linkValues, fieldClocks: clocks, baseClocks: clocks.optional() }).partial({
+  supplierCode: true, packUnits: true, lastCost: true, lastCostDate: true, preferred: true,
+});
+const orderStatus = z.enum(['draft', 'sent', 'partially_received', 'received', 'cancelled']);
+const statusChange = z.object({ status: text().max(40), at: timestamp, userId: z.uuid().nullable(), userName: optionalLine(200) });
+const orderInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), supplierId: z.uuid(), status: orderStatus, note: optionalLine(500),
+  history: z.array(statusChange).max(100), createdBy: z.uuid().nullable(), createdByName: optionalLine(200), createdAt: timestamp,
+  lines: z.array(z.object({ id: z.uuid(), lineNo: count.min(1), productId: z.uuid(), quantity: count.min(1), unitCost: money.nullable(), receivedQty: count })).max(500),
+});
+const orderUpdate = z.object({ id: z.uuid(), shopId: z.uuid(), status: orderStatus, history: z.array(statusChange).max(100) });
+const deliveryInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), supplierId: z.uuid(), purchaseOrderId: z.uuid().nullable(),
+  deliveryNote: optionalLine(64), invoiceNumber: optionalLine(64), invoiceTotal: money.nullable(), status: z.literal('validated'),
+  receivedDate: isoDate, createdBy: z.uuid().nullable(), validatedAt: timestamp, validatedBy: z.uuid().nullable(), validatedByName: optionalLine(200),
+  createdAt: timestamp,
+  lines: z.array(z.object({
+    id: z.uuid(), lineNo: count.min(1), productId: z.uuid(), purchaseOrderLineId: z.uuid().nullable(), lotNumber: text().min(1).max(64),
+    expirationDate: isoDate, quantity: count.min(1), freeQty: count, unitCost: money, invoicedQty: count.nullable(), confirmShortDated: z.boolean(),
+    batchId: z.uuid(),
+  })).min(1).max(500),
+});
+const returnStatus = z.enum(['sent', 'credited', 'disputed']);
+const supplierReturnInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), supplierId: z.uuid(), status: returnStatus, expectedCredit: money,
+  creditNoteNumber: optionalLine(64), creditedAmount: money.nullable(), disputeNote: optionalLine(500), createdBy: z.uuid().nullable(),
+  validatedAt: timestamp, validatedBy: z.uuid().nullable(), validatedByName: optionalLine(200), settledAt: timestamp.nullable(), settledBy: z.uuid().nullable(),
+  createdAt: timestamp,
+  lines: z.array(z.object({
+    id: z.uuid(), lineNo: count.min(1), batchId: z.uuid(), productId: z.uuid(), lotNumber: text().min(1).max(64), expirationDate: isoDate,
+    quantity: count.min(1), unitCost: money.nullable(), reason: z.enum(['expired', 'damaged', 'recalled', 'wrong_delivery', 'other']), movementId: z.uuid().nullable(),
+  })).min(1).max(500),
+});
+const supplierReturnUpdate = z.object({
+  id: z.uuid(), shopId: z.uuid(), status: returnStatus, creditNoteNumber: optionalLine(64), creditedAmount: money.nullable(),
+  disputeNote: optionalLine(500), settledAt: timestamp.nullable(), settledBy: z.uuid().nullable(),
+});
+
 // A burst of wrong PINs at the shop, told to head office (server/security/).
 const securityAlertInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), kind: z.enum(['pin', 'password', 'token']), scope: z.enum(['address', 'shop', 'account', 'approval']),
@@ -131,6 +186,15 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('till_session:update'), data: sessionUpdate }),
   z.object({ ...base, kind: z.literal('cash_movement:insert'), data: cashMovementInsert }),
   z.object({ ...base, kind: z.literal('sale_return:insert'), data: saleReturnInsert }),
+  z.object({ ...base, kind: z.literal('supplier:insert'), data: supplierInsert }),
+  z.object({ ...base, kind: z.literal('supplier:update'), data: supplierUpdate }),
+  z.object({ ...base, kind: z.literal('product_supplier:insert'), data: linkInsert }),
+  z.object({ ...base, kind: z.literal('product_supplier:update'), data: linkUpdate }),
+  z.object({ ...base, kind: z.literal('purchase_order:insert'), data: orderInsert }),
+  z.object({ ...base, kind: z.literal('purchase_order:update'), data: orderUpdate }),
+  z.object({ ...base, kind: z.literal('delivery:insert'), data: deliveryInsert }),
+  z.object({ ...base, kind: z.literal('supplier_return:insert'), data: supplierReturnInsert }),
+  z.object({ ...base, kind: z.literal('supplier_return:update'), data: supplierReturnUpdate }),
   z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),
 ]);
 
@@ -208,7 +272,7 @@ export const shopSalesSchema = z.object({
 export const conflictsQuerySchema = z.object({ shop: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(200) });
 
 /** What a shop rebuilt from head office reads, in this order (a movement names a sale line, a line a lot). */
-export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements'] as const;
+export const SNAPSHOT_PARTS = ['products', 'recalls', 'batches', 'sales', 'items', 'movements', 'suppliers', 'supplier-links'] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
 export const snapshotSchema = z.object({

@@ -1,3 +1,4 @@
+import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
@@ -75,6 +76,7 @@ export function hqService({ db, logger, now }: HqDeps) {
   const catalog = catalogAtHq({ db, now });
   const stock = stockAtHq({ db, now });
   const sales = salesAtHq({ db });
+  const suppliers = suppliersAtHq({ db, now });
   const cash = cashAtHq({ db });
   const security = securityService({ db, logger, now });
 
@@ -208,6 +210,7 @@ export function hqService({ db, logger, now }: HqDeps) {
       const rows: { id: string }[] =
         part === 'products' ? await catalog.snapshot(after, limit)
         : part === 'recalls' || part === 'batches' || part === 'movements' ? await stock.snapshot(shop.id, part, after, limit)
+        : part === 'suppliers' || part === 'supplier-links' ? await suppliers.snapshot(part, after, limit)
         : await sales.snapshot(shop.id, part, after, limit);
       return { rows, next: rows.length === limit ? rows.at(-1)!.id : null };
     },

@@ -23,13 +23,17 @@ export interface Shop {
   returnApprovalAfterDays: number;
   /** Cash taken out of a session beyond this needs a manager's PIN. */
   cashOutApprovalOver: number;
+  /** Purchasing: the weeks of sales an order suggestion reads, the days of cover it orders for, the months that make a lot short-dated. */
+  orderWeeks: number;
+  coverDays: number;
+  shortDatedMonths: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const columns = `id, code, name, timezone, address, phone, tax_id, receipt_footer, receipt_width_mm, printer_kind,
   printer_target, cash_rounding, session_policy, discount_limit_pct, variance_comment_over, return_approval_over,
-  return_approval_after_days, cash_out_approval_over, created_at, updated_at`;
+  return_approval_after_days, cash_out_approval_over, order_weeks, cover_days, short_dated_months, created_at, updated_at`;
 
 export async function shopByCode(db: Queryable, code: string): Promise<Shop | undefined> {
   return db.one<Shop>(`select ${columns} from shops where code = $1`, [code]);
@@ -62,16 +66,18 @@ export type ShopSettings = Pick<
   | 'name' | 'address' | 'phone' | 'taxId' | 'receiptFooter' | 'receiptWidthMm' | 'printerKind' | 'printerTarget'
   | 'cashRounding' | 'sessionPolicy' | 'discountLimitPct' | 'varianceCommentOver'
   | 'returnApprovalOver' | 'returnApprovalAfterDays' | 'cashOutApprovalOver'
+  | 'orderWeeks' | 'coverDays' | 'shortDatedMonths'
 >;
 
 export async function updateShopSettings(db: Queryable, id: string, s: ShopSettings): Promise<Shop> {
   return (await db.one<Shop>(
     `update shops set name = $2, address = $3, phone = $4, tax_id = $5, receipt_footer = $6, receipt_width_mm = $7,
        printer_kind = $8, printer_target = $9, cash_rounding = $10, session_policy = $11, discount_limit_pct = $12,
-       variance_comment_over = $13, return_approval_over = $14, return_approval_after_days = $15, cash_out_approval_over = $16
+       variance_comment_over = $13, return_approval_over = $14, return_approval_after_days = $15, cash_out_approval_over = $16,
+       order_weeks = $17, cover_days = $18, short_dated_months = $19
      where id = $1 returning ${columns}`,
     [id, s.name, s.address, s.phone, s.taxId, s.receiptFooter, s.receiptWidthMm, s.printerKind, s.printerTarget,
       s.cashRounding, s.sessionPolicy, s.discountLimitPct, s.varianceCommentOver, s.returnApprovalOver, s.returnApprovalAfterDays,
-      s.cashOutApprovalOver],
+      s.cashOutApprovalOver, s.orderWeeks, s.coverDays, s.shortDatedMonths],
   ))!;
 }

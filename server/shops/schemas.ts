@@ -17,6 +17,9 @@ export const settingsSchema = z
     returnApprovalOver: z.number().int().min(0).max(1_000_000_000),
     returnApprovalAfterDays: z.number().int().min(0).max(3650),
     cashOutApprovalOver: z.number().int().min(0).max(1_000_000_000),
+    orderWeeks: z.number().int().min(1).max(104),
+    coverDays: z.number().int().min(0).max(365),
+    shortDatedMonths: z.number().int().min(0).max(60),
   })
   .partial()
   .strict();

@@ -30,7 +30,7 @@ import {
 /** The lot fields that merge last-writer-wins; quantity is the ledger's, never merged. */
 export const BATCH_FIELDS = ['lotNumber', 'expirationDate', 'unitCost', 'status', 'statusReason'] as const;
 
-export type BatchInsert = Pick<Batch, 'id' | 'shopId' | 'productId' | 'lotNumber' | 'expirationDate' | 'initialQty' | 'unitCost' | 'receivedDate' | 'status' | 'statusReason'>;
+export type BatchInsert = Pick<Batch, 'id' | 'shopId' | 'productId' | 'lotNumber' | 'expirationDate' | 'initialQty' | 'unitCost' | 'receivedDate' | 'status' | 'statusReason' | 'supplierId' | 'purchaseOrderId'>;
 
 export interface BatchUpdate {
   id: string;
@@ -122,6 +122,7 @@ export class StockMerge {
       id: d.id, shopId: d.shopId, productId: d.productId, lotNumber: d.lotNumber, expirationDate: d.expirationDate,
       initialQty: d.initialQty, quantity: 0, unitCost: d.unitCost, receivedDate: d.receivedDate,
       status: recall ? 'recalled' : d.status, statusReason: recall ? recall.reason : d.statusReason, hlc: clock, fieldClocks, fieldOrigins,
+      supplierId: d.supplierId ?? null, purchaseOrderId: d.purchaseOrderId ?? null,
     });
     this.batches.set(batch.id, batch);
     // The shop learns the clocks head office keeps, and a recall it had not heard of.

@@ -14,6 +14,9 @@ export interface Batch {
   receivedDate: string;
   status: BatchStatus;
   statusReason: string | null;
+  /** Where a delivered lot came from (purchasing); null for a lot received by hand. */
+  supplierId?: string | null;
+  purchaseOrderId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,18 +44,19 @@ export interface Movement {
 export type NewMovement = Omit<Movement, 'createdAt'>;
 
 const columns = `b.id, b.shop_id, b.product_id, b.lot_number, b.expiration_date, b.initial_qty, b.quantity,
-  b.unit_cost, b.received_date, b.status, b.status_reason, b.created_at, b.updated_at`;
+  b.unit_cost, b.received_date, b.status, b.status_reason, b.supplier_id, b.purchase_order_id, b.created_at, b.updated_at`;
 const rowColumns = `${columns}, b.hlc, b.field_clocks, b.field_origins`;
 
 export async function insertBatch(db: Queryable, b: Omit<BatchRow, 'createdAt' | 'updatedAt'>): Promise<BatchRow> {
   return (await db.one<BatchRow>(
     `insert into product_batches as b (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity,
-       unit_cost, received_date, status, status_reason, hlc, field_clocks, field_origins)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       unit_cost, received_date, status, status_reason, hlc, field_clocks, field_origins, supplier_id, purchase_order_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      returning ${rowColumns}`,
     [
       b.id, b.shopId, b.productId, b.lotNumber, b.expirationDate, b.initialQty, b.quantity,
       b.unitCost, b.receivedDate, b.status, b.statusReason, b.hlc, b.fieldClocks, b.fieldOrigins ?? {},
+      b.supplierId ?? null, b.purchaseOrderId ?? null,
     ],
   ))!;
 }
@@ -340,14 +344,15 @@ export async function restoreBatches(db: Queryable, bs: readonly BatchRow[]): Pr
   if (bs.length === 0) return;
   await db.exec(
     `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date,
-       status, status_reason, hlc, field_clocks, created_at, updated_at)
+       status, status_reason, hlc, field_clocks, created_at, updated_at, supplier_id, purchase_order_id)
      select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::date[], $6::int[], $7::int[], $8::bigint[], $9::date[],
-       $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[])
+       $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[], $16::uuid[], $17::uuid[])
      on conflict (id) do nothing`,
     [
       bs.map((b) => b.id), bs.map((b) => b.shopId), bs.map((b) => b.productId), bs.map((b) => b.lotNumber), bs.map((b) => b.expirationDate),
       bs.map((b) => b.initialQty), bs.map((b) => b.quantity), bs.map((b) => b.unitCost), bs.map((b) => b.receivedDate), bs.map((b) => b.status),
       bs.map((b) => b.statusReason), bs.map((b) => b.hlc), bs.map((b) => JSON.stringify(b.fieldClocks)), bs.map((b) => b.createdAt), bs.map((b) => b.updatedAt),
+      bs.map((b) => b.supplierId ?? null), bs.map((b) => b.purchaseOrderId ?? null),
     ],
   );
 }
@@ -510,5 +515,20 @@ export async function recallsWithShopStatus(db: Queryable, q: { epoch: string; l
      where s.token_hash is not null
      order by g.created_at desc, g.id, s.code`,
     [q.epoch, q.limit],
+  );
+}
+
+/** The units a lot has received (its `receipt` movements): the weight of its cost in the average of its receipts. */
+export async function receivedUnits(db: Queryable, batchId: string): Promise<number> {
+  return (await db.one<{ n: number }>(`select coalesce(sum(delta), 0)::int as n from stock_movements where batch_id = $1 and kind = 'receipt'`, [batchId]))!.n;
+}
+
+/** Sales of these products' lots in this shop since a moment, in base units (the order suggestion's window). */
+export async function soldSince(db: Queryable, shopId: string, productIds: readonly string[] | null, since: Date): Promise<{ productId: string; sold: number }[]> {
+  return db.rows(
+    `select b.product_id, (-sum(m.delta))::int as sold from stock_movements m join product_batches b on b.id = m.batch_id
+     where m.shop_id = $1 and m.kind in ('sale', 'return') and m.created_at >= $2 and ($3::uuid[] is null or b.product_id = any($3::uuid[]))
+     group by b.product_id`,
+    [shopId, since, productIds],
   );
 }

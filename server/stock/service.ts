@@ -6,6 +6,7 @@ import { addDays, dateInZone } from '../domain/dates.js';
 import type { Db, Tx } from '../db/pool.js';
 import { correctedLot, expiresWithin, isSellable } from '../domain/fefo.js';
 import { countDelta } from '../domain/ledger.js';
+import { weightedCost } from '../domain/purchasing.js';
 import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -21,7 +22,11 @@ import {
   batchesOfShop,
   batchesPage,
   batchesOfProduct,
+  batchesOfProducts,
   insertBatch,
+  lockBatchesByIds,
+  receivedUnits,
+  soldSince,
   insertMovements,
   lockBatch,
   lockBatchByLot,
@@ -43,6 +48,12 @@ import {
   recentExpiryAlerts,
 } from './queries.js';
 import type { CorrectBatchInput, MovementInput, ReceiveBatchInput } from './schemas.js';
+
+/** Where a delivered lot comes from. */
+export interface LotOrigin {
+  supplierId?: string | null;
+  purchaseOrderId?: string | null;
+}
 
 export interface BatchView extends Batch {
   sellable: boolean;
@@ -102,7 +113,7 @@ export function stockService({ db, shop, now, bus }: Deps) {
    * A delivery: a new lot is written with its `receipt` movement; the same
    * lot delivered again (same expiry) gets one more `receipt` movement.
    */
-  async function receiveIn(tx: Tx, given: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
+  async function receiveIn(tx: Tx, given: ReceiveBatchInput & LotOrigin, actor: Actor): Promise<BatchView> {
     const day = today();
     const [product] = await productsForSale(tx, [given.productId]);
     if (!product) throw notFound('product.not_found');
@@ -133,6 +144,8 @@ export function stockService({ db, shop, now, bus }: Deps) {
           receivedDate: input.receivedDate ?? day,
           status: recall ? 'recalled' : 'active',
           statusReason: recall?.reason ?? null,
+          supplierId: input.supplierId ?? null,
+          purchaseOrderId: input.purchaseOrderId ?? null,
           hlc,
           fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc, statusReason: hlc },
         }));
@@ -153,10 +166,47 @@ export function stockService({ db, shop, now, bus }: Deps) {
       ...(existing ? [] : [{ entity: 'batch' as const, entityId: batch.id, op: 'insert' as const, payload: publicBatch(batch), hlc }]),
       { entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc },
     ]);
+    // A lot received again costs the average of its receipts, weighted by their units (margins and valuation read it).
+    if (existing && input.unitCost !== null) {
+      const unitCost = weightedCost({ units: await receivedUnits(tx, existing.id) - input.quantity, unitCost: existing.unitCost }, { units: input.quantity, unitCost: input.unitCost });
+      const { batch: costed, change } = await editLot(tx, existing, { expirationDate: existing.expirationDate, unitCost, status: existing.status, statusReason: existing.statusReason }, now());
+      if (change) await appendOutbox(tx, [{ entity: 'batch', entityId: existing.id, op: 'update', payload: { shopId: shop.id, ...change.payload }, hlc: change.hlc }]);
+      batch = costed;
+    }
     return view({ ...publicBatch(batch), quantity: batch.quantity + input.quantity }, day);
   }
 
+  /** Units sent back to their supplier leave the lot by a `supplier_return` movement; never more than it holds. */
+  async function supplierReturnIn(tx: Tx, line: { batchId: string; quantity: number; reason: string }, actor: Actor): Promise<Movement> {
+    const batch = await lockBatch(tx, shop.id, line.batchId);
+    if (!batch) throw notFound('batch.not_found');
+    if (line.quantity > batch.quantity) {
+      throw new AppError(422, 'stock_negative', 'batch.stock_negative', { lotNumber: batch.lotNumber, quantity: batch.quantity });
+    }
+    const hlc = await stampTransaction(tx, now());
+    const [movement] = await insertMovements(tx, [
+      {
+        id: newId(), shopId: shop.id, batchId: batch.id, kind: 'supplier_return', delta: -line.quantity,
+        countedQty: null, reason: line.reason, saleItemId: null, userId: actor.id, hlc,
+      },
+    ]);
+    await applyDeltas(tx, [{ batchId: batch.id, delta: -line.quantity }]);
+    await appendOutbox(tx, [{ entity: 'movement', entityId: movement!.id, op: 'insert', payload: movement, hlc }]);
+    return movement!;
+  }
+
   return {
+    /** For purchasing's receipts: a lot in the caller's transaction (validating a delivery writes all its lines or none). */
+    receiveIn,
+    /** For purchasing's supplier returns, in the caller's transaction. */
+    supplierReturnIn,
+    /** A lot held under this product and lot number (its expiry may differ from a delivery line's). */
+    heldLot: (tx: Tx, productId: string, lotNumber: string) => lockBatchByLot(tx, shop.id, productId, lotNumber).then((b) => b && publicBatch(b)),
+    /** Lots as the order suggestion and the return picker read them. */
+    lotsOfProducts: (productIds: readonly string[]) => batchesOfProducts(db, shop.id, productIds),
+    lockLots: (tx: Tx, ids: readonly string[]) => lockBatchesByIds(tx, shop.id, ids),
+    soldSince: (productIds: readonly string[] | null, since: Date) => soldSince(db, shop.id, productIds, since),
+
     async receiveBatch(input: ReceiveBatchInput, actor: Actor): Promise<BatchView> {
       const received = await db.withTransaction((tx) => receiveIn(tx, input, actor));
       bus?.committed('batch');

@@ -49,7 +49,7 @@ export interface PullAnswer {
 
 export interface PulledChange {
   id: number;
-  entity: 'product' | 'batch' | 'recall';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier';
   entityId: string;
   hlc: string;
   data: Record<string, unknown>;

@@ -1,3 +1,5 @@
+import { SupplierMerge } from '../suppliers/merge.js';
+import type { LinkRow, SupplierRow } from '../suppliers/queries.js';
 import { CashMerge } from '../cash/merge.js';
 import { CatalogMerge } from '../catalog/merge.js';
 import type { ProductRow } from '../catalog/queries.js';
@@ -61,11 +63,14 @@ export async function initFromHq(
   const sales = await all<SaleRow>('sales');
   const items = await all<SaleItem>('items');
   const movements = await all<Movement>('movements');
+  const suppliers = await all<SupplierRow>('suppliers');
+  const links = await all<LinkRow>('supplier-links');
 
   const drifted = await db.withTransaction(async (tx) => {
     if (opts.force) await wipeLocalData(tx);
     const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
     await new CatalogMerge(run).restore(products);
+    await new SupplierMerge(run).restore({ suppliers, links });
     const stock = new StockMerge(run);
     await stock.restoreLots({ batches, recalls });
     await new SalesMerge(run, stock, new CashMerge(run)).restore(shop.id, { sales, items, lastReceipt: head.lastReceipt });

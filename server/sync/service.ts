@@ -22,6 +22,7 @@ import {
   type OutboxRow,
 } from '../outbox/queries.js';
 import type { SalesService } from '../sales/service.js';
+import { SupplierMerge } from '../suppliers/merge.js';
 import { StockMerge } from '../stock/merge.js';
 import type { Recall } from '../stock/queries.js';
 import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
@@ -121,9 +122,11 @@ export function syncService(
       const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
       const catalog = new CatalogMerge(run);
       const stock = new StockMerge(run);
+      const suppliers = new SupplierMerge(run);
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
+        else if (c.entity === 'supplier' || c.entity === 'product_supplier') await suppliers.pulled(c.entity, c.data, c.hlc);
         else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }
       await run.finish();

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { isoDate } from '../stock/schemas.js';
+
+const money = z.number().int().min(0).max(1_000_000_000);
+const quantity = z.number().int().min(1).max(1_000_000);
+const optionalText = (max: number) => z.string().trim().max(max).nullish().transform((v) => (v ? v : null));
+
+const orderLine = z.object({ productId: z.uuid(), quantity, unitCost: money.nullish().transform((v) => v ?? null) });
+
+export const createOrderSchema = z
+  .object({ id: z.uuid().optional(), supplierId: z.uuid(), note: optionalText(500), lines: z.array(orderLine).max(500) })
+  .strict();
+export const updateOrderSchema = z.object({ lines: z.array(orderLine).max(500), note: optionalText(500) }).partial().strict();
+
+export const suggestionsQuerySchema = z.object({ supplierId: z.uuid().optional() });
+
+const deliveryLine = z
+  .object({
+    id: z.uuid().optional(),
+    productId: z.uuid(),
+    lotNumber: z.string().trim().min(1).max(64),
+    expirationDate: isoDate,
+    quantity,
+    freeQty: z.number().int().min(0).max(1_000_000).default(0),
+    unitCost: money,
+    invoicedQty: z.number().int().min(0).max(1_000_000).nullish().transform((v) => v ?? null),
+    purchaseOrderLineId: z.uuid().nullish().transform((v) => v ?? null),
+    confirmShortDated: z.boolean().default(false),
+  })
+  .strict();
+
+const deliveryHeader = {
+  deliveryNote: optionalText(64),
+  invoiceNumber: optionalText(64),
+  invoiceTotal: money.nullish().transform((v) => v ?? null),
+  receivedDate: isoDate.nullish().transform((v) => v ?? null),
+};
+
+export const createDeliverySchema = z
+  .object({ id: z.uuid().optional(), supplierId: z.uuid(), purchaseOrderId: z.uuid().nullish().transform((v) => v ?? null), ...deliveryHeader, lines: z.array(deliveryLine).max(500).default([]) })
+  .strict();
+export const updateDeliverySchema = z.object({ ...deliveryHeader, lines: z.array(deliveryLine).max(500) }).partial().strict();
+export const deliveryLineSchema = deliveryLine;
+/** Validation may confirm short-dated lines there and then: `{lines: [{id, confirmShortDated: true}]}`. */
+export const validateDeliverySchema = z
+  .object({ lines: z.array(z.object({ id: z.uuid(), confirmShortDated: z.boolean() }).strict()).max(500).default([]) })
+  .strict()
+  .default({ lines: [] });
+
+export const RETURN_REASONS = ['expired', 'damaged', 'recalled', 'wrong_delivery', 'other'] as const;
+export const createReturnSchema = z
+  .object({
+    id: z.uuid().optional(),
+    supplierId: z.uuid(),
+    lines: z.array(z.object({ batchId: z.uuid(), quantity, reason: z.enum(RETURN_REASONS) }).strict()).min(1).max(500),
+  })
+  .strict();
+export const creditSchema = z.object({ creditNoteNumber: z.string().trim().min(1).max(64), amount: money }).strict();
+export const disputeSchema = z.object({ note: z.string().trim().min(1).max(500) }).strict();
+
+export type CreateOrderInput = z.infer<typeof createOrderSchema>;
+export type UpdateOrderInput = z.infer<typeof updateOrderSchema>;
+export type CreateDeliveryInput = z.infer<typeof createDeliverySchema>;
+export type UpdateDeliveryInput = z.infer<typeof updateDeliverySchema>;
+export type DeliveryLineInput = z.infer<typeof deliveryLine>;
+export type ValidateDeliveryInput = z.infer<typeof validateDeliverySchema>;
+export type CreateReturnInput = z.infer<typeof createReturnSchema>;

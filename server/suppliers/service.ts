@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import type { Actor, Deps } from '../context.js';
+import type { Db, Tx } from '../db/pool.js';
+import { dateInZone } from '../domain/dates.js';
+import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendFeed, appendOutbox } from '../outbox/queries.js';
+import { productById } from '../catalog/queries.js';
+import {
+  insertLink,
+  insertSupplier,
+  linksOfProducts,
+  linksOfSupplier,
+  linksPage,
+  listSuppliers,
+  suppliersPage,
+  lockLink,
+  lockSupplier,
+  supplierById,
+  updateLink,
+  updateSupplier,
+  type LinkRow,
+  type ProductSupplier,
+  type Supplier,
+  type SupplierRow,
+} from './queries.js';
+import type { CreateSupplierInput, LinkInput, UpdateSupplierInput } from './schemas.js';
+
+/** The supplier fields that merge last-writer-wins, field by field. */
+export const SUPPLIER_FIELDS = ['name', 'phone', 'email', 'address', 'taxId', 'deliveryDays', 'leadTimeDays', 'paymentTerms', 'active'] as const;
+/** The link fields that merge last-writer-wins; the pair (supplier, product) is fixed. */
+export const LINK_FIELDS = ['supplierCode', 'packUnits', 'lastCost', 'lastCostDate', 'preferred'] as const;
+
+/** A link's id follows from its pair, so two shops linking one product to one supplier name one row (RFC 9562 v8 over SHA-256). */
+export function linkIdFor(supplierId: string, productId: string): string {
+  const h = createHash('sha256').update(`comptoir-product-supplier:${supplierId}:${productId}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export const publicSupplier = ({ hlc: _h, fieldClocks: _c, fieldOrigins: _o, ...s }: SupplierRow): Supplier => s;
+export const publicLink = ({ hlc: _h, fieldClocks: _c, fieldOrigins: _o, ...l }: LinkRow): ProductSupplier => l;
+const clocksOf = (fields: readonly string[], clock: string) => Object.fromEntries(fields.map((f) => [f, clock]));
+
+/** Where a write of a chain-wide row goes: a shop's own rows travel upstream, its edits of head office's stay local. */
+type Seat = { role: 'shop'; shopId: string } | { role: 'hq' };
+
+/** Suppliers and their product links as one seat (a shop, or head office) writes them. */
+function supplierWrites(db: Db, seat: Seat, now: () => Date) {
+  const origin = seat.role === 'shop' ? seat.shopId : null;
+  /** A shop sends its own rows in its outbox; head office feeds every shop. Others' rows edited at a shop stay there. */
+  async function publish(tx: Tx, row: { id: string; originShopId: string | null }, entity: 'supplier' | 'product_supplier', op: 'insert' | 'update', payload: unknown, hlc: string) {
+    if (seat.role === 'hq') {
+      await appendFeed(tx, [{ shopId: null, originShopId: null, entity, entityId: row.id, hlc, payload }]);
+      return;
+    }
+    if (row.originShopId === seat.shopId) await appendOutbox(tx, [{ entity, entityId: row.id, op, payload, hlc }]);
+  }
+
+  async function createIn(tx: Tx, input: CreateSupplierInput): Promise<{ supplier: Supplier; created: boolean }> {
+    const id = input.id ?? newId();
+    const hlc = await stampTransaction(tx, now());
+    const values = {
+      id, name: input.name, phone: input.phone ?? '', email: input.email ?? '', address: input.address ?? '', taxId: input.taxId ?? '',
+      deliveryDays: input.deliveryDays ?? '', leadTimeDays: input.leadTimeDays ?? 1, paymentTerms: input.paymentTerms ?? '',
+      active: input.active ?? true, originShopId: origin,
+    };
+    if (!(await insertSupplier(tx, { ...values, hlc, fieldClocks: clocksOf(SUPPLIER_FIELDS, hlc) }))) {
+      const existing = (await supplierById(tx, id))!;
+      return { supplier: publicSupplier(existing), created: false };
+    }
+    const row = (await supplierById(tx, id))!;
+    await publish(tx, row, 'supplier', 'insert', { ...publicSupplier(row), fieldClocks: row.fieldClocks }, hlc);
+    return { supplier: publicSupplier(row), created: true };
+  }
+
+  async function updateIn(tx: Tx, id: string, input: UpdateSupplierInput): Promise<Supplier> {
+    const current = await lockSupplier(tx, id);
+    if (!current) throw notFound('supplier.not_found');
+    const changed = changedFields(current, input);
+    if (changed.length === 0) return publicSupplier(current);
+    const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
+    const next = { ...current, ...input };
+    const edit = editClocks(current, next, changed, hlc);
+    const fieldOrigins = Object.fromEntries(Object.entries(current.fieldOrigins).filter(([f]) => !changed.includes(f as never)));
+    const row = await updateSupplier(tx, id, { ...next, hlc, fieldClocks: edit.fieldClocks, fieldOrigins });
+    await publish(tx, row, 'supplier', 'update', { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks }, hlc);
+    return publicSupplier(row);
+  }
+
+  /** Creates the link or edits it; `lastCost` given without a date is dated today. */
+  async function putLinkIn(tx: Tx, supplierId: string, productId: string, input: LinkInput & { lastCostDate?: string | null }): Promise<ProductSupplier> {
+    if (!(await supplierById(tx, supplierId))) throw notFound('supplier.not_found');
+    if (!(await productById(tx, productId))) throw notFound('product.not_found');
+    const id = linkIdFor(supplierId, productId);
+    const current = await lockLink(tx, id);
+    if (!current) {
+      const hlc = await stampTransaction(tx, now());
+      await insertLink(tx, {
+        id, supplierId, productId, supplierCode: input.supplierCode ?? null, packUnits: input.packUnits ?? 1, lastCost: input.lastCost ?? null,
+        lastCostDate: input.lastCost != null ? (input.lastCostDate ?? null) : null, preferred: input.preferred ?? false, originShopId: origin,
+        hlc, fieldClocks: clocksOf(LINK_FIELDS, hlc),
+      });
+      const row = (await lockLink(tx, id))!;
+      await publish(tx, row, 'product_supplier', 'insert', { ...publicLink(row), fieldClocks: row.fieldClocks }, hlc);
+      return publicLink(row);
+    }
+    const wanted = input;
+    const changed = changedFields(current, wanted);
+    if (changed.length === 0) return publicLink(current);
+    const hlc = await stampTransaction(tx, now(), replacedClocks(current, changed));
+    const next = { ...current, ...wanted };
+    const edit = editClocks(current, next, changed, hlc);
+    const fieldOrigins = Object.fromEntries(Object.entries(current.fieldOrigins).filter(([f]) => !changed.includes(f as never)));
+    const row = await updateLink(tx, id, { ...next, hlc, fieldClocks: edit.fieldClocks, fieldOrigins });
+    await publish(tx, row, 'product_supplier', 'update', { id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks }, hlc);
+    return publicLink(row);
+  }
+
+  return { createIn, updateIn, putLinkIn };
+}
+
+/** The shop's suppliers: the chain's (head office's and other shops') and its own. */
+export function suppliersService({ db, shop, now }: Deps) {
+  const writes = supplierWrites(db, { role: 'shop', shopId: shop.id }, now);
+  return {
+    create: (input: CreateSupplierInput, _actor: Actor) => db.withTransaction((tx) => writes.createIn(tx, input)),
+    update: (id: string, input: UpdateSupplierInput, _actor: Actor) => db.withTransaction((tx) => writes.updateIn(tx, id, input)),
+    putLink: (supplierId: string, productId: string, input: LinkInput, _actor: Actor) =>
+      db.withTransaction((tx) => writes.putLinkIn(tx, supplierId, productId, { ...input, ...(input.lastCost != null ? { lastCostDate: dateInZone(now(), shop.timezone) } : {}) })),
+    list: async (q: { activeOnly?: boolean } = {}) => (await listSuppliers(db, { activeOnly: q.activeOnly ?? false })).map(publicSupplier),
+    async get(id: string) {
+      const s = await supplierById(db, id);
+      if (!s) throw notFound('supplier.not_found');
+      return { ...publicSupplier(s), products: (await linksOfSupplier(db, id)).map((l) => ({ ...publicLink(l), productName: l.productName, sku: l.sku })) };
+    },
+
+    /** For purchasing: a supplier that exists, in the caller's transaction. */
+    async supplierIn(tx: Tx, id: string): Promise<Supplier> {
+      const s = await supplierById(tx, id);
+      if (!s) throw new AppError(404, 'not_found', 'supplier.not_found');
+      return publicSupplier(s);
+    },
+    linksOfSupplier: async (id: string) => (await linksOfSupplier(db, id)).map(publicLink),
+    linksOfProducts: async (ids: readonly string[]) => (await linksOfProducts(db, ids)).map(publicLink),
+    /** A receipt updates the link's last cost (creating the link if the product was not known of this supplier). */
+    recordCostIn: (tx: Tx, q: { supplierId: string; productId: string; unitCost: number; date: string }) =>
+      writes.putLinkIn(tx, q.supplierId, q.productId, { lastCost: q.unitCost, lastCostDate: q.date }),
+  };
+}
+
+/** Head office's seat: the chain's suppliers, fed to every shop. */
+export function suppliersAtHq({ db, now }: { db: Db; now: () => Date }) {
+  const writes = supplierWrites(db, { role: 'hq' }, now);
+  return {
+    create: (input: CreateSupplierInput) => db.withTransaction((tx) => writes.createIn(tx, input)),
+    update: (id: string, input: UpdateSupplierInput) => db.withTransaction((tx) => writes.updateIn(tx, id, input)),
+    putLink: (supplierId: string, productId: string, input: LinkInput) => db.withTransaction((tx) => writes.putLinkIn(tx, supplierId, productId, input)),
+    list: async () => (await listSuppliers(db, { activeOnly: false })).map(publicSupplier),
+    /** A rebuilt shop's suppliers and links: the chain's rows as head office holds them. */
+    snapshot: (part: 'suppliers' | 'supplier-links', after: string, limit: number): Promise<{ id: string }[]> =>
+      part === 'suppliers' ? suppliersPage(db, after, limit) : linksPage(db, after, limit),
+  };
+}
+
+export type SuppliersService = ReturnType<typeof suppliersService>;
