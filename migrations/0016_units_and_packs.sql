@@ -114,7 +114,9 @@ begin
   where c.conrelid = 'sync_outbox'::regclass and c.conname = 'sync_outbox_entity_check';
   if not ('product_pack' = any (names)) then
     alter table sync_outbox drop constraint sync_outbox_entity_check;
-    execute format('alter table sync_outbox add constraint sync_outbox_entity_check check (entity = any (%L::text[]))', names || 'product_pack'::text);
+    -- Written as a list of literals, as the first migration wrote it, so the next extension reads it the same way.
+    execute format('alter table sync_outbox add constraint sync_outbox_entity_check check (entity in (%s))',
+      (select string_agg(quote_literal(n), ', ') from unnest(names || 'product_pack'::text) as n));
   end if;
 end $$;
 
