@@ -19,6 +19,9 @@ export const QUEUES = {
   push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly', nightly: 'sync-nightly', expiry: 'expiry-scan', ledger: 'ledger-check',
 } as const;
 
+/** How often the job runner asks the sync service whether a dropped link is back (the service paces the probes themselves). */
+export const LINK_WATCH_MS = 1_000;
+
 /** 03:00 in the shop's time zone: after the day's last sale, before the first of the next. */
 export const BACKUP_CRON = '0 3 * * *';
 /** 02:00: the nightly reconciliation, before the backup so the backup holds its result. */
@@ -64,6 +67,8 @@ export async function startJobs(
 
   const { sync, bus } = deps;
   const manual = new Set<Promise<unknown>>();
+  let linkWatch: NodeJS.Timeout | undefined;
+  let probing: Promise<unknown> = Promise.resolve();
   if (sync?.configured) {
     // stately: at most one queued and one running, so kicks after every sale collapse.
     await boss.createQueue(QUEUES.push, { name: QUEUES.push, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
@@ -95,6 +100,15 @@ export async function startJobs(
     bus?.on('committed', (entity) => {
       if (entity !== 'sync') kick(false);
     });
+    // After a drop, the service probes head office (paced by domain/link.ts); once it answers, push and pull now, not at the backoff's end.
+    linkWatch = setInterval(() => {
+      probing = probing.then(async () => {
+        if (!(await sync.linkBack())) return;
+        kick(true);
+        await boss.send(QUEUES.pull, { force: true });
+      }).catch((err: unknown) => logger.warn({ err }, 'link probe failed'));
+    }, LINK_WATCH_MS);
+    linkWatch.unref();
     // Asked by a person: run now, here, rather than queue behind a routine kick that would respect the backoff.
     bus?.on('syncRequested', () => {
       const run = sync.runNow({ force: true }).catch((err: unknown) => logger.debug({ err }, 'manual sync ended with an error (recorded in sync_state)'));
@@ -146,6 +160,8 @@ export async function startJobs(
   return {
     boss,
     async stop() {
+      clearInterval(linkWatch);
+      await probing;
       for (const c of crons) await c.stop();
       bus?.removeAllListeners();
       await Promise.all([...manual]);

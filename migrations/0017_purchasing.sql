@@ -196,7 +196,9 @@ begin
   select array_agg(a) into missing from unnest(added) as a where not (a = any (names));
   if missing is null then return; end if;
   execute format('alter table %s drop constraint %I', tbl, con);
-  execute format('alter table %s add constraint %I check (%I = any (%L::text[]))%s', tbl, con, col, names || missing,
+  -- Written as `in (...)`, as every other migration writes these checks: PostgreSQL shows it as ANY (ARRAY[...]), which the next widening reads.
+  execute format('alter table %s add constraint %I check (%I in (%s))%s', tbl, con, col,
+    (select string_agg(quote_literal(n), ', ') from unnest(names || missing) as n),
     case when recheck then '' else ' not valid' end);
 end $$;
 

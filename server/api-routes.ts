@@ -9,6 +9,8 @@ import { settingsRoutes } from './shops/routes.js';
 import type { Services } from './services.js';
 import { stockRoutes } from './stock/routes.js';
 import { syncRoutes } from './sync/routes.js';
+import { stocktakesRoutes } from './stocktakes/routes.js';
+import { transfersRoutes } from './transfers/routes.js';
 import { usersRoutes } from './users/routes.js';
 import { purchasingRoutes } from './purchasing/routes.js';
 import { suppliersRoutes } from './suppliers/routes.js';
@@ -25,6 +27,8 @@ export function shopApi(s: Services): Router {
   const sync = syncRoutes(s.sync);
   const suppliers = suppliersRoutes(s.suppliers);
   const purchasing = purchasingRoutes(s.purchaseOrders, s.deliveries, s.supplierReturns);
+  const transfers = transfersRoutes(s.transfers);
+  const stocktakes = stocktakesRoutes(s.stocktakes);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
 
@@ -68,6 +72,22 @@ export function shopApi(s: Services): Router {
   r.post('/cash/sessions/:id/close', cash.close);
   r.get('/cash/sessions/:id/z.pdf', cash.zPdf);
   r.get('/cash/sessions/:id/x.pdf', cash.xPdf);
+
+  r.post('/transfers', pharmacist, transfers.create);
+  r.get('/transfers', transfers.list);
+  r.get('/transfers/:id', transfers.get);
+  r.post('/transfers/:id/ship', pharmacist, transfers.ship);
+  r.post('/transfers/:id/cancel', manager, transfers.cancel);
+  r.post('/transfers/:id/receive', pharmacist, transfers.receive);
+  r.get('/transfers/:id/note.pdf', transfers.note);
+
+  r.post('/stocktakes', manager, stocktakes.open);
+  r.get('/stocktakes', stocktakes.list);
+  r.get('/stocktakes/:id', stocktakes.get);
+  r.post('/stocktakes/:id/counts', stocktakes.count);
+  r.get('/stocktakes/:id/sheet.pdf', stocktakes.sheet);
+  r.post('/stocktakes/:id/finalise', manager, stocktakes.finalise);
+  r.post('/stocktakes/:id/cancel', manager, stocktakes.cancel);
 
   r.get('/settings', settings.get);
   r.patch('/settings', manager, settings.update);

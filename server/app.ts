@@ -69,8 +69,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     return { app, services };
   }
   if (opts.role === 'hq' && opts.hqAdminTokenHash) {
-    // A push is at most ~256 KB of JSON, usually gzipped; the limit leaves room and still refuses abuse.
     const tokens = tokenThrottle(securityService(opts));
+    // The limit counts inflated bytes (gzip bombs included): a shop's push is at most 768 KB of JSON before gzip, 256 KB after (server/sync/service.ts).
     app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hqService(opts), opts.hqAdminTokenHash, tokens));
     const timezone = opts.timezone ?? 'UTC';
     const staff = staffService({ db: opts.db, now: opts.now, logger: opts.logger });

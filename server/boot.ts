@@ -6,6 +6,7 @@ import { JobQueue } from './job-queue.js';
 import { staffService } from './staff/service.js';
 import { createApp } from './app.js';
 import { InFlight } from './http/in-flight.js';
+import { tuneForShopLinks } from './http/server-settings.js';
 import { loadConfig, type Config, type Role } from './config.js';
 import type { ShopContext } from './context.js';
 import { migrate } from './db/migrate.js';
@@ -162,6 +163,7 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       publicUrl: config.publicUrl,
     });
     const server = config.listenAddress ? app.listen(config.port, config.listenAddress) : app.listen(config.port);
+    tuneForShopLinks(server);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);

@@ -17,6 +17,8 @@ import { salesPages } from './sales/pages.js';
 import { returnPages } from './sales/return-pages.js';
 import { settingsPages } from './shops/pages.js';
 import { stockPages } from './stock/pages.js';
+import { stocktakesPages } from './stocktakes/pages.js';
+import { transfersPages } from './transfers/pages.js';
 import { conflictPages, syncNowPage } from './sync/pages.js';
 import { tillPages } from './till/pages.js';
 import { userPages } from './users/pages.js';
@@ -43,6 +45,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   const returns = returnPages(s, views);
   const sales = salesPages(s, views, deps);
   const stock = stockPages(s, views, deps);
+  const transfers = transfersPages(s, views);
+  const stocktakes = stocktakesPages(s, views);
   const catalog = catalogPages(s, views, deps);
   const settings = settingsPages(s, views, deps);
   const sync = syncNowPage(s, views, deps);
@@ -86,6 +90,18 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/stock/reception/ligne', manager, stock.receptionRow);
   r.post('/stock/reception', manager, stock.receive);
   r.post('/stock/lots/:id/mouvement', manager, stock.movement);
+
+  r.get('/transferts', transfers.page);
+  r.post('/transferts', pharmacist, transfers.create);
+  r.post('/transferts/:id/expedier', pharmacist, transfers.ship);
+  r.post('/transferts/:id/annuler', manager, transfers.cancel);
+  r.post('/transferts/:id/reception', pharmacist, transfers.receive);
+
+  r.get('/inventaires', stocktakes.page);
+  r.post('/inventaires', manager, stocktakes.open);
+  r.post('/inventaires/:id/comptage', stocktakes.count);
+  r.post('/inventaires/:id/cloturer', manager, stocktakes.finalise);
+  r.post('/inventaires/:id/annuler', manager, stocktakes.cancel);
 
   r.get('/produits', catalog.products);
   r.post('/produits', pharmacist, catalog.createProduct);

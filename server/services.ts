@@ -9,6 +9,8 @@ import { stockService } from './stock/service.js';
 import { nightlyService } from './sync/nightly.js';
 import { syncService } from './sync/service.js';
 import { tillService } from './till/service.js';
+import { stocktakesService } from './stocktakes/service.js';
+import { transfersService } from './transfers/service.js';
 import { usersService } from './users/service.js';
 import { deliveriesService } from './purchasing/deliveries.js';
 import { purchaseOrdersService } from './purchasing/service.js';
@@ -62,6 +64,8 @@ export function createServices(deps: Deps) {
     purchaseOrders: purchaseOrdersService(deps, purchasing),
     deliveries: deliveriesService(deps, purchasing),
     supplierReturns: supplierReturnsService(deps, purchasing),
+    transfers: transfersService(deps),
+    stocktakes: stocktakesService(deps),
   };
 }
 

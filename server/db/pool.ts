@@ -24,6 +24,13 @@ export interface TransactionOptions {
    * flushed one (a sale); the setting is sent with BEGIN, in the same round trip.
    */
   flush?: boolean;
+  /**
+   * How many times to run the work again when PostgreSQL chose this
+   * transaction as a deadlock's victim (40P01): it was rolled back whole, so
+   * a use case whose work only touches the database (a sale) can simply run
+   * again, and the cashier never sees a refusal that was only bad timing.
+   */
+  retryOnDeadlock?: number;
 }
 
 export interface Db extends Queryable {
@@ -104,22 +111,33 @@ export function createDb({ connectionString, max = 10, logger }: DbOptions): Db 
     ...base,
     pool,
     async withTransaction<T>(work: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-      const client = await pool.connect();
-      const tx = { ...queryable(timed(logger, client)), inTransaction: true as const };
-      try {
-        await client.query(opts.flush === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
-        const result = await work(tx);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
+      for (let retries = opts.retryOnDeadlock ?? 0; ; retries--) {
+        try {
+          return await once(work, opts);
+        } catch (err) {
+          if (retries <= 0 || (err as { code?: string }).code !== '40P01') throw err;
+          logger.warn({ event: 'deadlock_retried' }, 'transaction chosen as a deadlock victim: run again');
+        }
       }
     },
     async close() {
       await pool.end();
     },
   };
+
+  async function once<T>(work: (tx: Tx) => Promise<T>, opts: TransactionOptions): Promise<T> {
+    const client = await pool.connect();
+    const tx = { ...queryable(timed(logger, client)), inTransaction: true as const };
+    try {
+      await client.query(opts.flush === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
 }

@@ -1,4 +1,4 @@
-export type MovementKind = 'receipt' | 'sale' | 'return' | 'adjustment' | 'count' | 'transfer' | 'supplier_return';
+export type MovementKind = 'receipt' | 'sale' | 'return' | 'adjustment' | 'count' | 'transfer' | 'supplier_return' | 'transfer_out' | 'transfer_in';
 
 export interface LedgerEntry {
   kind: MovementKind;
@@ -22,4 +22,14 @@ export function ledgerQuantity(entries: readonly LedgerEntry[]): number {
 /** The delta a count records locally, so that the cache stays the sum of deltas. */
 export function countDelta(currentQuantity: number, countedQty: number): number {
   return countedQty - currentQuantity;
+}
+
+/**
+ * What a stocktake's count changes (design.md §2.4): the count minus the
+ * lot's ledger quantity at the moment it was counted, never minus the
+ * snapshot (sales before the count would be taken twice) and never "set to
+ * the count" at finalising (sales after it would be lost).
+ */
+export function stocktakeAdjustment(countedQty: number, ledgerAtCount: number): number {
+  return countedQty - ledgerAtCount;
 }

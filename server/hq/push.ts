@@ -12,6 +12,8 @@ import { BATCH_FIELDS, StockMerge } from '../stock/merge.js';
 import { PurchasingMerge } from '../purchasing/merge.js';
 import { SupplierMerge } from '../suppliers/merge.js';
 import { LINK_FIELDS, SUPPLIER_FIELDS } from '../suppliers/service.js';
+import { StocktakeMerge } from '../stocktakes/merge.js';
+import { TransferMerge } from '../transfers/merge.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { FAR_FUTURE_MS } from '../domain/merge.js';
 import { jumpedNumbers, receiptSequence } from '../domain/receipt-number.js';
@@ -137,6 +139,7 @@ export async function applyPush(
   const merges = {
     tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped,
     suppliers: new SupplierMerge(run), purchasing: new PurchasingMerge(run),
+    transfers: new TransferMerge(run, () => new Date(at.nowWall)), stocktakes: new StocktakeMerge(run),
   };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
@@ -325,6 +328,8 @@ interface Merges {
   security: SecurityMerge;
   suppliers: SupplierMerge;
   purchasing: PurchasingMerge;
+  transfers: TransferMerge;
+  stocktakes: StocktakeMerge;
   /** Lots sent again under head office's clock (see `clockRefusals`). */
   hqStamped: ReadonlySet<number>;
 }
@@ -363,6 +368,14 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
       return m.cash.moved(c.data, c.hlc);
     case 'sale_return:insert':
       return m.sales.returnInserted(c.data, c.hlc);
+    case 'transfer:insert':
+      return m.transfers.shipped(c.data, c.hlc);
+    case 'transfer:update':
+      return m.transfers.updated(c.data, c.hlc);
+    case 'transfer_receipt:insert':
+      return m.transfers.received(c.data, c.hlc);
+    case 'stocktake:insert':
+      return m.stocktakes.finalised(c.data, c.hlc);
     case 'security_alert:insert':
       return m.security.alertReceived(c.data, c.hlc);
     case 'supplier:insert':

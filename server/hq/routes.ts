@@ -1,10 +1,11 @@
 import { Router, type RequestHandler } from 'express';
 import { createProductSchema, packSchema, proposalListSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
 import { AppError } from '../errors.js';
+import { sendJson } from '../http/compress.js';
 import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
+import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
@@ -19,7 +20,7 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
     res.json(await hq.push(shopOf(req), parse(pushSchema, req.body)));
   }) satisfies RequestHandler);
   r.get('/sync/pull', shop, (async (req, res) => {
-    res.json(await hq.pull(shopOf(req), parse(pullSchema, req.query)));
+    await sendJson(req, res, await hq.pull(shopOf(req), parse(pullSchema, req.query)));
   }) satisfies RequestHandler);
 
   r.post('/sync/digest', shop, (async (req, res) => {
@@ -27,11 +28,11 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   }) satisfies RequestHandler);
 
   r.get('/sync/snapshot', shop, (async (req, res) => {
-    res.json(await hq.snapshotHead(shopOf(req)));
+    await sendJson(req, res, await hq.snapshotHead(shopOf(req)));
   }) satisfies RequestHandler);
   r.get('/sync/snapshot/:part', shop, (async (req, res) => {
     const q = parse(snapshotSchema, { ...req.query, part: req.params.part });
-    res.json(await hq.snapshotPart(shopOf(req), q.part, q.after, q.limit));
+    await sendJson(req, res, await hq.snapshotPart(shopOf(req), q.part, q.after, q.limit));
   }) satisfies RequestHandler);
 
   r.post('/shops', admin, async (req, res) => {
@@ -60,6 +61,17 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   });
   r.get('/shops/:code/batches', admin, async (req, res) => {
     res.json(await hq.shopBatches(code(req)));
+  });
+  r.get('/transfers', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.transfers(q.shop, q.limit));
+  });
+  r.get('/transfers/suggestions', admin, async (req, res) => {
+    res.json(await hq.transferSuggestions(parse(suggestionsSchema, req.query)));
+  });
+  r.get('/stocktakes', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.stocktakes(q.shop, q.limit));
   });
   r.get('/shops/:code/refusals', admin, async (req, res) => {
     res.json(await hq.refusals(code(req), parse(shopSalesSchema.pick({ limit: true }), req.query).limit));

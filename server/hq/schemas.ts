@@ -44,7 +44,7 @@ const batchUpdate = z.object({
   lotNumber: text().min(1).max(64).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const movementInsert = z.object({
-  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer', 'supplier_return']),
+  id: z.uuid(), shopId: z.uuid(), batchId: z.uuid(), kind: z.enum(['receipt', 'sale', 'return', 'adjustment', 'count', 'transfer', 'supplier_return', 'transfer_out', 'transfer_in']),
   delta: int32, countedQty: count.nullable(), reason: text().nullable(),
   saleItemId: z.uuid().nullable(), userId: z.uuid().nullable(), hlc, createdAt: timestamp,
 });
@@ -162,6 +162,34 @@ const supplierReturnUpdate = z.object({
   id: z.uuid(), shopId: z.uuid(), status: returnStatus, creditNoteNumber: optionalLine(64), creditedAmount: money.nullable(),
   disputeNote: optionalLine(500), settledAt: timestamp.nullable(), settledBy: z.uuid().nullable(),
 });
+const transferLine = z.object({
+  id: z.uuid(), lineNo: count.min(1), batchId: z.uuid(), productId: z.uuid(), productName: text().max(200), lotNumber: text().min(1).max(64),
+  expirationDate: isoDate, unitCost: money.nullable(), quantity: count.min(1),
+});
+const transferInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), shopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), number: text().min(1).max(40), toShopId: z.uuid(),
+  toShopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), status: z.literal('shipped'), reason: text().max(500).nullable(), createdBy: z.uuid().nullable(),
+  createdByName: text().max(200), shippedAt: timestamp, createdAt: timestamp, lines: z.array(transferLine).min(1).max(500),
+});
+const transferUpdate = z.object({
+  id: z.uuid(), shopId: z.uuid(), status: z.enum(['cancelled', 'shipped']), cancelledAt: timestamp.nullable(), cancelOverruledAt: timestamp.nullable(),
+});
+const transferReceiptInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), transferId: z.uuid(), receivedBy: z.uuid().nullable(), receivedByName: text().max(200),
+  lines: z.array(z.object({ lineId: z.uuid(), receivedQty: count, note: text().max(500).nullable(), batchId: z.uuid().nullable() })).min(1).max(500),
+  shippedUnits: count, receivedUnits: count, createdAt: timestamp,
+}).refine((r) => r.receivedUnits === r.lines.reduce((s, l) => s + l.receivedQty, 0), { message: t('validation.receipt_units'), path: ['receivedUnits'] });
+
+const stocktakeInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), status: z.literal('finalised'),
+  scope: z.object({ productIds: z.array(z.uuid()).max(5000).optional() }), snapshotHlc: hlc, startedBy: z.uuid().nullable(),
+  startedByName: text().max(200), finalisedBy: z.uuid().nullable(), finalisedAt: timestamp, createdAt: timestamp,
+  summary: z.object({ lotsCounted: count, lotsZeroed: count, lotsRecounted: count, varianceUnits: int32, varianceValue: z.number().int().safe() }),
+  counts: z.array(z.object({
+    id: z.uuid(), stocktakeId: z.uuid(), batchId: z.uuid(), countedQty: count, ledgerQty: int32, hlc, userId: z.uuid().nullable(),
+    superseded: z.boolean(), movementId: z.uuid().nullable(), createdAt: timestamp,
+  })).max(20000),
+});
 
 // A burst of wrong PINs at the shop, told to head office (server/security/).
 const securityAlertInsert = z.object({
@@ -195,6 +223,10 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('delivery:insert'), data: deliveryInsert }),
   z.object({ ...base, kind: z.literal('supplier_return:insert'), data: supplierReturnInsert }),
   z.object({ ...base, kind: z.literal('supplier_return:update'), data: supplierReturnUpdate }),
+  z.object({ ...base, kind: z.literal('transfer:insert'), data: transferInsert }),
+  z.object({ ...base, kind: z.literal('transfer:update'), data: transferUpdate }),
+  z.object({ ...base, kind: z.literal('transfer_receipt:insert'), data: transferReceiptInsert }),
+  z.object({ ...base, kind: z.literal('stocktake:insert'), data: stocktakeInsert }),
   z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),
 ]);
 
@@ -334,3 +366,16 @@ export const conflictFilterSchema = z.object({
   page: z.coerce.number().int().min(1).max(1000).optional().default(1),
 });
 export const reviewSchema = z.object({ ids: z.union([z.uuid(), z.array(z.uuid()).max(200)]).transform((v) => (Array.isArray(v) ? v : [v])) });
+
+/** Head office's lists across shops (transfers, stocktakes): one shop's with `shop`. */
+export const chainListSchema = z.object({
+  shop: z.string().regex(/^[A-Z0-9]{2,12}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+/** Transfer suggestions: lots expiring within `days` (30, 60 or 90) against sales of the last `period` days. */
+export const suggestionsSchema = z.object({
+  days: z.enum(['30', '60', '90']).default('60').transform((v) => Number(v) as 30 | 60 | 90),
+  period: z.coerce.number().int().min(7).max(365).default(30),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+}).transform((q) => ({ days: q.days, periodDays: q.period, limit: q.limit }));

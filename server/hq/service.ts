@@ -15,12 +15,15 @@ import { hashToken } from '../http/bearer.js';
 import { shopIdFor } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { currentClock, stampTransaction } from '../outbox/clock.js';
-import { listConflicts } from '../outbox/queries.js';
+import { appendFeed, listConflicts } from '../outbox/queries.js';
 import { cashAtHq } from '../cash/service.js';
 import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
+import { stocktakesAtHq } from '../stocktakes/service.js';
+import { transfersAtHq } from '../transfers/service.js';
 import { applyPush, checkRequest } from './push.js';
 import { assembleDigests, differingDays } from '../domain/digest.js';
+import { transferSuggestions } from '../domain/transfer-suggestions.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings, saleDigests } from '../sales/reconcile.js';
 import { expiryScan, ledgerCheck, movementDigests } from '../stock/reconcile.js';
@@ -39,6 +42,7 @@ import {
   refusalsOf,
   shopByCode,
   shopByTokenHash,
+  shopChoices,
   setShopTokenHash,
   shopHighWater,
   shopsWithHealth,
@@ -78,6 +82,8 @@ export function hqService({ db, logger, now }: HqDeps) {
   const sales = salesAtHq({ db });
   const suppliers = suppliersAtHq({ db, now });
   const cash = cashAtHq({ db });
+  const transfers = transfersAtHq({ db });
+  const stocktakes = stocktakesAtHq({ db });
   const security = securityService({ db, logger, now });
 
   async function shopOrNotFound(code: string, q: Queryable = db): Promise<HqShop> {
@@ -91,7 +97,12 @@ export function hqService({ db, logger, now }: HqDeps) {
     async registerShop(input: { code: string; name: string; timezone: string }): Promise<{ code: string; token: string }> {
       const token = randomBytes(32).toString('base64url');
       try {
-        await insertShop(db, { id: shopIdFor(input.code), ...input, tokenHash: hashToken(token) });
+        await db.withTransaction(async (tx) => {
+          const id = shopIdFor(input.code);
+          await insertShop(tx, { id, ...input, tokenHash: hashToken(token) });
+          // Every shop learns the chain's shops: where a transfer may go.
+          await appendFeed(tx, [{ shopId: null, originShopId: null, entity: 'shop', entityId: id, payload: { id, code: input.code, name: input.name }, hlc: await stampTransaction(tx, now()) }]);
+        });
       } catch (err) {
         if (uniqueViolation(err)) throw new AppError(409, 'shop_exists', 'shop.code_taken', { code: input.code });
         throw err;
@@ -202,6 +213,8 @@ export function hqService({ db, logger, now }: HqDeps) {
         shop: { code: shop.code, name: shop.name, timezone: shop.timezone },
         cursor: `${epoch}:${head.xid}:${head.id}`,
         hlc: await currentClock(db),
+        // The shop entries of the feed are before the cursor: a rebuilt shop learns the chain's shops here.
+        chainShops: (await shopChoices(db)).map((s) => ({ id: shopIdFor(s.code), ...s })),
         ...(await shopHighWater(db, shop.id)),
       };
     },
@@ -234,6 +247,25 @@ export function hqService({ db, logger, now }: HqDeps) {
       const shop = await shopOrNotFound(code);
       return cash.sessionsBetween(shop, periodOf(shop, q));
     },
+    /** Transfers between shops (one shop's, as sender or receiver), each with what is in transit. */
+    transfers: async (code: string | undefined, limit: number) => transfers.list({ shopId: code ? (await shopOrNotFound(code)).id : undefined, limit }),
+    /**
+     * « Move these near-expiry lots to where they sell »: lots expiring within
+     * `days` at one shop against the pace of that product's sales at the
+     * others over the last `periodDays`.
+     */
+    async transferSuggestions(q: { days: 30 | 60 | 90; periodDays: number; limit: number }) {
+      const today = dateInZone(now(), 'UTC');
+      const lots = await stock.expiringLots({ horizon: q.days, today, limit: 5000 });
+      const sold = await sales.unitsSold([...new Set(lots.map((l) => l.productId))], new Date(now().getTime() - q.periodDays * 86_400_000));
+      const usable = lots.filter((l) => l.status === 'active').map((l) => ({
+        batchId: l.id, shopId: l.shopId, shopCode: l.shopCode, productId: l.productId, productName: l.productName, lotNumber: l.lotNumber,
+        expirationDate: l.expirationDate, quantity: l.quantity,
+      }));
+      return transferSuggestions(usable, sold, { today, periodDays: q.periodDays }).slice(0, q.limit);
+    },
+    /** Finalised stocktakes with their variance (one shop's, or every shop's). */
+    stocktakes: async (code: string | undefined, limit: number) => stocktakes.list(code ? (await shopOrNotFound(code)).id : null, limit),
     shopBatches: async (code: string) => stock.lotsOfShop((await shopOrNotFound(code)).id),
     batch: (id: string) => stock.lot(id),
     correctBatch: (id: string, input: Parameters<typeof stock.correctLot>[1]) => stock.correctLot(id, input),

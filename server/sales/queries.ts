@@ -446,3 +446,15 @@ export async function writeSale(
     ],
   );
 }
+
+/** Head office: units of these products each shop sold (completed sales) since a moment: the pace transfer suggestions read. */
+export async function unitsSoldByShop(db: Queryable, q: { productIds: readonly string[]; since: Date }): Promise<{ shopId: string; shopCode: string; productId: string; units: number }[]> {
+  if (q.productIds.length === 0) return [];
+  return db.rows(
+    `select s.shop_id, sh.code as shop_code, i.product_id, sum(i.quantity)::int as units
+     from sale_items i join sales s on s.id = i.sale_id join shops sh on sh.id = s.shop_id
+     where i.product_id = any($1::uuid[]) and s.created_at >= $2 and s.status = 'completed'
+     group by 1, 2, 3`,
+    [q.productIds, q.since],
+  );
+}

@@ -32,6 +32,7 @@ import {
   salesOfSession,
   articlesOfSession,
   writeSale,
+  unitsSoldByShop,
 } from './queries.js';
 import { hasReturns, returnsBetween, returnsOfSales, type ReturnAtHq } from './return-queries.js';
 import type { SaleInput } from './schemas.js';
@@ -408,6 +409,9 @@ export function salesAtHq({ db }: { db: Db }) {
   }
 
   return {
+    /** Units of these products each shop sold since a moment (transfer suggestions). */
+    unitsSold: (productIds: readonly string[], since: Date) => unitsSoldByShop(db, { productIds, since }),
+
     /** Sales of the shop's calendar days from..to, newest first, each with its lines and returns. */
     async salesOfShop(shop: { id: string; timezone: string }, q: { from: string; to: string; limit: number }) {
       return withLinesAndReturns(await salesBetween(db, { shopId: shop.id, from: q.from, to: q.to, timezone: shop.timezone, limit: q.limit }));

@@ -12,6 +12,7 @@ import { SalesMerge } from '../sales/merge.js';
 import type { SaleItem, SaleRow } from '../sales/queries.js';
 import { StockMerge } from '../stock/merge.js';
 import type { BatchRow, Movement, Recall } from '../stock/queries.js';
+import { TransferMerge } from '../transfers/merge.js';
 import { hqClient } from './client.js';
 import { localData, wipeLocalData, startAfterRebuild } from './queries.js';
 
@@ -71,6 +72,7 @@ export async function initFromHq(
     const run = new MergeRun(tx, { role: 'shop', shopId: shop.id, shopCode: shop.code });
     await new CatalogMerge(run).restore(products);
     await new SupplierMerge(run).restore({ suppliers, links });
+    await new TransferMerge(run, now).restoreShops(head.chainShops ?? []);
     const stock = new StockMerge(run);
     await stock.restoreLots({ batches, recalls });
     await new SalesMerge(run, stock, new CashMerge(run)).restore(shop.id, { sales, items, lastReceipt: head.lastReceipt });

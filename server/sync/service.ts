@@ -24,33 +24,61 @@ import {
 import type { SalesService } from '../sales/service.js';
 import { SupplierMerge } from '../suppliers/merge.js';
 import { StockMerge } from '../stock/merge.js';
+import { TransferMerge, type ReceiptWire, type ShipmentUpdateWire, type ShipmentWire } from '../transfers/merge.js';
 import type { Recall } from '../stock/queries.js';
-import { HqError, hqClient, type HqClient, type PulledChange } from './client.js';
+import { gzipJson, HqError, hqClient, type HqClient, type PulledChange } from './client.js';
+import { probeIntervalMs } from '../domain/link.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { describeRefused } from '../domain/refusal-text.js';
 import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
 
-export const MAX_CHANGES_PER_PUSH = 500;
+/** Head office's push schema takes up to 2 000 changes (server/hq/schemas.ts): a day of 500 sales goes in three requests, not eight. */
+export const MAX_CHANGES_PER_PUSH = 2000;
+/** What a request may weigh on the wire, gzipped: 256 KB is 65 s at 32 kbit/s, well inside every deadline (domain/link.ts). */
 export const MAX_BYTES_PER_PUSH = 256 * 1024;
-const PULL_PAGE = 500;
-// Any constant, the same in every Comptoir process: one push at a time per shop database.
+/** Its JSON before gzip: head office's body limit counts inflated bytes (1 MB, server/app.ts); this leaves room for the envelope. */
+export const MAX_RAW_BYTES_PER_PUSH = 768 * 1024;
+const PULL_PAGE = 1000;
+// Any constants, the same in every Comptoir process: one push at a time, and one pull, per shop database.
 const PUSH_LOCK = 7_320_002;
+const PULL_LOCK = 7_320_003;
 
-/** Whole local transactions, oldest first, up to the request limits (one oversized transaction goes alone). */
-export function nextPushBatch(rows: readonly OutboxRow[]): OutboxRow[] {
+/**
+ * Whole local transactions, oldest first, up to the count and the raw size
+ * limits (one oversized transaction goes alone). `maxRawBytes` is lowered by
+ * the caller when the batch gzipped came out over MAX_BYTES_PER_PUSH.
+ */
+export function nextPushBatch(rows: readonly OutboxRow[], maxRawBytes = MAX_RAW_BYTES_PER_PUSH): OutboxRow[] {
   const groups = new Map<string, OutboxRow[]>();
   for (const r of rows) groups.set(r.txId, [...(groups.get(r.txId) ?? []), r]);
   const batch: OutboxRow[] = [];
   let bytes = 0;
   for (const group of groups.values()) {
-    const size = group.reduce((s, r) => s + JSON.stringify(r.payload).length + 120, 0);
-    if (batch.length > 0 && (batch.length + group.length > MAX_CHANGES_PER_PUSH || bytes + size > MAX_BYTES_PER_PUSH)) break;
+    // UTF-8 bytes, as head office's limit counts them, plus the change's envelope.
+    const size = group.reduce((s, r) => s + Buffer.byteLength(JSON.stringify(r.payload)) + 120, 0);
+    if (batch.length > 0 && (batch.length + group.length > MAX_CHANGES_PER_PUSH || bytes + size > maxRawBytes)) break;
     batch.push(...group);
     bytes += size;
   }
   return batch;
+}
+
+/**
+ * A page applied while the tills sell can meet a sale in a deadlock
+ * (test/bench/link.bench.ts found one during a first pull); PostgreSQL ends
+ * one of the two, and when it is the page, the page is applied again (it is
+ * idempotent), a few times, rather than failing the pull.
+ */
+async function retriedOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+    }
+  }
 }
 
 /** Health of one direction (see domain/health.ts). */
@@ -63,12 +91,16 @@ export function syncService(
   { db, logger, shop, now, hq, bus }: Pick<Deps, 'db' | 'logger' | 'now' | 'hq' | 'bus'> & { shop: Deps['shop'] },
   sales?: Pick<SalesService, 'continueReceiptNumbersAfter'>,
 ) {
-  const client: HqClient | undefined = hq ? hqClient(hq) : undefined;
   const log = logger.child({ component: 'sync' });
+  const client: HqClient | undefined = hq ? hqClient(hq, undefined, { logger: log }) : undefined;
+  // Since when calls fail for want of a link (no answer at all, not an HTTP error), on this process's monotonic clock: probes are paced by it.
+  let linkDownSince: number | undefined;
+  let lastProbeAt = 0;
 
   async function fail(err: unknown, phase: 'push' | 'pull'): Promise<never> {
     const state = await syncState(db);
     const e = err instanceof HqError ? err : new HqError('unreachable', (err as Error).message);
+    if (e.kind === 'unreachable' && e.status === undefined) linkDownSince ??= performance.now();
     const retryInMs = backoffMs((phase === 'push' ? state.failures : state.pullFailures) + 1, Math.random());
     const message = e.kind === 'refused' ? t('sync.hq_refused', { status: e.status ?? 0, message: e.message }) : t('sync.hq_unreachable', { reason: e.message });
     await recordSyncFailure(db, { message, retryInMs, phase });
@@ -79,16 +111,19 @@ export function syncService(
     throw e;
   }
 
-  /** One push at a time, even if pg-boss re-runs an expired job: a session advisory lock. */
-  async function withPushLock<T>(work: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * One push at a time, and one pull, even if pg-boss re-runs an expired job
+   * or a person asks while the schedule runs: a session advisory lock each.
+   */
+  async function withLock<T>(key: number, work: () => Promise<T>): Promise<T | undefined> {
     const client = await db.pool.connect();
     try {
-      const got = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [PUSH_LOCK]);
+      const got = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [key]);
       if (!got.rows[0]?.ok) return undefined;
       try {
         return await work();
       } finally {
-        await client.query('select pg_advisory_unlock($1)', [PUSH_LOCK]);
+        await client.query('select pg_advisory_unlock($1)', [key]);
       }
     } finally {
       client.release();
@@ -123,15 +158,44 @@ export function syncService(
       const catalog = new CatalogMerge(run);
       const stock = new StockMerge(run);
       const suppliers = new SupplierMerge(run);
+      const transfers = new TransferMerge(run, now);
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
         else if (c.entity === 'supplier' || c.entity === 'product_supplier') await suppliers.pulled(c.entity, c.data, c.hlc);
+        else if (c.entity === 'transfer') await transfers.pulledTransfer(c.data as unknown as ShipmentWire | ShipmentUpdateWire, c.hlc);
+        else if (c.entity === 'transfer_receipt') await transfers.pulledReceipt(c.data as unknown as ReceiptWire, c.hlc);
+        else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
         else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }
       await run.finish();
       return run.changed;
     };
+  }
+
+  async function pullPages(hqc: HqClient): Promise<number> {
+    let applied = 0;
+    try {
+      for (let page = 0; page < 10_000; page++) {
+        const cursor = (await syncState(db)).pullCursor ?? '0:0';
+        const res = await hqc.pull(cursor, PULL_PAGE);
+        if (res.restarted) log.warn({ cursor, next: res.cursor }, 'head office feed has a new epoch (restored?): reading it again from the start');
+        const changed = await retriedOnDeadlock(() => db.withTransaction(async (tx) => {
+          const result = await (await applyPage(res.changes))(tx);
+          await absorbClock(tx, res.hlc, now());
+          await recordPullSuccess(tx, res.cursor);
+          return result;
+        }));
+        linkDownSince = undefined;
+        applied += res.changes.length;
+        for (const entity of changed) bus?.committed(entity);
+        await compareWithHq(res.lastReceipt);
+        if (!res.hasMore) break;
+      }
+    } catch (err) {
+      await fail(err, 'pull');
+    }
+    return applied;
   }
 
   const service = {
@@ -145,11 +209,12 @@ export function syncService(
     async pushNow(opts: { force?: boolean } = {}): Promise<{ sent: number; refused?: number; skipped?: 'not_configured' | 'backoff' | 'busy' }> {
       if (!client) return { sent: 0, skipped: 'not_configured' };
       if (!(await due(opts.force ?? false, 'push'))) return { sent: 0, skipped: 'backoff' };
-      const result = await withPushLock(async () => {
+      const result = await withLock(PUSH_LOCK, async () => {
         let sent = 0;
         let refused = 0;
+        let maxRawBytes = MAX_RAW_BYTES_PER_PUSH;
         for (let round = 0; round < 10_000; round++) {
-          const batch = nextPushBatch(await outboxHead(db, MAX_CHANGES_PER_PUSH + 100));
+          const batch = nextPushBatch(await outboxHead(db, MAX_CHANGES_PER_PUSH + 100), maxRawBytes);
           if (batch.length === 0) break;
           const stats = await outboxStats(db);
           const body = {
@@ -165,12 +230,19 @@ export function syncService(
             },
             changes: batch.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
           };
+          const gz = await gzipJson(body);
+          // Over the wire's limit gzipped (changes that compress badly): the same head in smaller requests, one transaction at the least.
+          if (gz.length > MAX_BYTES_PER_PUSH && new Set(batch.map((r) => r.txId)).size > 1) {
+            maxRawBytes = Math.floor(maxRawBytes / 2);
+            continue;
+          }
           let pushed;
           try {
-            pushed = await client.push(body);
+            pushed = await client.push(gz);
           } catch (err) {
             await fail(err, 'push');
           }
+          linkDownSince = undefined;
           const { response, bytes } = pushed!;
           const setAsideNow = response.refused ?? [];
           await db.withTransaction(async (tx) => {
@@ -192,31 +264,30 @@ export function syncService(
     },
 
     /** Pages of head office's changes, each applied with its cursor in one transaction. */
-    async pullNow(opts: { force?: boolean } = {}): Promise<{ applied: number; skipped?: 'not_configured' | 'backoff' }> {
+    async pullNow(opts: { force?: boolean } = {}): Promise<{ applied: number; skipped?: 'not_configured' | 'backoff' | 'busy' }> {
       if (!client) return { applied: 0, skipped: 'not_configured' };
       if (!(await due(opts.force ?? false, 'pull'))) return { applied: 0, skipped: 'backoff' };
-      let applied = 0;
-      try {
-        for (let page = 0; page < 10_000; page++) {
-          const cursor = (await syncState(db)).pullCursor ?? '0:0';
-          const res = await client.pull(cursor, PULL_PAGE);
-          if (res.restarted) log.warn({ cursor, next: res.cursor }, 'head office feed has a new epoch (restored?): reading it again from the start');
-          const changed = await db.withTransaction(async (tx) => {
-            const result = await (await applyPage(res.changes))(tx);
-            await absorbClock(tx, res.hlc, now());
-            await recordPullSuccess(tx, res.cursor);
-            return result;
-          });
-          applied += res.changes.length;
-          for (const entity of changed) bus?.committed(entity);
-          await compareWithHq(res.lastReceipt);
-          if (!res.hasMore) break;
-        }
-      } catch (err) {
-        await fail(err, 'pull');
-      }
+      // A pull already under way (the schedule's, a person's, the nightly's) fetches what this one would: never the same page twice at once.
+      const applied = await withLock(PULL_LOCK, () => pullPages(client));
+      if (applied === undefined) return { applied: 0, skipped: 'busy' };
       if (applied > 0) log.info({ applied }, 'pulled from head office');
       return { applied };
+    },
+
+    /**
+     * After calls failed for want of a link: a probe, paced by
+     * domain/link.ts, and true once head office answers again, so the caller
+     * pushes now instead of waiting for the backoff and the next minute.
+     */
+    async linkBack(): Promise<boolean> {
+      if (!client || linkDownSince === undefined) return false;
+      const at = performance.now();
+      if (at - lastProbeAt < probeIntervalMs(at - linkDownSince)) return false;
+      lastProbeAt = at;
+      if (!(await client.probe())) return false;
+      log.info({ downForSeconds: Math.round((at - linkDownSince) / 1000) }, 'head office reachable again');
+      linkDownSince = undefined;
+      return true;
     },
 
     /** Push always before pull (design.md §5); a refused or failed push never keeps recalls and prices from arriving. */

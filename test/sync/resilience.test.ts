@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHlc } from '../../server/domain/hlc.js';
 import { newId } from '../../server/ids.js';
 import { outboxHead } from '../../server/outbox/queries.js';
-import { nextPushBatch } from '../../server/sync/service.js';
+import { MAX_CHANGES_PER_PUSH, MAX_RAW_BYTES_PER_PUSH, nextPushBatch } from '../../server/sync/service.js';
 import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, copyOfDatabase } from '../support/harness.js';
 import { freePort } from '../support/process.js';
 
@@ -171,7 +171,10 @@ describe('push requests', () => {
       const batch = nextPushBatch(rest);
       const txs = new Set(batch.map((r) => r.txId));
       for (const tx of txs) expect(batch.filter((r) => r.txId === tx)).toHaveLength(rest.filter((r) => r.txId === tx).length);
-      if (txs.size > 1) expect(batch.length).toBeLessThanOrEqual(500);
+      if (txs.size > 1) {
+        expect(batch.length).toBeLessThanOrEqual(MAX_CHANGES_PER_PUSH);
+        expect(batch.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r.payload)) + 120, 0)).toBeLessThanOrEqual(MAX_RAW_BYTES_PER_PUSH);
+      }
       rest = rest.filter((r) => !batch.includes(r));
     }
   });

@@ -1,0 +1,47 @@
+import type { MergeRun } from '../outbox/merge-run.js';
+import { forbidden } from '../stock/merge.js';
+import { insertCountsIfAbsent, insertStocktake, stocktakeOwner, type StocktakeCount, type StocktakeSummary } from './queries.js';
+
+/** A finalised stocktake as it crosses the wire: the document, its counts and its variance. */
+export interface StocktakeWire {
+  id: string;
+  shopId: string;
+  number: string;
+  status: 'finalised';
+  scope: { productIds?: string[] | undefined };
+  snapshotHlc: string;
+  startedBy: string | null;
+  startedByName: string;
+  finalisedBy: string | null;
+  finalisedAt: string;
+  summary: StocktakeSummary;
+  createdAt: string;
+  counts: (Omit<StocktakeCount, 'createdAt'> & { createdAt: string })[];
+}
+
+/**
+ * A stocktake belongs to the shop that made it: head office inserts it once,
+ * finalised, with its counts; its effect on the lots came as `count`
+ * movements, merged like any.
+ */
+export class StocktakeMerge {
+  constructor(private readonly run: MergeRun) {}
+
+  async finalised(d: StocktakeWire, hlc: string): Promise<void> {
+    const seat = this.run.seat;
+    if (seat.role !== 'hq' || !seat.shopId) throw new Error('head office, for one shop');
+    if (d.shopId !== seat.shopId) throw forbidden(seat.shopCode);
+    const inserted = await insertStocktake(this.run.tx, {
+      id: d.id, shopId: d.shopId, number: d.number, status: 'finalised', scope: d.scope.productIds ? { productIds: d.scope.productIds } : {},
+      snapshotHlc: d.snapshotHlc, startedBy: d.startedBy, startedByName: d.startedByName, finalisedBy: d.finalisedBy,
+      finalisedAt: new Date(d.finalisedAt), cancelledAt: null, summary: d.summary, hlc, createdAt: new Date(d.createdAt),
+    });
+    if (!inserted) {
+      // A replay, or the id of another shop's stocktake: the latter is no mistake.
+      const owner = await stocktakeOwner(this.run.tx, d.id);
+      if (owner && owner !== seat.shopId) throw forbidden(seat.shopCode);
+      return;
+    }
+    await insertCountsIfAbsent(this.run.tx, d.counts.map((c) => ({ ...c, stocktakeId: d.id, createdAt: new Date(c.createdAt) })));
+  }
+}
