@@ -49,6 +49,8 @@ export function shopApi(s: Services): Router {
   r.post('/products', pharmacist, catalog.create);
   r.get('/products/:id', catalog.get);
   r.patch('/products/:id', manager, catalog.update);
+  r.post('/products/:id/packs', pharmacist, catalog.addPack);
+  r.patch('/products/:id/packs/:packId', manager, catalog.updatePack);
   r.get('/products/:id/batches', stock.ofProduct);
 
   r.post('/batches', manager, stock.receive);

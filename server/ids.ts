@@ -9,7 +9,20 @@ export const newId = (): string => uuidv7();
  * same without a mapping (RFC 9562 version 8, name-based on SHA-256).
  */
 export function shopIdFor(code: string): string {
-  const h = createHash('sha256').update(`comptoir-shop:${code}`).digest();
+  return nameBasedId(`comptoir-shop:${code}`);
+}
+
+/**
+ * A product's unit pack (its base unit, a pack of 1) is named by its
+ * product's id, so every node makes the same one without sending it; the
+ * same function as `unit_pack_id()` in migration 0016.
+ */
+export function unitPackId(productId: string): string {
+  return nameBasedId(`comptoir-unit-pack:${productId.toLowerCase()}`);
+}
+
+function nameBasedId(name: string): string {
+  const h = createHash('sha256').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x80;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');

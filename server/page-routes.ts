@@ -80,6 +80,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/caisse/panier/:lineId', till.setQuantity);
   r.post('/caisse/panier/:lineId/supprimer', till.remove);
   r.post('/caisse/panier/:lineId/remise', till.discount);
+  r.post('/caisse/panier/:lineId/conditionnement', till.setPack);
   r.post('/caisse/vider', till.clear);
   r.post('/caisse/payer', till.pay);
 
@@ -115,6 +116,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.get('/produits', catalog.products);
   r.post('/produits', pharmacist, catalog.createProduct);
   r.post('/produits/:id', manager, catalog.updatePrice);
+  r.post('/produits/:id/conditionnements', pharmacist, catalog.addPack);
+  r.post('/produits/:id/conditionnements/:packId', manager, catalog.updatePack);
 
   r.get('/clients', customers.list);
   r.post('/clients', customers.create);
@@ -213,6 +216,8 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/catalogue', pages.catalog);
   r.post('/catalogue', admin, pages.createProduct);
   r.post('/catalogue/:id', admin, pages.updateProduct);
+  r.post('/catalogue/:id/conditionnements', admin, pages.addPack);
+  r.post('/catalogue/:id/conditionnements/:packId', admin, pages.updatePack);
   r.post('/catalogue/propositions/:id/accepter', admin, pages.decideProposal('accept'));
   r.post('/catalogue/propositions/:id/refuser', admin, pages.decideProposal('refuse'));
 

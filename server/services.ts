@@ -23,16 +23,20 @@ import { suppliersService } from './suppliers/service.js';
 export function createServices(deps: Deps) {
   const catalog = catalogService(deps);
   const users = usersService(deps);
-  // A credit sale's receipt shows the customer's account; accounts are built below and asked only when a receipt is made.
-  const receipts = receiptsService(deps, (saleId) => accounts.receiptLine(saleId));
+  // Receipts read a sale through the sales service, and a credit sale's account line through accounts: both built below and asked only later.
+  const receipts = receiptsService(deps, { sale: (id) => sales.getSale(id) }, (saleId) => accounts.receiptLine(saleId));
   // A session's report reads the sales and returns made in it (they are built below, and asked only later), with the
-  // names of the managers who allowed a discount: users stay in their shop, so a sale keeps only the id.
+  // names of the managers who allowed a discount (users stay in their shop, so a sale keeps only the id), and what
+  // its sales took per product and pack.
   const cash = cashService(
     deps,
     async (tx, sessionId) => {
       const [sold, returned, accountPayments] = [await sales.ofSession(tx, sessionId), await returns.ofSession(tx, sessionId), await accounts.ofSession(tx, sessionId)];
       const names = sold.some((s) => s.discountApprovedBy) ? new Map((await users.listUsers()).map((u) => [u.id, u.name])) : new Map<string, string>();
-      return { sales: sold.map((s) => ({ ...s, discountApprovedByName: s.discountApprovedBy ? (names.get(s.discountApprovedBy) ?? null) : null })), returns: returned, accountPayments };
+      return {
+        sales: sold.map((s) => ({ ...s, discountApprovedByName: s.discountApprovedBy ? (names.get(s.discountApprovedBy) ?? null) : null })), returns: returned, accountPayments,
+        articles: await sales.articlesOfSession(tx, sessionId),
+      };
     },
     () => receipts,
     users.approver,

@@ -5,7 +5,7 @@ import { cashReport, countedTotal, varianceNeedingComment, variances, type CashR
 import { formatFcfa } from '../domain/money.js';
 import { hasRole, maySeeSession } from '../domain/roles.js';
 import { t } from '../i18n/fr.js';
-import { zReportModel } from '../domain/z-report.js';
+import { zReportModel, type ZSource } from '../domain/z-report.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
@@ -34,7 +34,7 @@ import {
 } from './queries.js';
 
 /** What a session's report needs from the features that wrote into it (sales, returns). */
-export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns' | 'accountPayments'>>;
+export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns' | 'accountPayments'> & { articles?: ZSource['articles'] }>;
 
 /** A manager's PIN typed at the till: the one approval check (users' service, with its throttle). */
 export type Approver = (pin: string, client: string) => Promise<Actor>;
@@ -73,10 +73,10 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
     return session;
   }
 
-  async function dayOf(tx: Queryable, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[] }> {
+  async function dayOf(tx: Queryable, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[]; articles?: ZSource['articles'] }> {
     const movements = await movementsOfSession(tx, session.id);
-    const { sales, returns, accountPayments } = await ledger(tx, session.id);
-    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements, accountPayments }), movements };
+    const { sales, returns, accountPayments, articles } = await ledger(tx, session.id);
+    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements, accountPayments }), movements, articles };
   }
 
   async function settings() {
@@ -110,8 +110,8 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
   }
 
   /** The X (open) or Z (closed) report of a session, laid out as a receipt model. */
-  const reportModel = (settings: Shop, session: TillSession, day: { report: CashReport; movements: CashMovement[] }): ReceiptModel =>
-    zReportModel({ shop: { ...settings, timezone: shop.timezone }, session, movements: day.movements, report: day.report, at: now() });
+  const reportModel = (settings: Shop, session: TillSession, day: { report: CashReport; movements: CashMovement[]; articles?: ZSource['articles'] }): ReceiptModel =>
+    zReportModel({ shop: { ...settings, timezone: shop.timezone }, session, movements: day.movements, report: day.report, articles: day.articles, at: now() });
 
   const service = {
     /** Opens the drawer: a float as a total, or counted note by note (the total is their sum). */
@@ -215,7 +215,7 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
     },
 
     /** The X report: where an open session stands (or a closed one stood), for its cashier or a manager. */
-    async report(sessionId: string, reader: Actor): Promise<{ session: TillSession; report: CashReport; movements: CashMovement[] }> {
+    async report(sessionId: string, reader: Actor): Promise<{ session: TillSession; report: CashReport; movements: CashMovement[]; articles?: ZSource['articles'] }> {
       const session = await service.session(sessionId);
       assertMaySee(session, reader);
       return { session, ...(await dayOf(db, session)) };
@@ -233,7 +233,8 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
         if (!session) throw notFound('session.not_found');
         if (session.status !== 'open') throw new AppError(409, 'session_closed', 'session.closed');
         assertMayHandle(session, actor);
-        const { report, movements } = await dayOf(tx, session);
+        const day = await dayOf(tx, session);
+        const { report } = day;
         const variance = variances(report.expected, input.counted);
         const comment = input.comment?.trim() || null;
         // Every method: a card counted 0 against 1 000 expected is as much a variance as missing notes.
@@ -249,7 +250,7 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
           closedAt: now(), closedBy: actor.id, closedByName: actor.name, zNumber, expected: report.expected, counted: input.counted,
           cashVariance: variance.cash, comment, hlc,
         });
-        const model = reportModel(shopNow, done, { report, movements });
+        const model = reportModel(shopNow, done, day);
         await saveZPdf(tx, sessionId, await receipts().renderPdf(model, shopNow.receiptWidthMm));
         await appendOutbox(tx, [{
           entity: 'till_session', entityId: sessionId, op: 'update', hlc,

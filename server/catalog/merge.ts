@@ -5,19 +5,22 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { pendingFields } from '../outbox/queries.js';
+import { PackMerge } from './pack-merge.js';
 import { insertProposal, proposalsOfField, supersedeProposals } from './proposal-queries.js';
 import { insertProduct, lockProduct, productById, productClash, restoreProducts, twinIds, updateProductFields, type Product, type ProductRow } from './queries.js';
 
-/** The product fields that merge last-writer-wins; SKU and GTIN are fixed at creation. */
-export const PRODUCT_FIELDS = ['name', 'unitPrice', 'active'] as const;
+/** The product fields that merge last-writer-wins; SKU and GTIN are fixed at creation, a shop's stock thresholds stay at the shop. */
+export const PRODUCT_FIELDS = ['name', 'unitPrice', 'active', 'baseUnit'] as const;
 
-export type ProductInsert = Pick<Product, 'id' | 'sku' | 'gtin' | 'name' | 'unitPrice' | 'active'>;
+/** A shop older than packs sends no base unit: its products are counted in units. */
+export type ProductInsert = Pick<Product, 'id' | 'sku' | 'gtin' | 'name' | 'unitPrice' | 'active'> & { baseUnit?: string | undefined };
 
 export interface ProductUpdate {
   id: string;
   name?: string | undefined;
   unitPrice?: number | undefined;
   active?: boolean | undefined;
+  baseUnit?: string | undefined;
   fieldClocks: Record<string, string>;
   baseClocks?: Record<string, string> | undefined;
 }
@@ -30,7 +33,11 @@ const clocksOf = (fields: readonly string[], clock: string) => Object.fromEntrie
  * push) and at a shop (head office's feed): one rule, two seats.
  */
 export class CatalogMerge {
-  constructor(private readonly run: MergeRun) {}
+  readonly packs: PackMerge;
+
+  constructor(private readonly run: MergeRun) {
+    this.packs = new PackMerge(run);
+  }
 
   /** Whether the product is here (a lot or a recall may only name a known product). */
   async known(id: string): Promise<boolean> {
@@ -64,7 +71,7 @@ export class CatalogMerge {
     const fieldOrigins = clock === hlc ? {} : clocksOf(PRODUCT_FIELDS, hlc);
     const product = await insertProduct(this.run.tx, {
       id: d.id, sku, gtin, claimedGtin: twin ? d.gtin : null, name: d.name, searchText: productSearchText({ name: d.name, sku, gtin }),
-      unitPrice: d.unitPrice, active: d.active, originShopId: seat.shopId, hlc: clock, fieldClocks, fieldOrigins,
+      unitPrice: d.unitPrice, active: d.active, baseUnit: d.baseUnit, originShopId: seat.shopId, hlc: clock, fieldClocks, fieldOrigins,
     });
     // To every shop, its creator included: the creator learns the clocks head office keeps.
     this.run.emit({ shopId: null, originShopId: seat.shopId, entity: 'product', entityId: d.id, hlc: clock, payload: { ...product, originShopId: seat.shopId, fieldClocks } });
@@ -136,8 +143,16 @@ export class CatalogMerge {
     }
   }
 
-  /** A shop: a product as head office has it. Unknown here: created; known: head office's values taken field by field. */
+  /**
+   * A shop: a product as head office has it. Unknown here: created; known:
+   * head office's values taken field by field. Its packs ride along (`packs`).
+   */
   async pulled(d: Record<string, unknown>, hlc: string): Promise<void> {
+    await this.pulledFields(d, hlc);
+    if (Array.isArray(d.packs)) for (const k of d.packs as Record<string, unknown>[]) await this.packs.pulled({ productId: d.id, ...k }, hlc);
+  }
+
+  private async pulledFields(d: Record<string, unknown>, hlc: string): Promise<void> {
     const seat = this.run.seat;
     const id = String(d.id);
     const clocks = (d.fieldClocks ?? {}) as Record<string, string>;
@@ -151,7 +166,8 @@ export class CatalogMerge {
       const gtin = gtinWanted && !clash.gtinTaken ? gtinWanted : null;
       await insertProduct(this.run.tx, {
         id, sku, gtin, name: String(d.name), searchText: productSearchText({ name: String(d.name), sku, gtin }),
-        unitPrice: Number(d.unitPrice), active: d.active !== false, originShopId: (d.originShopId as string | null) ?? null, hlc,
+        unitPrice: Number(d.unitPrice), active: d.active !== false, baseUnit: typeof d.baseUnit === 'string' ? d.baseUnit : undefined,
+        originShopId: (d.originShopId as string | null) ?? null, hlc,
         fieldClocks: Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, clocks[f] ?? hlc])),
       });
       this.run.changed.add('product');
@@ -172,12 +188,13 @@ export class CatalogMerge {
   /** A shop rebuilt from head office: the catalogue as head office holds it. */
   async restore(rows: readonly ProductRow[]): Promise<void> {
     await restoreProducts(this.run.tx, rows.map((p) => ({ ...p, searchText: productSearchText(p) })));
+    await this.packs.restore(rows.flatMap((p) => p.packs ?? []));
   }
 
   private async write(existing: ProductRow, m: MergeResult) {
     const next = mergedRow(target(existing), m);
     if (!next.changed) return next;
-    const v = { name: next.values.name as string, unitPrice: next.values.unitPrice as number, active: next.values.active as boolean };
+    const v = { name: next.values.name as string, unitPrice: next.values.unitPrice as number, active: next.values.active as boolean, baseUnit: next.values.baseUnit as string };
     await updateProductFields(this.run.tx, existing.id, {
       ...v, searchText: productSearchText({ ...v, sku: existing.sku, gtin: existing.gtin }), hlc: next.hlc, fieldClocks: next.fieldClocks, fieldOrigins: next.fieldOrigins,
     });

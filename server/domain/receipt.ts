@@ -1,6 +1,7 @@
 import { t } from '../i18n/fr.js';
 import { formatDateTimeFr, formatMonthYear } from './dates.js';
 import { formatFcfa } from './money.js';
+import { packLabel } from './packs.js';
 import type { Payment } from './tender.js';
 
 export interface ReceiptSource {
@@ -23,6 +24,8 @@ export interface ReceiptSource {
   items: {
     productName: string; lotNumber: string; expirationDate: string; quantity: number; unitPrice: number;
     discount: number; discountLabel: string | null; lineTotal: number;
+    /** The pack sold and the base units it took (a base unit's line prints as the product alone). */
+    packName?: string | null | undefined; units?: number | undefined;
   }[];
   duplicate: boolean;
   /** A credit sale: whose account it went on, what it left due there, and their balance after it. */
@@ -118,7 +121,8 @@ export function receiptModel({ shop, sale, items, duplicate, account }: ReceiptS
       t('receipt.cashier', { name: sale.cashierName }),
     ],
     lines: items.map((i) => ({
-      name: i.productName,
+      // « Doliprane 500 mg — Plaquette de 10 », then « 2 × 1 200 FCFA »
+      name: packLabel(i.productName, i.packName ?? null, (i.units ?? i.quantity) / i.quantity),
       detail: t('receipt.quantity_price', { quantity: i.quantity, unitPrice: formatFcfa(i.unitPrice) }),
       amount: formatFcfa(i.unitPrice * i.quantity),
       lot: t('receipt.lot', { lot: i.lotNumber, expiry: formatMonthYear(i.expirationDate) }),
@@ -145,7 +149,10 @@ export interface CreditNoteSource {
     amount: number;
     rounding: number;
     refundMethod: Payment['method'];
-    lines: readonly { productName: string; lotNumber: string; quantity: number; amount: number; destination: 'stock' | 'quarantine'; reason: string | null }[];
+    lines: readonly {
+      productName: string; lotNumber: string; quantity: number; amount: number; destination: 'stock' | 'quarantine'; reason: string | null;
+      packName?: string | null | undefined; units?: number | undefined;
+    }[];
   };
   saleNumber: string;
 }
@@ -168,7 +175,7 @@ export function creditNoteModel({ shop, credit, saleNumber }: CreditNoteSource):
       t('receipt.cashier', { name: credit.cashierName }),
     ],
     lines: credit.lines.map((l) => ({
-      name: l.productName,
+      name: packLabel(l.productName, l.packName ?? null, (l.units ?? l.quantity) / l.quantity),
       detail: t('receipt.quantity_price', { quantity: l.quantity, unitPrice: formatFcfa(Math.round(l.amount / l.quantity)) }),
       amount: formatFcfa(l.amount),
       lot: l.destination === 'quarantine' ? t('return.quarantine', { reason: l.reason ?? '' }) : t('return.back_to_lot', { lot: l.lotNumber }),

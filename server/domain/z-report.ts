@@ -2,6 +2,7 @@ import { t } from '../i18n/fr.js';
 import type { CashReport, PerMethod } from './cash-report.js';
 import { formatDateTimeFr } from './dates.js';
 import { formatFcfa } from './money.js';
+import { packLabel } from './packs.js';
 import { shopLines, type ReceiptModel, type ReceiptSection } from './receipt.js';
 import { netTakings } from './takings.js';
 import { PAYMENT_METHODS } from './tender.js';
@@ -20,6 +21,8 @@ export interface ZSource {
   };
   movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string; expenseId?: string | null }[];
   report: CashReport;
+  /** What the session's completed sales took, per product and pack (packs counted as sold). */
+  articles?: readonly { productName: string; packName: string; packUnits: number; packs: number }[] | undefined;
   /** When an X report is printed (a Z is dated by its closing). */
   at: Date;
 }
@@ -30,7 +33,7 @@ const money = formatFcfa;
  * The X (open session) or Z (closed) report, as a receipt model: the same
  * PDF and ESC/POS layouts print it on the counter's printer.
  */
-export function zReportModel({ shop, session, movements, report: r, at }: ZSource): ReceiptModel {
+export function zReportModel({ shop, session, movements, report: r, at, articles = [] }: ZSource): ReceiptModel {
   const z = session.zNumber;
   const when = (d: Date) => formatDateTimeFr(d, shop.timezone);
   // Head office's Ventes shows each shop's day with the same function.
@@ -100,6 +103,10 @@ export function zReportModel({ shop, session, movements, report: r, at }: ZSourc
         amount: money(-a.amount),
       })),
     });
+  }
+  if (articles.length > 0) {
+    // « Doliprane 500 mg — Boîte de 30 » × 3: what left the shelves, in the packs it was sold in.
+    sections.push({ heading: t('session.sec_articles'), rows: articles.map((a) => ({ label: packLabel(a.productName, a.packName, a.packUnits), amount: `× ${a.packs}` })) });
   }
   if (session.counted) {
     const counted = session.counted;

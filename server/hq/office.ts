@@ -221,9 +221,12 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
     },
 
     catalog: (q: string) => catalog.search(q, 200),
-    product: (id: string) => catalog.product(id),
+    product: (id: string) => catalog.productWithPacks(id),
     createProduct: catalog.createProduct,
     updateProduct: catalog.updateProduct,
+    productWithPacks: (id: string) => catalog.productWithPacks(id),
+    addPack: catalog.addPack,
+    updatePack: catalog.updatePack,
     /** The shops' open proposals for head office's products, as the Catalogue page lists them. */
     proposals: () => proposals.list('pending', 200),
     acceptProposal: (id: string, by: string) => proposals.accept(id, by),

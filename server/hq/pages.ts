@@ -4,7 +4,7 @@ import { formatDateFr, formatDateTimeFr } from '../domain/dates.js';
 import { actorOf, clearSessionCookie, setSessionCookie, STAFF_COOKIE } from '../http/session.js';
 import { idParam } from '../http/params.js';
 import { formNumber, parse } from '../http/validate.js';
-import { createProductSchema, updateProductSchema } from '../catalog/schemas.js';
+import { createProductSchema, packSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
 import { notFound } from '../errors.js';
 import { t, type MessageKey } from '../i18n/fr.js';
 import type { StaffService } from '../staff/service.js';
@@ -163,7 +163,9 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
         data: { title: t('hq.nav.catalog'), q: '', products: await office.catalog(''), proposals: await proposalsShown(), form: body, ...data },
       });
       onRefusal(res, (err) => view({ error: err.message }));
-      const product = await office.createProduct(parse(createProductSchema, { sku: body.sku, name: body.name, gtin: body.gtin || null, unitPrice: formNumber(body.unitPrice) }));
+      const product = await office.createProduct(parse(createProductSchema, {
+        sku: body.sku, name: body.name, gtin: body.gtin || null, unitPrice: formNumber(body.unitPrice), baseUnit: body.baseUnit || undefined,
+      }));
       show(views, req, res, await view({ form: {}, notice: t('hq.catalog.created', { name: product.name }) }));
     }),
 
@@ -174,6 +176,28 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
       onRefusal(res, (err) => row({ id, ...body, unitPrice: formNumber(body.unitPrice), active: body.active === 'on' }, err.message));
       const input = parse(updateProductSchema, { name: body.name, unitPrice: formNumber(body.unitPrice), active: body.active === 'on' });
       show(views, req, res, row({ ...(await office.updateProduct(id, input)), saved: true }));
+    }),
+
+    /** A new pack of head office's product, from its row: it goes down to every shop. */
+    addPack: page(async (req, res) => {
+      const id = idParam(req);
+      const body = req.body as Record<string, string>;
+      const row = async (error?: string): Promise<ViewSpec> => ({ page: 'hq-catalog', fragment: 'hq/product-row', data: { product: await office.productWithPacks(id), error } });
+      onRefusal(res, (err) => row(err.message));
+      await office.addPack(id, parse(packSchema, { name: body.name, units: formNumber(body.units), unitPrice: formNumber(body.unitPrice), gtin: body.gtin || null }));
+      show(views, req, res, await row());
+    }),
+
+    /** A pack's price, whether it is sold, whether it is retired. */
+    updatePack: page(async (req, res) => {
+      const id = idParam(req);
+      const body = req.body as Record<string, string>;
+      const row = async (error?: string): Promise<ViewSpec> => ({ page: 'hq-catalog', fragment: 'hq/product-row', data: { product: await office.productWithPacks(id), error } });
+      onRefusal(res, (err) => row(err.message));
+      await office.updatePack(id, idParam(req, 'packId'), parse(updatePackSchema, {
+        unitPrice: formNumber(body.unitPrice), sellable: body.sellable === 'on', retired: body.retired === 'on',
+      }));
+      show(views, req, res, await row());
     }),
 
     /** Accepter / Refuser a shop's proposal: the list again with what was done, and the product's row out of band. */

@@ -2,6 +2,7 @@ import { AccountsMerge } from '../accounts/merge.js';
 import { CashMerge } from '../cash/merge.js';
 import { ExpensesMerge } from '../expenses/merge.js';
 import { CatalogMerge, PRODUCT_FIELDS } from '../catalog/merge.js';
+import { PACK_FIELDS } from '../catalog/pack-merge.js';
 import type { Tx } from '../db/pool.js';
 import { compareHlc, decodeHlc, parseHlc, type Hlc } from '../domain/hlc.js';
 import { AppError } from '../errors.js';
@@ -77,8 +78,10 @@ function clockFault(shop: HqShop, c: Change): { where: string; clock: string } |
   };
   if (!own(c.hlc)) return { where: `changes[${c.seq}].hlc`, clock: c.hlc };
   if (c.kind === 'movement:insert' && !own(c.data.hlc)) return { where: `changes[${c.seq}].data.hlc`, clock: c.data.hlc };
-  if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'supplier:update' || c.kind === 'product_supplier:update') {
-    const fields: readonly string[] = { 'product:update': PRODUCT_FIELDS, 'batch:update': BATCH_FIELDS, 'supplier:update': SUPPLIER_FIELDS, 'product_supplier:update': LINK_FIELDS }[c.kind];
+  if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'supplier:update' || c.kind === 'product_supplier:update' || c.kind === 'product_pack:update') {
+    const fields: readonly string[] = {
+      'product:update': PRODUCT_FIELDS, 'batch:update': BATCH_FIELDS, 'supplier:update': SUPPLIER_FIELDS, 'product_supplier:update': LINK_FIELDS, 'product_pack:update': PACK_FIELDS,
+    }[c.kind];
     const data = c.data as Record<string, unknown>;
     for (const f of fields) {
       if (data[f] === undefined) continue;
@@ -345,6 +348,10 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
     }
     case 'product:update':
       return m.catalog.updated(c.data);
+    case 'product_pack:insert':
+      return m.catalog.packs.inserted(c.data, c.hlc);
+    case 'product_pack:update':
+      return m.catalog.packs.updated(c.data);
     case 'batch:insert':
       if (m.hqStamped.has(c.seq)) return verifyHqStamp(c, m.stock);
       return m.stock.batchInserted(c.data, c.hlc, await m.catalog.known(c.data.productId));

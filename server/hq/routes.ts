@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { createProductSchema, proposalListSchema, updateProductSchema } from '../catalog/schemas.js';
+import { createProductSchema, packSchema, proposalListSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
+import { AppError } from '../errors.js';
 import { sendJson } from '../http/compress.js';
 import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
@@ -111,6 +112,13 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   });
   r.patch('/products/:id', admin, async (req, res) => {
     res.json(await hq.updateProduct(idParam(req), parse(updateProductSchema, req.body)));
+  });
+  r.post('/products/:id/packs', admin, async (req, res) => {
+    res.status(201).json(await hq.addPack(idParam(req), parse(packSchema, req.body)));
+  });
+  r.patch('/products/:id/packs/:packId', admin, async (req, res) => {
+    if (req.body && typeof req.body === 'object' && 'units' in req.body) throw new AppError(422, 'pack_units_fixed', 'pack.units_fixed');
+    res.json(await hq.updatePack(idParam(req), idParam(req, 'packId'), parse(updatePackSchema, req.body)));
   });
   r.get('/catalogue/proposals', admin, async (req, res) => {
     const q = parse(proposalListSchema, req.query);

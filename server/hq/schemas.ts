@@ -16,13 +16,22 @@ const count = int32.min(0);
 const text = () => z.string().refine((v) => !v.includes('\u0000') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v), t('validation.text_unstorable'));
 const timestamp = z.iso.datetime({ offset: true });
 
+// Shops older than packs send no base unit: their products are counted in units.
 const productInsert = z.object({
   id: z.uuid(), sku: text().min(1).max(64), gtin: text().regex(/^\d{8,14}$/).nullable(), name: text().min(1).max(200),
-  unitPrice: money, active: z.boolean(), createdAt: timestamp,
+  unitPrice: money, active: z.boolean(), baseUnit: text().min(1).max(40).optional(), createdAt: timestamp,
 });
 const productUpdate = z.object({
   id: z.uuid(), name: text().min(1).max(200).optional(), unitPrice: money.optional(), active: z.boolean().optional(),
-  fieldClocks: clocks, baseClocks: clocks.optional(),
+  baseUnit: text().min(1).max(40).optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
+});
+const packInsert = z.object({
+  id: z.uuid(), productId: z.uuid(), name: text().min(1).max(80), units: int32.min(2), unitPrice: money,
+  gtin: text().regex(/^\d{8,14}$/).nullable(), sellable: z.boolean(), retired: z.boolean(), createdAt: timestamp,
+});
+const packUpdate = z.object({
+  id: z.uuid(), productId: z.uuid(), name: text().min(1).max(80).optional(), unitPrice: money.optional(), sellable: z.boolean().optional(),
+  retired: z.boolean().optional(), fieldClocks: clocks, baseClocks: clocks.optional(),
 });
 const batchInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), productId: z.uuid(), lotNumber: text().min(1).max(64), expirationDate: isoDate,
@@ -65,7 +74,9 @@ const saleItemInsert = z.object({
   id: z.uuid(), saleId: z.uuid(), lineNo: count.min(1), productId: z.uuid(), batchId: z.uuid(),
   productName: text().max(200), lotNumber: text().max(64), expirationDate: isoDate, quantity: count.min(1),
   unitPrice: money, lineTotal: money, discount: money.default(0), discountLabel: text().max(200).nullable().default(null),
-});
+  // Shops older than packs send none: `quantity` is then base units, sold by the unit.
+  packId: z.uuid().nullable().default(null), packName: text().max(80).nullable().default(null), units: count.min(1).optional(),
+}).transform((i) => ({ ...i, units: i.units ?? i.quantity }));
 
 const perMethod = z.object({ cash: z.number().int().safe(), mobile_money: z.number().int().safe(), card: z.number().int().safe() });
 const sessionInsert = z.object({
@@ -94,6 +105,8 @@ const saleReturnInsert = z.object({
     .array(z.object({
       saleItemId: z.uuid(), batchId: z.uuid(), productName: text().max(200), lotNumber: text().max(64), quantity: count.min(1),
       amount: money, destination: z.enum(['stock', 'quarantine']), reason: text().max(200).nullable(),
+      // Shops older than packs send neither: the quantity is then base units.
+      units: count.min(1).optional(), packName: text().max(80).nullable().optional(),
     }))
     .min(1)
     .max(200),
@@ -216,6 +229,8 @@ const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.
 export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('product:insert'), data: productInsert }),
   z.object({ ...base, kind: z.literal('product:update'), data: productUpdate }),
+  z.object({ ...base, kind: z.literal('product_pack:insert'), data: packInsert }),
+  z.object({ ...base, kind: z.literal('product_pack:update'), data: packUpdate }),
   z.object({ ...base, kind: z.literal('batch:insert'), data: batchInsert }),
   z.object({ ...base, kind: z.literal('batch:update'), data: batchUpdate }),
   z.object({ ...base, kind: z.literal('movement:insert'), data: movementInsert }),
@@ -372,7 +387,7 @@ export const recallFormSchema = z.object({
 });
 export const conflictFilterSchema = z.object({
   boutique: shopCode,
-  entite: z.enum(['product', 'batch', 'movement', 'sale', 'sale_item', '']).optional().transform((v) => (v ? v : undefined)),
+  entite: z.enum(['product', 'product_pack', 'batch', 'movement', 'sale', 'sale_item', '']).optional().transform((v) => (v ? v : undefined)),
   champ: optionalText,
   motif: optionalText,
   du: optionalDate,

@@ -3,7 +3,7 @@ import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { catalogAtHq } from '../catalog/service.js';
-import type { CreateProductInput, UpdateProductInput } from '../catalog/schemas.js';
+import type { CreateProductInput, UpdateProductInput, PackInput, UpdatePackInput } from '../catalog/schemas.js';
 import type { Db, Queryable } from '../db/pool.js';
 import { securityService } from '../security/service.js';
 import { uniqueViolation } from '../db/errors.js';
@@ -304,6 +304,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
+    addPack: (productId: string, input: PackInput) => catalog.addPack(productId, input),
+    updatePack: (productId: string, packId: string, input: UpdatePackInput) => catalog.updatePack(productId, packId, input),
     /** The shops' proposals for head office's products, and head office's decisions. */
     proposals: catalogProposals({ db, now, logger }),
 

@@ -2,10 +2,9 @@ import type { Actor, Deps } from '../context.js';
 import type { Tx } from '../db/pool.js';
 import { RECEIPT_PRINT_QUEUE } from '../job-queue.js';
 import { receiptModel, type ReceiptModel, type ReceiptSource } from '../domain/receipt.js';
-import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { t } from '../i18n/fr.js';
-import { itemsOfSales, saleById } from '../sales/queries.js';
+import type { SaleWithItems } from '../sales/service.js';
 import { shopById, type Shop } from '../shops/queries.js';
 import { printCups } from './cups.js';
 import { printEscpos } from './escpos.js';
@@ -16,16 +15,19 @@ import { printsOfSale, recordPrint, successfulPrints, type ReceiptPrint } from '
 /** A credit sale's line on its receipt: the customer's account (the accounts feature answers it). */
 export type CreditLine = (saleId: string) => Promise<ReceiptSource['account']>;
 
-export function receiptsService({ db, shop, logger, bus, jobs }: Deps, creditLine: CreditLine = async () => undefined) {
+/** What receipts need of the sales feature: a sale with its lines (given by the wiring, so receipts read no sales SQL). */
+export interface ReceiptSeats {
+  sale(id: string): Promise<SaleWithItems>;
+}
+
+export function receiptsService({ db, shop, logger, bus, jobs }: Deps, seats: ReceiptSeats, creditLine: CreditLine = async () => undefined) {
   const pending = new Set<Promise<unknown>>();
 
   let closing = false;
 
   async function load(saleId: string): Promise<{ model: ReceiptModel; settings: Shop; number: string }> {
-    const sale = await saleById(db, shop.id, saleId);
-    if (!sale) throw notFound('sale.not_found');
-    const [items, settings, done, account] = await Promise.all([itemsOfSales(db, [saleId]), shopById(db, shop.id), successfulPrints(db, saleId), creditLine(saleId)]);
-    const model = receiptModel({ shop: { ...settings!, timezone: shop.timezone }, sale, items, duplicate: done > 0, account });
+    const [sale, settings, done, account] = await Promise.all([seats.sale(saleId), shopById(db, shop.id), successfulPrints(db, saleId), creditLine(saleId)]);
+    const model = receiptModel({ shop: { ...settings!, timezone: shop.timezone }, sale, items: sale.items, duplicate: done > 0, account });
     return { model, settings: settings!, number: sale.number };
   }
 
@@ -129,7 +131,7 @@ export function receiptsService({ db, shop, logger, bus, jobs }: Deps, creditLin
     },
 
     async prints(saleId: string): Promise<ReceiptPrint[]> {
-      if (!(await saleById(db, shop.id, saleId))) throw notFound('sale.not_found');
+      await seats.sale(saleId); // a sale of another shop, or none, is not found
       return printsOfSale(db, saleId);
     },
   };

@@ -12,16 +12,18 @@ import {
   type Sale,
   type SaleInsertRow,
   type SaleItem,
+  type SaleItemRow,
+  type SaleRow,
 } from './queries.js';
 import { insertReturnIfAbsent, returnsByIds, type SaleReturn } from './return-queries.js';
 
 export type SaleInsert = Omit<Sale, 'updatedAt' | 'receivedAt' | 'createdAt' | 'voidedAt'> & { createdAt: string; voidedAt: string | null };
-export type SaleItemInsert = Omit<SaleItem, 'createdAt'>;
+export type SaleItemInsert = SaleItemRow;
 export type SaleReturnInsert = Omit<SaleReturn, 'createdAt' | 'hlc'> & { createdAt: string };
 
 // Every field a sale and a line are made of: a copy under the same id that differs in any of them is logged.
 const SALE_FIELDS = ['number', 'cashierId', 'cashierName', 'total', 'tendered', 'change', 'paymentMethod', 'createdAt'] as const;
-const ITEM_FIELDS = ['saleId', 'lineNo', 'productId', 'batchId', 'productName', 'lotNumber', 'expirationDate', 'quantity', 'unitPrice', 'lineTotal'] as const;
+const ITEM_FIELDS = ['saleId', 'lineNo', 'productId', 'batchId', 'productName', 'lotNumber', 'expirationDate', 'quantity', 'units', 'unitPrice', 'lineTotal'] as const;
 
 const comparable = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { Payment, SaleMethod } from '../domain/tender.js';
-import type { Movement } from '../stock/queries.js';
+import type { Movement } from '../stock/lots.js';
 
 export type { PaymentMethod } from '../domain/tender.js';
 
@@ -42,7 +42,15 @@ export interface SaleItem {
   productName: string;
   lotNumber: string;
   expirationDate: string;
+  /** The pack sold; a line sold before packs answers its product's unit pack. */
+  packId: string;
+  /** The pack's name as sold (« Plaquette de 10 »; the base unit for the unit pack). */
+  packName: string;
+  /** Packs sold from this lot. */
   quantity: number;
+  /** Base units they took from the lot (quantity × the pack's size): what its movement says. */
+  units: number;
+  /** The pack's price. */
   unitPrice: number;
   /** The line's own discount; lineTotal is after it. */
   discount: number;
@@ -54,8 +62,10 @@ export interface SaleItem {
 const saleColumns = `s.id, s.shop_id, s.number, s.cashier_id, s.cashier_name, s.total, s.tendered, s.change,
   s.payment_method, s.session_id, s.subtotal, s.discount, s.discount_label, s.discount_approved_by, s.rounding, s.payments,
   s.status, s.voided_at, s.voided_by, s.created_at, s.updated_at, s.received_at`;
+// sale_items.quantity is in base units (the ledger's, summed as such by digests and reports); a line answers packs and units.
 const itemColumns = `i.id, i.sale_id, i.line_no, i.product_id, i.batch_id, i.product_name, i.lot_number,
-  i.expiration_date, i.quantity, i.unit_price, i.discount, i.discount_label, i.line_total, i.created_at`;
+  i.expiration_date, coalesce(i.pack_id, unit_pack_id(i.product_id)) as pack_id, coalesce(i.pack_name, 'unité') as pack_name,
+  i.quantity / i.pack_units as quantity, i.quantity as units, i.unit_price, i.discount, i.discount_label, i.line_total, i.created_at`;
 
 /** The next receipt number; the row stays locked until the sale commits or rolls back. */
 export async function takeReceiptNumber(db: Queryable, shopId: string): Promise<number> {
@@ -130,19 +140,27 @@ export async function insertSalesIfAbsent(db: Queryable, ss: readonly (SaleInser
 
 export type SaleInsertRow = Omit<Sale, 'updatedAt' | 'receivedAt'> & { updatedAt?: Date };
 
-export async function insertSaleItemsIfAbsent(db: Queryable, items: readonly Omit<SaleItem, 'createdAt'>[]): Promise<string[]> {
+/** A line as it travels: a shop older than packs sends no pack (its lines are base units, sold by the unit). */
+export type SaleItemRow = Omit<SaleItem, 'createdAt' | 'packId' | 'packName'> & { packId: string | null; packName: string | null };
+
+/** The pack columns of lines: the pack named, its name, and its size (base units per pack). */
+const packColumns = (items: readonly SaleItemRow[]) => [
+  items.map((i) => i.packId), items.map((i) => i.packName), items.map((i) => (i.quantity > 0 ? i.units / i.quantity : 1)),
+];
+
+export async function insertSaleItemsIfAbsent(db: Queryable, items: readonly SaleItemRow[]): Promise<string[]> {
   if (items.length === 0) return [];
   const rows = await db.rows<{ id: string }>(
     `insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date,
-       quantity, unit_price, line_total, discount, discount_label)
+       quantity, unit_price, line_total, discount, discount_label, pack_id, pack_name, pack_units)
      select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[],
-       $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
+       $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::uuid[], $15::text[], $16::int[])
      on conflict (id) do nothing returning id`,
     [
       items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId),
       items.map((i) => i.batchId), items.map((i) => i.productName), items.map((i) => i.lotNumber),
-      items.map((i) => i.expirationDate), items.map((i) => i.quantity), items.map((i) => i.unitPrice), items.map((i) => i.lineTotal),
-      items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null),
+      items.map((i) => i.expirationDate), items.map((i) => i.units), items.map((i) => i.unitPrice), items.map((i) => i.lineTotal),
+      items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null), ...packColumns(items),
     ],
   );
   return rows.map((r) => r.id);
@@ -208,15 +226,15 @@ export async function restoreSaleItems(db: Queryable, items: readonly SaleItem[]
   if (items.length === 0) return;
   await db.exec(
     `insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price,
-       line_total, created_at, discount, discount_label)
+       line_total, created_at, discount, discount_label, pack_id, pack_name, pack_units)
      select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::int[],
-       $10::bigint[], $11::bigint[], $12::timestamptz[], $13::bigint[], $14::text[])
+       $10::bigint[], $11::bigint[], $12::timestamptz[], $13::bigint[], $14::text[], $15::uuid[], $16::text[], $17::int[])
      on conflict (id) do nothing`,
     [
       items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId), items.map((i) => i.batchId),
-      items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.quantity),
+      items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.units ?? i.quantity),
       items.map((i) => i.unitPrice), items.map((i) => i.lineTotal), items.map((i) => i.createdAt),
-      items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null),
+      items.map((i) => i.discount ?? 0), items.map((i) => i.discountLabel ?? null), ...packColumns(items.map((i) => ({ ...i, units: i.units ?? i.quantity }))),
     ],
   );
 }
@@ -389,6 +407,17 @@ export async function salesOfSession(db: Queryable, sessionId: string): Promise<
   return db.rows<Sale>(`select ${saleColumns} from sales s where s.session_id = $1 order by s.created_at, s.id`, [sessionId]);
 }
 
+/** What a session's completed sales took, per product and pack as sold (packs counted), in French order. */
+export async function articlesOfSession(db: Queryable, sessionId: string): Promise<{ productName: string; packName: string; packUnits: number; packs: number }[]> {
+  return db.rows(
+    `select i.product_name, coalesce(i.pack_name, 'unité') as pack_name, i.pack_units, sum(i.quantity / i.pack_units)::int as packs
+     from sales s join sale_items i on i.sale_id = s.id
+     where s.session_id = $1 and s.status = 'completed'
+     group by 1, 2, 3 order by i.product_name collate french, i.pack_units desc`,
+    [sessionId],
+  );
+}
+
 /** A sale by its receipt number (what a receipt's QR holds). */
 export async function saleByNumber(db: Queryable, shopId: string, number: string): Promise<Sale | undefined> {
   return db.one<Sale>(`select ${saleColumns} from sales s where s.shop_id = $1 and s.number = $2`, [shopId, number]);
@@ -418,9 +447,9 @@ export async function writeSale(
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18)),
      lines as (
        insert into sale_items (id, sale_id, line_no, product_id, batch_id, product_name, lot_number, expiration_date, quantity, unit_price,
-         line_total, discount, discount_label, created_at)
+         line_total, discount, discount_label, pack_id, pack_name, pack_units, created_at)
        select *, $11::timestamptz from unnest($19::uuid[], $20::uuid[], $21::int[], $22::uuid[], $23::uuid[], $24::text[], $25::text[],
-         $26::date[], $27::int[], $28::bigint[], $29::bigint[], $30::bigint[], $31::text[])),
+         $26::date[], $27::int[], $28::bigint[], $29::bigint[], $30::bigint[], $31::text[], $41::uuid[], $42::text[], $43::int[])),
      moves as (
        insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc, created_at)
        select id, $2, batch_id, 'sale', delta, null, null, sale_item_id, $4, $10, $11::timestamptz
@@ -437,11 +466,11 @@ export async function writeSale(
       s.id, s.shopId, s.number, s.cashierId, s.cashierName, s.total, s.tendered, s.change, s.paymentMethod, s.hlc, s.createdAt,
       s.sessionId, s.subtotal, s.discount, s.discountLabel, s.discountApprovedBy, s.rounding, JSON.stringify(s.payments),
       items.map((i) => i.id), items.map((i) => i.saleId), items.map((i) => i.lineNo), items.map((i) => i.productId), items.map((i) => i.batchId),
-      items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.quantity),
+      items.map((i) => i.productName), items.map((i) => i.lotNumber), items.map((i) => i.expirationDate), items.map((i) => i.units),
       items.map((i) => i.unitPrice), items.map((i) => i.lineTotal), items.map((i) => i.discount), items.map((i) => i.discountLabel),
       ms.map((m) => m.id), ms.map((m) => m.batchId), ms.map((m) => m.delta), ms.map((m) => m.saleItemId),
       outbox.map((e) => e.entity), outbox.map((e) => e.entityId), outbox.map((e) => e.op), outbox.map((e) => JSON.stringify(e.payload)),
-      outbox.map((e) => e.hlc),
+      outbox.map((e) => e.hlc), ...packColumns(items),
     ],
   );
 }

@@ -7,7 +7,11 @@ export interface ReturnLine {
   batchId: string;
   productName: string;
   lotNumber: string;
+  /** Packs of the sold line's pack brought back. */
   quantity: number;
+  /** Base units that went back to the lot (returns made before packs: the quantity, sold by the unit). */
+  units?: number;
+  packName?: string | null;
   amount: number;
   destination: 'stock' | 'quarantine';
   reason: string | null;

@@ -13,7 +13,7 @@ import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import { shopById } from '../shops/queries.js';
-import { applyDeltas, insertMovements, lockBatchesByIds } from '../stock/queries.js';
+import { lockLots, recordMovements } from '../stock/lots.js';
 import { itemsOfSales, saleById, saleByNumber, type Sale, type SaleItem } from './queries.js';
 import { insertReturn, returnById, returnsOfSale, returnsOfSession, takeAvoirNumber, type ReturnLine, type SaleReturn } from './return-queries.js';
 import type { SaleSeats } from './service.js';
@@ -106,7 +106,7 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats)
         const earlier = await returnsOfSale(tx, saleId);
         const items = returnable(sale, await itemsOfSales(tx, [saleId]), earlier);
         const byId = new Map(items.map((i) => [i.id, i]));
-        const lines: ReturnLine[] = [];
+        const lines: (ReturnLine & { units: number })[] = [];
         for (const w of wanted) {
           const item = byId.get(w.saleItemId);
           if (!item) throw new AppError(422, 'return_item_unknown', 'return.item_unknown', { number: sale.number });
@@ -116,8 +116,10 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats)
           }
           const reason = w.reason?.trim() || null;
           if (w.destination === 'quarantine' && !reason) throw new AppError(422, 'return_reason_required', 'return.reason_required');
+          // quantity counts the line's packs; units, the base units that go back to the lot.
           lines.push({
             saleItemId: item.id, batchId: item.batchId, productName: item.productName, lotNumber: item.lotNumber, quantity: w.quantity,
+            units: w.quantity * (item.units / item.quantity), packName: item.packName,
             amount: paidFor(item.net, item.quantity, before + w.quantity) - paidFor(item.net, item.quantity, before),
             destination: w.destination, reason,
           });
@@ -152,28 +154,27 @@ export function returnsService({ db, shop, now, bus }: Deps, seats: ReturnSeats)
             sale, method: moneyMethod, room, refunded: refundedAlone + money, limit: settings.returnApprovalOver, days: settings.returnApprovalAfterDays, timezone: shop.timezone,
           });
         }
-        await lockBatchesByIds(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
+        await lockLots(tx, shop.id, [...new Set(lines.map((l) => l.batchId))]);
         const number = formatAvoirNumber(shop.code, await takeAvoirNumber(tx, shop.id));
         const sessionId = openSession ?? (await seats.sessionForSale(tx, actor, terminal));
         const creditAccount = await seats.returnCrediting(tx, { saleId, amount: accountCredit }, actor);
         const hlc = await stampTransaction(tx, now());
         // Back into the very lot it was sold from; set aside at once when the pharmacist judges it unsellable.
-        const movements = await insertMovements(
+        const movements = await recordMovements(
           tx,
           lines.flatMap((l) => [
             {
-              id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'return' as const, delta: l.quantity, countedQty: null,
+              id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'return' as const, delta: l.units, countedQty: null,
               reason: t('return.movement', { number }), saleItemId: l.saleItemId, userId: actor.id, hlc,
             },
             ...(l.destination === 'quarantine'
               ? [{
-                  id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'adjustment' as const, delta: -l.quantity, countedQty: null,
+                  id: newId(), shopId: shop.id, batchId: l.batchId, kind: 'adjustment' as const, delta: -l.units, countedQty: null,
                   reason: t('return.quarantine_movement', { number, reason: l.reason ?? '' }), saleItemId: null, userId: actor.id, hlc,
                 }]
               : []),
           ]),
         );
-        await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
         const allowedBy = why.length > 0 ? approver : null;
         const credit = await insertReturn(tx, {
           id: newId(), shopId: shop.id, saleId, number, sessionId, cashierId: actor.id, cashierName: actor.name, amount, accountCredit,

@@ -22,7 +22,10 @@ const paymentSchema = z.object({
 export const saleSchema = z
   .object({
     lines: z
-      .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(100_000), batchId: z.uuid().optional(), discount: discountSchema.optional() }))
+      // quantity counts packs of the line's pack; no packId: the product's base unit.
+      .array(z.object({
+        productId: z.uuid(), packId: z.uuid().optional(), quantity: z.number().int().min(1).max(100_000), batchId: z.uuid().optional(), discount: discountSchema.optional(),
+      }))
       .min(1)
       .max(200),
     /** One payment (the till's simple case), or `payments` for several. */

@@ -1,9 +1,10 @@
 import type { Actor, Deps } from '../context.js';
 import type { Db, Tx } from '../db/pool.js';
-import { productsByIds, type Product } from '../catalog/queries.js';
+import { boxOf, productsForSale, unitPackOf, type Pack, type ProductWithPacks } from '../catalog/lookup.js';
 import { dateInZone } from '../domain/dates.js';
-import { allocateFefo, type BlockedStock } from '../domain/fefo.js';
+import { fefoOrder, type BlockedStock } from '../domain/fefo.js';
 import { formatFcfa, lineTotal } from '../domain/money.js';
+import { allocatePacks, formatUnits, sellableAs, type PackDemand } from '../domain/packs.js';
 import { hasRole } from '../domain/roles.js';
 import { discountAmount, discountOverLimit, discountPercent, settle, spread, type Discount, type OverLimit, type Settlement } from '../domain/tender.js';
 import { shopById, type Shop } from '../shops/queries.js';
@@ -11,7 +12,7 @@ import { formatReceiptNumber } from '../domain/receipt-number.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
-import { applyDeltas, batchById, insertMovements, lockBatchesByIds, lockBatchesWithStock, type Batch } from '../stock/queries.js';
+import { lockLots, lockLotsWithStock, lotOfShop, recordMovements, type Batch } from '../stock/lots.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox, type OutboxEntry } from '../outbox/queries.js';
 import {
@@ -27,6 +28,7 @@ import {
   saleAnyShop,
   takingsByShopDay,
   salesOfSession,
+  articlesOfSession,
   writeSale,
   unitsSoldByShop,
 } from './queries.js';
@@ -38,38 +40,43 @@ export interface SaleWithItems extends Sale {
   items: SaleItem[];
 }
 
-interface Demand {
-  productId: string;
-  quantity: number;
-  /** Units asked from a given lot (a scanned DataMatrix). */
-  pinned: { batchId: string; quantity: number }[];
+type SaleLine = SaleInput['lines'][number];
+
+/**
+ * The pack a line sells: the one it names (of that product, sold now), or
+ * the product's unit pack, which must then be sold alone.
+ */
+export function packOfLine(product: ProductWithPacks, packId: string | undefined): Pack {
+  const pack = packId ? product.packs.find((k) => k.id === packId) : unitPackOf(product);
+  if (!pack) throw new AppError(422, 'pack_unknown', 'sale.pack_unknown', { name: product.name }, { productId: product.id, packId: packId ?? null });
+  if (pack.retired || !pack.sellable) {
+    throw packId
+      ? new AppError(422, 'pack_not_sellable', 'sale.pack_not_sellable', { pack: pack.name, name: product.name }, { productId: product.id, packId: pack.id })
+      : new AppError(422, 'unit_not_sellable', 'sale.unit_not_sellable', { name: product.name }, { productId: product.id });
+  }
+  return pack;
 }
 
-/** Several lines for one product are one demand: FEFO must see the whole of it. */
-function mergeLines(lines: SaleInput['lines']): Demand[] {
-  const merged = new Map<string, Demand>();
-  for (const l of lines) {
-    const d = merged.get(l.productId) ?? { productId: l.productId, quantity: 0, pinned: [] };
-    d.quantity += l.quantity;
-    if (l.batchId) d.pinned.push({ batchId: l.batchId, quantity: l.quantity });
-    merged.set(l.productId, d);
-  }
-  return [...merged.values()];
+/** A product's lines as the allocation sees them: each line's packs, of its pack's size, from its named lot first. */
+function demandsOf(product: ProductWithPacks, lines: readonly { line: number; l: Pick<SaleLine, 'packId' | 'quantity' | 'batchId'> }[]): PackDemand[] {
+  return lines.map(({ line, l }) => ({ line, units: packOfLine(product, l.packId).units, count: l.quantity, batchId: l.batchId }));
 }
 
 /**
- * Why `requested` units of a product cannot be sold from these lots (expired,
- * recalled with the recall's reason, quarantined, or simply not enough), or
- * undefined when they can. The till says it at the scan, the sale at payment.
+ * Why these packs of a product cannot be sold from these lots (expired,
+ * recalled with the recall's reason, quarantined, or not enough: what can be
+ * sold is said in packs and units), or undefined when they can. The till
+ * says it at the scan, the sale at payment.
  */
-export function unsellable(product: Pick<Product, 'id' | 'name'>, batches: readonly Batch[], day: string, requested = 1): AppError | undefined {
-  const result = allocateFefo(batches.filter((b) => b.productId === product.id && b.quantity > 0), requested, day);
+export function unsellable(product: ProductWithPacks, pack: Pack, batches: readonly Batch[], day: string, count = 1): AppError | undefined {
+  const mine = batches.filter((b) => b.productId === product.id && b.quantity > 0);
+  const result = allocatePacks(mine, [{ line: 0, units: pack.units, count }], day, boxOf(product)?.units ?? 1);
   if (result.ok || 'unsellableLot' in result) return undefined;
-  const why = [...new Set(batches.filter((b) => b.status === 'recalled' && b.statusReason).map((b) => b.statusReason!))];
-  return shortage(product, requested, result.available, result.blocked, why);
+  return shortage(product, [{ line: 0, units: pack.units, count }], mine, day, result.blocked);
 }
 
-function shortage(product: Pick<Product, 'id' | 'name'>, requested: number, available: number, blocked: BlockedStock, recallReasons: string[]): AppError {
+function shortage(product: ProductWithPacks, demands: readonly PackDemand[], batches: readonly Batch[], day: string, blocked: BlockedStock): AppError {
+  const recallReasons = [...new Set(batches.filter((b) => b.status === 'recalled' && b.statusReason).map((b) => b.statusReason!))];
   const reasons = (['expired', 'recalled', 'quarantined'] as const)
     .filter((k) => blocked[k] > 0)
     .map((k) =>
@@ -77,17 +84,24 @@ function shortage(product: Pick<Product, 'id' | 'name'>, requested: number, avai
         ? t('sale.reason_recalled_why', { quantity: blocked[k], why: recallReasons.join(' ; ') })
         : t(`sale.reason_${k}`, { quantity: blocked[k] }),
     );
+  const available = sellableAs(batches, day, 1).units;
   if (available === 0 && reasons.length > 0) {
-    return new AppError(422, 'no_sellable_lot', 'sale.no_sellable_lot', { name: product.name, reasons: reasons.join(', ') }, {
-      productId: product.id,
-      ...blocked,
-    });
+    return new AppError(422, 'no_sellable_lot', 'sale.no_sellable_lot', { name: product.name, reasons: reasons.join(', ') }, { productId: product.id, ...blocked });
   }
-  return new AppError(422, 'insufficient_stock', 'sale.insufficient_stock', { name: product.name, requested, available }, {
-    productId: product.id,
-    requested,
-    available,
-  });
+  const requested = demands.reduce((n, d) => n + d.count * d.units, 0);
+  const details = { productId: product.id, requested, available };
+  if (demands.every((d) => d.units === 1) && !boxOf(product)) {
+    return new AppError(422, 'insufficient_stock', 'sale.insufficient_stock', { name: product.name, requested, available }, details);
+  }
+  // In packs: what was asked, and what the lots can give (whole packs of the largest asked, each from one lot, then units).
+  const largest = demands.reduce((a, d) => (d.units > a ? d.units : a), 1);
+  const box = largest > 1 ? product.packs.find((k) => k.units === largest) ?? null : boxOf(product);
+  const can = box ? sellableAs(batches, day, box.units) : { packs: 0, units: available };
+  const asked = demands.map((d) => formatUnits(d.count * d.units, { baseUnit: product.baseUnit, box: product.packs.find((k) => k.units === d.units) })).join(' + ');
+  const canSay = can.packs > 0 && box
+    ? `${formatUnits(can.packs * box.units, { baseUnit: product.baseUnit, box })}${can.units > 0 ? ` ${t('pack.and')} ${formatUnits(can.units, { baseUnit: product.baseUnit })}` : ''}`
+    : formatUnits(can.units, { baseUnit: product.baseUnit });
+  return new AppError(422, 'insufficient_stock', 'sale.insufficient_packs', { name: product.name, requested: asked, available: canSay }, details);
 }
 
 /** « Remise 10 % — fidélité » */
@@ -115,7 +129,7 @@ function paymentRefusal(s: Extract<Settlement, { ok: false }>): AppError {
 }
 
 /** A discount past the limit, on the ticket or on one product's lines, with the percentage rounded up (10.04 % says 10,1 %). */
-function discountRefusal(over: OverLimit, products: ReadonlyMap<string, Pick<Product, 'name'>>, limit: number): AppError {
+function discountRefusal(over: OverLimit, products: ReadonlyMap<string, { name: string }>, limit: number): AppError {
   const percent = String(discountPercent(over.discount, over.gross)).replace('.', ',');
   if (!over.key) return new AppError(403, 'discount_needs_manager', 'sale.discount_needs_manager', { percent, limit });
   return new AppError(403, 'discount_needs_manager', 'sale.line_discount_needs_manager', { percent, limit, name: products.get(over.key)?.name ?? '' }, { productId: over.key });
@@ -132,18 +146,19 @@ interface Pricing {
 
 /**
  * Prices allocated lines: each input line's discount is spread over the lots
- * that line's product was taken from; the ticket's discount applies after.
+ * that line's product and pack were taken from; the ticket's discount applies after.
  */
 function priceSale(
   input: Pick<SaleInput, 'lines' | 'discount'>,
-  allocated: readonly { productId: string; unitPrice: number; gross: number }[],
+  allocated: readonly { key: string; unitPrice: number; gross: number }[],
+  keyOf: (l: SaleLine) => string,
 ): Pricing {
   const lines = allocated.map(() => ({ discount: 0, label: null as string | null, lineTotal: 0 }));
-  for (const productId of new Set(allocated.map((a) => a.productId))) {
-    const asked = input.lines.filter((l) => l.productId === productId);
-    const idx = allocated.flatMap((a, i) => (a.productId === productId ? [i] : []));
+  for (const key of new Set(allocated.map((a) => a.key))) {
+    const asked = input.lines.filter((l) => keyOf(l) === key);
+    const idx = allocated.flatMap((a, i) => (a.key === key ? [i] : []));
     const gross = idx.reduce((sum, i) => sum + allocated[i]!.gross, 0);
-    // Each line of the input is priced on its own quantity: two lines of one product may carry two discounts.
+    // Each line of the input is priced on its own quantity: two lines of one pack may carry two discounts.
     const unitPrice = allocated[idx[0]!]!.unitPrice;
     const off = asked.reduce((sum, l) => sum + discountAmount(lineTotal(unitPrice, l.quantity), l.discount), 0);
     const labels = [...new Set(asked.flatMap((l) => (l.discount && l.discount.value > 0 ? [discountLabel(l.discount)] : [])))];
@@ -202,7 +217,7 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
       // client: the address a manager's PIN is typed from; wrong PINs count against it (not against a terminal name anyone can type).
       opts: { alsoInTransaction?: (tx: Tx, sale: NewSale) => Promise<void>; client?: string | undefined } = {},
     ): Promise<SaleWithItems> {
-      const demand = mergeLines(input.lines);
+      const productIds = [...new Set(input.lines.map((l) => l.productId))];
       const day = dateInZone(now(), shop.timezone);
       const terminal = input.terminal ?? t('session.default_terminal');
       // A manager's PIN is checked before any lock is taken: its hashing takes tens of milliseconds.
@@ -214,42 +229,54 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const saleId = newId();
         await opts.alsoInTransaction?.(tx, { id: saleId, printerKind: settings.printerKind });
         const openSession = await seats.openSession(tx, actor, terminal);
-        const products = new Map((await productsByIds(tx, demand.map((d) => d.productId))).map((p) => [p.id, p]));
-        for (const d of demand) {
-          const p = products.get(d.productId);
-          if (!p) throw new AppError(404, 'product_not_found', 'product.not_found', {}, { productId: d.productId });
+        const products = new Map((await productsForSale(tx, productIds)).map((p) => [p.id, p]));
+        for (const id of productIds) {
+          const p = products.get(id);
+          if (!p) throw new AppError(404, 'product_not_found', 'product.not_found', {}, { productId: id });
           if (!p.active) throw new AppError(422, 'product_inactive', 'product.inactive', { name: p.name }, { productId: p.id });
         }
+        const packs = input.lines.map((l) => packOfLine(products.get(l.productId)!, l.packId));
         // A line may name its lot (a scanned DataMatrix): it must be a lot of that product in this shop.
-        for (const d of demand) {
-          for (const pin of d.pinned) {
-            const lot = await batchById(tx, shop.id, pin.batchId);
-            if (!lot || lot.productId !== d.productId) {
-              throw new AppError(422, 'lot_not_sellable', 'sale.lot_unknown', { name: products.get(d.productId)!.name }, { productId: d.productId, batchId: pin.batchId });
-            }
+        for (const l of input.lines) {
+          if (!l.batchId) continue;
+          const lot = await lotOfShop(tx, shop.id, l.batchId);
+          if (!lot || lot.productId !== l.productId) {
+            throw new AppError(422, 'lot_not_sellable', 'sale.lot_unknown', { name: products.get(l.productId)!.name }, { productId: l.productId, batchId: l.batchId });
           }
         }
-        const locked = await lockBatchesWithStock(tx, shop.id, demand.map((d) => d.productId));
+        const locked = await lockLotsWithStock(tx, shop.id, productIds);
         const batches = new Map(locked.map((b) => [b.id, b]));
 
-        const lines: { product: Product; batch: Batch; quantity: number }[] = [];
-        for (const d of demand) {
-          const product = products.get(d.productId)!;
-          const mine = locked.filter((b) => b.productId === d.productId);
-          const result = allocateFefo(mine, d.quantity, day, d.pinned);
+        // Per product, every line at once (a box and loose tablets share its lots); one item per pack and lot.
+        const keyOf = (l: SaleLine) => `${l.productId}:${packs[input.lines.indexOf(l)]!.id}`;
+        const lines: { key: string; product: ProductWithPacks; pack: Pack; batch: Batch; count: number; units: number }[] = [];
+        for (const productId of productIds) {
+          const product = products.get(productId)!;
+          const mine = locked.filter((b) => b.productId === productId);
+          const asked = input.lines.flatMap((l, line) => (l.productId === productId ? [{ line, l }] : []));
+          const demands = demandsOf(product, asked);
+          const result = allocatePacks(mine, demands, day, boxOf(product)?.units ?? 1);
           if (!result.ok && 'unsellableLot' in result) {
             const lot = result.unsellableLot;
             const why = lot.status === 'recalled' ? t('lot.recalled') : lot.status === 'quarantined' ? t('lot.quarantined') : lot.quantity <= 0 ? t('lot.empty') : t('lot.expired');
             throw new AppError(422, 'lot_not_sellable', 'sale.lot_not_sellable', { lotNumber: lot.lotNumber, name: product.name, why }, { productId: product.id, batchId: lot.id });
           }
-          if (!result.ok) {
-            const why = [...new Set(mine.filter((b) => b.status === 'recalled' && b.statusReason).map((b) => b.statusReason!))];
-            throw shortage(product, d.quantity, result.available, result.blocked, why);
+          if (!result.ok) throw shortage(product, demands, mine, day, result.blocked);
+          for (const a of result.allocations) {
+            const key = keyOf(input.lines[a.line]!);
+            const same = lines.find((x) => x.key === key && x.batch.id === a.batchId);
+            if (same) {
+              same.count += a.count;
+              same.units += a.units;
+            } else lines.push({ key, product, pack: packs[a.line]!, batch: batches.get(a.batchId)!, count: a.count, units: a.units });
           }
-          for (const a of result.allocations) lines.push({ product, batch: batches.get(a.batchId)!, quantity: a.quantity });
         }
+        // In the order the lines were asked, each pack's lots in FEFO order.
+        const firstAsked = new Map<string, number>();
+        input.lines.forEach((l, i) => firstAsked.has(keyOf(l)) || firstAsked.set(keyOf(l), i));
+        lines.sort((x, y) => firstAsked.get(x.key)! - firstAsked.get(y.key)! || fefoOrder(x.batch, y.batch));
 
-        const pricing = priceSale(input, lines.map((l) => ({ productId: l.product.id, unitPrice: l.product.unitPrice, gross: lineTotal(l.product.unitPrice, l.quantity) })));
+        const pricing = priceSale(input, lines.map((l) => ({ key: l.key, unitPrice: l.pack.unitPrice, gross: lineTotal(l.pack.unitPrice, l.count) })), keyOf);
         if (pricing.discount > 0) {
           if ([...input.lines.map((l) => l.discount), input.discount].some((d) => d && d.value > 0 && !d.reason)) {
             throw new AppError(422, 'discount_reason_required', 'sale.discount_reason_required');
@@ -286,11 +313,11 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         const items: SaleItem[] = lines.map((l, i) => ({
           id: newId(), saleId: sale.id, lineNo: i + 1, productId: l.product.id, batchId: l.batch.id,
           productName: l.product.name, lotNumber: l.batch.lotNumber, expirationDate: l.batch.expirationDate,
-          quantity: l.quantity, unitPrice: l.product.unitPrice, discount: pricing.lines[i]!.discount,
+          packId: l.pack.id, packName: l.pack.name, quantity: l.count, units: l.units, unitPrice: l.pack.unitPrice, discount: pricing.lines[i]!.discount,
           discountLabel: pricing.lines[i]!.label, lineTotal: pricing.lines[i]!.lineTotal, createdAt,
         }));
         const movements = items.map((item) => ({
-          id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'sale' as const, delta: -item.quantity,
+          id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'sale' as const, delta: -item.units,
           countedQty: null, reason: null, saleItemId: item.id, userId: actor.id, hlc, createdAt,
         }));
         // Every row in one statement: the lots stay locked for one round trip, not five.
@@ -304,7 +331,8 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         });
         if (credit) await seats.recordCreditSale(tx, credit, sale, actor, hlc);
         return { ...sale, items };
-      });
+        // Everything above touches only the database: a sale picked as a deadlock's victim (against a pull's page) runs again.
+      }, { retryOnDeadlock: 2 });
       bus?.committed('sale');
       return recorded;
     },
@@ -322,19 +350,19 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
         if (sale.sessionId && !(await seats.sessionIsOpen(tx, sale.sessionId))) {
           throw new AppError(409, 'session_closed', 'sale.session_closed_void', { number: sale.number });
         }
-        await lockBatchesByIds(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
+        await lockLots(tx, shop.id, [...new Set(items.map((i) => i.batchId))]);
         // A credit sale's customer is locked before the clock, as every writer of an account does.
         const giveBackCredit = await seats.saleVoiding(tx, id, actor);
         const hlc = await stampTransaction(tx, now());
         const voided = await markVoided(tx, id, actor.id, hlc, now());
-        const movements = await insertMovements(
+        // Every base unit back to the lot it left.
+        const movements = await recordMovements(
           tx,
           items.map((item) => ({
-            id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'return' as const, delta: item.quantity,
+            id: newId(), shopId: shop.id, batchId: item.batchId, kind: 'return' as const, delta: item.units,
             countedQty: null, reason: `annulation ${sale.number}`, saleItemId: item.id, userId: actor.id, hlc,
           })),
         );
-        await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
         await appendOutbox(tx, [
           {
             entity: 'sale', entityId: id, op: 'update',
@@ -351,6 +379,8 @@ export function salesService({ db, shop, now, bus }: Deps, seats: SaleSeats) {
 
     /** A cash session's sales, for its X and Z reports. */
     ofSession: salesOfSession,
+    /** What a session's completed sales took, per product and pack, for its X and Z reports. */
+    articlesOfSession,
 
     /** After head office said it holds receipts up to `n`: numbering continues past them. Returns the number this shop was at. */
     async continueReceiptNumbersAfter(n: number): Promise<number> {

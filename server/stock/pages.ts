@@ -30,7 +30,8 @@ export function stockPages(s: Services, views: Views, deps: { db: Db; shop: Shop
 
   return {
     stock: (async (req, res) => {
-      show(views, req, res, { page: 'stock', fragment: 'stock/lots', data: await lotsData(filterOf(req)) });
+      // The products below their minimum are shown with the page, not with each list the filters ask for.
+      show(views, req, res, { page: 'stock', fragment: 'stock/lots', data: { ...(await lotsData(filterOf(req))), lowStock: await s.catalog.lowStock() } });
     }) satisfies RequestHandler,
 
     /** A reception row, filled from a scanned GS1 code when there is one. */
@@ -70,7 +71,12 @@ export function stockPages(s: Services, views: Views, deps: { db: Db; shop: Shop
       });
       onRefusal(res, (err) => rowOf({ error: err.message }));
       const value = formNumber(b.value);
-      const input = b.kind === 'count' ? { kind: 'count' as const, countedQty: value, reason: b.reason } : { kind: 'adjustment' as const, delta: value, reason: b.reason };
+      // With a box: the value counts boxes (and, for a count, `loose` the units out of them).
+      const packId = typeof b.packId === 'string' && b.packId ? b.packId : undefined;
+      const loose = formNumber(b.loose);
+      const input = b.kind === 'count'
+        ? { kind: 'count' as const, countedQty: value, reason: b.reason, packId, looseUnits: loose }
+        : { kind: 'adjustment' as const, delta: value, reason: b.reason, packId };
       await s.stock.recordMovement(id, parse(movementSchema, input), actorOf(req));
       show(views, req, res, await rowOf());
     }) satisfies RequestHandler,

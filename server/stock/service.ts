@@ -1,5 +1,6 @@
 import type { Actor, Deps } from '../context.js';
-import { productById } from '../catalog/queries.js';
+import { boxOf, inBaseUnits, productOfCode, productsForSale, type ProductWithPacks } from '../catalog/lookup.js';
+import { formatUnits } from '../domain/packs.js';
 import { uniqueViolation } from '../db/errors.js';
 import { addDays, dateInZone } from '../domain/dates.js';
 import type { Db, Tx } from '../db/pool.js';
@@ -33,6 +34,7 @@ import {
   lotsByExpiry,
   movementsOfBatch,
   productIdByCode,
+  movementsPage,
   recallOf,
   shopOfBatch,
   updateBatchFields,
@@ -78,6 +80,25 @@ async function editLot(tx: Tx, current: BatchRow, next: Pick<BatchRow, 'expirati
   return { batch, change: { hlc, payload: { id: current.id, ...edit.fields, fieldClocks: edit.clocks, baseClocks: edit.baseClocks } } };
 }
 
+/** A lot's quantity as people count it (« 2 boîtes + 7 comprimés »), and the box a count may be typed in. */
+export interface InPacks {
+  box: { id: string; name: string; units: number } | null;
+  quantityLabel: string;
+}
+
+/** Rows of lots with their quantities said in packs: one catalogue read for all of them. */
+async function inPacks<R extends { productId: string; quantity: number }>(db: Db, rows: readonly R[]): Promise<(R & InPacks)[]> {
+  const products = new Map<string, ProductWithPacks>((await productsForSale(db, [...new Set(rows.map((r) => r.productId))])).map((p) => [p.id, p]));
+  return rows.map((r) => {
+    const p = products.get(r.productId);
+    const box = p ? boxOf(p) : null;
+    return {
+      ...r, box: box && { id: box.id, name: box.name, units: box.units },
+      quantityLabel: p && box ? formatUnits(r.quantity, { baseUnit: p.baseUnit, box }) : String(r.quantity),
+    };
+  });
+}
+
 export function stockService({ db, shop, now, bus }: Deps) {
   const today = () => dateInZone(now(), shop.timezone);
   const view = (b: Batch, day: string): BatchView => ({
@@ -91,10 +112,12 @@ export function stockService({ db, shop, now, bus }: Deps) {
    * A delivery: a new lot is written with its `receipt` movement; the same
    * lot delivered again (same expiry) gets one more `receipt` movement.
    */
-  async function receiveIn(tx: Tx, input: ReceiveBatchInput & LotOrigin, actor: Actor): Promise<BatchView> {
+  async function receiveIn(tx: Tx, given: ReceiveBatchInput & LotOrigin, actor: Actor): Promise<BatchView> {
     const day = today();
-    const product = await productById(tx, input.productId);
+    const [product] = await productsForSale(tx, [given.productId]);
     if (!product) throw notFound('product.not_found');
+    // Typed in packs (a box's barcode, a pack named) and loose units: the lot counts base units.
+    const input = { ...given, quantity: inBaseUnits(product, given.packId, given.quantity, given.looseUnits) };
     // Taken before the recall check: a recall pulled at the same moment waits, or is seen.
     await lockLot(tx, input.productId, input.lotNumber);
     const existing = await lockBatchByLot(tx, shop.id, input.productId, input.lotNumber);
@@ -210,7 +233,10 @@ export function stockService({ db, shop, now, bus }: Deps) {
       const recorded = await db.withTransaction(async (tx) => {
         const batch = await lockBatch(tx, shop.id, batchId);
         if (!batch) throw notFound('batch.not_found');
-        const delta = input.kind === 'count' ? countDelta(batch.quantity, input.countedQty) : input.delta;
+        // A count or an adjustment typed in packs (and loose units) is in base units from here on.
+        const [product] = input.packId || (input.kind === 'count' && input.looseUnits) ? await productsForSale(tx, [batch.productId]) : [];
+        const counted = input.kind === 'count' ? (product ? inBaseUnits(product, input.packId, input.countedQty, input.looseUnits) : input.countedQty) : 0;
+        const delta = input.kind === 'count' ? countDelta(batch.quantity, counted) : product ? inBaseUnits(product, input.packId, input.delta) : input.delta;
         if (batch.quantity + delta < 0) {
           throw new AppError(422, 'stock_negative', 'batch.stock_negative', {
             lotNumber: batch.lotNumber,
@@ -221,7 +247,7 @@ export function stockService({ db, shop, now, bus }: Deps) {
         const [movement] = await insertMovements(tx, [
           {
             id: newId(), shopId: shop.id, batchId, kind: input.kind, delta,
-            countedQty: input.kind === 'count' ? input.countedQty : null,
+            countedQty: input.kind === 'count' ? counted : null,
             reason: input.reason, saleItemId: null, userId: actor.id, hlc,
           },
         ]);
@@ -234,19 +260,19 @@ export function stockService({ db, shop, now, bus }: Deps) {
     },
 
     /** Lots with stock by expiry: all, expired, or expiring within `days`. */
-    async lotsByExpiry(filter: 'all' | 'expired' | 30 | 60 | 90): Promise<(LotListRow & BatchView)[]> {
+    async lotsByExpiry(filter: 'all' | 'expired' | 30 | 60 | 90): Promise<(LotListRow & BatchView & InPacks)[]> {
       const day = today();
       const before = filter === 'all' ? undefined : filter === 'expired' ? day : addDays(day, filter + 1);
       const from = typeof filter === 'number' ? day : undefined; // "< 30 jours": still sellable, expiring soon
       const rows = await lotsByExpiry(db, { shopId: shop.id, before, from, limit: 1000 });
-      return rows.map((r) => ({ ...r, ...view(r, day) }));
+      return inPacks(db, rows.map((r) => ({ ...r, ...view(r, day) })));
     },
 
     /** One lot as the Stock page lists it. */
-    async lot(id: string): Promise<LotListRow & BatchView> {
+    async lot(id: string): Promise<LotListRow & BatchView & InPacks> {
       const row = await lotRow(db, shop.id, id);
       if (!row) throw notFound('batch.not_found');
-      return { ...row, ...view(row, today()) };
+      return (await inPacks(db, [{ ...row, ...view(row, today()) }]))[0]!;
     },
 
     /** Expiry alerts: lots with stock expired, or expiring within 30, 60 and 90 days. */
@@ -255,11 +281,11 @@ export function stockService({ db, shop, now, bus }: Deps) {
       const rows = await lotsByExpiry(db, { shopId: shop.id, before: addDays(day, 91), limit: 5000 });
       const within = (n: number) => rows.filter((r) => r.expirationDate >= day && r.expirationDate <= addDays(day, n));
       return {
-        expired: rows.filter((r) => r.expirationDate < day).map((r) => ({ ...r, ...view(r, day) })),
+        expired: await inPacks(db, rows.filter((r) => r.expirationDate < day).map((r) => ({ ...r, ...view(r, day) }))),
         d30: within(30).length,
         d60: within(60).length,
         d90: within(90).length,
-        soon: within(30).map((r) => ({ ...r, ...view(r, day) })),
+        soon: await inPacks(db, within(30).map((r) => ({ ...r, ...view(r, day) }))),
       };
     },
 
@@ -270,10 +296,11 @@ export function stockService({ db, shop, now, bus }: Deps) {
     async receiveDelivery(rows: (Omit<ReceiveBatchInput, 'productId'> & { product: string })[], actor: Actor): Promise<BatchView[]> {
       const resolved: ReceiveBatchInput[] = [];
       for (const [i, r] of rows.entries()) {
-        const productId = await productIdByCode(db, r.product);
-        if (!productId) throw new AppError(404, 'product_not_found', 'stock.unknown_product', { code: r.product, row: i + 1 }, { row: i });
+        // A box's barcode receives boxes: the row's quantity counts that pack.
+        const found = await productOfCode(db, r.product);
+        if (!found) throw new AppError(404, 'product_not_found', 'stock.unknown_product', { code: r.product, row: i + 1 }, { row: i });
         const { product: _p, ...rest } = r;
-        resolved.push({ ...rest, productId });
+        resolved.push({ ...rest, productId: found.product.id, packId: rest.packId ?? (found.pack.units > 1 ? found.pack.id : undefined) });
       }
       const received = await db.withTransaction(async (tx) => {
         const out: BatchView[] = [];
@@ -285,7 +312,7 @@ export function stockService({ db, shop, now, bus }: Deps) {
     },
 
     async batchesOfProduct(productId: string): Promise<BatchView[]> {
-      if (!(await productById(db, productId))) throw notFound('product.not_found');
+      if ((await productsForSale(db, [productId])).length === 0) throw notFound('product.not_found');
       const day = today();
       return (await batchesOfProduct(db, shop.id, productId)).map((b) => view(b, day));
     },
@@ -349,15 +376,16 @@ export function stockAtHq({ db, now }: { db: Db; now: () => Date }) {
     },
 
     /** Lots with stock across shops: expired (`expired`) or expiring within `horizon` days, with their value at cost. */
-    expiringLots(q: { horizon: 30 | 60 | 90 | 'expired'; today: string; shopId?: string | undefined; product?: string | undefined; limit: number }) {
+    async expiringLots(q: { horizon: 30 | 60 | 90 | 'expired'; today: string; shopId?: string | undefined; product?: string | undefined; limit: number }) {
       const words = q.product ? searchWords(q.product).map(likePattern) : [];
-      return expiringLots(db, {
+      // Counted in base units (the CSV says so); shown in packs.
+      return inPacks(db, await expiringLots(db, {
         before: q.horizon === 'expired' ? q.today : addDays(q.today, q.horizon + 1),
         from: q.horizon === 'expired' ? undefined : q.today,
         shopId: q.shopId,
         product: words.length > 0 ? words : undefined,
         limit: q.limit,
-      });
+      }));
     },
 
     recallsWithShopStatus: (epoch: string, limit: number) => recallsWithShopStatus(db, { epoch, limit }),

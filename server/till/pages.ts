@@ -5,6 +5,9 @@ import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { actorOf, terminalOf } from '../http/session.js';
 import { MOBILE_OPERATORS, SALE_METHODS } from '../domain/tender.js';
+import { boxOf, sellablePacks } from '../catalog/lookup.js';
+import type { ProductWithStock } from '../catalog/lookup.js';
+import { formatUnits } from '../domain/packs.js';
 import { t } from '../i18n/fr.js';
 import type { Services } from '../services.js';
 import { sessionOf } from '../web/context.js';
@@ -52,9 +55,19 @@ function paymentsOf(f: z.infer<typeof paySchema>, terminal: string | undefined) 
   };
 }
 const quantitySchema = z.object({ quantity: z.preprocess(Number, z.number().int().min(0).max(100_000)) });
-const addSchema = z.object({ productId: z.uuid(), batchId: z.uuid().optional() });
+const addSchema = z.object({ productId: z.uuid(), batchId: z.uuid().optional(), packId: z.uuid().optional() });
+const packChoiceSchema = z.object({ packId: z.uuid() });
 
 const clearedFeedback = { fragment: 'till/feedback', data: { feedback: {} } };
+
+/** Search results as the till lists them: a product sold in several packs offers each; its stock is said in packs. */
+function listed(results: readonly ProductWithStock[]) {
+  return results.map((p) => {
+    const packs = sellablePacks(p);
+    const box = boxOf(p);
+    return { ...p, choices: packs.length > 1 ? packs : [], stockLabel: box ? formatUnits(p.sellableQuantity, { baseUnit: p.baseUnit, box }) : p.sellableQuantity };
+  });
+}
 
 /** La caisse: scan, search, cart, payment. Every answer is a fragment of the same page. */
 export function tillPages(s: Services, views: Views) {
@@ -90,7 +103,7 @@ export function tillPages(s: Services, views: Views) {
 
     search: (async (req, res) => {
       const q = String(req.query.q ?? '');
-      const results = q.trim() ? await s.catalog.searchProducts(q, 20) : [];
+      const results = listed(q.trim() ? await s.catalog.searchProducts(q, 20) : []);
       show(views, req, res, { page: 'till', fragment: 'till/results', data: { title: t('ui.nav.till'), results, searched: q.trim() !== '', feedback: {}, ...(await cartData(req)) } });
     }) satisfies RequestHandler,
 
@@ -101,7 +114,7 @@ export function tillPages(s: Services, views: Views) {
       const cart = await cartData(req);
       const feedback =
         outcome.kind === 'added' ? { message: outcome.message, warning: outcome.warning } : outcome.kind === 'refused' ? { error: outcome.message } : {};
-      const results = outcome.kind === 'results' ? outcome.results : [];
+      const results = listed(outcome.kind === 'results' ? outcome.results : []);
       res.set('HX-Trigger', JSON.stringify({ 'scan-done': { clear: outcome.kind === 'added' } }));
       res.vary('HX-Request');
       const html = [
@@ -114,7 +127,14 @@ export function tillPages(s: Services, views: Views) {
 
     add: (async (req, res) => {
       const input = parse(addSchema, req.body);
-      await s.till.add(sessionOf(req), input.productId, input.batchId ?? null);
+      await s.till.add(sessionOf(req), input.productId, input.batchId ?? null, input.packId ?? null);
+      await showCart(req, res);
+    }) satisfies RequestHandler,
+
+    /** The line's pack switched (a box to tablets, a blister to a box); its count stays. */
+    setPack: (async (req, res) => {
+      const { packId } = parse(packChoiceSchema, req.body);
+      await s.till.setPack(sessionOf(req), idParam(req, 'lineId'), packId);
       await showCart(req, res);
     }) satisfies RequestHandler,
 
