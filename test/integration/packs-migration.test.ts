@@ -95,10 +95,13 @@ describe('migration 0016 on a shop with past sales', () => {
     // Old lines read as packs of 1: the count in the pack is the quantity.
     const lines = (await client.query('select count(*)::int as n from sale_items where pack_id is null and pack_units = 1')).rows[0];
     expect(lines.n).toBe(before.items.length);
-    // The outbox takes packs and still every entity the other migrations named (each extends the list, none restates it).
+    // The outbox takes packs and still every entity the other migrations named. Since 0022 its check is on a name's
+    // form only (no migration lists entities any more), so this asks the check itself, value by value.
     const def = (await client.query(`select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'sync_outbox_entity_check'`)).rows[0].d as string;
+    const condition = def.replace(/^CHECK \((.*)\)$/s, '$1');
     for (const entity of ['product', 'product_pack', 'batch', 'movement', 'sale', 'sale_item', 'till_session', 'cash_movement', 'sale_return', 'security_alert', 'supplier', 'delivery']) {
-      expect(def).toMatch(new RegExp(`(^|[^a-z_])${entity}([^a-z_]|$)`));
+      const allowed = (await client.query(`select (${condition}) as ok from (select $1::text as entity) as candidate`, [entity])).rows[0].ok;
+      expect(allowed, entity).toBe(true);
     }
     // Nothing was rewritten: a few hundred milliseconds whatever the history (the 1 M-sale figure is in docs/benchmarks.md).
     expect(took).toBeLessThan(5000);
