@@ -39,12 +39,12 @@ describe.skipIf(!chromiumTool.available)('the shops’ proposals on head office�
     await page.goto(`${hq.url}/catalogue`);
     const row = page.locator('#proposal-list tr[data-shop="DKR01"]');
     expect(await row.textContent()).toContain('400\u00a0FCFA');
-    expect(await page.locator(`#product-${p.id} input[name=unitPrice]`).inputValue()).toBe('350');
+    expect(await page.locator(`#product-${p.id} input[name=unitPrice]`).first().inputValue()).toBe('350');
     await page.screenshot({ path: path.join(screenshotsDir, 'hq-propositions.png'), fullPage: true });
     await row.getByRole('button', { name: 'Accepter' }).click();
     await expect.poll(() => page.locator('#proposal-list [role=status]').textContent()).toContain('Proposition acceptée');
     expect(await page.locator('#proposal-list tr[data-shop="DKR01"]').count()).toBe(0);
-    expect(await page.locator(`#product-${p.id} input[name=unitPrice]`).inputValue()).toBe('400');
+    expect(await page.locator(`#product-${p.id} input[name=unitPrice]`).first().inputValue()).toBe('400');
 
     await thies.services.sync.runNow({ force: true });
     expect((await thies.services.catalog.getProduct(p.id)).unitPrice).toBe(400);

@@ -139,9 +139,10 @@ describe('customer accounts over random days', () => {
           await t.services.cash.close(s.id, managerActor(t), { counted: report.expected, comment: 'test' });
         }
       }),
-      { numRuns: 15 },
+      // A fixed seed: 7the last check below asks that every kind of entry was written at least once, which a random draw of 15 days may miss.
+      { numRuns: 15, seed: 7 },
     );
     // The days were not all refusals: each kind of entry was written somewhere.
-    for (const n of Object.values(applied)) expect(n).toBeGreaterThan(0);
+    for (const [kind, n] of Object.entries(applied)) expect(n, kind).toBeGreaterThan(0);
   });
 });
