@@ -1,22 +1,12 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staffService } from '../../server/staff/service.js';
-import { launchChromium, serveShop } from '../support/browser.js';
+import { launchChromium, watchRefusals as watch, serveShop } from '../support/browser.js';
 import { PINS, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 
 const chromiumTool = requireTool('chromium', 'chromium');
 const PASSWORD = 'siege-sous-csp-2026';
-
-/** What the browser refused under the page's CSP, and any script error: both must stay empty. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
 
 describe.skipIf(!chromiumTool.available)('the pages under their Content-Security-Policy, in a real browser', () => {
   let shop: TestShop;

@@ -2,21 +2,12 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staffService } from '../../server/staff/service.js';
-import { launchChromium, screenshotsDir } from '../support/browser.js';
+import { launchChromium, watchRefusals as watch, screenshotsDir } from '../support/browser.js';
 import { cashierActor, managerActor, seedProduct, testHq, testShop, type TestHq } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 
 const chromiumTool = requireTool('chromium', 'chromium');
 const PASSWORD = 'chiffres-du-patron-2026';
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
 
 describe.skipIf(!chromiumTool.available)('the owner’s pages in a real browser', () => {
   let hq: TestHq;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll } from 'vitest';
 import type { ChangeBus } from '../../server/events.js';
 import { attachLiveHub } from '../../server/live/hub.js';
@@ -34,4 +34,14 @@ export async function launchChromium(): Promise<Browser> {
   });
   afterAll(() => browser.close());
   return browser;
+}
+
+/** What the browser refused under the page's CSP, and any script error, as they happen: a test expects it to stay empty. */
+export function watchRefusals(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
 }
