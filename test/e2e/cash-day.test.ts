@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gtinCheckDigit } from '../../server/domain/gtin.js';
-import { launchChromium, screenshotsDir, serveShop } from '../support/browser.js';
+import { launchChromium, screenshotsDir, serveShop, signInByKeyboard } from '../support/browser.js';
 import { PINS, managerActor, seedBatch, testShop, type TestShop } from '../support/harness.js';
 import { pdfText, requireTool } from '../support/tools.js';
 
@@ -17,10 +17,7 @@ let base: string;
 let lotId: string;
 
 async function login(page: Page, pin: string) {
-  await page.goto(`${base}/connexion`);
-  await page.keyboard.type(pin);
-  await page.keyboard.press('Enter');
-  await page.waitForURL('**/caisse');
+  await signInByKeyboard(page, base, pin);
 }
 
 async function scan(page: Page, code: string) {

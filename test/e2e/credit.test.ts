@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gtinCheckDigit } from '../../server/domain/gtin.js';
-import { launchChromium, serveShop } from '../support/browser.js';
+import { launchChromium, serveShop, signInByKeyboard } from '../support/browser.js';
 import { PINS, managerActor, seedBatch, testShop, type TestShop } from '../support/harness.js';
 import { pdfText, requireTool } from '../support/tools.js';
 
@@ -15,10 +15,7 @@ let browser: Browser;
 let customerId: string;
 
 async function login(page: Page, pin: string) {
-  await page.goto(`${base}/connexion`);
-  await page.keyboard.type(pin);
-  await page.keyboard.press('Enter');
-  await page.waitForURL('**/caisse');
+  await signInByKeyboard(page, base, pin);
 }
 
 describe.skipIf(!chromiumTool.available)('a customer on credit in a real browser', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveShop } from '../support/browser.js';
+import { launchChromium, serveShop, signInByKeyboard } from '../support/browser.js';
 import { PINS, seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 
@@ -18,10 +18,7 @@ describe.skipIf(!chromiumTool.available)('live updates at the till', () => {
     await seedBatch(t, { productId: p.id, lotNumber: 'E-1', expirationDate: '2030-01-31', quantity: 20 });
     const browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1024, height: 768 } })).newPage();
-    await page.goto(`${base}/connexion`);
-    await page.keyboard.type(PINS.cashier);
-    await page.keyboard.press('Enter');
-    await page.waitForURL('**/caisse');
+    await signInByKeyboard(page, base, PINS.cashier);
     await page.locator('#scan').fill('Efferalgan');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#cart h2').innerText()).toContain('Panier (1)');

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../server/domain/dates.js';
 import { gtinCheckDigit } from '../../server/domain/gtin.js';
-import { launchChromium, serveShop } from '../support/browser.js';
+import { launchChromium, serveShop, signInByKeyboard } from '../support/browser.js';
 import { PINS, seedProduct, testShop, type TestShop } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 
@@ -55,10 +55,7 @@ describe.skipIf(!chromiumTool.available)('a delivery received in a real browser'
     // The refused validation's 422 is logged by the browser as a failed load: expected; anything else (a CSP refusal) is not.
     page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('status of 422')) errors.push(m.text()); });
 
-    await page.goto(`${base}/connexion`);
-    await page.keyboard.type(PINS.pharmacist);
-    await page.keyboard.press('Enter');
-    await page.waitForURL('**/caisse');
+    await signInByKeyboard(page, base, PINS.pharmacist);
     await page.click('text=Achats');
     await page.waitForURL('**/commandes');
     await page.click(`a[href="/commandes/${orderId}"]`);

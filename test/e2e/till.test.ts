@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../server/domain/dates.js';
 import { gtinCheckDigit } from '../../server/domain/gtin.js';
-import { launchChromium, screenshotsDir, serveShop } from '../support/browser.js';
+import { launchChromium, screenshotsDir, serveShop, signInByKeyboard } from '../support/browser.js';
 import { PINS, managerActor, seedBatch, testShop, type TestShop } from '../support/harness.js';
 import { requireTool } from '../support/tools.js';
 
@@ -29,14 +29,10 @@ async function product(key: string, name: string, unitPrice: number) {
 }
 
 async function login(page: Page, pin: string, withPad = false) {
+  if (!withPad) return signInByKeyboard(page, base, pin);
   await page.goto(`${base}/connexion`);
-  if (withPad) {
-    for (const d of pin) await page.click(`.key[data-digit="${d}"]`);
-    await page.click('.key.ok');
-  } else {
-    await page.keyboard.type(pin);
-    await page.keyboard.press('Enter');
-  }
+  for (const d of pin) await page.click(`.key[data-digit="${d}"]`);
+  await page.click('.key.ok');
   await page.waitForURL('**/caisse');
 }
 

@@ -45,3 +45,16 @@ export function watchRefusals(page: Page): string[] {
   page.on('pageerror', (e) => problems.push(e.message));
   return problems;
 }
+
+/**
+ * Opens the sign-in page and types the PIN as a cashier would, without clicking the field first: the page's
+ * autofocus must put the caret there. Chromium applies autofocus on a later frame than `load`, so on a busy
+ * machine typing at once lost the PIN; waiting for the focus keeps that check and drops the race.
+ */
+export async function signInByKeyboard(page: Page, base: string, pin: string): Promise<void> {
+  await page.goto(`${base}/connexion`);
+  await page.waitForFunction(() => document.activeElement?.id === 'pin', undefined, { timeout: 10_000 });
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/caisse');
+}
