@@ -17,7 +17,7 @@ export interface Jobs {
 
 export const QUEUES = {
   push: 'sync-push', pull: 'sync-pull', backup: 'backup-nightly', nightly: 'sync-nightly', expiry: 'expiry-scan', ledger: 'ledger-check',
-  reports: 'reports-backfill',
+  reports: 'reports-backfill', monthly: 'reports-monthly',
 } as const;
 
 /** How often the job runner asks the sync service whether a dropped link is back (the service paces the probes themselves). */
@@ -27,6 +27,8 @@ export const LINK_WATCH_MS = 1_000;
 export const BACKUP_CRON = '0 3 * * *';
 /** 02:00: the nightly reconciliation, before the backup so the backup holds its result. */
 export const NIGHTLY_CRON = '0 2 * * *';
+/** 04:00 every night: last month's reports, if not kept yet (the 1st's run makes them; a later one makes up a missed 1st). */
+export const MONTHLY_CRON = '0 4 * * *';
 /** 06:00: expiry alerts are fresh when the shop opens. */
 export const EXPIRY_CRON = '0 6 * * *';
 
@@ -56,6 +58,8 @@ export async function startJobs(
     hqChecks?: { ledgerCheck(): Promise<unknown>; expiryScan(): Promise<unknown>; reportsBackfill?(): Promise<unknown> } | undefined;
     bus?: ChangeBus | undefined;
     backup?: BackupService | undefined;
+    /** Head office keeps each shop's monthly report once its month has ended. */
+    monthlyReports?: { keepDue(): Promise<unknown> } | undefined;
     /** Receipts to print, sent in each sale's transaction. */
     receipts?: ReceiptsService | undefined;
     timezone?: string;
@@ -163,6 +167,12 @@ export async function startJobs(
       await daily(QUEUES.reports, NIGHTLY_CRON, () => backfill());
       await boss.send(QUEUES.reports, {});
     }
+  }
+  if (deps.monthlyReports) {
+    const monthly = deps.monthlyReports;
+    await daily(QUEUES.monthly, MONTHLY_CRON, () => monthly.keepDue());
+    // Head office was off on the 1st at 04:00: the month is made now (a kept one is never made again).
+    await boss.send(QUEUES.monthly, {});
   }
   return {
     boss,

@@ -17,6 +17,7 @@ import { hqPages } from './hq/pages.js';
 import { ownerReports } from './reports/office.js';
 import { reportPages } from './reports/pages.js';
 import { reportsApi } from './reports/routes.js';
+import { monthlyArchive } from './reports/monthly.js';
 import { accessPages } from './hq/access-pages.js';
 import { securityService, tokenThrottle } from './security/service.js';
 import { staffService } from './staff/service.js';
@@ -77,14 +78,15 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     const timezone = opts.timezone ?? 'UTC';
     // Reports find shops through head office's own use cases.
     const reports = ownerReports({ ...opts, timezone, shops: { byCode: hq.shopByCode, all: hq.shopList } });
+    const archive = monthlyArchive({ ...opts, reports });
     // The limit counts inflated bytes (gzip bombs included): a shop's push is at most 768 KB of JSON before gzip, 256 KB after (server/sync/service.ts).
-    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hq, opts.hqAdminTokenHash, tokens), reportsApi(reports, opts.hqAdminTokenHash, tokens));
+    app.use('/api', express.json({ limit: '1mb', inflate: true }), refuseUnstorableText, hqApi(hq, opts.hqAdminTokenHash, tokens), reportsApi(reports, archive, opts.hqAdminTokenHash, tokens));
     const staff = staffService({ db: opts.db, now: opts.now, logger: opts.logger });
     const office = headOffice({ ...opts, timezone });
     const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, views, office.shopChoices)));
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { startJobs } from '../jobs/index.js';
+import { monthlyArchive } from './reports/monthly.js';
+import { ownerReports } from './reports/office.js';
 import { JobQueue } from './job-queue.js';
 import { staffService } from './staff/service.js';
 import { createApp } from './app.js';
@@ -140,8 +142,11 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
       logger.warn({ copyDir: config.backupCopyDir }, 'BACKUP_COPY_DIR without BACKUP_RECIPIENT: copies to the stick are refused until backups are sealed');
     }
     const hqChecks = role === 'hq' ? hqService({ db, logger, now }) : undefined;
+    const monthlyReports = hqChecks
+      ? monthlyArchive({ db, logger, now, reports: ownerReports({ db, now, timezone: config.timezone, shops: { byCode: hqChecks.shopByCode, all: hqChecks.shopList } }) })
+      : undefined;
     const jobs = await startJobs(database.connectionString, logger.child({ component: 'jobs' }), {
-      sync: services?.sync, nightly: services?.nightly, receipts: services?.receipts, hqChecks, bus, backup, timezone: config.timezone, now,
+      sync: services?.sync, nightly: services?.nightly, receipts: services?.receipts, hqChecks, monthlyReports, bus, backup, timezone: config.timezone, now,
     });
     jobQueue.attach(jobs.boss);
     shutdown.add('jobs', jobs.stop);

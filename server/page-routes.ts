@@ -205,6 +205,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/marges/export.xlsx', reports.marginsExport);
   r.get('/stock-a-risque', reports.risk);
   r.get('/rapports/mensuel.pdf', reports.monthly);
+  r.get('/rapports/archives/:code/:mois.pdf', reports.kept);
   r.get('/valeur-stock', reports.valuation);
   r.get('/valeur-stock/export.csv', reports.valuationExport);
   r.get('/valeur-stock/export.xlsx', reports.valuationExport);

@@ -1604,6 +1604,10 @@ commande l’utilise.`,
   'ui.stock.low_minimum': 'Minimum',
   'stock.too_many_units': 'Quantité trop grande une fois comptée en unités de base.',
   'sale.insufficient_packs': 'Stock insuffisant pour « {name} » — demandé : {requested} ; disponible : {available}.',
+  // owner-2
+  'report.archive.title': 'Rapports mensuels gardés :',
+  'report.archive.none': 'aucun pour l’instant (chaque mois est gardé la nuit qui suit sa fin).',
+  'report.archive.not_found': 'Aucun rapport mensuel gardé pour {shop} en {month}.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -67,6 +67,9 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
   return {
     today,
     period,
+    /** Every shop, and one by its code (a 404 otherwise): the monthly reports kept go through them. */
+    shops: () => shops.all(),
+    shopByCode: (code: string) => shops.byCode(code),
 
     /** GET /api/reports/margins: per shop, product and day. */
     async margins(q: { shop?: string | undefined; from?: string | undefined; to?: string | undefined }) {

@@ -8,7 +8,8 @@ import { show } from '../web/respond.js';
 import { sendTable, type Column } from '../web/table-export.js';
 import type { Views } from '../web/views.js';
 import { JOURNAL_COLUMNS, LOSS_CAUSES, type OwnerReports } from './office.js';
-import { monthlyPageSchema, reportPeriodSchema, riskPageSchema, valuationPageSchema } from './schemas.js';
+import { keptReportSchema, monthlyPageSchema, reportPeriodSchema, riskPageSchema, valuationPageSchema } from './schemas.js';
+import { monthlyPdf, type MonthlyArchive } from './monthly.js';
 import { sendPdf } from '../http/pdf.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -18,7 +19,7 @@ const queryOf = (q: Record<string, string | undefined>) =>
 const monthLabel = (month: string) => `${month.slice(5, 7)}/${month.slice(0, 4)}`;
 
 /** Head office's report pages: Tableau de bord (charts), Marges, Valeur du stock, and their exports. */
-export function reportPages(reports: OwnerReports, views: Views, shopChoices: () => Promise<{ code: string; name: string }[]>) {
+export function reportPages(reports: OwnerReports, archive: MonthlyArchive, views: Views, shopChoices: () => Promise<{ code: string; name: string }[]>) {
   const periodOf = (req: Request) => {
     const q = parse(reportPeriodSchema, req.query);
     return { from: q.du, to: q.au, shop: q.boutique };
@@ -47,9 +48,10 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
       };
       const totalMethods = d.methods.reduce((n, m) => n + m.net, 0);
       const methods = d.methods.map((m) => ({ ...m, share: totalMethods > 0 ? Math.round((m.net * 1000) / totalMethods) / 10 : 0 }));
+      const kept = d.shop ? (await archive.list(d.shop)).reports.map((r) => ({ ...r, label: monthLabel(r.month) })) : [];
       show(views, req, res, {
         page: 'hq-dashboard', fragment: 'reports/dashboard',
-        data: { title: t('report.nav.dashboard'), ...d, methods, charts: drawn, shops: await shopChoices() },
+        data: { title: t('report.nav.dashboard'), ...d, methods, charts: drawn, kept, shops: await shopChoices() },
       });
     }),
 
@@ -64,17 +66,15 @@ export function reportPages(reports: OwnerReports, views: Views, shopChoices: ()
     /** /rapports/mensuel.pdf?boutique=&mois=YYYY-MM: a shop's month on A4, made on demand. */
     monthly: page(async (req, res) => {
       const q = parse(monthlyPageSchema, req.query);
-      const m = await reports.monthly({ shop: q.boutique, month: q.mois });
-      const { rankingChart, takingsCompareChart } = await charts();
-      const { monthlyReportPdf } = await import('./monthly-pdf.js');
-      const pdf = await monthlyReportPdf({
-        ...m,
-        charts: {
-          days: takingsCompareChart(m.days, t('chart.days_title', { from: formatDateFr(m.from), to: formatDateFr(m.to) })),
-          top: rankingChart(m.topProducts.map((p) => ({ label: p.productName, value: p.takings })), t('report.monthly.top')),
-        },
-      });
-      sendPdf(res, pdf, `${t('report.file.monthly')}-${m.shop.code}-${m.month}`);
+      const m = await monthlyPdf(reports, { shop: q.boutique, month: q.mois });
+      sendPdf(res, m.pdf, `${t('report.file.monthly')}-${m.shop.code}-${m.month}`);
+    }),
+
+    /** /rapports/archives/:code/:mois.pdf: the report kept on the night after that month ended. */
+    kept: page(async (req, res) => {
+      const q = parse(keptReportSchema, req.params);
+      const kept = await archive.file(q.code, q.mois);
+      sendPdf(res, kept.pdf, `${t('report.file.monthly')}-${kept.shop}-${kept.month}`);
     }),
 
     risk: page(async (req, res) => {

@@ -284,3 +284,38 @@ export async function salesByDayAndHour(db: Queryable, q: { shopId: string; time
     [q.shopId, q.timezone, q.from, q.to],
   );
 }
+
+// Monthly reports kept at head office (migration 0027).
+
+/**
+ * Whether the shop's report of that month is still to make: none kept yet,
+ * and the shop was registered before the month ended (a shop opened this
+ * month gets no empty report of the months before it).
+ */
+export async function monthlyReportDue(db: Queryable, q: { shopId: string; month: string; timezone: string }): Promise<boolean> {
+  return (await db.one(
+    `select 1 from shops s where s.id = $1 and to_char(s.created_at at time zone $3, 'YYYY-MM') <= $2
+       and not exists (select 1 from hq_monthly_reports r where r.shop_id = s.id and r.month = $2)`,
+    [q.shopId, q.month, q.timezone],
+  )) !== undefined;
+}
+
+/** Keeps the report unless one of that shop and month is kept already: returns whether this one was written. */
+export async function keepMonthlyReport(db: Queryable, q: { shopId: string; month: string; pdf: Buffer; madeAt: Date }): Promise<boolean> {
+  return (await db.exec(
+    `insert into hq_monthly_reports (shop_id, month, pdf, made_at) values ($1, $2, $3, $4) on conflict (shop_id, month) do nothing`,
+    [q.shopId, q.month, q.pdf, q.madeAt],
+  )) === 1;
+}
+
+/** The shop's kept reports, newest month first, without their bytes. */
+export async function monthlyReportsOf(db: Queryable, shopId: string): Promise<{ month: string; madeAt: Date; bytes: number }[]> {
+  return db.rows(
+    `select month, made_at, octet_length(pdf)::int as bytes from hq_monthly_reports where shop_id = $1 order by month desc`,
+    [shopId],
+  );
+}
+
+export async function monthlyReportPdfOf(db: Queryable, shopId: string, month: string): Promise<Buffer | undefined> {
+  return (await db.one<{ pdf: Buffer }>(`select pdf from hq_monthly_reports where shop_id = $1 and month = $2`, [shopId, month]))?.pdf;
+}

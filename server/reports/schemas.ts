@@ -20,3 +20,8 @@ export const monthlyPageSchema = z.object({
   boutique: z.string().regex(/^[A-Z0-9]{2,12}$/),
   mois: z.union([z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), z.literal('')]).optional().transform((v) => (v ? v : undefined)),
 });
+export const keptReportSchema = z.object({
+  code: z.string().regex(/^[A-Z0-9]{2,12}$/),
+  mois: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+});
+export const keptListSchema = z.object({ shop: z.string().regex(/^[A-Z0-9]{2,12}$/) });
