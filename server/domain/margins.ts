@@ -65,3 +65,13 @@ export function dayMargins(sales: readonly MarginSale[], returns: readonly Margi
   for (const r of returns) add(r.batchId, undefined, -r.quantity, -r.amount);
   return [...byProduct.values()];
 }
+
+/**
+ * What one pack of `packUnits` earned on average: the margin over the units
+ * whose lot has a cost (those of « coût inconnu » earn none, so they are not
+ * in the divisor), × the pack's units; null when no such unit was sold.
+ */
+export function marginPerPack(m: { margin: number; quantity: number; unknownCostQty: number }, packUnits: number): number | null {
+  const known = m.quantity - m.unknownCostQty;
+  return known > 0 ? Math.round((m.margin * packUnits) / known) : null;
+}

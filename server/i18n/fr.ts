@@ -1608,6 +1608,9 @@ commande l’utilise.`,
   'report.archive.title': 'Rapports mensuels gardés :',
   'report.archive.none': 'aucun pour l’instant (chaque mois est gardé la nuit qui suit sa fin).',
   'report.archive.not_found': 'Aucun rapport mensuel gardé pour {shop} en {month}.',
+  'report.col.margin_per_pack': 'Marge par conditionnement',
+  'report.per_pack': '{amount} / {pack}',
+  'report.monthly.top_table': 'Les 10 meilleurs produits : quantités et marges',
 } as const;
 
 export type MessageKey = keyof typeof fr;

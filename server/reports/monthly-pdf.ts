@@ -25,7 +25,7 @@ export interface MonthlyReport {
   margin: { takings: number; cost: number; margin: number; unknownCostQty: number };
   stock: { date: string; sellable: number; expired: number; blocked: number; unknownCostQty: number };
   losses: { cause: string; units: number; value: number }[];
-  topProducts: { productName: string; takings: number; margin: number }[];
+  topProducts: { productName: string; takings: number; margin: number; quantityLabel: string; marginPerBox: number | null; box: { word: string } | null }[];
   charts: { days: string; top: string };
 }
 
@@ -80,6 +80,14 @@ export function monthlyReportPdf(r: MonthlyReport): Promise<Buffer> {
 
   heading(t('report.monthly.losses'));
   for (const l of r.losses) row(`${l.cause} (${l.units})`, formatFcfa(l.value));
+
+  if (r.topProducts.length > 0) {
+    heading(t('report.monthly.top_table'));
+    for (const p of r.topProducts) {
+      const perBox = p.box && p.marginPerBox !== null ? ` (${t('report.per_pack', { amount: formatFcfa(p.marginPerBox), pack: p.box.word })})` : '';
+      row(`${p.productName} — ${p.quantityLabel}`, `${formatFcfa(p.margin)}${perBox}`);
+    }
+  }
 
   heading(t('report.monthly.not_kept'));
   doc.font('regular').fontSize(9).text(t('report.monthly.not_kept_text'), MARGIN, doc.y, { width });

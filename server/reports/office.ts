@@ -7,6 +7,7 @@ import { netTakings } from '../domain/takings.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
 import { salesAtHq } from '../sales/service.js';
 import { monthOf, reportsAtHq, type ReportShop } from './service.js';
+import { withPackLabels, withPackMargins } from './packs.js';
 
 /** At most a year on a page, as Ventes: longer is for each year's export. */
 export const MAX_REPORT_DAYS = 366;
@@ -83,7 +84,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
     async productMargins(q: { shop?: string | undefined; from?: string | undefined; to?: string | undefined }) {
       const shop = await shopOf(q.shop);
       const p = period(q);
-      const products = await reports.products({ ...p, shopId: shop?.id });
+      const products = await withPackMargins(db, await reports.products({ ...p, shopId: shop?.id }));
       const totals = products.reduce(
         (s, r) => ({ takings: s.takings + r.takings, cost: s.cost + r.cost, margin: s.margin + r.margin, unknownCostQty: s.unknownCostQty + r.unknownCostQty }),
         { takings: 0, cost: 0, margin: 0, unknownCostQty: 0 },
@@ -95,7 +96,11 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
     async valuation(q: { shop?: string | undefined; date?: string | undefined }) {
       const list = q.shop ? [await shops.byCode(q.shop)] : await shops.all();
       const out = [];
-      for (const s of list) out.push(await reports.valuation(s, q.date ?? dateInZone(now(), s.timezone)));
+      for (const s of list) {
+        const v = await reports.valuation(s, q.date ?? dateInZone(now(), s.timezone));
+        // One shop's lots are said in packs too; the chain's are thousands of lots, read by scripts: base units only.
+        out.push(q.shop ? { ...v, lines: await withPackLabels(db, v.lines) } : v);
+      }
       return { date: q.date ?? today(), shops: out };
     },
 
@@ -146,7 +151,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
           const r = offs.filter((o) => o.cause === cause);
           return { cause: t(`report.loss.${cause}`), units: r.reduce((n, o) => n + o.units, 0), value: r.reduce((n, o) => n + o.value, 0) };
         }),
-        topProducts: products.slice(0, 10),
+        topProducts: await withPackMargins(db, products.slice(0, 10)),
         days: Array.from({ length: daysBetween(from, to) + 1 }, (_, k) => {
           const d = addDays(from, k);
           return { label: formatDateFr(d).slice(0, 5), current: current.byDay.get(d) ?? 0, previous: previous.byDay.get(addDays(previousFrom, k)) ?? 0 };
@@ -176,8 +181,8 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const value = (rows: readonly { value: number }[]) => rows.reduce((n, r) => n + r.value, 0);
       return {
         shop: shop?.code, today: day, rules, listed: RISK_ROWS,
-        dead: dead.slice(0, RISK_ROWS), deadCount: dead.length, deadValue: value(dead),
-        overstock: overstock.slice(0, RISK_ROWS), overstockCount: overstock.length, overstockValue: value(overstock),
+        dead: await withPackLabels(db, dead.slice(0, RISK_ROWS)), deadCount: dead.length, deadValue: value(dead),
+        overstock: await withPackLabels(db, overstock.slice(0, RISK_ROWS)), overstockCount: overstock.length, overstockValue: value(overstock),
         losses, lossValue: losses.reduce((n, l) => n + l.expired.value + l.damaged.value + l.recalled.value, 0),
       };
     },

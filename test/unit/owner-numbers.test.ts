@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayMargins, marginOf } from '../../server/domain/margins.js';
+import { dayMargins, marginOf, marginPerPack } from '../../server/domain/margins.js';
 import { formatCompactFcfa } from '../../server/domain/money.js';
 import { stockRisk } from '../../server/domain/stock-risk.js';
 import { stateOn, valuation } from '../../server/domain/valuation.js';
@@ -74,5 +74,15 @@ describe('stock at risk', () => {
     expect(dead.map((p) => p.id)).toEqual(['never', 'old']);
     // 5 units at 1 every 56 days: 280 days; 100 at 28 every 56: 200 days; 90: 180, not more.
     expect(overstock.map((p) => [p.id, p.cover])).toEqual([['just-in', 280], ['slow', 200]]);
+  });
+});
+
+describe('a margin per pack', () => {
+  it('spreads the margin over the units of known cost only, times the pack’s units, and says nothing when none was of known cost', () => {
+    expect(marginPerPack({ margin: 2350, quantity: 67, unknownCostQty: 0 }, 30)).toBe(1052);
+    // 10 of the 40 units had no cost: the margin was earned by 30, so a box of 30 earned all of it.
+    expect(marginPerPack({ margin: 900, quantity: 40, unknownCostQty: 10 }, 30)).toBe(900);
+    expect(marginPerPack({ margin: 0, quantity: 5, unknownCostQty: 5 }, 30)).toBeNull();
+    expect(marginPerPack({ margin: -300, quantity: 10, unknownCostQty: 0 }, 10)).toBe(-300);
   });
 });
