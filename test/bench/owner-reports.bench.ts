@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:owner`: the owner's numbers (issue 25) over the chain of
+ * `npm run bench:hq` (200 shops × 90 days × 300 sales of 3 lines: 5.4 M
+ * sales), with what the reports read added in SQL: the per-day margins and
+ * hourly takings the pushes keep, a box of 10 for every product, a receipt
+ * movement for every lot, and the first shop's full ledger (a sale movement
+ * per line) for the valuation at a past date. Each page is asked over HTTP as
+ * a browser would, against two of bench:hq's pages measured in the same run
+ * as the baseline (a shared machine's load moves both alike).
+ */
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { createApp } from '../../server/app.js';
+import { addDays } from '../../server/domain/dates.js';
+import { hashToken } from '../../server/http/bearer.js';
+import { createLogger } from '../../server/logger.js';
+import { initClock } from '../../server/outbox/clock.js';
+import { staffService } from '../../server/staff/service.js';
+import { generateChain, scaleFromEnv } from './chain.js';
+import { benchDatabase } from './database.js';
+
+const logger = createLogger('warn');
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const bench = await benchDatabase('owner', logger);
+const { db } = bench;
+
+async function step(what: string, sql: string) {
+  const started = performance.now();
+  await db.withTransaction(async (tx) => {
+    await tx.exec('set local session_replication_role = replica');
+    await tx.exec(sql);
+  });
+  print(`  ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+try {
+  await initClock(db, 'HQ');
+  const scale = scaleFromEnv();
+  print(`\nGenerating ${scale.shops} shops × ${scale.days} days × ${scale.salesPerDay} sales (3 lines each):`);
+  await generateChain(db, scale, print);
+  // What the pushes keep (server/reports/service.ts refreshReports), summed here in one pass rather than shop-day by shop-day.
+  await step('margins per shop, day and product', `
+    insert into hq_daily_margins (shop_id, day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
+    select s.shop_id, (s.created_at at time zone 'Africa/Dakar')::date, i.product_id, sum(i.quantity), sum(i.line_total),
+      sum(i.quantity * b.unit_cost), sum(i.line_total), 0
+    from sales s join sale_items i on i.sale_id = s.id join product_batches b on b.id = i.batch_id
+    where s.status = 'completed' group by 1, 2, 3`);
+  await step('takings per hour', `
+    insert into hq_hourly_takings (shop_id, day, hour, sales, total)
+    select shop_id, (created_at at time zone 'Africa/Dakar')::date, extract(hour from created_at at time zone 'Africa/Dakar')::int, count(*), sum(total)
+    from sales where status = 'completed' group by 1, 2, 3`);
+  await step('a box of 10 for every product', `
+    insert into product_packs (id, product_id, name, units, unit_price, hlc)
+    select gen_random_uuid(), id, 'Boîte de 10', 10, unit_price * 9, hlc from products`);
+  await step('a receipt movement for every lot (100 units, 120 days ago)', `
+    insert into stock_movements (id, shop_id, batch_id, kind, delta, hlc, created_at)
+    select gen_random_uuid(), shop_id, id, 'receipt', 100, hlc, current_date - 120 from product_batches`);
+  await step('the first shop’s ledger: a sale movement per line', `
+    insert into stock_movements (id, shop_id, batch_id, kind, delta, sale_item_id, hlc, created_at)
+    select gen_random_uuid(), s.shop_id, i.batch_id, 'sale', -i.quantity, i.id, s.hlc, s.created_at
+    from sales s join sale_items i on i.sale_id = s.id
+    where s.shop_id = (select id from shops order by code limit 1) and s.status = 'completed'`);
+  await db.exec('vacuum analyze');
+
+  const password = 'mot-de-passe-du-banc';
+  await staffService({ db, now: () => new Date() }).addUser({ login: 'bench', name: 'Banc', role: 'lecture', password });
+  const { app } = createApp({ role: 'hq', db, logger, now: () => new Date(), hqAdminTokenHash: hashToken('bench-admin-token'), timezone: 'Africa/Dakar' });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const login = await fetch(`${base}/connexion`, {
+    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ login: 'bench', password }),
+  });
+  const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+
+  const today = new Date().toISOString().slice(0, 10);
+  const month = `${addDays(today.slice(0, 8) + '01', -1).slice(0, 7)}`;
+  const code = (await db.one<{ code: string }>('select code from shops order by code limit 1'))!.code;
+  const from = addDays(today, -30);
+  // [name, path, runs counted, budget ms]
+  const pages: [string, string, number, number][] = [
+    ['baseline: Ventes, one month, all shops', `/ventes?du=${from}&au=${today}`, 40, 300],
+    ['baseline: Stock et péremptions, 90 days', '/peremptions?horizon=90', 40, 300],
+    ['Tableau de bord, one month, all shops', `/tableau-de-bord?du=${from}&au=${today}`, 20, 300],
+    ['Tableau de bord, one month, one shop', `/tableau-de-bord?du=${from}&au=${today}&boutique=${code}`, 20, 300],
+    ['Marges, one month, all shops', `/marges?du=${from}&au=${today}`, 20, 300],
+    ['Marges, one month, one shop', `/marges?du=${from}&au=${today}&boutique=${code}`, 40, 300],
+    ['Stock à risque, all shops', '/stock-a-risque', 20, 300],
+    ['Stock à risque, one shop', `/stock-a-risque?boutique=${code}`, 40, 300],
+    ['Valeur du stock today, all shops', '/valeur-stock', 20, 300],
+    ['Valeur du stock 60 days ago, one shop', `/valeur-stock?boutique=${code}&date=${addDays(today, -60)}`, 20, 1000],
+    ['Monthly report PDF, one shop', `/rapports/mensuel.pdf?boutique=${code}&mois=${month}`, 5, 5000],
+    ['Sales journal XLSX, one month, one shop', `/ventes/${code}/journal.xlsx?du=${month}-01&au=${addDays(today.slice(0, 8) + '01', -1)}`, 3, 5000],
+  ];
+  print(`\n${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Node ${process.version}, ${new Date().toISOString()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  print(`${'page'.padEnd(44)} ${'p50'.padStart(9)} ${'p95'.padStart(9)}  budget`);
+  let over = 0;
+  for (const [name, p, runs, budget] of pages) {
+    const times: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const started = performance.now();
+      const res = await fetch(`${base}${p}`, { headers: { cookie } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status}`);
+      if (i >= 2) times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const p50 = times[Math.floor(times.length * 0.5)]!;
+    const p95 = times[Math.ceil(times.length * 0.95) - 1]!;
+    if (p95 > budget) over++;
+    print(`${name.padEnd(44)} ${p50.toFixed(1).padStart(7)} ms ${p95.toFixed(1).padStart(7)} ms  ${budget} ms ${p95 <= budget ? 'ok' : 'OVER'}`);
+  }
+  server.close();
+  print(over === 0 ? '\nEvery page within budget.' : `\n${over} page(s) over budget.`);
+} finally {
+  await bench.stop();
+}
