@@ -14,6 +14,7 @@ import { assertPlainStaysHome } from '../server/ops/service.js';
 import { AppError } from '../server/errors.js';
 import { registerShopSchema } from '../server/hq/schemas.js';
 import { accessCommand, readSecret } from './access.js';
+import { hqStaffCommand } from './hq-staff.js';
 import { staffService } from '../server/staff/service.js';
 import { hqService } from '../server/hq/service.js';
 import { HqError } from '../server/sync/client.js';
@@ -22,7 +23,7 @@ import { firstManager } from '../server/users/queries.js';
 import { t } from '../server/i18n/fr.js';
 import { parse } from '../server/http/validate.js';
 
-const usage = () => `${t('cli.usage')}\n\n${t('cli.access.usage')}`;
+const usage = () => `${t('cli.usage')}\n\n${t('cli.access.usage')}\n\n${t('cli.hq_staff.usage')}`;
 const seqList = (v: string) => v.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
 
 process.env.LOG_LEVEL ??= 'warn';
@@ -70,7 +71,7 @@ async function run(argv: string[]): Promise<number> {
       file: { type: 'string' },
       identity: { type: 'string' },
       seq: { type: 'string' },
-      id: { type: 'string' }, user: { type: 'string' },
+      id: { type: 'string' }, user: { type: 'string' }, shops: { type: 'string' }, shop: { type: 'string' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -86,6 +87,10 @@ async function run(argv: string[]): Promise<number> {
     }
     const io = { print, secret: readSecret, operator: `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'operator'}` };
     return withShop((b) => access.run({ db: b.db, logger: b.logger, shop: b.shop, services: b.services, timezone: b.config.timezone }, values, io), access.role);
+  }
+  if (positionals[0] === 'hq' && positionals[1] === 'staff') {
+    const operator = `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'operator'}`;
+    return withShop((b) => hqStaffCommand(positionals[2] ?? '', positionals.slice(3), values, hqService({ db: b.db, logger: b.logger, now: () => new Date() }).staff, print, operator), 'hq');
   }
   switch (command) {
     case 'migrate':

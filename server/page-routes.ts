@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
+type StaffPages = ReturnType<typeof import('./hq/staff-pages.js').staffPages>;
 type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
@@ -163,6 +164,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.get('/parametres', settings.settings);
   r.post('/parametres/boutique', manager, settings.saveSettings);
   r.post('/parametres/utilisateurs', manager, auth.addUser);
+  r.post('/parametres/utilisateurs/:id/pin', manager, auth.setPin);
   r.post('/parametres/actualiser', sync.syncNow('pull'));
   r.post('/parametres/synchroniser', sync.syncNow('run'));
   // Who reads the conflict log is one rule for this page and GET /api/conflicts (domain/roles.ts).
@@ -172,7 +174,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -233,5 +235,10 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.post('/comptes/:login/activer', admin, access.setActive(true));
   r.post('/comptes/:login/mot-de-passe', admin, access.changePassword);
   r.post('/boutiques/:code/jeton', admin, access.rotateToken);
+
+  // Issue 24: every shop's people, kept at head office (never a PIN).
+  r.get('/personnel', personnel.list);
+  r.post('/personnel', admin, personnel.add);
+  r.post('/personnel/:id/desactiver', admin, personnel.deactivate);
   return r;
 }

@@ -2,11 +2,12 @@ import { Router, type RequestHandler } from 'express';
 import { createProductSchema, packSchema, proposalListSchema, updatePackSchema, updateProductSchema } from '../catalog/schemas.js';
 import { AppError } from '../errors.js';
 import { sendJson } from '../http/compress.js';
-import { requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
+import { requireAdminOrShopToken, requireAdminToken, requireShopToken, shopOf, type TokenThrottle } from '../http/bearer.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqCustomerLimitSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
+import { createStaffSchema, staffListSchema } from './staff-schemas.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
 
@@ -130,6 +131,20 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   });
   r.post('/catalogue/proposals/:id/refuse', admin, async (req, res) => {
     res.json(await hq.proposals.refuse(idParam(req), null));
+  });
+
+  // A shop's token reads its own shop's people only: asking for another shop's is refused whole.
+  r.get('/staff', requireAdminOrShopToken(adminTokenHash, hq.shopOfToken, tokens), async (req, res) => {
+    const q = parse(staffListSchema, req.query);
+    if (req.hqShop && q.shop && q.shop !== req.hqShop.code) throw new AppError(403, 'staff_other_shop', 'hq_staff.other_shop');
+    res.json(await hq.staff.list(req.hqShop ? req.hqShop.code : q.shop));
+  });
+  r.post('/staff', admin, async (req, res) => {
+    const { created, member } = await hq.staff.create(parse(createStaffSchema, req.body), 'admin-token');
+    res.status(created ? 201 : 200).json(member);
+  });
+  r.post('/staff/:id/deactivate', admin, async (req, res) => {
+    res.json(await hq.staff.deactivate(idParam(req), 'admin-token'));
   });
   return r;
 }

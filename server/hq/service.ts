@@ -2,6 +2,7 @@ import { purchasingAtHq } from '../purchasing/service.js';
 import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
+import { hqStaffService } from './staff.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput, PackInput, UpdatePackInput } from '../catalog/schemas.js';
 import type { Db, Queryable } from '../db/pool.js';
@@ -308,6 +309,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     updatePack: (productId: string, packId: string, input: UpdatePackInput) => catalog.updatePack(productId, packId, input),
     /** The shops' proposals for head office's products, and head office's decisions. */
     proposals: catalogProposals({ db, now, logger }),
+    /** Every shop's people (no PIN ever): made here or at a shop, fed to their shops. */
+    staff: hqStaffService({ db, now, logger }),
 
     conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
       (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),

@@ -78,3 +78,20 @@ export const shopOf = (req: Request): TokenShop => {
   if (!req.hqShop) throw new AppError(401, 'bad_token', 'sync.bad_token');
   return req.hqShop;
 };
+
+/**
+ * Head office's administration token, or a shop's sync token (then
+ * `req.hqShop` says which shop): for reads a shop may make of its own rows
+ * only, the route refusing the rest.
+ */
+export function requireAdminOrShopToken(adminTokenHash: string, shopOfToken: (token: string) => Promise<TokenShop | undefined>, throttle: TokenThrottle): RequestHandler {
+  const admin = requireAdminToken(adminTokenHash, throttle);
+  const shop = requireShopToken(shopOfToken, throttle);
+  const expected = Buffer.from(adminTokenHash, 'hex');
+  return (req, res, next) => {
+    const token = bearer(req);
+    const given = token ? Buffer.from(hashToken(token), 'hex') : Buffer.alloc(0);
+    const isAdmin = given.length === expected.length && timingSafeEqual(given, expected);
+    return isAdmin ? admin(req, res, next) : shop(req, res, next);
+  };
+}

@@ -32,6 +32,8 @@ import { formatDateTimeFr } from '../domain/dates.js';
 import { describeRefused } from '../domain/refusal-text.js';
 import { describeResent } from '../domain/resent-text.js';
 import { REPORT_ORDER } from './coverage.js';
+import { securityService } from '../security/service.js';
+import { staffPulled } from '../users/merge.js';
 import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
@@ -94,6 +96,7 @@ export function syncService(
   sales?: Pick<SalesService, 'continueReceiptNumbersAfter'>,
 ) {
   const log = logger.child({ component: 'sync' });
+  const security = securityService({ db, logger, now });
   const client: HqClient | undefined = hq ? hqClient(hq, undefined, { logger: log }) : undefined;
   // Since when calls fail for want of a link (no answer at all, not an HTTP error), on this process's monotonic clock: probes are paced by it.
   let linkDownSince: number | undefined;
@@ -167,6 +170,7 @@ export function syncService(
         else if (c.entity === 'supplier' || c.entity === 'product_supplier') await suppliers.pulled(c.entity, c.data, c.hlc);
         else if (c.entity === 'transfer') await transfers.pulledTransfer(c.data as unknown as ShipmentWire | ShipmentUpdateWire, c.hlc);
         else if (c.entity === 'transfer_receipt') await transfers.pulledReceipt(c.data as unknown as ReceiptWire, c.hlc);
+        else if (c.entity === 'staff') await staffPulled(tx, shop.id, c.data, security.audit);
         else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
         else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }

@@ -7,7 +7,8 @@ import type { Services } from '../services.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
-import { createUserSchema } from './schemas.js';
+import { createUserSchema, setPinSchema } from './schemas.js';
+import { idParam } from '../http/params.js';
 import { settingsData } from '../shops/pages.js';
 import type { ShopContext } from '../context.js';
 import type { Db } from '../db/pool.js';
@@ -41,6 +42,13 @@ export function userPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
       const { _csrf: _c, ...body } = req.body as Record<string, unknown>;
       const user = await s.users.createUser(parse(createUserSchema, body));
       show(views, req, res, { page: 'settings', fragment: 'users/list', data: { ...(await settingsData(s, deps)), created: t('ui.settings.user_created', { name: user.name }) } });
+    }) satisfies RequestHandler,
+    /** The first PIN of a person head office made; the manager's act is audited as any PIN change. */
+    setPin: (async (req, res) => {
+      onRefusal(res, async (err) => ({ page: 'settings', fragment: 'users/list', data: { ...(await settingsData(s, deps)), error: err.message } }));
+      const { pin } = parse(setPinSchema, { pin: (req.body as Record<string, unknown>).pin });
+      const { user } = await s.users.changePin(idParam(req), pin, req.actor!.name);
+      show(views, req, res, { page: 'settings', fragment: 'users/list', data: { ...(await settingsData(s, deps)), created: t('ui.settings.pin_set', { name: user.name }) } });
     }) satisfies RequestHandler,
   };
 }

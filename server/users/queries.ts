@@ -7,6 +7,8 @@ export interface User {
   name: string;
   role: UserRole;
   active: boolean;
+  /** False for a person head office made until a manager here sets their PIN. */
+  pinSet: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -15,7 +17,7 @@ export interface UserWithSecret extends User {
   pinHash: string;
 }
 
-const columns = 'u.id, u.shop_id, u.name, u.role, u.active, u.created_at, u.updated_at';
+const columns = 'u.id, u.shop_id, u.name, u.role, u.active, u.pin_set, u.created_at, u.updated_at';
 
 export async function insertUser(db: Queryable, u: { id: string; shopId: string; name: string; role: UserRole; pinHash: string }): Promise<User> {
   return (await db.one<User>(
@@ -93,7 +95,7 @@ export async function setUserActive(db: Queryable, id: string, active: boolean):
 }
 
 export async function setPinHash(db: Queryable, id: string, pinHash: string): Promise<void> {
-  await db.exec('update users set pin_hash = $2 where id = $1', [id, pinHash]);
+  await db.exec('update users set pin_hash = $2, pin_set = true where id = $1', [id, pinHash]);
 }
 
 /** Ends every session of a user (their carts go with them); how many there were. */
@@ -123,4 +125,22 @@ export async function openSessions(db: Queryable, shopId: string, now: Date): Pr
      where u.shop_id = $1 and s.expires_at > $2 order by s.created_at desc`,
     [shopId, now],
   );
+}
+
+/**
+ * A person as head office sends them: made here without a PIN (a dummy hash
+ * no PIN matches, `pin_set` false) or brought to head office's name, role and
+ * active. Returns whether they were active before (undefined: new here).
+ */
+export async function upsertUserFromHq(db: Queryable, u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string }): Promise<{ wasActive: boolean | undefined }> {
+  const before = await db.one<{ active: boolean }>('select active from users where id = $1 for update', [u.id]);
+  if (!before) {
+    await db.exec(
+      'insert into users (id, shop_id, name, role, active, pin_hash, pin_set) values ($1, $2, $3, $4, $5, $6, false)',
+      [u.id, u.shopId, u.name, u.role, u.active, u.dummyHash],
+    );
+    return { wasActive: undefined };
+  }
+  await db.exec('update users set name = $2, role = $3, active = $4 where id = $1', [u.id, u.name, u.role, u.active]);
+  return { wasActive: before.active };
 }

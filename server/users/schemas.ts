@@ -10,3 +10,6 @@ export const createUserSchema = z.object({
   role: z.enum(['cashier', 'pharmacist', 'manager', 'admin']),
   pin,
 });
+
+/** A manager sets the PIN of a person head office made (Paramètres). */
+export const setPinSchema = z.object({ pin });

@@ -124,8 +124,8 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
       // Sessions are checked against the database's clock: their end is on the wall clock, not the shop's business clock.
       const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
       await insertSession(db, { id: newId(), tokenHash: hashToken(token), userId: user.id, expiresAt, client: address });
-      const { id, shopId, name, role, active, createdAt, updatedAt } = user;
-      return { token, user: { id, shopId, name, role, active, createdAt, updatedAt }, expiresAt };
+      const { id, shopId, name, role, active, pinSet, createdAt, updatedAt } = user;
+      return { token, user: { id, shopId, name, role, active, pinSet, createdAt, updatedAt }, expiresAt };
     },
 
     /**

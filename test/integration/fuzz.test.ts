@@ -82,6 +82,7 @@ const PAGES: [string, string, string[]][] = [
   ['get', '/parametres', []],
   ['post', '/parametres/boutique', ['name', 'address', 'phone', 'taxId', 'receiptFooter', 'receiptWidthMm', 'printerKind', 'printerTarget', 'returnApprovalOver', 'returnApprovalAfterDays', 'cashOutApprovalOver']],
   ['post', '/parametres/utilisateurs', ['name', 'role', 'pin']],
+  ['post', '/parametres/utilisateurs/:id/pin', ['pin']],
   ['post', '/parametres/actualiser', []],
   ['post', '/parametres/synchroniser', []],
 ];

@@ -1,0 +1,103 @@
+import type { Db, Tx } from '../db/pool.js';
+import type { UserRole } from '../domain/roles.js';
+import { AppError, notFound } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendFeed } from '../outbox/queries.js';
+import { securityService } from '../security/service.js';
+import { shopByCode, allShops } from './queries.js';
+import { deactivateHqStaff, hqStaffById, insertHqStaff, listHqStaff, type HqStaffRow } from './staff-queries.js';
+
+/** What head office answers and sends down of a person: their shops by code, never a PIN or a hash. */
+export interface StaffMember {
+  id: string;
+  name: string;
+  role: UserRole;
+  shops: string[];
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a shop receives on its pull: the person as that shop knows them. */
+export interface StaffWire {
+  id: string;
+  name: string;
+  role: UserRole;
+  active: boolean;
+}
+
+/**
+ * Head office's staff: one identity per person, the shops they work at. Each
+ * creation or deactivation is fed to the person's shops only (one feed row per
+ * shop), so a shop's pull never carries another shop's people.
+ */
+export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; logger: Logger }) {
+  const security = securityService({ db, logger, now });
+
+  async function codesById(): Promise<Map<string, string>> {
+    return new Map((await allShops(db)).map((s) => [s.id, s.code]));
+  }
+  const present = (row: HqStaffRow, codes: Map<string, string>): StaffMember => {
+    const { shopIds, ...rest } = row;
+    return { ...rest, shops: shopIds.map((id) => codes.get(id) ?? id).sort() };
+  };
+
+  async function feed(tx: Tx, row: HqStaffRow): Promise<void> {
+    const hlc = await stampTransaction(tx, now());
+    const payload: StaffWire = { id: row.id, name: row.name, role: row.role, active: row.active };
+    await appendFeed(tx, row.shopIds.map((shopId) => ({ shopId, originShopId: null, entity: 'staff' as const, entityId: row.id, hlc, payload })));
+  }
+
+  return {
+    /** Idempotent on the caller's id: the same body again answers the row made the first time (created false). */
+    async create(input: { id: string; name: string; role: UserRole; shops: string[] }, by: string): Promise<{ created: boolean; member: StaffMember }> {
+      const shopIds: string[] = [];
+      for (const code of [...new Set(input.shops)]) {
+        const shop = await shopByCode(db, code);
+        if (!shop) throw new AppError(422, 'staff_unknown_shop', 'hq_staff.unknown_shop', { code });
+        shopIds.push(shop.id);
+      }
+      const result = await db.withTransaction(async (tx) => {
+        const made = await insertHqStaff(tx, { id: input.id, name: input.name.trim(), role: input.role, shopIds });
+        if (!made) {
+          const existing = (await hqStaffById(tx, input.id))!;
+          const same = existing.name === input.name.trim() && existing.role === input.role && [...existing.shopIds].sort().join() === [...shopIds].sort().join();
+          if (!same) throw new AppError(409, 'staff_id_taken', 'hq_staff.id_taken');
+          return { created: false, row: existing };
+        }
+        await feed(tx, made);
+        await security.audit(tx, { actor: by, action: 'hq_staff_added', target: `${made.name} (${made.id})`, detail: { role: made.role, shops: input.shops } });
+        return { created: true, row: made };
+      });
+      return { created: result.created, member: present(result.row, await codesById()) };
+    },
+
+    async list(shopCode?: string): Promise<StaffMember[]> {
+      let shopId: string | undefined;
+      if (shopCode) {
+        const shop = await shopByCode(db, shopCode);
+        if (!shop) throw notFound('shop.not_found');
+        shopId = shop.id;
+      }
+      const codes = await codesById();
+      return (await listHqStaff(db, shopId)).map((r) => present(r, codes));
+    },
+
+    /** The person's shops end their sessions on their next pull; deactivating twice is one deactivation. */
+    async deactivate(id: string, by: string): Promise<StaffMember> {
+      const row = await db.withTransaction(async (tx) => {
+        const before = await hqStaffById(tx, id, true);
+        if (!before) throw notFound('hq_staff.not_found');
+        if (!before.active) return before;
+        const after = await deactivateHqStaff(tx, id);
+        await feed(tx, after);
+        await security.audit(tx, { actor: by, action: 'hq_staff_disabled', target: `${after.name} (${after.id})` });
+        return after;
+      });
+      return present(row, await codesById());
+    },
+  };
+}
+
+export type HqStaffService = ReturnType<typeof hqStaffService>;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { Tx } from '../db/pool.js';
+import { DUMMY_HASH } from './pin.js';
+import { deleteSessionsOf, upsertUserFromHq } from './queries.js';
+
+/** A person as head office's feed carries them to this shop: never a PIN nor a hash. */
+export const pulledStaffSchema = z.object({
+  id: z.uuid(),
+  name: z.string().min(1).max(80),
+  role: z.enum(['cashier', 'pharmacist', 'manager', 'admin']),
+  active: z.boolean(),
+});
+
+type Audit = (tx: Tx, e: { actor: string; action: string; target: string; detail?: Record<string, unknown> }) => Promise<void>;
+
+/**
+ * Head office's name, role and active are the person's: a deactivation there
+ * wins over whatever was edited here meanwhile, and ends the person's sessions
+ * at this shop at once (logged in the security log, as a manager's would be).
+ */
+export async function staffPulled(tx: Tx, shopId: string, data: unknown, audit: Audit): Promise<void> {
+  const s = pulledStaffSchema.parse(data);
+  const { wasActive } = await upsertUserFromHq(tx, { ...s, shopId, dummyHash: DUMMY_HASH });
+  if (wasActive && !s.active) {
+    const sessionsEnded = await deleteSessionsOf(tx, s.id);
+    await audit(tx, { actor: 'siège', action: 'user_disabled_by_hq', target: `${s.name} (${s.id})`, detail: { sessionsEnded } });
+  }
+}
