@@ -52,7 +52,7 @@ export function createServices(deps: Deps) {
   const stock = stockService(deps);
   const settings = settingsService(deps);
   const suppliers = suppliersService(deps);
-  const purchasing = { stock, suppliers, settings };
+  const purchasing = { stock, suppliers, settings, catalog };
   return {
     catalog,
     stock,

@@ -107,6 +107,13 @@ export async function setStockLimits(db: Queryable, id: string, f: { minStock: n
   return (await db.one<Product>(`update products p set min_stock = $2, max_stock = $3 where p.id = $1 returning ${columns}`, [id, f.minStock, f.maxStock]))!;
 }
 
+/** This shop's stock thresholds: of the given products, or (null) of every active product that has one. */
+export async function stockLimits(db: Queryable, productIds: readonly string[] | null): Promise<{ productId: string; minStock: number | null; maxStock: number | null }[]> {
+  return productIds === null
+    ? db.rows('select id as product_id, min_stock, max_stock from products where active and (min_stock is not null or max_stock is not null)')
+    : db.rows('select id as product_id, min_stock, max_stock from products where id = any($1::uuid[])', [productIds]);
+}
+
 const sellable = `coalesce((select sum(b.quantity) from product_batches b
   where b.product_id = p.id and b.shop_id = $1 and b.status = 'active' and b.expiration_date >= $2 and b.quantity > 0), 0)::int`;
 

@@ -22,6 +22,7 @@ import {
   productWithStock,
   searchProducts,
   setStockLimits,
+  stockLimits,
   twinIds,
   updateProductFields,
   type Product,
@@ -262,6 +263,9 @@ export function catalogService({ db, shop, now, bus }: Deps) {
         return { ...p, sellableLabel: say(p.sellableQuantity), minLabel: say(p.minStock ?? 0) };
       });
     },
+
+    /** This shop's min/max stock of the given products, or of every product that has one (order suggestions read them). */
+    stockLimits: (productIds: readonly string[] | null) => stockLimits(db, productIds),
 
     async searchProducts(query: string, limit: number, includeInactive = false): Promise<ProductWithStock[]> {
       const words = searchWords(query);

@@ -34,7 +34,7 @@ export interface Suggestion {
   onOrder: number;
   /** The stock aimed at, before rounding. */
   target: number;
-  rule: 'min_max' | 'cover';
+  rule: 'min_max' | 'min' | 'cover';
   suggestedQty: number;
 }
 
@@ -44,9 +44,9 @@ export interface Suggestion {
  * delivery arrives counts whole; one that expires before it counts only for
  * what the sales rate can sell from it before its expiry (after the lots ahead
  * of it). With a max, the order tops the position (usable + on order) up to
- * the max once it has fallen to the min (or below the max when no min is
+ * the max once it has fallen below the min (or below the max when no min is
  * set); without one, it tops it up to the sales rate × (lead time + days of
- * cover). Rounded up to whole cartons.
+ * cover), or to the min when that is more. Rounded up to whole cartons.
  */
 export function suggestQuantity(s: SuggestionInput): Suggestion {
   const rate = s.weeks > 0 ? s.soldInPeriod / (s.weeks * 7) : 0;
@@ -78,11 +78,13 @@ export function suggestQuantity(s: SuggestionInput): Suggestion {
   if (s.maxStock !== null) {
     rule = 'min_max';
     target = s.maxStock;
-    const reorder = s.minStock !== null ? position <= s.minStock : position < s.maxStock;
+    // Below the min (as the catalogue's low-stock list says it), or below the max when no min is set.
+    const reorder = position < (s.minStock ?? s.maxStock);
     need = reorder ? Math.max(0, s.maxStock - position) : 0;
   } else {
-    rule = 'cover';
-    target = Math.ceil(rate * (s.leadTimeDays + s.coverDays));
+    // A min without a max: the sales rate's cover, never aiming below the min.
+    rule = s.minStock !== null ? 'min' : 'cover';
+    target = Math.max(Math.ceil(rate * (s.leadTimeDays + s.coverDays)), s.minStock ?? 0);
     need = Math.max(0, target - position);
   }
   const pack = Math.max(1, s.packUnits);

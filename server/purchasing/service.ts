@@ -9,6 +9,7 @@ import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
 import { toCsv } from '../web/csv.js';
+import type { CatalogService } from '../catalog/service.js';
 import type { SettingsService } from '../shops/service.js';
 import type { StockService } from '../stock/service.js';
 import type { SuppliersService } from '../suppliers/service.js';
@@ -35,6 +36,7 @@ export interface PurchasingSeats {
   stock: StockService;
   suppliers: SuppliersService;
   settings: SettingsService;
+  catalog: Pick<CatalogService, 'stockLimits'>;
 }
 
 export const documentNumber = (prefix: 'BC' | 'BR' | 'RF', shopCode: string, n: number) => `${prefix}-${shopCode}-${String(n).padStart(6, '0')}`;
@@ -193,25 +195,29 @@ export function purchaseOrdersService({ db, shop, now }: Deps, seats: Purchasing
       const since = new Date(now().getTime() - settings.orderWeeks * 7 * 86_400_000);
       const links = supplier ? await seats.suppliers.linksOfSupplier(supplier.id) : undefined;
       const sold = await seats.stock.soldSince(links ? links.map((l) => l.productId) : null, since);
-      const productIds = links ? links.map((l) => l.productId) : [...new Set(sold.map((s) => s.productId))];
+      // The whole catalogue: what sold in the window, and what has a min/max even if it did not sell.
+      const limited = links ? undefined : await seats.catalog.stockLimits(null);
+      const productIds = links ? links.map((l) => l.productId) : [...new Set([...sold.map((s) => s.productId), ...limited!.map((l) => l.productId)])];
+      const limitsBy = new Map((limited ?? (await seats.catalog.stockLimits(productIds))).map((l) => [l.productId, l]));
       const allLinks = links ?? (await seats.suppliers.linksOfProducts(productIds));
       const lots = await seats.stock.lotsOfProducts(productIds);
       const onOrder = new Map((await openOnOrder(db, shop.id, productIds)).map((o) => [o.productId, o.quantity]));
       const soldBy = new Map(sold.map((s) => [s.productId, s.sold]));
       const leadTimes = new Map((await seats.suppliers.list()).map((s) => [s.id, s.leadTimeDays]));
       return productIds.map((productId) => {
+        const limits = limitsBy.get(productId);
         const link = allLinks.find((l) => l.productId === productId && (supplier ? l.supplierId === supplier.id : l.preferred)) ?? allLinks.find((l) => l.productId === productId);
         const s = suggestQuantity({
           today: day, soldInPeriod: Math.max(0, soldBy.get(productId) ?? 0), weeks: settings.orderWeeks,
           lots: lots.filter((b) => b.productId === productId), onOrder: onOrder.get(productId) ?? 0,
           leadTimeDays: (link ? leadTimes.get(link.supplierId) : undefined) ?? 1, coverDays: settings.coverDays,
-          minStock: null, maxStock: null, packUnits: link?.packUnits ?? 1,
+          minStock: limits?.minStock ?? null, maxStock: limits?.maxStock ?? null, packUnits: link?.packUnits ?? 1,
         });
         const why = t('purchase.why', {
           sold: s.soldInPeriod, weeks: settings.orderWeeks, onHand: s.onHand, onOrder: s.onOrder, suggested: s.suggestedQty,
           usable: s.usable < s.onHand ? t('purchase.why_usable', { usable: s.usable }) : '',
-        });
-        return { productId, supplierId: link?.supplierId ?? null, packUnits: link?.packUnits ?? 1, lastCost: link?.lastCost ?? null, suggestedQty: s.suggestedQty, onHand: s.onHand, usable: s.usable, onOrder: s.onOrder, soldInPeriod: s.soldInPeriod, why, nextDelivery: addDays(day, (link ? leadTimes.get(link.supplierId) : undefined) ?? 1) };
+        }) + (s.rule === 'cover' ? '' : t('purchase.why_min_max', { min: limits?.minStock ?? '—', max: limits?.maxStock ?? '—' }));
+        return { productId, rule: s.rule, minStock: limits?.minStock ?? null, maxStock: limits?.maxStock ?? null, supplierId: link?.supplierId ?? null, packUnits: link?.packUnits ?? 1, lastCost: link?.lastCost ?? null, suggestedQty: s.suggestedQty, onHand: s.onHand, usable: s.usable, onOrder: s.onOrder, soldInPeriod: s.soldInPeriod, why, nextDelivery: addDays(day, (link ? leadTimes.get(link.supplierId) : undefined) ?? 1) };
       });
     },
   };

@@ -34,8 +34,11 @@ function model(s: SuggestionInput): { usable: number; onHand: number; suggested:
   const usable = onHand - lost;
   const position = usable + s.onOrder;
   let need: number;
-  if (s.maxStock !== null) need = (s.minStock !== null ? position <= s.minStock : position < s.maxStock) ? Math.max(0, s.maxStock - position) : 0;
-  else need = Math.max(0, Math.ceil(rate * (s.leadTimeDays + s.coverDays)) - position);
+  const cover = Math.ceil(rate * (s.leadTimeDays + s.coverDays));
+  // Reorder point: strictly below the min (or the max when no min); a min alone is a floor under the cover.
+  if (s.maxStock !== null) need = position < (s.minStock ?? s.maxStock) ? s.maxStock - position : 0;
+  else if (s.minStock !== null) need = Math.max(0, (cover > s.minStock ? cover : s.minStock) - position);
+  else need = Math.max(0, cover - position);
   let suggested = 0;
   while (suggested < need) suggested += s.packUnits;
   return { usable, onHand, suggested };
@@ -54,7 +57,7 @@ const input: fc.Arbitrary<SuggestionInput> = fc
     onOrder: fc.integer({ min: 0, max: 300 }),
     leadTimeDays: fc.integer({ min: 0, max: 30 }),
     coverDays: fc.integer({ min: 0, max: 60 }),
-    minMax: fc.option(fc.tuple(fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }), fc.integer({ min: 0, max: 100 }))),
+    minMax: fc.option(fc.tuple(fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }), fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }))),
     packUnits: fc.integer({ min: 1, max: 24 }),
   })
   .map(({ minMax, ...r }) => {
@@ -98,9 +101,19 @@ describe('suggested quantities', () => {
     expect(s.onHand).toBe(0);
   });
 
-  it('top up to the max once the stock falls to the min', () => {
-    expect(suggestQuantity({ ...base, minStock: 10, maxStock: 40, lots: [{ quantity: 10, expirationDate: '2028-01-31', status: 'active' }] }).suggestedQty).toBe(30);
-    expect(suggestQuantity({ ...base, minStock: 10, maxStock: 40, lots: [{ quantity: 11, expirationDate: '2028-01-31', status: 'active' }] }).suggestedQty).toBe(0);
+  it('top up to the max once the stock and what is on order fall below the min', () => {
+    const held = (quantity: number) => [{ quantity, expirationDate: '2028-01-31', status: 'active' as const }];
+    expect(suggestQuantity({ ...base, minStock: 10, maxStock: 40, lots: held(9) })).toMatchObject({ rule: 'min_max', target: 40, suggestedQty: 31 });
+    expect(suggestQuantity({ ...base, minStock: 10, maxStock: 40, lots: held(10) }).suggestedQty).toBe(0);
+    expect(suggestQuantity({ ...base, minStock: 10, maxStock: 40, lots: held(4), onOrder: 6 }).suggestedQty).toBe(0);
+    expect(suggestQuantity({ ...base, minStock: 10, maxStock: 40, lots: held(4), onOrder: 5, packUnits: 12 }).suggestedQty).toBe(36);
+  });
+
+  it('use the min/max rather than the sales when a product has them, and a min alone as a floor under the cover', () => {
+    // 56 sold in 8 weeks would ask 16 by the cover; the max asks up to 25.
+    expect(suggestQuantity({ ...base, soldInPeriod: 56, minStock: 5, maxStock: 25 }).suggestedQty).toBe(25);
+    expect(suggestQuantity({ ...base, soldInPeriod: 56, minStock: 30 })).toMatchObject({ rule: 'min', target: 30, suggestedQty: 30 });
+    expect(suggestQuantity({ ...base, soldInPeriod: 56, minStock: 3 })).toMatchObject({ rule: 'min', target: 16, suggestedQty: 16 });
   });
 });
 
