@@ -149,6 +149,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.get('/receptions/:id', pharmacist, deliveries.one);
   r.post('/receptions/:id/entete', pharmacist, deliveries.header);
   r.post('/receptions/:id/scan', pharmacist, deliveries.scan);
+  r.get('/receptions/:id/conditionnements', pharmacist, deliveries.packs);
   r.post('/receptions/:id/lignes', pharmacist, deliveries.addLine);
   r.post('/receptions/:id/lignes/:lineId/supprimer', pharmacist, deliveries.removeLine);
   r.post('/receptions/:id/valider', pharmacist, deliveries.validate);

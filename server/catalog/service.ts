@@ -1,5 +1,5 @@
 import type { Actor, Deps } from '../context.js';
-import type { Db, Tx } from '../db/pool.js';
+import type { Db, Queryable, Tx } from '../db/pool.js';
 import { uniqueViolation } from '../db/errors.js';
 import { dateInZone } from '../domain/dates.js';
 import { changedFields, editClocks, replacedClocks } from '../domain/merge.js';
@@ -9,7 +9,7 @@ import { newId, unitPackId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendFeed, appendOutbox, type FeedEntry, type OutboxEntry } from '../outbox/queries.js';
 import { formatUnits } from '../domain/packs.js';
-import { boxOf } from './lookup.js';
+import { boxOf, productOfCode } from './lookup.js';
 import { checkPackGtin, editPack, isUnitPack, lockPackOf, makePack } from './pack-edits.js';
 import { packById, updatePackFields, type Pack, type PackRow } from './pack-queries.js';
 import {
@@ -262,6 +262,15 @@ export function catalogService({ db, shop, now, bus }: Deps) {
         const say = (n: number) => formatUnits(n, { baseUnit: p.baseUnit, box });
         return { ...p, sellableLabel: say(p.sellableQuantity), minLabel: say(p.minStock ?? 0) };
       });
+    },
+
+    /** The product and pack a barcode or SKU names (a carton's GTIN names the carton). */
+    productOfCode: (code: string) => productOfCode(db, code),
+
+    /** A pack of the product, or undefined (a delivery line typed in packs converts through it). */
+    async packOf(q: Queryable, productId: string, packId: string): Promise<Pick<Pack, 'id' | 'name' | 'units'> | undefined> {
+      const k = await packById(q, packId);
+      return k && k.productId === productId ? { id: k.id, name: k.name, units: k.units } : undefined;
     },
 
     /** This shop's min/max stock of the given products, or of every product that has one (order suggestions read them). */

@@ -172,6 +172,8 @@ const deliveryInsert = z.object({
     id: z.uuid(), lineNo: count.min(1), productId: z.uuid(), purchaseOrderLineId: z.uuid().nullable(), lotNumber: text().min(1).max(64),
     expirationDate: isoDate, quantity: count.min(1), freeQty: count, unitCost: money, invoicedQty: count.nullable(), confirmShortDated: z.boolean(),
     batchId: z.uuid(),
+    // The pack the line was typed in (a shop older than 0029 sends neither).
+    packId: z.uuid().nullable().default(null), packQuantity: count.min(1).nullable().default(null),
   })).min(1).max(500),
 });
 const returnStatus = z.enum(['sent', 'credited', 'disputed']);

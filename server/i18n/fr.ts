@@ -1646,6 +1646,15 @@ commande l’utilise.`,
   'hq.staff.add': 'Ajouter',
   'hq.staff.added': '{name} ajouté(e) ; boutiques : {shops}. Son code PIN se définit à la boutique.',
   'hq.staff.deactivated': '{name} désactivé(e) : ses sessions en boutique prennent fin à leur prochaine synchronisation.',
+  // buying
+  'buying.line_pack_unknown': 'Ligne {row} : ce conditionnement n’est pas un conditionnement de ce produit.',
+  'buying.pack_label': 'Conditionnement',
+  'buying.pack_hint': 'Quantités comptées dans ce conditionnement ; le coût reste par unité.',
+  'buying.pack_base_unit': 'à l’unité ({unit})',
+  'buying.pack_unit': 'unité',
+  'buying.pack_choice': '{name} ({units} {unit})',
+  'buying.line_in_packs': '{n} × {pack} ({units})',
+  'buying.line_pack_too_many': 'Ligne {row} : trop d’unités pour une seule ligne ; partagez-la.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -61,14 +61,33 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
   /** Lines as stored: numbered after those already typed; each names a line of the order only if it is one. */
   async function writeLines(tx: Tx, d: Delivery, lines: readonly DeliveryLineInput[], from: number) {
     const orderLineIds = d.purchaseOrderId ? new Set((await orderLines(tx, d.purchaseOrderId)).map((l) => l.id)) : new Set<string>();
-    const rows = lines.map((l, i) => {
+    const rows = [];
+    for (const [i, typed] of lines.entries()) {
+      const l = await inUnits(tx, typed, from + i);
       if (l.freeQty > l.quantity) throw new AppError(422, 'validation', 'purchase.line_free_exceeds', { row: from + i }, { row: from + i - 1 });
       if (l.purchaseOrderLineId && !orderLineIds.has(l.purchaseOrderLineId)) {
         throw new AppError(422, 'order_line_unknown', 'purchase.order_line_unknown', { row: from + i, number: d.purchaseOrderId ?? '' }, { row: from + i - 1 });
       }
-      return { ...l, id: l.id ?? newId(), lineNo: from + i, batchId: null };
-    });
+      rows.push({ ...l, id: l.id ?? newId(), lineNo: from + i, batchId: null });
+    }
     await insertDeliveryLines(tx, d.id, rows);
+  }
+
+  /**
+   * A line typed in a pack of its product (« 3 cartons de 10 ») in base
+   * units: its quantities times the pack's units, the pack and its count
+   * kept beside them. The unit cost is per base unit either way.
+   */
+  async function inUnits(tx: Tx, l: DeliveryLineInput, row: number) {
+    if (!l.packId) return { ...l, packId: null, packQuantity: null };
+    const pack = await seats.catalog.packOf(tx, l.productId, l.packId);
+    if (!pack) throw new AppError(422, 'pack_unknown', 'buying.line_pack_unknown', { row }, { row: row - 1 });
+    const times = (n: number) => n * pack.units;
+    if (times(l.quantity) > 1_000_000) throw new AppError(422, 'validation', 'buying.line_pack_too_many', { row }, { row: row - 1 });
+    return {
+      ...l, quantity: times(l.quantity), freeQty: times(l.freeQty), invoicedQty: l.invoicedQty === null ? null : times(l.invoicedQty),
+      packId: pack.id, packQuantity: l.quantity,
+    };
   }
 
   async function view(id: string) {
@@ -190,7 +209,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
         const byLine = new Map(lots.map((l) => [l.lineId, l]));
         await appendOutbox(tx, [{
           entity: 'delivery', entityId: id, op: 'insert', hlc,
-          payload: { ...doc, lines: lines.map(({ productName: _p, sku: _s, deliveryId: _d, ...l }) => ({ ...l, batchId: byLine.get(l.id)!.batchId })) },
+          payload: { ...doc, lines: lines.map(({ productName: _p, sku: _s, deliveryId: _d, packName: _n, packUnits: _u, ...l }) => ({ ...l, batchId: byLine.get(l.id)!.batchId })) },
         }]);
         return { written: true };
       });

@@ -32,6 +32,18 @@ const body = (req: Request) => req.body as Record<string, unknown>;
 const textOrNull = (v: unknown) => (String(v ?? '').trim() === '' ? null : String(v).trim());
 const mayConfirm = (req: Request) => (req.actor ? hasRole(req.actor.role, 'pharmacist') : false);
 
+/**
+ * « Conditionnement »: the packs a delivery line may be typed in, the base
+ * unit first (the value '' : quantities in units), then the product's packs
+ * of several units; the one named (a chosen or a scanned carton) selected.
+ */
+export function packChoices(product: { baseUnit: string; packs: readonly { id: string; name: string; units: number; retired: boolean }[] } | undefined, picked?: string | null) {
+  const unit = { value: '', label: t('buying.pack_base_unit', { unit: product?.baseUnit ?? t('buying.pack_unit') }), selected: !picked };
+  if (!product) return [unit];
+  const packs = product.packs.filter((k) => k.units > 1 && !k.retired);
+  return [{ ...unit, selected: !picked }, ...packs.map((k) => ({ value: k.id, label: t('buying.pack_choice', { name: k.name, units: k.units, unit: product.baseUnit }), selected: k.id === picked }))];
+}
+
 /** The rows of a table form (`productId[]`, `quantity[]`…) as objects, rows with no quantity left out. */
 function orderRows(req: Request) {
   const b = body(req);
@@ -126,6 +138,15 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
 
   // ---- deliveries
 
+  /** The product a delivery line names (barcode, SKU or name) and the pack its barcode names, if a pack of several units. */
+  async function lineProduct(code: string) {
+    if (!code.trim()) return { product: undefined, packId: null };
+    const byCode = await s.catalog.productOfCode(code);
+    if (byCode) return { product: byCode.product, packId: byCode.pack.units > 1 ? byCode.pack.id : null };
+    const found = await productOf(s, code);
+    return 'error' in found ? { product: undefined, packId: null, error: found.error } : { product: found, packId: null };
+  }
+
   const deliveriesData = async (extra: Record<string, unknown> = {}) => ({
     title: t('ui.nav.deliveries'),
     deliveries: (await s.deliveries.list()).map((d) => ({ ...d, statusText: t(`purchase.status.${d.status}`) })),
@@ -144,7 +165,7 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
       title: d.number ?? t('ui.purchasing.delivery_draft'), delivery: d, isDraft: d.status === 'draft', months,
       mayConfirm: mayConfirm(req), orderLines,
       lines: d.lines.map((l) => ({ ...l, shortDated: receivedLotCheck(l.expirationDate, day, months) === 'short_dated' })),
-      sheet: d.discrepancies, line: { id: newId() }, ...extra,
+      sheet: d.discrepancies, line: { id: newId() }, packs: packChoices(undefined), ...extra,
     };
   }
   const deliveryView = async (req: Request, id: string, extra: Record<string, unknown> = {}, status = 200) => ({
@@ -192,7 +213,16 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
         : scan?.kind === 'gtin' ? { product: scan.gtin } : scan?.kind === 'text' ? { product: scan.text } : {};
       const d = await s.deliveries.view(id);
       const orderLines = d.order ? (await s.purchaseOrders.view(d.order.id)).lines : [];
-      res.type('html').send(views.fragment('purchasing/delivery-line-form', { ...res.locals.common, delivery: d, orderLines, line: { ...line, id: newId() }, focus: line.lotNumber ? 'quantity' : 'lotNumber' }));
+      // A carton's barcode names its pack: the line is typed in cartons at once.
+      const found = await lineProduct(line.product ?? '');
+      const packs = packChoices(found.product, found.packId);
+      res.type('html').send(views.fragment('purchasing/delivery-line-form', { ...res.locals.common, delivery: d, orderLines, packs, line: { ...line, id: newId() }, focus: line.lotNumber ? 'quantity' : 'lotNumber' }));
+    }) satisfies RequestHandler,
+
+    /** The « Conditionnement » choices of the product typed in the line form (asked when the product field changes). */
+    packs: (async (req, res) => {
+      const found = await lineProduct(String(req.query.product ?? ''));
+      res.type('html').send(views.fragment('purchasing/delivery-line-pack', { ...res.locals.common, packs: packChoices(found.product, found.packId) }));
     }) satisfies RequestHandler,
 
     /** One line saved at once (a power cut loses nothing typed); the same line's id twice saves it once. */
@@ -203,10 +233,14 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
         id: String(b.lineId ?? ''), product: String(b.product ?? ''), lotNumber: String(b.lotNumber ?? ''), expirationDate: String(b.expirationDate ?? ''),
         quantity: b.quantity, freeQty: b.freeQty, unitCost: b.unitCost, invoicedQty: b.invoicedQty, purchaseOrderLineId: b.purchaseOrderLineId,
       };
-      onRefusal(res, async (err) => (await deliveryView(req, id, { lineError: err.message, line })).spec);
-      const product = await productOf(s, line.product);
+      const found = await lineProduct(line.product);
+      // The pack chosen in the form; none chosen and a carton scanned: the carton.
+      const packId = b.packId === undefined ? found.packId : textOrNull(b.packId);
+      const product = found.product ?? { error: found.error ?? '' };
+      const packs = packChoices(found.product, packId);
+      onRefusal(res, async (err) => (await deliveryView(req, id, { lineError: err.message, line, packs })).spec);
       if ('error' in product) {
-        const v = await deliveryView(req, id, { lineError: product.error, line });
+        const v = await deliveryView(req, id, { lineError: product.error, line, packs });
         return show(views, req, res, v.spec, 422);
       }
       // A line of an order's delivery names the order's line of its product at once, so the sheet below is right while typing.
@@ -218,7 +252,7 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
         purchaseOrderLineId = (open.find((l) => !typed.has(l.id)) ?? open[0])?.id ?? null;
       }
       await s.deliveries.addLine(id, parse(deliveryLineSchema, {
-        id: line.id, productId: product.id, lotNumber: line.lotNumber, expirationDate: line.expirationDate,
+        id: line.id, productId: product.id, packId, lotNumber: line.lotNumber, expirationDate: line.expirationDate,
         quantity: formNumber(b.quantity), freeQty: formNumber(b.freeQty) ?? 0, unitCost: formNumber(b.unitCost) ?? 0,
         invoicedQty: formNumber(b.invoicedQty) ?? null, purchaseOrderLineId,
       }));

@@ -67,6 +67,9 @@ export interface DeliveryLine {
   invoicedQty: number | null;
   confirmShortDated: boolean;
   batchId: string | null;
+  /** The pack the line was typed in and how many of it (`quantity` is always base units); null when typed in units. */
+  packId?: string | null;
+  packQuantity?: number | null;
 }
 
 export type ReturnStatus = 'draft' | 'sent' | 'credited' | 'disputed';
@@ -228,14 +231,17 @@ export async function insertDeliveryLines(db: Queryable, deliveryId: string, lin
   if (lines.length === 0) return;
   await db.exec(
     `insert into delivery_lines (id, delivery_id, line_no, product_id, purchase_order_line_id, lot_number, expiration_date, quantity, free_qty,
-       unit_cost, invoiced_qty, confirm_short_dated, batch_id)
-     select id, $1, n, p, ol, lot, exp, q, f, c, iq, cs, b
-     from unnest($2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::date[], $8::int[], $9::int[], $10::bigint[], $11::int[], $12::bool[], $13::uuid[])
-       as u(id, n, p, ol, lot, exp, q, f, c, iq, cs, b)
+       unit_cost, invoiced_qty, confirm_short_dated, batch_id, pack_id, pack_quantity)
+     select id, $1, n, p, ol, lot, exp, q, f, c, iq, cs, b, k, kq
+     from unnest($2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::date[], $8::int[], $9::int[], $10::bigint[], $11::int[], $12::bool[], $13::uuid[],
+       $14::uuid[], $15::int[])
+       as u(id, n, p, ol, lot, exp, q, f, c, iq, cs, b, k, kq)
      on conflict (id) do nothing`,
     [deliveryId, lines.map((l) => l.id), lines.map((l) => l.lineNo), lines.map((l) => l.productId), lines.map((l) => l.purchaseOrderLineId),
       lines.map((l) => l.lotNumber), lines.map((l) => l.expirationDate), lines.map((l) => l.quantity), lines.map((l) => l.freeQty),
-      lines.map((l) => l.unitCost), lines.map((l) => l.invoicedQty), lines.map((l) => l.confirmShortDated), lines.map((l) => l.batchId)],
+      lines.map((l) => l.unitCost), lines.map((l) => l.invoicedQty), lines.map((l) => l.confirmShortDated), lines.map((l) => l.batchId),
+      // A shop older than packs on delivery lines sends neither.
+      lines.map((l) => l.packId ?? null), lines.map((l) => l.packQuantity ?? null)],
   );
 }
 
@@ -250,11 +256,13 @@ export async function setLineLots(db: Queryable, lots: readonly { lineId: string
   );
 }
 
-export async function deliveryLines(db: Queryable, deliveryId: string): Promise<(DeliveryLine & { productName: string; sku: string })[]> {
+export async function deliveryLines(db: Queryable, deliveryId: string): Promise<(DeliveryLine & { productName: string; sku: string; packName: string | null; packUnits: number | null })[]> {
   return db.rows(
     `select l.id, l.delivery_id, l.line_no, l.product_id, l.purchase_order_line_id, l.lot_number, l.expiration_date, l.quantity, l.free_qty,
-       l.unit_cost, l.invoiced_qty, l.confirm_short_dated, l.batch_id, p.name as product_name, p.sku
-     from delivery_lines l join products p on p.id = l.product_id where l.delivery_id = $1 order by l.line_no`,
+       l.unit_cost, l.invoiced_qty, l.confirm_short_dated, l.batch_id, l.pack_id, l.pack_quantity, p.name as product_name, p.sku,
+       k.name as pack_name, k.units as pack_units
+     from delivery_lines l join products p on p.id = l.product_id left join product_packs k on k.id = l.pack_id
+     where l.delivery_id = $1 order by l.line_no`,
     [deliveryId],
   );
 }

@@ -18,6 +18,8 @@ const deliveryLine = z
   .object({
     id: z.uuid().optional(),
     productId: z.uuid(),
+    // Typed in this pack of the product: quantity, freeQty and invoicedQty count packs; unitCost stays per base unit.
+    packId: z.uuid().nullish(),
     lotNumber: z.string().trim().min(1).max(64),
     expirationDate: isoDate,
     quantity,

@@ -36,7 +36,7 @@ export interface PurchasingSeats {
   stock: StockService;
   suppliers: SuppliersService;
   settings: SettingsService;
-  catalog: Pick<CatalogService, 'stockLimits'>;
+  catalog: Pick<CatalogService, 'stockLimits' | 'packOf'>;
 }
 
 export const documentNumber = (prefix: 'BC' | 'BR' | 'RF', shopCode: string, n: number) => `${prefix}-${shopCode}-${String(n).padStart(6, '0')}`;

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
+import { csrfToken } from '../../server/web/context.js';
+import { PINS, seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
 
 // 26/11/2026 in Dakar.
 let t: TestShop;
@@ -66,3 +69,83 @@ describe('suggested quantities from each product’s min/max stock', () => {
   });
 });
 
+
+async function browserAs(role: keyof typeof PINS) {
+  const agent = request.agent(t.app);
+  const res = await agent.post('/connexion').type('form').send({ pin: PINS[role] });
+  expect(res.status).toBe(303);
+  const token = /comptoir_session=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
+  const csrf = csrfToken(decodeURIComponent(token));
+  const post = (url: string, body: Record<string, unknown>, htmx = false) => {
+    const r = agent.post(url).set('X-CSRF-Token', csrf).type('form');
+    return (htmx ? r.set('HX-Request', 'true') : r).send(body);
+  };
+  return { agent, post };
+}
+
+describe('delivery lines typed in packs', () => {
+  let amox: string;
+  let carton: string;
+  let otherPack: string;
+  const deliveryCounts = async () => ({
+    ...(await t.counts()),
+    lines: (await t.db.one<{ n: number }>('select count(*)::int as n from delivery_lines'))!.n,
+  });
+
+  beforeAll(async () => {
+    const ph = await t.as('pharmacist');
+    amox = (await seedProduct(t, { name: 'Amoxicilline 500 mg', sku: 'AMX500', gtin: '3400930000014' })).id;
+    const res = await ph.post(`/api/products/${amox}/packs`).send({ name: 'Carton de 10', units: 10, unitPrice: 24_000, gtin: '13400930000011' });
+    expect(res.status).toBe(201);
+    carton = res.body.id;
+    otherPack = (await ph.post(`/api/products/${product.low}/packs`).send({ name: 'Boîte de 5', units: 5, unitPrice: 5000 })).body.id;
+  });
+
+  it('stores a line of 3 cartons of 10 as 30 units at the unit cost, and validates 30 units into the lot', async () => {
+    const ph = await t.as('pharmacist');
+    const res = await ph.post('/api/deliveries').send({
+      supplierId, lines: [{ productId: amox, packId: carton, lotNumber: 'AMX-P1', expirationDate: '2029-03-31', quantity: 3, freeQty: 1, unitCost: 1800 }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.lines[0]).toMatchObject({ packId: carton, packName: 'Carton de 10', packUnits: 10, packQuantity: 3, quantity: 30, freeQty: 10, unitCost: 1800 });
+    expect(res.body.discrepancies.rows[0]).toMatchObject({ receivedQty: 30, receivedValue: 20 * 1800 });
+    const v = await ph.post(`/api/deliveries/${res.body.id}/validate`).send({});
+    expect(v.status).toBe(200);
+    expect(v.body.lots).toEqual([expect.objectContaining({ quantity: 30 })]);
+    // 20 paid at 1 800 and 10 free: 1 200 a unit.
+    expect(await t.db.one("select quantity, initial_qty, unit_cost from product_batches where lot_number = 'AMX-P1'")).toEqual({ quantity: 30, initialQty: 30, unitCost: 1200 });
+    expect(await t.db.rows("select m.delta from stock_movements m join product_batches b on b.id = m.batch_id where b.lot_number = 'AMX-P1'")).toEqual([{ delta: 30 }]);
+  });
+
+  it('refuses a pack of another product (422, French) and writes nothing', async () => {
+    const ph = await t.as('pharmacist');
+    const before = await deliveryCounts();
+    const deliveries = (await t.db.one<{ n: number }>('select count(*)::int as n from deliveries'))!.n;
+    const res = await ph.post('/api/deliveries').send({
+      supplierId, lines: [{ productId: amox, packId: otherPack, lotNumber: 'AMX-P2', expirationDate: '2029-03-31', quantity: 2, unitCost: 1800 }],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'pack_unknown', message: 'Ligne 1 : ce conditionnement n’est pas un conditionnement de ce produit.' });
+    expect(await deliveryCounts()).toEqual(before);
+    expect((await t.db.one<{ n: number }>('select count(*)::int as n from deliveries'))!.n).toBe(deliveries);
+  });
+
+  it('offers « Conditionnement » on the page’s line form: a scanned carton chooses the carton, and the line is saved in units', async () => {
+    const ph = await browserAs('pharmacist');
+    const id = randomUUID();
+    expect((await ph.post('/receptions', { id, supplierId, deliveryNote: 'BL-P' })).status).toBe(303);
+    const page = await ph.agent.get(`/receptions/${id}`);
+    expect(page.text).toContain('Conditionnement');
+    expect(page.text).toContain('à l’unité (unité)');
+    const scanned = await ph.post(`/receptions/${id}/scan`, { scan: '011340093000001110AMX-P3\u001d17290331' }, true);
+    expect(scanned.status).toBe(200);
+    expect(scanned.text).toMatch(/<option value="[^"]+" selected>Carton de 10 \(10 unité\)<\/option>/);
+    const packs = await ph.agent.get(`/receptions/${id}/conditionnements?product=AMX500`);
+    expect(packs.text).toContain('Carton de 10 (10 unité)');
+    expect(packs.text).toMatch(/<option value="" selected>/);
+    const added = await ph.post(`/receptions/${id}/lignes`, { lineId: randomUUID(), product: '13400930000011', packId: carton, lotNumber: 'AMX-P3', expirationDate: '2029-03-31', quantity: '4', unitCost: '1750' }, true);
+    expect(added.status).toBe(200);
+    expect(added.text).toContain('4 × Carton de 10 (40)');
+    expect(await t.db.rows('select quantity, pack_id, pack_quantity, unit_cost from delivery_lines where delivery_id = $1', [id])).toEqual([{ quantity: 40, packId: carton, packQuantity: 4, unitCost: 1750 }]);
+  });
+});
