@@ -137,6 +137,7 @@ export function shopApi(s: Services): Router {
   r.delete('/deliveries/:id/lines/:lineId', purchasing.removeDeliveryLine);
   r.post('/deliveries/:id/validate', pharmacist, purchasing.validateDelivery);
   r.post('/supplier-returns', pharmacist, purchasing.createReturn);
+  r.post('/supplier-returns/recalled-lot', pharmacist, purchasing.returnRecalledLot);
   r.get('/supplier-returns/:id', pharmacist, purchasing.getReturn);
   r.get('/supplier-returns/:id/note.pdf', pharmacist, purchasing.returnPdf);
   r.post('/supplier-returns/:id/validate', pharmacist, purchasing.validateReturn);

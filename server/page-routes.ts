@@ -155,6 +155,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/receptions/:id/valider', pharmacist, deliveries.validate);
   r.get('/retours-fournisseur', pharmacist, supplierReturns.list);
   r.post('/retours-fournisseur', pharmacist, supplierReturns.create);
+  r.post('/retours-fournisseur/rappel', pharmacist, supplierReturns.recalledLot);
   r.get('/retours-fournisseur/:id', pharmacist, supplierReturns.one);
   r.post('/retours-fournisseur/:id/valider', pharmacist, supplierReturns.act('validate'));
   r.post('/retours-fournisseur/:id/avoir', pharmacist, supplierReturns.act('credit'));

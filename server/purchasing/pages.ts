@@ -22,6 +22,7 @@ import {
   creditSchema,
   deliveryLineSchema,
   disputeSchema,
+  recalledLotSchema,
   RETURN_REASONS,
   updateDeliverySchema,
   updateOrderSchema,
@@ -283,6 +284,7 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
     returns: (await s.supplierReturns.list()).map((r) => ({ ...r, statusText: t(`purchase.return_status.${r.status}`) })),
     suppliers: await suppliers(),
     lots: (await s.stock.lotsByExpiry('all')).map((l) => ({ ...l, blocked: l.status !== 'active' })),
+    recalled: (await s.stock.lotsByExpiry('all')).filter((l) => l.status === 'recalled' && l.quantity > 0).map((l) => ({ ...l, formId: newId() })),
     reasons: RETURN_REASONS.map((value) => ({ value, label: t(`purchase.reason.${value}`) })),
     returnId: newId(),
     ...extra,
@@ -309,8 +311,21 @@ export function purchasingPages(s: Services, views: Views, deps: { shop: ShopCon
       redirect(req, res, `/retours-fournisseur/${supplierReturn.id}`);
     }) satisfies RequestHandler,
 
+    /** « Tout renvoyer au fournisseur » on a recalled lot (its row on Stock, or the recalled lots here): the return made and sent at once. */
+    recalledLot: (async (req, res) => {
+      const b = body(req);
+      onRefusal(res, async (err) => ({ page: 'supplier-returns', fragment: 'purchasing/return-list', data: await returnsData({ recallError: err.message }) }));
+      const input = parse(recalledLotSchema, { id: textOrNull(b.id) ?? undefined, batchId: b.batchId, supplierId: textOrNull(b.supplierId) });
+      const { supplierReturn: r } = await s.supplierReturns.returnRecalledLot(input, actorOf(req));
+      redirect(req, res, `/retours-fournisseur/${r.id}?rappel=1`);
+    }) satisfies RequestHandler,
+
     one: (async (req, res) => {
-      show(views, req, res, { page: 'supplier-return', fragment: 'purchasing/return', data: await returnData(idParam(req)) });
+      const id = idParam(req);
+      const data = await returnData(id);
+      const line = data.supplierReturn.lines[0];
+      const done = req.query.rappel && line ? t('buying.recall_done', { number: data.supplierReturn.number ?? '', quantity: line.quantity, lotNumber: line.lotNumber, supplier: data.supplier.name }) : undefined;
+      show(views, req, res, { page: 'supplier-return', fragment: 'purchasing/return', data: { ...data, done } });
     }) satisfies RequestHandler,
 
     act: (action: 'validate' | 'credit' | 'dispute') => (async (req, res) => {

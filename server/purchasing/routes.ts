@@ -12,6 +12,7 @@ import {
   creditSchema,
   deliveryLineSchema,
   disputeSchema,
+  recalledLotSchema,
   suggestionsQuerySchema,
   updateDeliverySchema,
   updateOrderSchema,
@@ -83,6 +84,10 @@ export function purchasingRoutes(orders: PurchaseOrdersService, deliveries: Deli
 
     createReturn: (async (req, res) => {
       const { supplierReturn, created } = await returns.create(parse(createReturnSchema, req.body), actorOf(req));
+      res.status(created ? 201 : 200).json(supplierReturn);
+    }) satisfies RequestHandler,
+    returnRecalledLot: (async (req, res) => {
+      const { supplierReturn, created } = await returns.returnRecalledLot(parse(recalledLotSchema, req.body), actorOf(req));
       res.status(created ? 201 : 200).json(supplierReturn);
     }) satisfies RequestHandler,
     getReturn: (async (req, res) => {

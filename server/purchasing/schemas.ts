@@ -57,6 +57,8 @@ export const createReturnSchema = z
     lines: z.array(z.object({ batchId: z.uuid(), quantity, reason: z.enum(RETURN_REASONS) }).strict()).min(1).max(500),
   })
   .strict();
+/** A recalled lot's whole remaining stock back to its supplier (the lot's own when none is named). */
+export const recalledLotSchema = z.object({ id: z.uuid().optional(), batchId: z.uuid(), supplierId: z.uuid().nullish() }).strict();
 export const creditSchema = z.object({ creditNoteNumber: z.string().trim().min(1).max(64), amount: money }).strict();
 export const disputeSchema = z.object({ note: z.string().trim().min(1).max(500) }).strict();
 
@@ -67,3 +69,4 @@ export type UpdateDeliveryInput = z.infer<typeof updateDeliverySchema>;
 export type DeliveryLineInput = z.infer<typeof deliveryLine>;
 export type ValidateDeliveryInput = z.infer<typeof validateDeliverySchema>;
 export type CreateReturnInput = z.infer<typeof createReturnSchema>;
+export type RecalledLotInput = z.infer<typeof recalledLotSchema>;

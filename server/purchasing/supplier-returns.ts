@@ -19,7 +19,7 @@ import {
   settleReturn,
   type SupplierReturn,
 } from './queries.js';
-import type { CreateReturnInput } from './schemas.js';
+import type { CreateReturnInput, RecalledLotInput } from './schemas.js';
 import { purchaseDocPdf } from './pdf.js';
 import { documentNumber, supplierBlock, type PurchasingSeats } from './service.js';
 
@@ -63,6 +63,42 @@ export function supplierReturnsService({ db, shop, now, bus }: Deps, seats: Purc
     await appendOutbox(tx, [{ entity: 'supplier_return', entityId: id, op, payload, hlc }]);
   }
 
+  /** A draft's rows, in the caller's transaction (the supplier checked, each lot holding what is asked). */
+  async function createIn(tx: Tx, id: string, input: Omit<CreateReturnInput, 'id'>, actor: Actor) {
+    await seats.suppliers.supplierIn(tx, input.supplierId);
+    const lots = await checkLots(tx, input.lines);
+    const hlc = await stampTransaction(tx, now());
+    const expectedCredit = input.lines.reduce((s, l, i) => s + l.quantity * (lots[i]!.unitCost ?? 0), 0);
+    await insertReturn(tx, {
+      id, shopId: shop.id, number: null, supplierId: input.supplierId, status: 'draft', expectedCredit, creditNoteNumber: null, creditedAmount: null,
+      disputeNote: null, createdBy: actor.id, validatedAt: null, validatedBy: null, validatedByName: null, settledAt: null, settledBy: null, hlc,
+    });
+    await insertReturnLines(tx, id, input.lines.map((l, i) => ({
+      id: newId(), lineNo: i + 1, batchId: l.batchId, productId: lots[i]!.productId, lotNumber: lots[i]!.lotNumber,
+      expirationDate: lots[i]!.expirationDate, quantity: l.quantity, unitCost: lots[i]!.unitCost, reason: l.reason, movementId: null,
+    })));
+  }
+
+  /** A locked draft sent: its units leave the lots, it is numbered and goes to head office. */
+  async function validateIn(tx: Tx, r: SupplierReturn, actor: Actor) {
+    const id = r.id;
+    const lines = await returnLines(tx, id);
+    const lots = await checkLots(tx, lines);
+    const moved: { lineId: string; movementId: string; unitCost: number | null }[] = [];
+    for (const [i, l] of lines.entries()) {
+      const m = await seats.stock.supplierReturnIn(tx, { batchId: l.batchId, quantity: l.quantity, reason: l.reason }, actor);
+      moved.push({ lineId: l.id, movementId: m.id, unitCost: lots[i]!.unitCost });
+    }
+    await setReturnMovements(tx, moved);
+    const hlc = await stampTransaction(tx, now());
+    await markReturnSent(tx, id, {
+      number: documentNumber('RF', shop.code, await nextNumber(tx, shop.id, 'return')),
+      expectedCredit: lines.reduce((s, l, i) => s + l.quantity * (lots[i]!.unitCost ?? 0), 0),
+      validatedAt: now(), validatedBy: actor.id, validatedByName: actor.name, hlc,
+    });
+    await sendUpstream(tx, id, 'insert', hlc);
+  }
+
   return {
     view,
     list: () => listReturns(db, { shopId: shop.id, limit: 200 }),
@@ -95,20 +131,34 @@ export function supplierReturnsService({ db, shop, now, bus }: Deps, seats: Purc
       const id = input.id ?? newId();
       const created = await db.withTransaction(async (tx) => {
         if (await returnById(tx, id)) return false;
-        await seats.suppliers.supplierIn(tx, input.supplierId);
-        const lots = await checkLots(tx, input.lines);
-        const hlc = await stampTransaction(tx, now());
-        const expectedCredit = input.lines.reduce((s, l, i) => s + l.quantity * (lots[i]!.unitCost ?? 0), 0);
-        await insertReturn(tx, {
-          id, shopId: shop.id, number: null, supplierId: input.supplierId, status: 'draft', expectedCredit, creditNoteNumber: null, creditedAmount: null,
-          disputeNote: null, createdBy: actor.id, validatedAt: null, validatedBy: null, validatedByName: null, settledAt: null, settledBy: null, hlc,
-        });
-        await insertReturnLines(tx, id, input.lines.map((l, i) => ({
-          id: newId(), lineNo: i + 1, batchId: l.batchId, productId: lots[i]!.productId, lotNumber: lots[i]!.lotNumber,
-          expirationDate: lots[i]!.expirationDate, quantity: l.quantity, unitCost: lots[i]!.unitCost, reason: l.reason, movementId: null,
-        })));
+        await createIn(tx, id, input, actor);
         return true;
       });
+      return { supplierReturn: await view(id), created };
+    },
+
+    /**
+     * A recalled lot's whole remaining stock sent back in one step: one
+     * return of one line (reason « rappel »), made and validated in one
+     * transaction, to the given supplier or the lot's own. The same `id`
+     * twice answers the first; a second click without one finds the lot
+     * empty and is refused, so nothing is ever returned twice.
+     */
+    async returnRecalledLot(input: RecalledLotInput, actor: Actor) {
+      const id = input.id ?? newId();
+      const created = await db.withTransaction(async (tx) => {
+        if (await returnById(tx, id)) return false;
+        const [lot] = await seats.stock.lockLots(tx, [input.batchId]);
+        if (!lot) throw notFound('buying.recall_lot_not_found');
+        if (lot.status !== 'recalled') throw new AppError(409, 'lot_not_recalled', 'buying.recall_lot_not_recalled', { lotNumber: lot.lotNumber });
+        if (lot.quantity <= 0) throw new AppError(422, 'lot_empty', 'buying.recall_lot_empty', { lotNumber: lot.lotNumber });
+        const supplierId = input.supplierId ?? lot.supplierId ?? null;
+        if (!supplierId) throw new AppError(422, 'supplier_required', 'buying.recall_supplier_required', { lotNumber: lot.lotNumber });
+        await createIn(tx, id, { supplierId, lines: [{ batchId: lot.id, quantity: lot.quantity, reason: 'recalled' }] }, actor);
+        await validateIn(tx, (await own(tx, id, true)), actor);
+        return true;
+      });
+      if (created) bus?.committed('batch');
       return { supplierReturn: await view(id), created };
     },
 
@@ -121,27 +171,12 @@ export function supplierReturnsService({ db, shop, now, bus }: Deps, seats: Purc
       const written = await db.withTransaction(async (tx) => {
         const r = await own(tx, id, true);
         if (r.status !== 'draft') return false;
-        const lines = await returnLines(tx, id);
-        const lots = await checkLots(tx, lines);
-        const moved: { lineId: string; movementId: string; unitCost: number | null }[] = [];
-        for (const [i, l] of lines.entries()) {
-          const m = await seats.stock.supplierReturnIn(tx, { batchId: l.batchId, quantity: l.quantity, reason: l.reason }, actor);
-          moved.push({ lineId: l.id, movementId: m.id, unitCost: lots[i]!.unitCost });
-        }
-        await setReturnMovements(tx, moved);
-        const hlc = await stampTransaction(tx, now());
-        await markReturnSent(tx, id, {
-          number: documentNumber('RF', shop.code, await nextNumber(tx, shop.id, 'return')),
-          expectedCredit: lines.reduce((s, l, i) => s + l.quantity * (lots[i]!.unitCost ?? 0), 0),
-          validatedAt: now(), validatedBy: actor.id, validatedByName: actor.name, hlc,
-        });
-        await sendUpstream(tx, id, 'insert', hlc);
+        await validateIn(tx, r, actor);
         return true;
       });
       if (written) bus?.committed('batch');
       return view(id);
     },
-
     /** The supplier's credit note came in: its number and amount. The same note again answers the return as it is. */
     async credit(id: string, input: { creditNoteNumber: string; amount: number }, actor: Actor) {
       return this.settle(id, { status: 'credited', creditNoteNumber: input.creditNoteNumber, creditedAmount: input.amount, disputeNote: null }, actor);

@@ -149,3 +149,93 @@ describe('delivery lines typed in packs', () => {
     expect(await t.db.rows('select quantity, pack_id, pack_quantity, unit_cost from delivery_lines where delivery_id = $1', [id])).toEqual([{ quantity: 40, packId: carton, packQuantity: 4, unitCost: 1750 }]);
   });
 });
+
+describe('a recalled lot returned whole to its supplier in one step', () => {
+  let doli: string;
+  const returnCounts = async () => ({
+    ...(await t.counts()),
+    returns: (await t.db.one<{ n: number }>('select count(*)::int as n from supplier_returns'))!.n,
+    returnLines: (await t.db.one<{ n: number }>('select count(*)::int as n from supplier_return_lines'))!.n,
+  });
+  const receive = async (lotNumber: string, quantity: number) => {
+    const ph = await t.as('pharmacist');
+    const d = await ph.post('/api/deliveries').send({ supplierId, lines: [{ productId: doli, lotNumber, expirationDate: '2029-01-31', quantity, unitCost: 700 }] });
+    const v = await ph.post(`/api/deliveries/${d.body.id}/validate`).send({});
+    expect(v.status).toBe(200);
+    return v.body.lots[0].batchId as string;
+  };
+  const recall = (batchId: string) => t.db.exec("update product_batches set status = 'recalled', status_reason = 'Rappel ANSM 2026-118' where id = $1", [batchId]);
+
+  beforeAll(async () => {
+    doli = (await seedProduct(t, { name: 'Doliprane 1000 mg', sku: 'DOL1000' })).id;
+  });
+
+  it('sends the lot’s whole remaining stock back to the supplier it came from: one line, validated, the lot emptied, once for one id', async () => {
+    const batchId = await receive('DOL-R1', 30);
+    const ph = await t.as('pharmacist');
+    // 4 of them sold or broken before the recall: 26 remain.
+    await t.services.stock.recordMovement(batchId, { kind: 'adjustment', delta: -4, reason: 'casse' }, { id: t.userIds.manager, name: 'Test manager', role: 'manager' });
+    await recall(batchId);
+    const id = randomUUID();
+    const res = await ph.post('/api/supplier-returns/recalled-lot').send({ id, batchId });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id, supplierId, status: 'sent', statusText: 'envoyé', expectedCredit: 26 * 700 });
+    expect(res.body.number).toMatch(/^RF-DKR01-\d{6}$/);
+    expect(res.body.lines).toEqual([expect.objectContaining({ batchId, lotNumber: 'DOL-R1', quantity: 26, reason: 'recalled' })]);
+    expect(await t.db.one('select quantity, status from product_batches where id = $1', [batchId])).toEqual({ quantity: 0, status: 'recalled' });
+    expect(await t.db.rows("select delta from stock_movements where batch_id = $1 and kind = 'supplier_return'", [batchId])).toEqual([{ delta: -26 }]);
+    expect(await t.db.rows("select op from sync_outbox where entity = 'supplier_return' and entity_id = $1", [id])).toEqual([{ op: 'insert' }]);
+    const before = await returnCounts();
+    const again = await ph.post('/api/supplier-returns/recalled-lot').send({ id, batchId });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(res.body);
+    expect(await returnCounts()).toEqual(before);
+  });
+
+  it('refuses a lot that is not recalled, a recalled lot with nothing left, and one whose supplier is unknown, in French, writing nothing', async () => {
+    const ph = await t.as('pharmacist');
+    const active = await receive('DOL-R2', 10);
+    const emptied = (await t.db.one<{ id: string }>("select id from product_batches where lot_number = 'DOL-R1'"))!.id;
+    const orphan = (await seedBatch(t, { productId: doli, lotNumber: 'DOL-R3', expirationDate: '2029-01-31', quantity: 8 })).id;
+    await recall(orphan);
+    const before = await returnCounts();
+    const notRecalled = await ph.post('/api/supplier-returns/recalled-lot').send({ batchId: active });
+    expect(notRecalled.status).toBe(409);
+    expect(notRecalled.body.error).toMatchObject({ code: 'lot_not_recalled', message: 'Le lot DOL-R2 n’est pas rappelé : renvoyez-le par un retour fournisseur ordinaire.' });
+    const empty = await ph.post('/api/supplier-returns/recalled-lot').send({ batchId: emptied });
+    expect(empty.status).toBe(422);
+    expect(empty.body.error).toMatchObject({ code: 'lot_empty', message: 'Le lot DOL-R1 n’a plus d’unité en stock : rien à renvoyer.' });
+    const noSupplier = await ph.post('/api/supplier-returns/recalled-lot').send({ batchId: orphan });
+    expect(noSupplier.status).toBe(422);
+    expect(noSupplier.body.error.message).toBe('Le lot DOL-R3 ne dit pas de quel fournisseur il vient : choisissez le fournisseur.');
+    expect((await ph.post('/api/supplier-returns/recalled-lot').send({ batchId: randomUUID() })).status).toBe(404);
+    expect((await (await t.as('cashier')).post('/api/supplier-returns/recalled-lot').send({ batchId: orphan })).status).toBe(403);
+    expect(await returnCounts()).toEqual(before);
+    // Naming the supplier sends it.
+    const named = await ph.post('/api/supplier-returns/recalled-lot').send({ batchId: orphan, supplierId });
+    expect(named.status).toBe(201);
+    expect(named.body.lines[0]).toMatchObject({ quantity: 8, reason: 'recalled' });
+  });
+
+  it('puts « Tout renvoyer au fournisseur » on a recalled lot’s row of Stock and on Retours fournisseur, and says what left', async () => {
+    const batchId = await receive('DOL-R4', 12);
+    await recall(batchId);
+    const ph = await browserAs('pharmacist');
+    const stock = await ph.agent.get('/stock');
+    expect(stock.status).toBe(200);
+    expect(stock.text).toMatch(new RegExp(`name="batchId" value="${batchId}">\\s*<button type="submit">Tout renvoyer au fournisseur</button>`));
+    const list = await ph.agent.get('/retours-fournisseur');
+    expect(list.text).toContain('Lots rappelés encore en stock');
+    expect(list.text).toContain('DOL-R4');
+    const res = await ph.post('/retours-fournisseur/rappel', { batchId });
+    expect(res.status).toBe(303);
+    const page = await ph.agent.get(String(res.headers.location));
+    expect(page.text).toMatch(/Retour RF-DKR01-\d{6} : 12 unité\(s\) du lot DOL-R4 renvoyées à Laborex Sénégal\./);
+    expect((await t.db.one<{ quantity: number }>('select quantity from product_batches where id = $1', [batchId]))!.quantity).toBe(0);
+    const before = await returnCounts();
+    const twice = await ph.post('/retours-fournisseur/rappel', { batchId });
+    expect(twice.status).toBe(422);
+    expect(twice.text).toContain('Le lot DOL-R4 n’a plus d’unité en stock : rien à renvoyer.');
+    expect(await returnCounts()).toEqual(before);
+  });
+});
