@@ -1663,6 +1663,10 @@ commande l’utilise.`,
   'buying.recall_hint': 'Un seul geste renvoie tout le stock restant du lot rappelé : le retour est validé aussitôt et le bon de retour s’imprime depuis sa page.',
   'buying.recall_none': 'Aucun lot rappelé en stock.',
   'buying.recall_done': 'Retour {number} : {quantity} unité(s) du lot {lotNumber} renvoyées à {supplier}.',
+  'sync.entity.supplier': '{n} fournisseur(s)',
+  'sync.entity.purchase_order': '{n} commande(s) fournisseur',
+  'sync.entity.delivery': '{n} réception(s)',
+  'sync.entity.supplier_return': '{n} retour(s) fournisseur',
   'buying.line_pack_too_many': 'Ligne {row} : trop d’unités pour une seule ligne ; partagez-la.',
 } as const;
 

@@ -128,3 +128,8 @@ export async function suppliersPage(db: Queryable, after: string, limit: number)
 export async function linksPage(db: Queryable, after: string, limit: number): Promise<LinkRow[]> {
   return db.rows<LinkRow>(`select ${linkColumns} from product_suppliers where id > $1 order by id limit $2`, [after, limit]);
 }
+
+/** These suppliers, of the ones this shop created (the nightly resends them before the documents that name them). */
+export async function suppliersMadeBy(db: Queryable, shopId: string, ids: readonly string[]): Promise<SupplierRow[]> {
+  return db.rows<SupplierRow>(`select ${supplierColumns} from suppliers where origin_shop_id = $1 and id = any($2::uuid[]) order by id`, [shopId, ids]);
+}

@@ -3,6 +3,7 @@ import { productCoverage } from '../catalog/reconcile.js';
 import type { Queryable } from '../db/pool.js';
 import { assembleDigests, type DayDigest } from '../domain/digest.js';
 import type { Covered, SnapshotPart } from '../outbox/coverage.js';
+import { deliveryCoverage, purchaseOrderCoverage, supplierReturnCoverage } from '../purchasing/reconcile.js';
 import { returnCoverage, saleCoverage } from '../sales/reconcile.js';
 import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconcile.js';
 import { supplierCoverage } from '../suppliers/reconcile.js';
@@ -23,6 +24,10 @@ export const COVERED: readonly Covered[] = [
   sessionCoverage,
   saleCoverage,
   movementCoverage,
+  // After suppliers, lots and the ledger: a delivery names its order and the lots it wrote, a return its lots.
+  purchaseOrderCoverage,
+  deliveryCoverage,
+  supplierReturnCoverage,
   returnCoverage,
   cashMovementCoverage,
 ];
