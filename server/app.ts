@@ -20,6 +20,8 @@ import { reportsApi } from './reports/routes.js';
 import { monthlyArchive } from './reports/monthly.js';
 import { accessPages } from './hq/access-pages.js';
 import { staffPages } from './hq/staff-pages.js';
+import { purchasingHqPages } from './purchasing/hq-pages.js';
+import { purchasingAtHq } from './purchasing/service.js';
 import { securityService, tokenThrottle } from './security/service.js';
 import { staffService } from './staff/service.js';
 import { hqPageContext } from './web/context.js';
@@ -87,7 +89,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views)));
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views),
+      purchasingHqPages(purchasingAtHq({ db: opts.db, now: opts.now, timezone }), office.shopChoices, views)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

@@ -5,6 +5,7 @@ import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
 type StaffPages = ReturnType<typeof import('./hq/staff-pages.js').staffPages>;
+type PurchasingHqPages = ReturnType<typeof import('./purchasing/hq-pages.js').purchasingHqPages>;
 type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
@@ -176,7 +177,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -242,5 +243,12 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/personnel', personnel.list);
   r.post('/personnel', admin, personnel.add);
   r.post('/personnel/:id/desactiver', admin, personnel.deactivate);
+
+  // Issue 21: every shop's orders, deliveries and pending supplier credits, read-only.
+  r.get('/achats', purchasing.page);
+  for (const [path, kind] of [['commandes', 'orders'], ['receptions', 'deliveries'], ['avoirs', 'credits']] as const) {
+    r.get(`/achats/${path}.csv`, purchasing.export(kind));
+    r.get(`/achats/${path}.xlsx`, purchasing.export(kind));
+  }
   return r;
 }

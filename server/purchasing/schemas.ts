@@ -70,3 +70,13 @@ export type DeliveryLineInput = z.infer<typeof deliveryLine>;
 export type ValidateDeliveryInput = z.infer<typeof validateDeliverySchema>;
 export type CreateReturnInput = z.infer<typeof createReturnSchema>;
 export type RecalledLotInput = z.infer<typeof recalledLotSchema>;
+
+// Head office's Achats page, in the French names of its URL: ?boutique=&fournisseur=&du=&au=&etat=
+const blankToUndefined = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.literal('')]).optional().transform((v) => (v ? (v as z.infer<T>) : undefined));
+export const hqPurchasingPageSchema = z.object({
+  boutique: blankToUndefined(z.string().regex(/^[A-Z0-9]{2,12}$/)),
+  fournisseur: blankToUndefined(z.uuid()),
+  du: blankToUndefined(isoDate),
+  au: blankToUndefined(isoDate),
+  etat: blankToUndefined(z.enum(['sent', 'partially_received', 'received', 'cancelled'])),
+});

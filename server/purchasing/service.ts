@@ -29,6 +29,7 @@ import {
   type PurchaseOrder,
   type StatusChange,
 } from './queries.js';
+import { hqDeliveries, hqOrders, hqPendingCredits, hqPurchaseSuppliers, type HqPurchaseFilter } from './hq-queries.js';
 import { purchaseDocPdf } from './pdf.js';
 import type { CreateOrderInput, UpdateOrderInput } from './schemas.js';
 
@@ -225,10 +226,27 @@ export function purchaseOrdersService({ db, shop, now }: Deps, seats: Purchasing
 
 export type PurchaseOrdersService = ReturnType<typeof purchaseOrdersService>;
 
-/** Head office's seat: the highest document numbers it holds of a shop, for that shop's rebuild. */
-export function purchasingAtHq({ db }: { db: Db }) {
-  return { highestNumbers: (shopId: string): Promise<DocumentNumbers> => highestNumbers(db, shopId) };
+/** Head office's seat: the highest document numbers it holds of a shop (for its rebuild), and every shop's documents for its Achats page. */
+export function purchasingAtHq({ db, now, timezone }: { db: Db; now?: () => Date; timezone?: string }) {
+  return {
+    highestNumbers: (shopId: string): Promise<DocumentNumbers> => highestNumbers(db, shopId),
+    /** Orders and deliveries across shops (a state filters the orders), and the credits still expected from suppliers. */
+    async overview(f: Omit<HqPurchaseFilter, 'limit'>) {
+      const today = dateInZone((now ?? (() => new Date()))(), timezone ?? 'UTC');
+      const limit = 1000;
+      const orders = (await hqOrders(db, { ...f, limit })).map((o) => ({ ...o, statusText: statusText(o.status as OrderStatus) }));
+      const deliveries = await hqDeliveries(db, { ...f, status: undefined, limit });
+      const credits = (await hqPendingCredits(db, { ...f, limit, today })).map((c) => ({ ...c, statusText: t(`purchase.return_status.${c.status as 'sent' | 'disputed'}`) }));
+      const sum = <T>(rows: readonly T[], k: (r: T) => number) => rows.reduce((a, r) => a + k(r), 0);
+      return {
+        orders, deliveries, credits,
+        totals: { ordered: sum(orders, (o) => o.orderedValue), received: sum(deliveries, (d) => d.receivedValue), pending: sum(credits, (c) => c.expectedCredit) },
+      };
+    },
+    suppliers: () => hqPurchaseSuppliers(db),
+  };
 }
+export type PurchasingAtHq = ReturnType<typeof purchasingAtHq>;
 
 /** A rebuilt shop's counters continue after head office's highest numbers (never below what the shop already gave). */
 export const restoreCounters = (tx: Tx, shopId: string, n: DocumentNumbers) => raiseCounters(tx, shopId, n);
