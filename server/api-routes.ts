@@ -105,6 +105,9 @@ export function shopApi(s: Services): Router {
 
   r.post('/stocktakes', manager, stocktakes.open);
   r.get('/stocktakes', stocktakes.list);
+  // Before `/stocktakes/:id`: a zone is no stocktake.
+  r.get('/stocktakes/zones', stocktakes.zones);
+  r.put('/products/:id/zone', pharmacist, stocktakes.setZone);
   r.get('/stocktakes/:id', stocktakes.get);
   r.post('/stocktakes/:id/counts', stocktakes.count);
   r.get('/stocktakes/:id/sheet.pdf', stocktakes.sheet);

@@ -111,6 +111,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 
   r.get('/inventaires', stocktakes.page);
   r.post('/inventaires', manager, stocktakes.open);
+  r.post('/inventaires/zones', pharmacist, stocktakes.shelve);
   r.post('/inventaires/:id/comptage', stocktakes.count);
   r.post('/inventaires/:id/cloturer', manager, stocktakes.finalise);
   r.post('/inventaires/:id/annuler', manager, stocktakes.cancel);

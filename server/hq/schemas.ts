@@ -211,13 +211,14 @@ const transferReceiptInsert = z.object({
 
 const stocktakeInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), number: text().min(1).max(40), status: z.literal('finalised'),
-  scope: z.object({ productIds: z.array(z.uuid()).max(5000).optional() }), snapshotHlc: hlc, startedBy: z.uuid().nullable(),
+  scope: z.object({ productIds: z.array(z.uuid()).max(5000).optional(), zone: text().max(40).optional() }), snapshotHlc: hlc, startedBy: z.uuid().nullable(),
   startedByName: text().max(200), finalisedBy: z.uuid().nullable(), finalisedAt: timestamp, createdAt: timestamp,
   summary: z.object({ lotsCounted: count, lotsZeroed: count, lotsRecounted: count, varianceUnits: int32, varianceValue: z.number().int().safe() }),
   counts: z.array(z.object({
     id: z.uuid(), stocktakeId: z.uuid(), batchId: z.uuid(), countedQty: count, ledgerQty: int32, hlc, userId: z.uuid().nullable(),
     superseded: z.boolean(), movementId: z.uuid().nullable(), createdAt: timestamp,
   })).max(20000),
+  lines: z.array(z.object({ batchId: z.uuid(), snapshotQty: int32 })).max(20000).optional(),
 });
 
 // A burst of wrong PINs at the shop, told to head office (server/security/).

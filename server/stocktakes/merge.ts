@@ -1,6 +1,6 @@
 import type { MergeRun } from '../outbox/merge-run.js';
 import { forbidden } from '../stock/merge.js';
-import { insertCountsIfAbsent, insertStocktake, stocktakeOwner, type StocktakeCount, type StocktakeSummary } from './queries.js';
+import { insertCountsIfAbsent, insertSnapshotLines, insertStocktake, stocktakeOwner, type StocktakeCount, type StocktakeSummary } from './queries.js';
 
 /** A finalised stocktake as it crosses the wire: the document, its counts and its variance. */
 export interface StocktakeWire {
@@ -8,7 +8,7 @@ export interface StocktakeWire {
   shopId: string;
   number: string;
   status: 'finalised';
-  scope: { productIds?: string[] | undefined };
+  scope: { productIds?: string[] | undefined; zone?: string | undefined };
   snapshotHlc: string;
   startedBy: string | null;
   startedByName: string;
@@ -17,6 +17,8 @@ export interface StocktakeWire {
   summary: StocktakeSummary;
   createdAt: string;
   counts: (Omit<StocktakeCount, 'createdAt'> & { createdAt: string })[];
+  /** The snapshot (each lot's quantity when it was opened): absent from a shop older than it. */
+  lines?: { batchId: string; snapshotQty: number }[] | undefined;
 }
 
 /**
@@ -32,7 +34,7 @@ export class StocktakeMerge {
     if (seat.role !== 'hq' || !seat.shopId) throw new Error('head office, for one shop');
     if (d.shopId !== seat.shopId) throw forbidden(seat.shopCode);
     const inserted = await insertStocktake(this.run.tx, {
-      id: d.id, shopId: d.shopId, number: d.number, status: 'finalised', scope: d.scope.productIds ? { productIds: d.scope.productIds } : {},
+      id: d.id, shopId: d.shopId, number: d.number, status: 'finalised', scope: d.scope.productIds ? { productIds: d.scope.productIds, ...(d.scope.zone ? { zone: d.scope.zone } : {}) } : {},
       snapshotHlc: d.snapshotHlc, startedBy: d.startedBy, startedByName: d.startedByName, finalisedBy: d.finalisedBy,
       finalisedAt: new Date(d.finalisedAt), cancelledAt: null, summary: d.summary, hlc, createdAt: new Date(d.createdAt),
     });
@@ -43,5 +45,7 @@ export class StocktakeMerge {
       return;
     }
     await insertCountsIfAbsent(this.run.tx, d.counts.map((c) => ({ ...c, stocktakeId: d.id, createdAt: new Date(c.createdAt) })));
+    // Kept so that a shop rebuilt from head office shows the stocktake as it was, lots set to zero included.
+    await insertSnapshotLines(this.run.tx, (d.lines ?? []).map((l) => ({ ...l, stocktakeId: d.id })));
   }
 }

@@ -15,7 +15,8 @@ export interface Stocktake {
   shopId: string;
   number: string;
   status: StocktakeStatus;
-  scope: { productIds?: string[] };
+  /** A list of products, or a zone (its products at opening, frozen in `productIds`); empty: the whole shop. */
+  scope: { productIds?: string[]; zone?: string };
   snapshotHlc: string;
   startedBy: string | null;
   startedByName: string;
@@ -55,6 +56,8 @@ export interface StocktakeLineRow {
   ledgerQty: number | null;
   countHlc: string | null;
   countedAt: Date | null;
+  /** Where the product sits in this shop (product_zones), null when nowhere said. */
+  zone: string | null;
 }
 
 const columns = `s.id, s.shop_id, s.number, s.status, s.scope, s.snapshot_hlc, s.started_by, s.started_by_name, s.finalised_by, s.finalised_at,
@@ -93,7 +96,8 @@ export async function stocktakesOf(db: Queryable, shopId: string | null, limit: 
 
 export async function nextStocktakeNumber(db: Queryable, shopId: string, shopCode: string): Promise<string> {
   await db.exec(`select pg_advisory_xact_lock(hashtextextended('stocktake-number:' || $1, 7320019))`, [shopId]);
-  const n = (await db.one<{ n: number }>('select count(*)::int + 1 as n from stocktakes where shop_id = $1', [shopId]))!.n;
+  // After the highest held, not the count: a rebuilt shop holds no cancelled stocktake, whose numbers were taken.
+  const n = (await highestStocktakeNumber(db, shopId)) + 1;
   return `${shopCode}-INV${String(n).padStart(4, '0')}`;
 }
 
@@ -132,12 +136,13 @@ export async function linkMovements(db: Queryable, links: readonly { countId: st
 export async function closeStocktake(
   db: Queryable,
   id: string,
-  s: { status: 'finalised' | 'cancelled'; by: string; summary: StocktakeSummary | null; hlc: string },
+  s: { status: 'finalised' | 'cancelled'; by: string; summary: StocktakeSummary | null; hlc: string; at: Date },
 ): Promise<void> {
+  // The service's clock, not the database's: the nightly digest dates a stocktake by it at both ends.
   await db.exec(
-    `update stocktakes set status = $2, finalised_by = case when $2 = 'finalised' then $3::uuid end, finalised_at = case when $2 = 'finalised' then now() end,
-       cancelled_at = case when $2 = 'cancelled' then now() end, summary = $4, hlc = $5 where id = $1`,
-    [id, s.status, s.by, s.summary ? JSON.stringify(s.summary) : null, s.hlc],
+    `update stocktakes set status = $2, finalised_by = case when $2 = 'finalised' then $3::uuid end, finalised_at = case when $2 = 'finalised' then $6::timestamptz end,
+       cancelled_at = case when $2 = 'cancelled' then $6::timestamptz end, summary = $4, hlc = $5 where id = $1`,
+    [id, s.status, s.by, s.summary ? JSON.stringify(s.summary) : null, s.hlc, s.at],
   );
 }
 
@@ -149,9 +154,10 @@ export async function closeStocktake(
 export async function reportLines(db: Queryable, stocktakeId: string): Promise<StocktakeLineRow[]> {
   return db.rows<StocktakeLineRow>(
     `select l.batch_id, l.snapshot_qty, b.product_id, p.name as product_name, b.lot_number, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date,
-       b.unit_cost, b.quantity, c.counted_qty, c.ledger_qty, c.hlc as count_hlc, c.created_at as counted_at
+       b.unit_cost, b.quantity, c.counted_qty, c.ledger_qty, c.hlc as count_hlc, c.created_at as counted_at, z.zone
      from stocktake_lines l join product_batches b on b.id = l.batch_id join products p on p.id = b.product_id
      left join stocktake_counts c on c.stocktake_id = l.stocktake_id and c.batch_id = l.batch_id and not c.superseded
+     left join product_zones z on z.product_id = b.product_id
      where l.stocktake_id = $1
      order by p.name collate french, b.expiration_date, b.id`,
     [stocktakeId],
@@ -174,4 +180,76 @@ export async function insertCountsIfAbsent(db: Queryable, counts: readonly Stock
       counts.map((c) => c.movementId), counts.map((c) => new Date(c.createdAt)),
     ],
   );
+}
+
+// ---- coverage: the nightly digest, the resend and the rebuild (server/stocktakes/reconcile.ts) ----
+
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/** A lot of a stocktake's snapshot (or counted), as it travels: named `stocktakeId:batchId` for a rebuild's paging. */
+export interface SnapshotLine {
+  id: string;
+  stocktakeId: string;
+  batchId: string;
+  snapshotQty: number;
+}
+
+/** Finalised stocktakes by the day they were closed (a time both ends hold): count, variance value, the counts each carries. */
+export async function stocktakesDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(s.finalised_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count,
+       coalesce(sum((s.summary->>'varianceValue')::bigint), 0)::float8 as sum,
+       md5(string_agg(s.id::text || ':' || (select count(*) from stocktake_counts c where c.stocktake_id = s.id and not c.superseded), ',' order by s.id)) as hash
+     from stocktakes s where s.shop_id = $1 and s.status = 'finalised' and ${dayRange('s.finalised_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function finalisedOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<Stocktake[]> {
+  return db.rows<Stocktake>(
+    `select ${columns} from stocktakes s where s.shop_id = $1 and s.status = 'finalised' and ${dayRange('s.finalised_at')} order by s.finalised_at, s.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+/** The lots a stocktake snapshot (and those counted outside it, at 0). */
+export async function snapshotOf(db: Queryable, stocktakeId: string): Promise<{ batchId: string; snapshotQty: number }[]> {
+  return db.rows('select batch_id, snapshot_qty from stocktake_lines where stocktake_id = $1 order by batch_id', [stocktakeId]);
+}
+
+export async function stocktakesPage(db: Queryable, shopId: string, after: string, limit: number): Promise<Stocktake[]> {
+  return db.rows<Stocktake>(`select ${columns} from stocktakes s where s.shop_id = $1 and s.status = 'finalised' and s.id > $2 order by s.id limit $3`, [
+    shopId, after, limit,
+  ]);
+}
+
+export async function countsPage(db: Queryable, shopId: string, after: string, limit: number): Promise<StocktakeCount[]> {
+  return db.rows<StocktakeCount>(
+    `select ${countColumns} from stocktake_counts c join stocktakes s on s.id = c.stocktake_id
+     where s.shop_id = $1 and s.status = 'finalised' and c.id > $2 order by c.id limit $3`,
+    [shopId, after, limit],
+  );
+}
+
+export async function snapshotLinesPage(db: Queryable, shopId: string, after: string, limit: number): Promise<SnapshotLine[]> {
+  return db.rows<SnapshotLine>(
+    `select l.stocktake_id::text || ':' || l.batch_id::text as id, l.stocktake_id, l.batch_id, l.snapshot_qty
+     from stocktake_lines l join stocktakes s on s.id = l.stocktake_id
+     where s.shop_id = $1 and s.status = 'finalised' and l.stocktake_id::text || ':' || l.batch_id::text > $2
+     order by l.stocktake_id, l.batch_id limit $3`,
+    [shopId, after, limit],
+  );
+}
+
+export async function insertSnapshotLines(db: Queryable, lines: readonly Omit<SnapshotLine, 'id'>[]): Promise<void> {
+  if (lines.length === 0) return;
+  await db.exec(
+    `insert into stocktake_lines (stocktake_id, batch_id, snapshot_qty) select * from unnest($1::uuid[], $2::uuid[], $3::int[]) on conflict do nothing`,
+    [lines.map((l) => l.stocktakeId), lines.map((l) => l.batchId), lines.map((l) => l.snapshotQty)],
+  );
+}
+
+/** The highest number a shop's stocktakes hold: after a rebuild (its cancelled ones never travelled), numbering continues after it. */
+export async function highestStocktakeNumber(db: Queryable, shopId: string): Promise<number> {
+  return (await db.one<{ n: number }>(`select coalesce(max((regexp_match(number, '(\\d+)$'))[1]::int), 0) as n from stocktakes where shop_id = $1`, [shopId]))!.n;
 }

@@ -4,7 +4,7 @@ import { actorOf } from '../http/session.js';
 import { countSheetPdf } from './pdf.js';
 import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
-import { countSchema, finaliseSchema, openStocktakeSchema } from './schemas.js';
+import { countSchema, finaliseSchema, openStocktakeSchema, zoneSchema } from './schemas.js';
 import type { StocktakesService } from './service.js';
 
 export function stocktakesRoutes(stocktakes: StocktakesService) {
@@ -27,7 +27,14 @@ export function stocktakesRoutes(stocktakes: StocktakesService) {
     }) satisfies RequestHandler,
     sheet: (async (req, res) => {
       const st = await stocktakes.get(idParam(req));
-      sendPdf(res, await countSheetPdf(st, stocktakes.shopName()), st.number);
+      sendPdf(res, await countSheetPdf(st, stocktakes.shopName(), req.query.by === 'zone' ? 'zone' : 'product'), st.number);
+    }) satisfies RequestHandler,
+    zones: (async (_req, res) => {
+      res.json(await stocktakes.zones());
+    }) satisfies RequestHandler,
+    /** `PUT /api/products/:id/zone`: where the product sits in this shop. */
+    setZone: (async (req, res) => {
+      res.json(await stocktakes.setZone(idParam(req), parse(zoneSchema, req.body ?? {}).zone));
     }) satisfies RequestHandler,
     cancel: (async (req, res) => {
       res.json(await stocktakes.cancel(idParam(req), actorOf(req)));

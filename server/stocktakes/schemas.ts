@@ -4,8 +4,12 @@ import { isoDate } from '../stock/schemas.js';
 
 export const openStocktakeSchema = z.object({
   id: z.uuid().optional(),
-  scope: z.object({ productIds: z.array(z.uuid()).max(5000).optional() }).strict().optional(),
+  scope: z.object({ productIds: z.array(z.uuid()).max(5000).optional(), zone: z.string().trim().min(1).max(40).optional() }).strict().optional(),
 });
+
+/** Where a product sits in this shop; `null` takes it out of any zone. */
+export const zoneSchema = z.object({ zone: z.string().trim().min(1, t('stocktake.zone_blank')).max(40, t('stocktake.zone_long')).nullable() }).strict();
+export type ZoneInput = z.infer<typeof zoneSchema>;
 
 const countedQty = z.number().int().min(0).max(1_000_000);
 export const countSchema = z.union([

@@ -18,6 +18,7 @@ import {
   linkMovements,
   nextStocktakeNumber,
   reportLines,
+  snapshotOf,
   stocktakeById,
   stocktakesOf,
   uncountedLots,
@@ -25,6 +26,7 @@ import {
   type StocktakeSummary,
 } from './queries.js';
 import type { CountInput, FinaliseInput, OpenStocktakeInput } from './schemas.js';
+import { productExists, productsInZone, setProductZone, zoneOf, zones } from './zone-queries.js';
 
 /**
  * Stocktakes (« inventaires »): a manager opens one (the whole shop or a
@@ -53,7 +55,7 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
         batchId: l.line.batchId, productId: l.line.productId, productName: l.line.productName, lotNumber: l.line.lotNumber,
         expirationDate: l.line.expirationDate, unitCost: l.line.unitCost, snapshotQty: l.line.snapshotQty, quantity: l.line.quantity,
         expected: l.expected, counted: l.counted, variance: l.variance, varianceValue: l.varianceValue, movedSinceCount: l.movedSinceCount,
-        unknownCost: l.unknownCost, countedAt: l.line.countedAt,
+        unknownCost: l.unknownCost, countedAt: l.line.countedAt, zone: l.line.zone,
       })),
     };
   }
@@ -64,12 +66,19 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
       const id = input.id ?? newId();
       try {
         await db.withTransaction(async (tx) => {
-          const productIds = input.scope?.productIds?.length ? input.scope.productIds : null;
+          const zone = input.scope?.zone;
+          if (zone && input.scope?.productIds?.length) throw new AppError(422, 'scope_both', 'stocktake.scope_both');
+          // A zone's products as they are shelved now: a product shelved there later is outside this stocktake.
+          const inZone = zone ? await productsInZone(tx, zone) : null;
+          if (inZone && inZone.length === 0) throw new AppError(422, 'zone_empty', 'stocktake.zone_empty', { zone: zone! });
+          const productIds = inZone ?? (input.scope?.productIds?.length ? input.scope.productIds : null);
           const lots = await lotsToCount(tx, shop.id, productIds);
           const hlc = await stampTransaction(tx, now());
           await insertStocktake(tx, {
-            id, shopId: shop.id, number: await nextStocktakeNumber(tx, shop.id, shop.code), status: 'open', scope: productIds ? { productIds } : {},
+            id, shopId: shop.id, number: await nextStocktakeNumber(tx, shop.id, shop.code), status: 'open',
+            scope: productIds ? { productIds, ...(zone ? { zone } : {}) } : {},
             snapshotHlc: hlc, startedBy: actor.id, startedByName: actor.name, finalisedBy: null, finalisedAt: null, cancelledAt: null, summary: null, hlc,
+            createdAt: now(),
           });
           await insertSnapshot(tx, id, lots);
         });
@@ -120,6 +129,16 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
 
     shopName: () => shop.name,
 
+    /** The shop's zones (« Rayon A »…), each with how many products it holds. */
+    zones: () => zones(db),
+
+    /** Shelves a product in a zone of this shop, or takes it out (`null`); local, it never travels. */
+    async setZone(productId: string, zone: string | null): Promise<{ productId: string; zone: string | null }> {
+      if (!(await productExists(db, productId))) throw notFound('product.not_found');
+      await setProductZone(db, productId, zone);
+      return { productId, zone: await zoneOf(db, productId) };
+    },
+
     /**
      * « Clôturer l'inventaire »: every count becomes a `count` movement in
      * one transaction. A lot counted again by a single count after the
@@ -151,11 +170,11 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
             kept.reduce((t, c) => t + (c.countedQty - c.ledgerQty) * cost(c.batchId), 0) - zeros.reduce((t, b) => t + lots.get(b)!.quantity * cost(b), 0),
         };
         const hlc = await stampTransaction(tx, now());
-        await closeStocktake(tx, id, { status: 'finalised', by: actor.id, summary, hlc });
+        await closeStocktake(tx, id, { status: 'finalised', by: actor.id, summary, hlc, at: now() });
         const final = await currentCounts(tx, id);
         await appendOutbox(tx, [{
           entity: 'stocktake', entityId: id, op: 'insert', hlc,
-          payload: { ...(await mine(id, false, tx)), counts: final },
+          payload: { ...(await mine(id, false, tx)), counts: final, lines: await snapshotOf(tx, id) },
         }]);
       });
       bus?.committed('batch');
@@ -167,7 +186,7 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
       await db.withTransaction(async (tx) => {
         const s = await mine(id, true, tx);
         if (s.status !== 'open') throw new AppError(409, 'stocktake_closed', 'stocktake.closed', { number: s.number });
-        await closeStocktake(tx, id, { status: 'cancelled', by: actor.id, summary: null, hlc: await stampTransaction(tx, now()) });
+        await closeStocktake(tx, id, { status: 'cancelled', by: actor.id, summary: null, hlc: await stampTransaction(tx, now()), at: now() });
       });
       return report(id);
     },

@@ -6,7 +6,9 @@ import type { Covered, SnapshotPart } from '../outbox/coverage.js';
 import { deliveryCoverage, purchaseOrderCoverage, supplierReturnCoverage } from '../purchasing/reconcile.js';
 import { returnCoverage, saleCoverage } from '../sales/reconcile.js';
 import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconcile.js';
+import { stocktakeCoverage } from '../stocktakes/reconcile.js';
 import { supplierCoverage } from '../suppliers/reconcile.js';
+import { transferCoverage, transferReceiptCoverage } from '../transfers/reconcile.js';
 
 /**
  * Everything a shop owns that head office keeps, in dependency order (a
@@ -30,6 +32,10 @@ export const COVERED: readonly Covered[] = [
   supplierReturnCoverage,
   returnCoverage,
   cashMovementCoverage,
+  // A shipment names its lots; a receipt names its shipment and the lots it filled; a stocktake's counts name lots and movements.
+  transferCoverage,
+  transferReceiptCoverage,
+  stocktakeCoverage,
 ];
 
 /** How reports list entities: in dependency order, a sale's lines after it. */

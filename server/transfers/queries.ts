@@ -142,7 +142,8 @@ export async function chainTransfers(db: Queryable, q: { shopId?: string | undef
 export async function nextTransferNumber(db: Queryable, shopId: string, shopCode: string): Promise<string> {
   // One sender numbers its transfers one at a time; a gap would be harmless, a repeat is refused by the unique key.
   await db.exec(`select pg_advisory_xact_lock(hashtextextended('transfer-number:' || $1, 7320019))`, [shopId]);
-  const n = (await db.one<{ n: number }>('select count(*)::int + 1 as n from transfers where shop_id = $1', [shopId]))!.n;
+  // After the highest held, not the count: a rebuilt shop holds no drafts, whose numbers were taken.
+  const n = (await highestTransferNumber(db, shopId)) + 1;
   return `${shopCode}-TR${String(n).padStart(5, '0')}`;
 }
 
@@ -170,4 +171,98 @@ export async function upsertChainShop(db: Queryable, s: ChainShop): Promise<void
 /** Head office: a registered shop by its id (a transfer names where it goes). */
 export async function registeredShop(db: Queryable, id: string): Promise<{ id: string; code: string } | undefined> {
   return db.one('select id, code from shops where id = $1 and token_hash is not null', [id]);
+}
+
+// ---- coverage: the nightly digest, the resend and the rebuild (server/transfers/reconcile.ts) ----
+
+type DayRange = { shopId: string; timezone: string; from: string; to: string };
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/**
+ * The shipments a shop sent, by the day it shipped them (a date it sends):
+ * count, units shipped, and each one's status (a cancel, or its overruling,
+ * shows). Drafts never travel.
+ */
+export async function shipmentsDigest(db: Queryable, q: DayRange) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(t.shipped_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count,
+       coalesce(sum((select sum(l.quantity) from transfer_lines l where l.transfer_id = t.id)), 0)::float8 as sum,
+       md5(string_agg(t.id::text || ':' || t.status, ',' order by t.id)) as hash
+     from transfers t where t.shop_id = $1 and t.status <> 'draft' and ${dayRange('t.shipped_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function shipmentsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<Transfer[]> {
+  return db.rows<Transfer>(
+    `select ${columns} from transfers t where t.shop_id = $1 and t.status <> 'draft' and ${dayRange('t.shipped_at')} order by t.shipped_at, t.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+export async function shipmentsByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<Transfer[]> {
+  return db.rows<Transfer>(`select ${columns} from transfers t where t.shop_id = $1 and t.shipped_at is not null and t.id = any($2::uuid[]) order by t.shipped_at, t.id`, [
+    shopId, ids,
+  ]);
+}
+
+/** The receipts a shop made, by the day it made them: count, units received. */
+export async function receiptsDigest(db: Queryable, q: DayRange) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(r.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(r.received_units)::float8 as sum,
+       md5(string_agg(r.id::text || ':' || r.transfer_id::text, ',' order by r.id)) as hash
+     from transfer_receipts r where r.shop_id = $1 and ${dayRange('r.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function receiptsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<TransferReceipt[]> {
+  return db.rows<TransferReceipt>(
+    `select ${receiptColumns} from transfer_receipts r where r.shop_id = $1 and ${dayRange('r.created_at')} order by r.created_at, r.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+/** A shop's part of the chain's transfers: the ones it sent and the ones addressed to it (never a draft), in id order. */
+export async function transfersPage(db: Queryable, shopId: string, after: string, limit: number): Promise<Transfer[]> {
+  return db.rows<Transfer>(
+    `select ${columns} from transfers t where (t.shop_id = $1 or t.to_shop_id = $1) and t.status <> 'draft' and t.id > $2 order by t.id limit $3`,
+    [shopId, after, limit],
+  );
+}
+
+export async function transferLinesPage(db: Queryable, shopId: string, after: string, limit: number): Promise<TransferLine[]> {
+  return db.rows<TransferLine>(
+    `select ${lineColumns} from transfer_lines l join transfers t on t.id = l.transfer_id
+     where (t.shop_id = $1 or t.to_shop_id = $1) and t.status <> 'draft' and l.id > $2 order by l.id limit $3`,
+    [shopId, after, limit],
+  );
+}
+
+/** The receipts of those transfers: the shop's own, and the other shop's of what it sent. */
+export async function receiptsPage(db: Queryable, shopId: string, after: string, limit: number): Promise<TransferReceipt[]> {
+  return db.rows<TransferReceipt>(
+    `select ${receiptColumns} from transfer_receipts r join transfers t on t.id = r.transfer_id
+     where (t.shop_id = $1 or t.to_shop_id = $1) and r.id > $2 order by r.id limit $3`,
+    [shopId, after, limit],
+  );
+}
+
+/** A rebuilt shop: transfers as head office holds them (status, cancel, overruling and clock included). */
+export async function restoreTransfers(db: Queryable, rows: readonly Transfer[]): Promise<void> {
+  for (const t of rows) {
+    await insertTransferIfAbsent(db, { ...t, shippedAt: date(t.shippedAt), cancelledAt: date(t.cancelledAt), cancelOverruledAt: date(t.cancelOverruledAt), createdAt: date(t.createdAt)! });
+  }
+}
+
+export async function restoreReceipts(db: Queryable, rows: readonly TransferReceipt[]): Promise<void> {
+  for (const r of rows) await insertReceiptIfAbsent(db, { ...r, createdAt: date(r.createdAt)! });
+}
+
+/** A snapshot's rows arrive as JSON: their times are strings. */
+const date = (v: Date | string | null | undefined) => (v ? new Date(v) : null);
+
+/** The highest number a shop's transfers hold: after a rebuild (its drafts lost), numbering continues after it. */
+export async function highestTransferNumber(db: Queryable, shopId: string): Promise<number> {
+  return (await db.one<{ n: number }>(`select coalesce(max((regexp_match(number, '(\\d+)$'))[1]::int), 0) as n from transfers where shop_id = $1`, [shopId]))!.n;
 }

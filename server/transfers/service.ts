@@ -204,14 +204,16 @@ export function transfersService({ db, shop, now, bus }: Deps) {
         );
         const lotOf = new Map(arriving.map((l, i) => [l.id, lots[i]!.id]));
         const hlc = await stampTransaction(tx, now());
+        // One instant for the row and its wire: the nightly digest dates a receipt by it at both ends.
+        const at = now();
         const receipt: ReceiptWire = {
           id: newId(), shopId: shop.id, transferId: id, receivedBy: actor.id, receivedByName: actor.name,
           lines: lines.map((l) => ({ lineId: l.id, receivedQty: said.get(l.id)!.receivedQty, note: said.get(l.id)!.note ?? null, batchId: lotOf.get(l.id) ?? null })),
           shippedUnits: lines.reduce((s, l) => s + l.quantity, 0),
           receivedUnits: lines.reduce((s, l) => s + said.get(l.id)!.receivedQty, 0),
-          createdAt: now().toISOString(),
+          createdAt: at.toISOString(),
         };
-        await insertReceiptIfAbsent(tx, { ...receipt, hlc, createdAt: now() });
+        await insertReceiptIfAbsent(tx, { ...receipt, hlc, createdAt: at });
         await appendOutbox(tx, [{ entity: 'transfer_receipt', entityId: receipt.id, op: 'insert', payload: receipt, hlc }]);
       });
       bus?.committed('batch');
