@@ -381,6 +381,8 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
       return m.transfers.received(c.data, c.hlc);
     case 'stocktake:insert':
       return m.stocktakes.finalised(c.data, c.hlc);
+    case 'stocktake_counts:insert':
+      return m.stocktakes.moreCounts(c.data);
     case 'customer:insert':
       return m.accounts.customerInserted(c.data, c.hlc);
     case 'customer:update':

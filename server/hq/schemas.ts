@@ -221,6 +221,11 @@ const stocktakeInsert = z.object({
   lines: z.array(z.object({ batchId: z.uuid(), snapshotQty: int32 })).max(20000).optional(),
 });
 
+const stocktakeCountsInsert = stocktakeInsert.pick({ id: true, shopId: true, counts: true, lines: true }).extend({
+  counts: stocktakeInsert.shape.counts.max(1000),
+  lines: z.array(z.object({ batchId: z.uuid(), snapshotQty: int32 })).max(1000).optional(),
+});
+
 // A burst of wrong PINs at the shop, told to head office (server/security/).
 const securityAlertInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), kind: z.enum(['pin', 'password', 'token']), scope: z.enum(['address', 'shop', 'account', 'approval']),
@@ -257,6 +262,7 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('transfer:update'), data: transferUpdate }),
   z.object({ ...base, kind: z.literal('transfer_receipt:insert'), data: transferReceiptInsert }),
   z.object({ ...base, kind: z.literal('stocktake:insert'), data: stocktakeInsert }),
+  z.object({ ...base, kind: z.literal('stocktake_counts:insert'), data: stocktakeCountsInsert }),
   z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),
   z.object({ ...base, kind: z.literal('customer:insert'), data: customer }),
   z.object({ ...base, kind: z.literal('customer:update'), data: customer }),

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { stocktakeChanges } from './merge.js';
 import { newestOwnClock } from '../domain/hlc.js';
 import type { Covered, ResendQuery, Unit } from '../outbox/coverage.js';
 import {
@@ -14,9 +15,9 @@ import {
 async function stocktakeUnits(db: Queryable, q: ResendQuery, rows: readonly Stocktake[]): Promise<Unit[]> {
   const units: Unit[] = [];
   for (const s of rows) {
-    const payload = { ...s, counts: await currentCounts(db, s.id), lines: await snapshotOf(db, s.id) };
     const hlc = newestOwnClock([s.hlc], q.node) ?? q.ownClock;
-    units.push({ entity: 'stocktake', id: s.id, entries: [{ entity: 'stocktake', entityId: s.id, op: 'insert', payload, hlc }], needs: [] });
+    const entries = stocktakeChanges(s, await currentCounts(db, s.id), await snapshotOf(db, s.id), hlc);
+    units.push({ entity: 'stocktake', id: s.id, entries, needs: [] });
   }
   return units;
 }

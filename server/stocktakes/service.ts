@@ -8,6 +8,7 @@ import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
+import { stocktakeChanges } from './merge.js';
 import { lockLotByNumber, lockLotsOf, lotsToCount, receiveUnits, recountedAfter, writeCounts } from '../stock/lot-moves.js';
 import {
   closeStocktake,
@@ -172,10 +173,7 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
         const hlc = await stampTransaction(tx, now());
         await closeStocktake(tx, id, { status: 'finalised', by: actor.id, summary, hlc, at: now() });
         const final = await currentCounts(tx, id);
-        await appendOutbox(tx, [{
-          entity: 'stocktake', entityId: id, op: 'insert', hlc,
-          payload: { ...(await mine(id, false, tx)), counts: final, lines: await snapshotOf(tx, id) },
-        }]);
+        await appendOutbox(tx, stocktakeChanges(await mine(id, false, tx), final, await snapshotOf(tx, id), hlc));
       });
       bus?.committed('batch');
       return report(id);

@@ -99,7 +99,11 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
     const rows = new Map<string, Set<string>>();
     for (const entries of transactions) {
       await db.withTransaction((tx) => appendOutbox(tx, entries));
-      for (const e of entries) rows.set(e.entity, (rows.get(e.entity) ?? new Set()).add(e.entityId));
+      for (const e of entries) {
+        // A big stocktake's later counts are the same stocktake, resent once.
+        const entity = e.entity === 'stocktake_counts' ? 'stocktake' : e.entity;
+        rows.set(entity, (rows.get(entity) ?? new Set()).add(e.entityId));
+      }
     }
     return Object.fromEntries([...rows].map(([entity, ids]) => [entity, ids.size]));
   }

@@ -51,7 +51,7 @@ const PULL_LOCK = 7_320_003;
 
 /**
  * Whole local transactions, oldest first, up to the count and the raw size
- * limits (one oversized transaction goes alone). `maxRawBytes` is lowered by
+ * limits (a transaction over them alone goes in slices). `maxRawBytes` is lowered by
  * the caller when the batch gzipped came out over MAX_BYTES_PER_PUSH.
  */
 export function nextPushBatch(rows: readonly OutboxRow[], maxRawBytes = MAX_RAW_BYTES_PER_PUSH): OutboxRow[] {
@@ -61,10 +61,25 @@ export function nextPushBatch(rows: readonly OutboxRow[], maxRawBytes = MAX_RAW_
   let bytes = 0;
   for (const group of groups.values()) {
     // UTF-8 bytes, as head office's limit counts them, plus the change's envelope.
-    const size = group.reduce((s, r) => s + Buffer.byteLength(JSON.stringify(r.payload)) + 120, 0);
-    if (batch.length > 0 && (batch.length + group.length > MAX_CHANGES_PER_PUSH || bytes + size > maxRawBytes)) break;
-    batch.push(...group);
-    bytes += size;
+    const sizes = group.map((r) => Buffer.byteLength(JSON.stringify(r.payload)) + 120);
+    const size = sizes.reduce((s, n) => s + n, 0);
+    if (batch.length + group.length <= MAX_CHANGES_PER_PUSH && bytes + size <= maxRawBytes) {
+      batch.push(...group);
+      bytes += size;
+      continue;
+    }
+    if (batch.length > 0) break;
+    // A transaction alone over the limits (a whole shop's stocktake: thousands
+    // of count movements) would be refused with 413 on every try: it goes in
+    // slices, in its order, one row at the least. Head office applies each
+    // slice as a transaction of its own; every row is insert-if-absent, so a
+    // slice sent again changes nothing.
+    for (const [i, r] of group.entries()) {
+      if (batch.length > 0 && (batch.length >= MAX_CHANGES_PER_PUSH || bytes + sizes[i]! > maxRawBytes)) break;
+      batch.push(r);
+      bytes += sizes[i]!;
+    }
+    break;
   }
   return batch;
 }
@@ -237,8 +252,8 @@ export function syncService(
             changes: batch.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
           };
           const gz = await gzipJson(body);
-          // Over the wire's limit gzipped (changes that compress badly): the same head in smaller requests, one transaction at the least.
-          if (gz.length > MAX_BYTES_PER_PUSH && new Set(batch.map((r) => r.txId)).size > 1) {
+          // Over the wire's limit gzipped (changes that compress badly): the same head in smaller requests, one row at the least.
+          if (gz.length > MAX_BYTES_PER_PUSH && batch.length > 1) {
             maxRawBytes = Math.floor(maxRawBytes / 2);
             continue;
           }
