@@ -172,6 +172,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
         if (lines.length === 0) throw new AppError(422, 'delivery_empty', 'purchase.delivery_empty');
         const day = today();
         const confirmed = new Map(input.lines.map((l) => [l.id, l.confirmShortDated]));
+        const heldLots = new Map((await seats.stock.heldLots(tx, [...lines].sort(byLot))).map((b) => [`${b.productId}\u0000${b.lotNumber}`, b]));
         for (const l of lines) {
           const at = { row: l.lineNo, lotNumber: l.lotNumber, expiry: formatDateFr(l.expirationDate) };
           const check = receivedLotCheck(l.expirationDate, day, settings.shortDatedMonths);
@@ -181,7 +182,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
             if (!l.confirmShortDated) throw new AppError(422, 'short_dated', 'purchase.line_short_dated', { ...at, months: settings.shortDatedMonths }, { lineId: l.id });
             if (!hasRole(actor.role, 'pharmacist')) throw new AppError(403, 'forbidden', 'purchase.short_dated_pharmacist');
           }
-          const held = await seats.stock.heldLot(tx, l.productId, l.lotNumber);
+          const held = heldLots.get(`${l.productId}\u0000${l.lotNumber}`);
           if (held && held.expirationDate !== l.expirationDate) {
             throw new AppError(409, 'lot_expiry_differs', 'purchase.line_lot_other_expiry', { ...at, held: formatDateFr(held.expirationDate) }, { lineId: l.id });
           }
@@ -189,16 +190,14 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
         const order = d.purchaseOrderId ? await openOrder(tx, d.supplierId, d.purchaseOrderId) : undefined;
         const receivedDate = d.receivedDate ?? day;
         // Lots taken in one fixed order (product, lot): two receipts of the same lots never wait on each other in a cycle.
-        const ordered = [...lines].sort((a, b) => (a.productId + a.lotNumber < b.productId + b.lotNumber ? -1 : 1));
-        const lots: { lineId: string; batchId: string; confirmShortDated: boolean; quantity: number }[] = [];
-        for (const l of ordered) {
-          const batch = await seats.stock.receiveIn(tx, {
-            productId: l.productId, lotNumber: l.lotNumber, expirationDate: l.expirationDate, quantity: l.quantity,
-            unitCost: Math.round(paidValue(l) / l.quantity), receivedDate, supplierId: d.supplierId, purchaseOrderId: d.purchaseOrderId,
-          }, actor);
-          lots.push({ lineId: l.id, batchId: batch.id, confirmShortDated: l.confirmShortDated, quantity: l.quantity });
-          if (l.quantity > l.freeQty) await seats.suppliers.recordCostIn(tx, { supplierId: d.supplierId, productId: l.productId, unitCost: l.unitCost, date: receivedDate });
-        }
+        const ordered = [...lines].sort(byLot);
+        const batches = await seats.stock.receiveManyIn(tx, ordered.map((l) => ({
+          productId: l.productId, lotNumber: l.lotNumber, expirationDate: l.expirationDate, quantity: l.quantity,
+          unitCost: Math.round(paidValue(l) / l.quantity), receivedDate, supplierId: d.supplierId, purchaseOrderId: d.purchaseOrderId,
+        })), actor);
+        const lots = ordered.map((l, i) => ({ lineId: l.id, batchId: batches[i]!.id, confirmShortDated: l.confirmShortDated, quantity: l.quantity }));
+        // In the note's order: a product on two lines keeps its last line's cost.
+        await seats.suppliers.recordCostsIn(tx, d.supplierId, lines.filter((l) => l.quantity > l.freeQty).map((l) => ({ productId: l.productId, unitCost: l.unitCost })), receivedDate);
         await setLineLots(tx, lots);
         if (order) await receiveOnOrder(tx, order, lines, actor);
         const hlc = await stampTransaction(tx, now());
@@ -263,3 +262,10 @@ export function discrepancySheet(
 }
 
 export type DeliveriesService = ReturnType<typeof deliveriesService>;
+
+/** Lots taken in one fixed order (product, lot): two receipts of the same lots never wait on each other in a cycle. */
+function byLot(a: { productId: string; lotNumber: string }, b: { productId: string; lotNumber: string }): number {
+  const ka = `${a.productId}\u0000${a.lotNumber}`;
+  const kb = `${b.productId}\u0000${b.lotNumber}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -61,6 +61,38 @@ export async function insertBatch(db: Queryable, b: Omit<BatchRow, 'createdAt' |
   ))!;
 }
 
+/** Many new lots in one statement (a delivery note's), returned in the order given. */
+export async function insertBatches(db: Queryable, bs: readonly Omit<BatchRow, 'createdAt' | 'updatedAt'>[]): Promise<BatchRow[]> {
+  if (bs.length === 0) return [];
+  const rows = await db.rows<BatchRow>(
+    `insert into product_batches as b (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity,
+       unit_cost, received_date, status, status_reason, hlc, field_clocks, field_origins, supplier_id, purchase_order_id)
+     select id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date, status, status_reason,
+       hlc, field_clocks, coalesce(field_origins, '{}'), supplier_id, purchase_order_id
+     from jsonb_to_recordset($1::jsonb) as r(id uuid, shop_id uuid, product_id uuid, lot_number text, expiration_date date, initial_qty int,
+       quantity int, unit_cost bigint, received_date date, status text, status_reason text, hlc text, field_clocks jsonb, field_origins jsonb,
+       supplier_id uuid, purchase_order_id uuid)
+     returning ${rowColumns}`,
+    [JSON.stringify(bs.map((b) => ({
+      id: b.id, shop_id: b.shopId, product_id: b.productId, lot_number: b.lotNumber, expiration_date: b.expirationDate, initial_qty: b.initialQty,
+      quantity: b.quantity, unit_cost: b.unitCost, received_date: b.receivedDate, status: b.status, status_reason: b.statusReason, hlc: b.hlc,
+      field_clocks: b.fieldClocks, field_origins: b.fieldOrigins ?? {}, supplier_id: b.supplierId ?? null, purchase_order_id: b.purchaseOrderId ?? null,
+    })))],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return bs.map((b) => byId.get(b.id)!);
+}
+
+/** The lots a shop holds under these (product, lot number) pairs, locked in one fixed order. */
+export async function lockBatchesByLots(db: Queryable, shopId: string, lots: readonly { productId: string; lotNumber: string }[], lock = true): Promise<BatchRow[]> {
+  return db.rows<BatchRow>(
+    `select ${rowColumns} from product_batches b
+     join unnest($2::uuid[], $3::text[]) as u(product_id, lot_number) on b.product_id = u.product_id and b.lot_number = u.lot_number
+     where b.shop_id = $1 order by b.product_id, b.lot_number ${lock ? 'for update of b' : ''}`,
+    [shopId, lots.map((l) => l.productId), lots.map((l) => l.lotNumber)],
+  );
+}
+
 export async function lockBatch(db: Queryable, shopId: string, id: string): Promise<BatchRow | undefined> {
   return db.one<BatchRow>(`select ${rowColumns} from product_batches b where b.shop_id = $1 and b.id = $2 for update`, [
     shopId,
@@ -337,6 +369,22 @@ export async function batchIdByLot(db: Queryable, shopId: string, productId: str
  */
 export async function lockLot(db: Queryable, productId: string, lotNumber: string): Promise<void> {
   await db.exec(`select pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 7320003))`, [productId, lotNumber]);
+}
+
+/** lockLot for many, taken in the order given (the caller sorts them: two receipts never wait on each other in a cycle). */
+export async function lockLots(db: Queryable, lots: readonly { productId: string; lotNumber: string }[]): Promise<void> {
+  await db.exec(
+    `select pg_advisory_xact_lock(hashtextextended(p::text || ':' || l, 7320003)) from unnest($1::uuid[], $2::text[]) with ordinality as u(p, l, n) order by n`,
+    [lots.map((x) => x.productId), lots.map((x) => x.lotNumber)],
+  );
+}
+
+export async function recallsOfLots(db: Queryable, lots: readonly { productId: string; lotNumber: string }[]): Promise<Recall[]> {
+  return db.rows<Recall>(
+    `select r.id, r.product_id, r.lot_number, r.reason, r.hlc from recalls r
+     join unnest($1::uuid[], $2::text[]) as u(product_id, lot_number) on r.product_id = u.product_id and r.lot_number = u.lot_number`,
+    [lots.map((x) => x.productId), lots.map((x) => x.lotNumber)],
+  );
 }
 
 export async function lockBatchesOfLotIn(db: Queryable, productIds: readonly string[], lotNumber: string): Promise<BatchRow[]> {

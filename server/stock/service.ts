@@ -23,7 +23,11 @@ import {
   batchesOfProduct,
   batchesOfProducts,
   insertBatch,
+  insertBatches,
   lockBatchesByIds,
+  lockBatchesByLots,
+  lockLots,
+  recallsOfLots,
   receivedUnits,
   soldSince,
   insertMovements,
@@ -170,9 +174,78 @@ export function stockService({ db, shop, now, bus }: Deps) {
       const unitCost = weightedCost({ units: await receivedUnits(tx, existing.id) - input.quantity, unitCost: existing.unitCost }, { units: input.quantity, unitCost: input.unitCost });
       const { batch: costed, change } = await editLot(tx, existing, { expirationDate: existing.expirationDate, unitCost, status: existing.status, statusReason: existing.statusReason }, now());
       if (change) await appendOutbox(tx, [{ entity: 'batch', entityId: existing.id, op: 'update', payload: { shopId: shop.id, ...change.payload }, hlc: change.hlc }]);
-      batch = costed;
+      // updateBatchFields answers the quantity with this receipt in it; the view adds it once.
+      batch = { ...costed, quantity: existing.quantity };
     }
     return view({ ...publicBatch(batch), quantity: batch.quantity + input.quantity }, day);
+  }
+
+  /**
+   * A delivery note's lots in a few statements instead of ~11 round trips a
+   * line: what receiveIn does for one lot, for all of them at once, under one
+   * clock. Results come in the order given. A note naming the same lot twice
+   * goes line by line.
+   */
+  async function receiveManyIn(tx: Tx, given: readonly (ReceiveBatchInput & LotOrigin)[], actor: Actor): Promise<BatchView[]> {
+    const key = (l: { productId: string; lotNumber: string }) => `${l.productId}\u0000${l.lotNumber}`;
+    const byKey = (a: { productId: string; lotNumber: string }, b: { productId: string; lotNumber: string }) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+    const oneByOne = async () => {
+      const out: BatchView[] = [];
+      for (const g of given) out.push(await receiveIn(tx, g, actor));
+      return out;
+    };
+    if (new Set(given.map(key)).size !== given.length) return oneByOne();
+    const day = today();
+    const products = new Map((await productsForSale(tx, [...new Set(given.map((g) => g.productId))])).map((p) => [p.id, p]));
+    const inputs = given.map((g) => {
+      const product = products.get(g.productId);
+      if (!product) throw notFound('product.not_found');
+      return { ...g, quantity: inBaseUnits(product, g.packId, g.quantity, g.looseUnits) };
+    });
+    const sorted = [...inputs].sort(byKey);
+    await lockLots(tx, sorted);
+    const held = new Map((await lockBatchesByLots(tx, shop.id, sorted)).map((b) => [key(b), b]));
+    for (const input of inputs) {
+      const existing = held.get(key(input));
+      if (existing && existing.expirationDate !== input.expirationDate) throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
+    }
+    const recalls = new Map((await recallsOfLots(tx, sorted.filter((i) => !held.has(key(i))))).map((r) => [key(r), r]));
+    const hlc = await stampTransaction(tx, now());
+    const fresh = await insertBatches(tx, sorted.filter((i) => !held.has(key(i))).map((input) => {
+      const recall = recalls.get(key(input));
+      return {
+        id: newId(), shopId: shop.id, productId: input.productId, lotNumber: input.lotNumber, expirationDate: input.expirationDate,
+        initialQty: input.quantity, quantity: 0, unitCost: input.unitCost, receivedDate: input.receivedDate ?? day,
+        status: recall ? 'recalled' as const : 'active' as const, statusReason: recall?.reason ?? null,
+        supplierId: input.supplierId ?? null, purchaseOrderId: input.purchaseOrderId ?? null, hlc,
+        fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc, statusReason: hlc },
+      };
+    }));
+    const lotOf = new Map([...held.values(), ...fresh].map((b) => [key(b), b]));
+    const movements = await insertMovements(tx, sorted.map((input) => ({
+      id: newId(), shopId: shop.id, batchId: lotOf.get(key(input))!.id, kind: 'receipt' as const, delta: input.quantity,
+      countedQty: null, reason: null, saleItemId: null, userId: actor.id, hlc,
+    })));
+    await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
+    // Parents first: every new lot, then every movement.
+    await appendOutbox(tx, [
+      ...fresh.map((b) => ({ entity: 'batch' as const, entityId: b.id, op: 'insert' as const, payload: publicBatch(b), hlc })),
+      ...movements.map((m) => ({ entity: 'movement' as const, entityId: m.id, op: 'insert' as const, payload: m, hlc })),
+    ]);
+    // A lot received again costs the average of its receipts, as in receiveIn (a few lots of a note at most).
+    for (const input of sorted) {
+      const existing = held.get(key(input));
+      if (!existing || input.unitCost === null) continue;
+      const unitCost = weightedCost({ units: await receivedUnits(tx, existing.id) - input.quantity, unitCost: existing.unitCost }, { units: input.quantity, unitCost: input.unitCost });
+      const { batch: costed, change } = await editLot(tx, existing, { expirationDate: existing.expirationDate, unitCost, status: existing.status, statusReason: existing.statusReason }, now());
+      if (change) await appendOutbox(tx, [{ entity: 'batch', entityId: existing.id, op: 'update', payload: { shopId: shop.id, ...change.payload }, hlc: change.hlc }]);
+      // Its quantity as before this receipt, as the others': the view adds the units received.
+      lotOf.set(key(input), { ...costed, quantity: existing.quantity });
+    }
+    return inputs.map((input) => {
+      const b = lotOf.get(key(input))!;
+      return view({ ...publicBatch(b), quantity: b.quantity + input.quantity }, day);
+    });
   }
 
   /** Units sent back to their supplier leave the lot by a `supplier_return` movement; never more than it holds. */
@@ -197,10 +270,13 @@ export function stockService({ db, shop, now, bus }: Deps) {
   return {
     /** For purchasing's receipts: a lot in the caller's transaction (validating a delivery writes all its lines or none). */
     receiveIn,
+    receiveManyIn,
     /** For purchasing's supplier returns, in the caller's transaction. */
     supplierReturnIn,
     /** A lot held under this product and lot number (its expiry may differ from a delivery line's). */
     heldLot: (tx: Tx, productId: string, lotNumber: string) => lockBatchByLot(tx, shop.id, productId, lotNumber).then((b) => b && publicBatch(b)),
+    /** The lots held under these (product, lot number) pairs, in one read, not locked (receiveManyIn locks them, after their lot locks). */
+    heldLots: async (tx: Tx, lots: readonly { productId: string; lotNumber: string }[]) => (await lockBatchesByLots(tx, shop.id, lots, false)).map(publicBatch),
     /** Lots as the order suggestion and the return picker read them. */
     lotsOfProducts: (productIds: readonly string[]) => batchesOfProducts(db, shop.id, productIds),
     lockLots: (tx: Tx, ids: readonly string[]) => lockBatchesByIds(tx, shop.id, ids),

@@ -97,6 +97,22 @@ export async function lockLink(db: Queryable, id: string): Promise<LinkRow | und
   return db.one<LinkRow>(`select ${linkColumns} from product_suppliers where id = $1 for update`, [id]);
 }
 
+/** Links by id, locked in id order. */
+export async function lockLinks(db: Queryable, ids: readonly string[]): Promise<LinkRow[]> {
+  return db.rows<LinkRow>(`select ${linkColumns} from product_suppliers where id = any($1::uuid[]) order by id for update`, [ids]);
+}
+
+/** Many links' last cost in one statement (a delivery note's). */
+export async function updateLinkCosts(db: Queryable, ls: readonly { id: string; lastCost: number | null; lastCostDate: string | null; hlc: string; fieldClocks: Record<string, string>; fieldOrigins: Record<string, string> }[]): Promise<LinkRow[]> {
+  return db.rows<LinkRow>(
+    `update product_suppliers p set last_cost = r.last_cost, last_cost_date = r.last_cost_date, hlc = r.hlc, field_clocks = r.field_clocks, field_origins = r.field_origins
+     from jsonb_to_recordset($1::jsonb) as r(id uuid, last_cost bigint, last_cost_date date, hlc text, field_clocks jsonb, field_origins jsonb)
+     where p.id = r.id
+     returning ${linkColumns.split(',').map((c) => `p.${c.trim()}`).join(', ')}`,
+    [JSON.stringify(ls.map((l) => ({ id: l.id, last_cost: l.lastCost, last_cost_date: l.lastCostDate, hlc: l.hlc, field_clocks: l.fieldClocks, field_origins: l.fieldOrigins })))],
+  );
+}
+
 export async function updateLink(db: Queryable, id: string, l: Pick<LinkValues, 'supplierCode' | 'packUnits' | 'lastCost' | 'lastCostDate' | 'preferred'> & { hlc: string; fieldClocks: Record<string, string>; fieldOrigins: Record<string, string> }): Promise<LinkRow> {
   return (await db.one<LinkRow>(
     `update product_suppliers set supplier_code = $2, pack_units = $3, last_cost = $4, last_cost_date = $5, preferred = $6, hlc = $7,

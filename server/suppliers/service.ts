@@ -17,9 +17,11 @@ import {
   listSuppliers,
   suppliersPage,
   lockLink,
+  lockLinks,
   lockSupplier,
   supplierById,
   updateLink,
+  updateLinkCosts,
   updateSupplier,
   type LinkRow,
   type ProductSupplier,
@@ -121,7 +123,38 @@ function supplierWrites(db: Db, seat: Seat, now: () => Date) {
     return publicLink(row);
   }
 
-  return { createIn, updateIn, putLinkIn };
+  /**
+   * A delivery's last costs, one per product (the note's last line wins, as
+   * line by line): the links held are edited in one statement under one
+   * clock; a product not yet linked to the supplier gets its link as putLinkIn makes it.
+   */
+  async function recordCostsIn(tx: Tx, supplierId: string, costs: readonly { productId: string; unitCost: number }[], date: string): Promise<void> {
+    const last = new Map(costs.map((c) => [linkIdFor(supplierId, c.productId), c]));
+    const held = new Map((await lockLinks(tx, [...last.keys()])).map((l) => [l.id, l]));
+    const edits: { link: LinkRow; wanted: { lastCost: number; lastCostDate: string }; changed: ('lastCost' | 'lastCostDate')[] }[] = [];
+    for (const [id, c] of last) {
+      const link = held.get(id);
+      const wanted = { lastCost: c.unitCost, lastCostDate: date };
+      if (!link) await putLinkIn(tx, supplierId, c.productId, wanted);
+      else {
+        const changed = changedFields(link, wanted) as ('lastCost' | 'lastCostDate')[];
+        if (changed.length > 0) edits.push({ link, wanted, changed });
+      }
+    }
+    if (edits.length === 0) return;
+    const hlc = await stampTransaction(tx, now(), edits.flatMap((e) => replacedClocks(e.link, e.changed)));
+    const made = edits.map((e) => {
+      const edit = editClocks(e.link, { ...e.link, ...e.wanted }, e.changed, hlc);
+      const fieldOrigins = Object.fromEntries(Object.entries(e.link.fieldOrigins).filter(([f]) => !e.changed.includes(f as never)));
+      return { row: { id: e.link.id, ...e.wanted, hlc, fieldClocks: edit.fieldClocks, fieldOrigins }, link: e.link, edit };
+    });
+    await updateLinkCosts(tx, made.map((m) => m.row));
+    const changes = made.map((m) => ({ entity: 'product_supplier' as const, entityId: m.link.id, hlc, payload: { id: m.link.id, ...m.edit.fields, fieldClocks: m.edit.clocks, baseClocks: m.edit.baseClocks } }));
+    if (seat.role === 'hq') await appendFeed(tx, changes.map((c) => ({ shopId: null, originShopId: null, ...c })));
+    else await appendOutbox(tx, changes.filter((_, i) => made[i]!.link.originShopId === seat.shopId).map((c) => ({ ...c, op: 'update' as const })));
+  }
+
+  return { createIn, updateIn, putLinkIn, recordCostsIn };
 }
 
 /** The shop's suppliers: the chain's (head office's and other shops') and its own. */
@@ -147,9 +180,8 @@ export function suppliersService({ db, shop, now }: Deps) {
     },
     linksOfSupplier: async (id: string) => (await linksOfSupplier(db, id)).map(publicLink),
     linksOfProducts: async (ids: readonly string[]) => (await linksOfProducts(db, ids)).map(publicLink),
-    /** A receipt updates the link's last cost (creating the link if the product was not known of this supplier). */
-    recordCostIn: (tx: Tx, q: { supplierId: string; productId: string; unitCost: number; date: string }) =>
-      writes.putLinkIn(tx, q.supplierId, q.productId, { lastCost: q.unitCost, lastCostDate: q.date }),
+    /** A receipt updates its links' last costs (creating a link for a product not known of this supplier). */
+    recordCostsIn: (tx: Tx, supplierId: string, costs: readonly { productId: string; unitCost: number }[], date: string) => writes.recordCostsIn(tx, supplierId, costs, date),
   };
 }
 
