@@ -247,7 +247,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
 
   // Issue 21: every shop's orders, deliveries and pending supplier credits, read-only.
   r.get('/achats', purchasing.page);
-  for (const [path, kind] of [['commandes', 'orders'], ['receptions', 'deliveries'], ['avoirs', 'credits']] as const) {
+  for (const [path, kind] of [['commandes', 'orders'], ['receptions', 'deliveries'], ['avoirs', 'credits'], ['par-fournisseur', 'by_supplier']] as const) {
     r.get(`/achats/${path}.csv`, purchasing.export(kind));
     r.get(`/achats/${path}.xlsx`, purchasing.export(kind));
   }

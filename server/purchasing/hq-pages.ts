@@ -35,7 +35,7 @@ export function purchasingHqPages(seat: PurchasingAtHq, shopChoices: () => Promi
     }),
 
     /** The same filters as a file: the orders, the deliveries or the pending credits (CSV, or XLSX by the extension). */
-    export: (kind: 'orders' | 'deliveries' | 'credits') => page(async (req, res) => {
+    export: (kind: 'orders' | 'deliveries' | 'credits' | 'by_supplier') => page(async (req, res) => {
       const { query, filter } = filterOf(req);
       const data = await seat.overview(filter);
       const col = (k: string, type: Column['type']): Column => ({ header: t(`buying.hq.csv.${k as 'shop'}`), type });
@@ -52,7 +52,12 @@ export function purchasingHqPages(seat: PurchasingAtHq, shopChoices: () => Promi
               rows: data.deliveries.map((d) => [d.shopCode, d.number, d.day, d.supplierName, d.orderNumber, d.deliveryNote, d.invoiceNumber, d.lineCount, d.receivedQty,
                 d.receivedValue, d.invoiceTotal, d.invoiceGap]),
             }
-          : {
+          : kind === 'by_supplier'
+            ? {
+                columns: [col('supplier', 'text'), col('month', 'text'), col('deliveries', 'int'), col('shops', 'int'), col('received_qty', 'int'), col('received_value', 'money')],
+                rows: data.bySupplier.map((r) => [r.supplierName, r.month, r.deliveryCount, r.shopCount, r.receivedQty, r.receivedValue]),
+              }
+            : {
               columns: [col('shop', 'text'), col('number', 'text'), col('sent_day', 'date'), col('supplier', 'text'), col('state', 'text'), col('expected_credit', 'money'),
                 col('age_days', 'int'), col('dispute', 'text')],
               rows: data.credits.map((c) => [c.shopCode, c.number, c.day, c.supplierName, c.statusText, c.expectedCredit, c.ageDays, c.disputeNote]),

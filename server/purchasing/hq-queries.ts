@@ -111,6 +111,31 @@ export function hqPendingCredits(db: Queryable, f: Omit<HqPurchaseFilter, 'statu
   );
 }
 
+export interface HqSupplierMonthRow {
+  supplierName: string;
+  month: string;
+  deliveryCount: number;
+  shopCount: number;
+  receivedQty: number;
+  receivedValue: number;
+}
+
+/** What the chain bought of each supplier, month by month (validated deliveries, as paid: free units at 0), newest month first. */
+export function hqPurchasesBySupplierMonth(db: Queryable, f: Omit<HqPurchaseFilter, 'status'>): Promise<HqSupplierMonthRow[]> {
+  const day = 'x.received_date';
+  return db.rows<HqSupplierMonthRow>(
+    `select su.name as supplier_name, to_char(date_trunc('month', ${day}), 'YYYY-MM') as month, count(distinct x.id)::int as delivery_count,
+       count(distinct x.shop_id)::int as shop_count, coalesce(sum(l.quantity), 0)::int as received_qty,
+       coalesce(sum((l.quantity - l.free_qty) * l.unit_cost), 0)::float8 as received_value
+     from deliveries x join shops sh on sh.id = x.shop_id join suppliers su on su.id = x.supplier_id
+       left join delivery_lines l on l.delivery_id = x.id
+     where x.status = 'validated' and ${where(day)}
+     group by su.id, su.name, 2
+     order by 2 desc, su.name collate french, su.id limit $6`,
+    params({ ...f, status: undefined }),
+  );
+}
+
 /** The suppliers named by some shop's purchase document: the page's filter. */
 export function hqPurchaseSuppliers(db: Queryable): Promise<{ id: string; name: string }[]> {
   return db.rows(

@@ -1,6 +1,6 @@
 import type { Actor, Deps } from '../context.js';
 import type { Db, Queryable, Tx } from '../db/pool.js';
-import { addDays, dateInZone, formatDateFr } from '../domain/dates.js';
+import { addDays, dateInZone, formatDateFr, formatMonthYear } from '../domain/dates.js';
 import { formatFcfa } from '../domain/money.js';
 import { openQuantity, suggestQuantity, type OrderStatus } from '../domain/purchasing.js';
 import { AppError, notFound } from '../errors.js';
@@ -29,7 +29,7 @@ import {
   type PurchaseOrder,
   type StatusChange,
 } from './queries.js';
-import { hqDeliveries, hqOrders, hqPendingCredits, hqPurchaseSuppliers, type HqPurchaseFilter } from './hq-queries.js';
+import { hqDeliveries, hqOrders, hqPendingCredits, hqPurchasesBySupplierMonth, hqPurchaseSuppliers, type HqPurchaseFilter } from './hq-queries.js';
 import { purchaseDocPdf } from './pdf.js';
 import type { CreateOrderInput, UpdateOrderInput } from './schemas.js';
 
@@ -241,9 +241,10 @@ export function purchasingAtHq({ db, now, timezone }: { db: Db; now?: () => Date
       const orders = (await hqOrders(db, { ...f, limit })).map((o) => ({ ...o, statusText: statusText(o.status as OrderStatus) }));
       const deliveries = await hqDeliveries(db, { ...f, status: undefined, limit });
       const credits = (await hqPendingCredits(db, { ...f, limit, today })).map((c) => ({ ...c, statusText: t(`purchase.return_status.${c.status as 'sent' | 'disputed'}`) }));
+      const bySupplier = (await hqPurchasesBySupplierMonth(db, { ...f, limit })).map((r) => ({ ...r, monthText: formatMonthYear(`${r.month}-01`) }));
       const sum = <T>(rows: readonly T[], k: (r: T) => number) => rows.reduce((a, r) => a + k(r), 0);
       return {
-        orders, deliveries, credits,
+        orders, deliveries, credits, bySupplier,
         totals: { ordered: sum(orders, (o) => o.orderedValue), received: sum(deliveries, (d) => d.receivedValue), pending: sum(credits, (c) => c.expectedCredit) },
       };
     },

@@ -100,6 +100,16 @@ describe('head office’s Achats page', () => {
     expect(deliveries.text).toMatch(/DKR01;BR-DKR01-000001;[^;]+;Laborex Sénégal;BC-DKR01-000001;BL-DKR01;F-1;1;30;30000;31000;1000/);
     const credits = await moussa.get('/achats/avoirs.csv');
     expect(credits.text).toMatch(/DKR01;RF-DKR01-000001;[^;]+;Laborex Sénégal;envoyé;4000;0;/);
+    // What the chain bought of each supplier this month: one delivery each, 30 units at 1 000.
+    const bySupplier = await moussa.get('/achats/par-fournisseur.csv');
+    expect(bySupplier.headers['content-disposition']).toBe('attachment; filename="achats-par-fournisseur.csv"');
+    const month = new Date().toISOString().slice(0, 7);
+    expect(bySupplier.text.replace(/^\uFEFF/, '').trim().split('\r\n')).toEqual([
+      'Fournisseur;Mois;Réceptions;Boutiques;Unités reçues;Valeur reçue (FCFA)',
+      `Copharmed;${month};1;1;30;30000`,
+      `Laborex Sénégal;${month};1;1;30;30000`,
+    ]);
+    expect((await moussa.get('/achats')).text).toMatch(/id="hq-by-supplier".*Copharmed<\/td><td>\d\d\/\d{4}<\/td><td class="num">1<\/td>/s);
     const xlsx = await moussa.get('/achats/avoirs.xlsx').buffer(true);
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers['content-type']).toContain('spreadsheetml');
