@@ -247,6 +247,10 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
 
   // Issue 21: every shop's orders, deliveries and pending supplier credits, read-only.
   r.get('/achats', purchasing.page);
+  r.get('/achats/fournisseurs', purchasing.suppliers.list);
+  r.post('/achats/fournisseurs', admin, purchasing.suppliers.create);
+  r.get('/achats/fournisseurs/:id', purchasing.suppliers.one);
+  r.post('/achats/fournisseurs/:id', admin, purchasing.suppliers.update);
   for (const [path, kind] of [['commandes', 'orders'], ['receptions', 'deliveries'], ['avoirs', 'credits'], ['par-fournisseur', 'by_supplier']] as const) {
     r.get(`/achats/${path}.csv`, purchasing.export(kind));
     r.get(`/achats/${path}.xlsx`, purchasing.export(kind));

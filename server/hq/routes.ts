@@ -7,6 +7,7 @@ import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqCustomerLimitSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
+import { createSupplierSchema, linkSchema, updateSupplierSchema } from '../suppliers/schemas.js';
 import { createStaffSchema, staffListSchema } from './staff-schemas.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
@@ -107,6 +108,20 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   });
   r.patch('/batches/:id', admin, async (req, res) => {
     res.json(await hq.correctBatch(idParam(req), parse(hqBatchPatchSchema, req.body)));
+  });
+  r.get('/suppliers', admin, async (_req, res) => {
+    res.json(await hq.suppliers.listWithOrigin());
+  });
+  // The same id twice makes one supplier: 201, then 200 with the same row.
+  r.post('/suppliers', admin, async (req, res) => {
+    const { supplier, created } = await hq.suppliers.create(parse(createSupplierSchema, req.body));
+    res.status(created ? 201 : 200).json(supplier);
+  });
+  r.patch('/suppliers/:id', admin, async (req, res) => {
+    res.json(await hq.suppliers.update(idParam(req), parse(updateSupplierSchema, req.body)));
+  });
+  r.put('/suppliers/:id/products/:productId', admin, async (req, res) => {
+    res.json(await hq.suppliers.putLink(idParam(req), idParam(req, 'productId'), parse(linkSchema, req.body)));
   });
   r.post('/products', admin, async (req, res) => {
     res.status(201).json(await hq.createProduct(parse(createProductSchema, req.body)));

@@ -303,6 +303,8 @@ export function hqService({ db, logger, now }: HqDeps) {
       return lot;
     },
     recall: async (input: { productId: string; lotNumber: string; reason: string }) => stock.recall({ ...input, productIds: await catalog.twinsOf(input.productId) }),
+    /** The chain's suppliers as head office makes and edits them (fed to every shop). */
+    suppliers,
     createProduct: (input: CreateProductInput) => catalog.createProduct(input),
     updateProduct: (id: string, input: UpdateProductInput) => catalog.updateProduct(id, input),
     addPack: (productId: string, input: PackInput) => catalog.addPack(productId, input),

@@ -6,13 +6,15 @@ import { sendTable, type Column } from '../web/table-export.js';
 import type { Views } from '../web/views.js';
 import { hqPurchasingPageSchema } from './schemas.js';
 import type { PurchasingAtHq } from './service.js';
+import { supplierHqPages } from '../suppliers/hq-pages.js';
+import type { SuppliersAtHq } from '../suppliers/service.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 const page = (h: Handler): RequestHandler => h as RequestHandler;
 const ORDER_STATES = ['sent', 'partially_received', 'received', 'cancelled'] as const;
 
 /** Head office's « Achats »: every shop's orders and deliveries, filtered by shop, supplier, period and state, and the credits still expected. */
-export function purchasingHqPages(seat: PurchasingAtHq, shopChoices: () => Promise<{ code: string; name: string }[]>, views: Views) {
+export function purchasingHqPages(seat: PurchasingAtHq, shopChoices: () => Promise<{ code: string; name: string }[]>, views: Views, suppliers: SuppliersAtHq) {
   const filterOf = (req: Request) => {
     const q = parse(hqPurchasingPageSchema, req.query);
     return { query: q, filter: { shopCode: q.boutique, supplierId: q.fournisseur, from: q.du, to: q.au, status: q.etat } };
@@ -21,6 +23,9 @@ export function purchasingHqPages(seat: PurchasingAtHq, shopChoices: () => Promi
   const fileName = (kind: string, q: ReturnType<typeof filterOf>['query']) => [t(`buying.hq.file.${kind as 'orders'}`), q.boutique, q.du, q.au].filter(Boolean).join('-');
 
   return {
+    /** The chain's suppliers, under Achats. */
+    suppliers: supplierHqPages(suppliers, views),
+
     page: page(async (req, res) => {
       const { query, filter } = filterOf(req);
       const data = await seat.overview(filter);

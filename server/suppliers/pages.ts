@@ -13,7 +13,7 @@ import { createSupplierSchema, linkSchema, updateSupplierSchema } from './schema
 const TEXT_FIELDS = ['name', 'phone', 'email', 'address', 'taxId', 'deliveryDays', 'paymentTerms'] as const;
 
 /** A supplier's form as the schemas take it: text trimmed by zod, the lead time a number, « actif » a checkbox. */
-function supplierForm(req: Request) {
+export function supplierForm(req: Request) {
   const b = req.body as Record<string, unknown>;
   const out: Record<string, unknown> = Object.fromEntries(TEXT_FIELDS.map((f) => [f, String(b[f] ?? '')]));
   const lead = formNumber(b.leadTimeDays);

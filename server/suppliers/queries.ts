@@ -73,6 +73,14 @@ export async function listSuppliers(db: Queryable, q: { activeOnly: boolean }): 
   return db.rows<SupplierRow>(`select ${supplierColumns} from suppliers where (not $1 or active) order by name collate french, id`, [q.activeOnly]);
 }
 
+/** Head office's list: every supplier of the chain with the code of the shop that made it (none: head office's own). */
+export async function suppliersWithOrigin(db: Queryable): Promise<(SupplierRow & { originShopCode: string | null })[]> {
+  return db.rows(
+    `select ${supplierColumns.split(',').map((c) => `s.${c.trim()}`).join(', ')}, sh.code as origin_shop_code
+     from suppliers s left join shops sh on sh.id = s.origin_shop_id order by s.name collate french, s.id`,
+  );
+}
+
 export async function updateSupplier(db: Queryable, id: string, s: Omit<SupplierValues, 'id' | 'originShopId'> & { hlc: string; fieldClocks: Record<string, string>; fieldOrigins: Record<string, string> }): Promise<SupplierRow> {
   return (await db.one<SupplierRow>(
     `update suppliers set name = $2, phone = $3, email = $4, address = $5, tax_id = $6, delivery_days = $7, lead_time_days = $8,

@@ -16,6 +16,7 @@ import {
   linksPage,
   listSuppliers,
   suppliersPage,
+  suppliersWithOrigin,
   lockLink,
   lockLinks,
   lockSupplier,
@@ -190,10 +191,25 @@ export function suppliersAtHq({ db, now }: { db: Db; now: () => Date }) {
   const writes = supplierWrites(db, { role: 'hq' }, now);
   return {
     create: (input: CreateSupplierInput) => db.withTransaction((tx) => writes.createIn(tx, input)),
-    update: (id: string, input: UpdateSupplierInput) => db.withTransaction((tx) => writes.updateIn(tx, id, input)),
+    /** Head office edits its own suppliers; a shop's supplier is that shop's to edit (design §5). */
+    update: (id: string, input: UpdateSupplierInput) => db.withTransaction(async (tx) => {
+      const current = await supplierById(tx, id);
+      if (!current) throw notFound('supplier.not_found');
+      if (current.originShopId) throw new AppError(409, 'supplier_of_shop', 'supplier.of_shop', { name: current.name });
+      return writes.updateIn(tx, id, input);
+    }),
     putLink: (supplierId: string, productId: string, input: LinkInput) => db.withTransaction((tx) => writes.putLinkIn(tx, supplierId, productId, input)),
     list: async () => (await listSuppliers(db, { activeOnly: false })).map(publicSupplier),
+    /** Every supplier with the shop that made it, for head office's page. */
+    listWithOrigin: async () => (await suppliersWithOrigin(db)).map(({ originShopCode, ...row }) => ({ ...publicSupplier(row), originShopCode })),
+    async get(id: string): Promise<Supplier> {
+      const s = await supplierById(db, id);
+      if (!s) throw notFound('supplier.not_found');
+      return publicSupplier(s);
+    },
   };
 }
+
+export type SuppliersAtHq = ReturnType<typeof suppliersAtHq>;
 
 export type SuppliersService = ReturnType<typeof suppliersService>;
