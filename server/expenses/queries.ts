@@ -85,3 +85,32 @@ export async function restoreExpenses(db: Queryable, es: readonly Expense[]): Pr
   // Cancellations after what they cancel: the foreign key is checked row by row.
   for (const e of [...es].sort((a, b) => Number(a.cancels !== null) - Number(b.cancels !== null))) await db.exec(insertSql(false), params(e));
 }
+
+// ---- coverage: the nightly digest, the resend and the rebuild (server/expenses/reconcile.ts) ----
+
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/** Expenses (and cancellations) by the day they were recorded: count, amount, and each one's id with what it cancels. */
+export async function expensesDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(e.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, sum(e.amount)::float8 as sum,
+       md5(string_agg(e.id::text || ':' || coalesce(e.cancels::text, ''), ',' order by e.id)) as hash
+     from expenses e where e.shop_id = $1 and ${dayRange('e.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function expensesOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<Expense[]> {
+  return db.rows<Expense>(`select ${columns} from expenses e where e.shop_id = $1 and ${dayRange('e.created_at')} order by e.created_at, e.id`, [
+    q.shopId, q.timezone, q.day, q.day,
+  ]);
+}
+
+export async function expensesOfShopByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<Expense[]> {
+  return db.rows<Expense>(`select ${columns} from expenses e where e.shop_id = $1 and e.id = any($2::uuid[]) order by e.created_at, e.id`, [shopId, ids]);
+}
+
+/** Head office: a shop's expenses in id order, a page at a time (a rebuild's snapshot). */
+export async function expensesPage(db: Queryable, shopId: string, after: string, limit: number): Promise<Expense[]> {
+  return db.rows<Expense>(`select ${columns} from expenses e where e.shop_id = $1 and e.id > $2 order by e.id limit $3`, [shopId, after, limit]);
+}

@@ -1728,6 +1728,11 @@ commande l’utilise.`,
   'ui.stocktakes.shelved': '{name} rangé dans la zone « {zone} ».',
   'ui.stocktakes.no_zones': 'Aucune zone pour l’instant.',
   'cli.rebuilt_moves': 'Et : {transfers} transfert(s) entre boutiques, {receipts} réception(s) de transfert, {stocktakes} inventaire(s) clôturé(s).',
+  // credit2
+  'sync.entity.customer': '{n} client(s)',
+  'sync.entity.account_entry': '{n} écriture(s) de compte client',
+  'sync.entity.expense': '{n} dépense(s)',
+  'cli.rebuilt_accounts': 'Comptes clients : {customers} client(s), {entries} écriture(s) de compte ; {expenses} dépense(s).',
 } as const;
 
 export type MessageKey = keyof typeof fr;
