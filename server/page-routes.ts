@@ -192,6 +192,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/boutiques/:code', pages.shop);
   r.post('/boutiques/:code/retenues/:id/accepter', admin, pages.decideHeld('release'));
   r.post('/boutiques/:code/retenues/:id/ecarter', admin, pages.decideHeld('discard'));
+  r.post('/boutiques/:code/clients/:id/plafond', admin, pages.customerLimit);
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);

@@ -273,3 +273,17 @@ export async function raiseReglementCounter(db: Queryable, shopId: string, n: nu
     [shopId, n],
   );
 }
+
+/** The shop: the limit of the newest change of this customer not yet acknowledged by head office, if any. */
+export async function pendingLimitOf(db: Queryable, customerId: string): Promise<number | undefined> {
+  const row = await db.one<{ creditLimit: number | null }>(
+    `select (payload->>'creditLimit')::bigint as credit_limit from sync_outbox where entity = 'customer' and entity_id = $1 order by seq desc limit 1`,
+    [customerId],
+  );
+  return row?.creditLimit ?? undefined;
+}
+
+/** The shop: head office's limit, taken (its clock kept if newer than the row's). */
+export async function takeLimitFromHq(db: Queryable, id: string, creditLimit: number, hlc: string): Promise<void> {
+  await db.exec('update customers set credit_limit = $2, limit_by_hq = true, hlc = greatest(hlc, $3) where id = $1', [id, creditLimit, hlc]);
+}

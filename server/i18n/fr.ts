@@ -1732,6 +1732,12 @@ commande l’utilise.`,
   'sync.entity.customer': '{n} client(s)',
   'sync.entity.account_entry': '{n} écriture(s) de compte client',
   'sync.entity.expense': '{n} dépense(s)',
+  'hq.credit.customers': 'Clients de la boutique',
+  'hq.credit.limit_by_hq': '(fixé par le siège)',
+  'hq.credit.new_limit': 'Nouveau plafond (FCFA)',
+  'hq.credit.set_limit': 'Fixer le plafond',
+  'hq.credit.no_customers': 'Aucun client à crédit dans cette boutique.',
+  'hq.credit.limit_set': 'Plafond de {name} fixé à {limit} par le siège ; la boutique le reçoit à sa prochaine synchronisation.',
   'cli.rebuilt_accounts': 'Comptes clients : {customers} client(s), {entries} écriture(s) de compte ; {expenses} dépense(s).',
 } as const;
 
