@@ -172,6 +172,26 @@ export async function paymentsOfSession(db: Queryable, sessionId: string): Promi
   return db.rows(`select e.method, e.amount from account_entries e where e.session_id = $1 and e.kind = 'payment' order by e.created_at, e.id`, [sessionId]);
 }
 
+/** A credit a manager's PIN allowed (over the limit, or to a blocked customer), as the session's X and Z list it. */
+export interface CreditApproval {
+  number: string;
+  customerName: string;
+  amount: number;
+  cashierName: string;
+  approvedByName: string;
+}
+
+/** The credit sales of a session (not voided) that a manager allowed, in the order they were made. */
+export async function creditApprovalsOfSession(db: Queryable, sessionId: string): Promise<CreditApproval[]> {
+  return db.rows<CreditApproval>(
+    `select s.number, c.name as customer_name, e.amount, e.user_name as cashier_name, e.approved_by_name
+     from account_entries e join sales s on s.id = e.sale_id join customers c on c.id = e.customer_id
+     where s.session_id = $1 and s.status = 'completed' and e.kind = 'sale' and e.approved_by is not null
+     order by e.created_at, e.id`,
+    [sessionId],
+  );
+}
+
 // Head office: each row as the shop made it.
 
 export async function insertCustomerIfAbsent(db: Queryable, c: CustomerRow): Promise<boolean> {

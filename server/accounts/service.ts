@@ -20,6 +20,7 @@ import { appendFeed, appendOutbox } from '../outbox/queries.js';
 import type { ReceiptsService } from '../receipts/service.js';
 import { shopById } from '../shops/queries.js';
 import {
+  creditApprovalsOfSession,
   customerAnyShop,
   customerById,
   customerByPhone,
@@ -289,6 +290,7 @@ export function accountsService({ db, shop, now, logger, bus }: Deps, seats: Acc
 
     /** A session's payments on account, for its X and Z reports. */
     ofSession: paymentsOfSession,
+    creditApprovalsOf: creditApprovalsOfSession,
 
     // --- At the till ---
 

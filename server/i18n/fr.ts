@@ -1738,6 +1738,7 @@ commande l’utilise.`,
   'hq.credit.set_limit': 'Fixer le plafond',
   'hq.credit.no_customers': 'Aucun client à crédit dans cette boutique.',
   'hq.credit.limit_set': 'Plafond de {name} fixé à {limit} par le siège ; la boutique le reçoit à sa prochaine synchronisation.',
+  'session.approval_credit': 'Crédit {number} à {customer}, vendu par {cashier} ({name})',
   'cli.rebuilt_accounts': 'Comptes clients : {customers} client(s), {entries} écriture(s) de compte ; {expenses} dépense(s).',
 } as const;
 
