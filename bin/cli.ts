@@ -165,6 +165,7 @@ async function run(argv: string[]): Promise<number> {
         print(t('cli.rebuilt', { products: r.products, lots: r.lots, movements: r.movements, sales: r.sales, lastReceipt: r.lastReceipt }));
         print(t('cli.rebuilt_more', { sessions: r.rows.sessions ?? 0, returns: r.rows.returns ?? 0, cash: r.rows['cash-movements'] ?? 0 }));
         print(t('cli.rebuilt_moves', { transfers: r.rows.transfers ?? 0, receipts: r.rows['transfer-receipts'] ?? 0, stocktakes: r.rows.stocktakes ?? 0 }));
+        print(t('cli.rebuilt_accounts', { customers: r.rows.customers ?? 0, entries: r.rows['account-entries'] ?? 0, expenses: r.rows.expenses ?? 0 }));
         if (r.drifted.length > 0) print(t('cli.rebuilt_drift', { n: r.drifted.length }));
       });
       return 0;

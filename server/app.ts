@@ -21,6 +21,8 @@ import { monthlyArchive } from './reports/monthly.js';
 import { accessPages } from './hq/access-pages.js';
 import { staffPages } from './hq/staff-pages.js';
 import { purchasingHqPages } from './purchasing/hq-pages.js';
+import { expensesHqPages } from './expenses/hq-pages.js';
+import { expensesAtHq } from './expenses/service.js';
 import { purchasingAtHq } from './purchasing/service.js';
 import { securityService, tokenThrottle } from './security/service.js';
 import { staffService } from './staff/service.js';
@@ -90,7 +92,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
     app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views),
-      purchasingHqPages(purchasingAtHq({ db: opts.db, now: opts.now, timezone }), office.shopChoices, views, hq.suppliers)));
+      purchasingHqPages(purchasingAtHq({ db: opts.db, now: opts.now, timezone }), office.shopChoices, views, hq.suppliers),
+      expensesHqPages(expensesAtHq({ db: opts.db }), office.shopChoices, views, { now: opts.now, timezone })));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

@@ -6,6 +6,7 @@ type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
 type StaffPages = ReturnType<typeof import('./hq/staff-pages.js').staffPages>;
 type PurchasingHqPages = ReturnType<typeof import('./purchasing/hq-pages.js').purchasingHqPages>;
+type ExpensesHqPages = ReturnType<typeof import('./expenses/hq-pages.js').expensesHqPages>;
 type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
 import type { Db } from './db/pool.js';
@@ -178,7 +179,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages, expenses?: ExpensesHqPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -192,6 +193,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/boutiques/:code', pages.shop);
   r.post('/boutiques/:code/retenues/:id/accepter', admin, pages.decideHeld('release'));
   r.post('/boutiques/:code/retenues/:id/ecarter', admin, pages.decideHeld('discard'));
+  r.post('/boutiques/:code/clients/:id/plafond', admin, pages.customerLimit);
 
   r.get('/ventes', pages.takings);
   r.get('/ventes/export.csv', pages.takingsCsv);
@@ -254,6 +256,15 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   for (const [path, kind] of [['commandes', 'orders'], ['receptions', 'deliveries'], ['avoirs', 'credits'], ['par-fournisseur', 'by_supplier']] as const) {
     r.get(`/achats/${path}.csv`, purchasing.export(kind));
     r.get(`/achats/${path}.xlsx`, purchasing.export(kind));
+  }
+
+  // Issue 22: every shop's expenses per shop, category and month, read-only.
+  if (expenses) {
+    r.get('/depenses', expenses.page);
+    for (const [path, kind] of [['par-mois', 'totals'], ['liste', 'list']] as const) {
+      r.get(`/depenses/${path}.csv`, expenses.export(kind));
+      r.get(`/depenses/${path}.xlsx`, expenses.export(kind));
+    }
   }
   return r;
 }

@@ -35,6 +35,7 @@ export function createServices(deps: Deps) {
       const names = sold.some((s) => s.discountApprovedBy) ? new Map((await users.listUsers()).map((u) => [u.id, u.name])) : new Map<string, string>();
       return {
         sales: sold.map((s) => ({ ...s, discountApprovedByName: s.discountApprovedBy ? (names.get(s.discountApprovedBy) ?? null) : null })), returns: returned, accountPayments,
+        creditApprovals: await accounts.creditApprovalsOf(tx, sessionId),
         articles: await sales.articlesOfSession(tx, sessionId),
       };
     },

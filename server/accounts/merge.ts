@@ -3,7 +3,11 @@ import { foldForSearch } from '../domain/search.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import type { SalesMerge } from '../sales/merge.js';
 import { forbidden, unknownEntity } from '../stock/merge.js';
-import { customerAnyShop, entriesByIds, insertCustomerIfAbsent, insertEntryIfAbsent, updateCustomer, type AccountEntry, type Customer } from './queries.js';
+import { z } from 'zod';
+import type { Tx } from '../db/pool.js';
+import {
+  customerAnyShop, entriesByIds, insertCustomerIfAbsent, insertEntryIfAbsent, pendingLimitOf, takeLimitFromHq, updateCustomer, type AccountEntry, type Customer,
+} from './queries.js';
 
 export type CustomerWire = Omit<Customer, 'hlc' | 'limitByHq' | 'createdAt' | 'updatedAt'> & { createdAt: string };
 export type EntryWire = Omit<AccountEntry, 'hlc' | 'createdAt'> & { createdAt: string };
@@ -53,6 +57,8 @@ export class AccountsMerge {
         field: 'creditLimit', localValue: held.creditLimit, remoteValue: d.creditLimit, localClock: held.hlc, remoteClock: hlc, winner: 'local', reason: 'limit_by_hq',
       });
       creditLimit = held.creditLimit;
+      // The shop's till holds the raised limit: head office's goes down its feed again.
+      this.run.emit({ shopId: held.shopId, originShopId: null, entity: 'customer_limit', entityId: d.id, hlc: held.hlc, payload: { id: d.id, creditLimit } });
     }
     await updateCustomer(this.run.tx, d.id, { ...d, creditLimit, searchText: searchTextOf(d), hlc });
   }
@@ -71,4 +77,26 @@ export class AccountsMerge {
     const [existing] = await entriesByIds(this.run.tx, [d.id]);
     if (existing && existing.shopId !== this.hq.shopId) throw forbidden(this.hq.shopCode);
   }
+}
+
+/** What head office sends a shop of a limit it set (`customer_limit` in the feed). */
+export interface CustomerLimitWire {
+  id: string;
+  creditLimit: number;
+}
+
+/**
+ * The shop takes head office's credit limit for one of its customers, and
+ * its till checks against it; unless a lower limit the shop set is still on
+ * its way up (head office takes a lower one: both ends end on it).
+ */
+const pulledLimitSchema = z.object({ id: z.uuid(), creditLimit: z.number().int().min(0) });
+
+export async function customerLimitPulled(tx: Tx, shopId: string, data: CustomerLimitWire, hlc: string): Promise<void> {
+  const d = pulledLimitSchema.parse(data);
+  const c = await customerAnyShop(tx, d.id, ' for update');
+  if (!c || c.shopId !== shopId) return;
+  const pending = await pendingLimitOf(tx, d.id);
+  if (pending !== undefined && pending < d.creditLimit) return;
+  await takeLimitFromHq(tx, d.id, d.creditLimit, hlc);
 }

@@ -172,6 +172,26 @@ export async function paymentsOfSession(db: Queryable, sessionId: string): Promi
   return db.rows(`select e.method, e.amount from account_entries e where e.session_id = $1 and e.kind = 'payment' order by e.created_at, e.id`, [sessionId]);
 }
 
+/** A credit a manager's PIN allowed (over the limit, or to a blocked customer), as the session's X and Z list it. */
+export interface CreditApproval {
+  number: string;
+  customerName: string;
+  amount: number;
+  cashierName: string;
+  approvedByName: string;
+}
+
+/** The credit sales of a session (not voided) that a manager allowed, in the order they were made. */
+export async function creditApprovalsOfSession(db: Queryable, sessionId: string): Promise<CreditApproval[]> {
+  return db.rows<CreditApproval>(
+    `select s.number, c.name as customer_name, e.amount, e.user_name as cashier_name, e.approved_by_name
+     from account_entries e join sales s on s.id = e.sale_id join customers c on c.id = e.customer_id
+     where s.session_id = $1 and s.status = 'completed' and e.kind = 'sale' and e.approved_by is not null
+     order by e.created_at, e.id`,
+    [sessionId],
+  );
+}
+
 // Head office: each row as the shop made it.
 
 export async function insertCustomerIfAbsent(db: Queryable, c: CustomerRow): Promise<boolean> {
@@ -207,4 +227,83 @@ export async function restoreCustomers(db: Queryable, cs: readonly (Customer & {
 
 export async function restoreEntries(db: Queryable, es: readonly EntryRow[]): Promise<void> {
   for (const e of es) await db.exec(insertEntrySql(false), entryParams(e));
+}
+
+// ---- coverage: the nightly digest, the resend and the rebuild (server/accounts/reconcile.ts) ----
+
+type DayRange = { shopId: string; timezone: string; from: string; to: string };
+type Day = { shopId: string; timezone: string; day: string };
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/**
+ * Customers by the day they were opened: count, and each one's id with what
+ * a shop edits of it (a lost edit shows). The credit limit is left out: head
+ * office may hold its own until the feed brings it down.
+ */
+export async function customersDigest(db: Queryable, q: DayRange) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(c.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, 0::float8 as sum,
+       md5(string_agg(c.id::text || ':' || c.name || ':' || coalesce(c.phone, '') || ':' || c.blocked::text, ',' order by c.id)) as hash
+     from customers c where c.shop_id = $1 and ${dayRange('c.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function customersOfDay(db: Queryable, q: Day): Promise<Customer[]> {
+  return db.rows<Customer>(`select ${customerColumns} from customers c where c.shop_id = $1 and ${dayRange('c.created_at')} order by c.created_at, c.id`, [
+    q.shopId, q.timezone, q.day, q.day,
+  ]);
+}
+
+export async function customersByIds(db: Queryable, shopId: string, ids: readonly string[]): Promise<Customer[]> {
+  return db.rows<Customer>(`select ${customerColumns} from customers c where c.shop_id = $1 and c.id = any($2::uuid[]) order by c.created_at, c.id`, [shopId, ids]);
+}
+
+/** Entries by the day they were written: count, the balance they moved, and each one's id and kind. */
+export async function entriesDigest(db: Queryable, q: DayRange) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(e.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count,
+       sum(case when e.kind = 'sale' then e.amount else -e.amount end)::float8 as sum,
+       md5(string_agg(e.id::text || ':' || e.kind, ',' order by e.id)) as hash
+     from account_entries e where e.shop_id = $1 and ${dayRange('e.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function entriesOfDay(db: Queryable, q: Day): Promise<AccountEntry[]> {
+  return db.rows<AccountEntry>(`select ${entryColumns} from account_entries e where e.shop_id = $1 and ${dayRange('e.created_at')} order by e.created_at, e.id`, [
+    q.shopId, q.timezone, q.day, q.day,
+  ]);
+}
+
+/** Head office: a shop's customers in id order, a page at a time (a rebuild's snapshot). */
+export async function customersPage(db: Queryable, shopId: string, after: string, limit: number): Promise<Customer[]> {
+  return db.rows<Customer>(`select ${customerColumns} from customers c where c.shop_id = $1 and c.id > $2 order by c.id limit $3`, [shopId, after, limit]);
+}
+
+export async function entriesPage(db: Queryable, shopId: string, after: string, limit: number): Promise<AccountEntry[]> {
+  return db.rows<AccountEntry>(`select ${entryColumns} from account_entries e where e.shop_id = $1 and e.id > $2 order by e.id limit $3`, [shopId, after, limit]);
+}
+
+/** Payment-receipt numbers continue after `n` (never back: a number is never given twice). */
+export async function raiseReglementCounter(db: Queryable, shopId: string, n: number): Promise<void> {
+  await db.exec(
+    `insert into shop_counters as c (shop_id, kind, last_number) values ($1, 'reglement', $2)
+     on conflict (shop_id, kind) do update set last_number = greatest(c.last_number, excluded.last_number)`,
+    [shopId, n],
+  );
+}
+
+/** The shop: the limit of the newest change of this customer not yet acknowledged by head office, if any. */
+export async function pendingLimitOf(db: Queryable, customerId: string): Promise<number | undefined> {
+  const row = await db.one<{ creditLimit: number | null }>(
+    `select (payload->>'creditLimit')::bigint as credit_limit from sync_outbox where entity = 'customer' and entity_id = $1 order by seq desc limit 1`,
+    [customerId],
+  );
+  return row?.creditLimit ?? undefined;
+}
+
+/** The shop: head office's limit, taken (its clock kept if newer than the row's). */
+export async function takeLimitFromHq(db: Queryable, id: string, creditLimit: number, hlc: string): Promise<void> {
+  await db.exec('update customers set credit_limit = $2, limit_by_hq = true, hlc = greatest(hlc, $3) where id = $1', [id, creditLimit, hlc]);
 }

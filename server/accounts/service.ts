@@ -16,10 +16,11 @@ import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
-import { appendOutbox } from '../outbox/queries.js';
+import { appendFeed, appendOutbox } from '../outbox/queries.js';
 import type { ReceiptsService } from '../receipts/service.js';
 import { shopById } from '../shops/queries.js';
 import {
+  creditApprovalsOfSession,
   customerAnyShop,
   customerById,
   customerByPhone,
@@ -289,6 +290,7 @@ export function accountsService({ db, shop, now, logger, bus }: Deps, seats: Acc
 
     /** A session's payments on account, for its X and Z reports. */
     ofSession: paymentsOfSession,
+    creditApprovalsOf: creditApprovalsOfSession,
 
     // --- At the till ---
 
@@ -422,7 +424,11 @@ export function accountsAtHq({ db, now }: { db: Db; now: () => Date }) {
         const c = await customerAnyShop(tx, customerId, ' for update');
         if (!c || c.shopId !== shopId) throw notFound('credit.customer_not_found');
         // Stamped by head office above the shop's clock of the row: its decision is the later one.
-        return setLimitAtHq(tx, customerId, creditLimit, await stampTransaction(tx, now(), [c.hlc]));
+        const hlc = await stampTransaction(tx, now(), [c.hlc]);
+        const updated = await setLimitAtHq(tx, customerId, creditLimit, hlc);
+        // Down the shop's feed: its till checks head office's limit from its next pull.
+        await appendFeed(tx, [{ shopId, originShopId: null, entity: 'customer_limit', entityId: customerId, hlc, payload: { id: customerId, creditLimit } }]);
+        return updated;
       });
     },
     async receivables(shop: { id: string; timezone: string }, today: IsoDate) {

@@ -57,7 +57,7 @@ export const cashMovementCoverage: Covered = {
   ofDay: async (db, q) =>
     (await cashMovementsOfDay(db, q)).map(({ hlc, ...m }: CashMovement): Unit => ({
       entity: 'cash_movement', id: m.id, entries: [{ entity: 'cash_movement', entityId: m.id, op: 'insert', payload: m, hlc }],
-      needs: [{ entity: 'till_session', id: m.sessionId }],
+      needs: [{ entity: 'till_session', id: m.sessionId }, ...(m.expenseId ? [{ entity: 'expense', id: m.expenseId }] : [])],
     })),
   snapshot: [{ part: 'cash-movements', page: cashMovementsPage, restore: (run, rows: CashMovement[]) => restoreCashMovements(run.tx, rows), clocks: (m: CashMovement) => [m.hlc] }],
 };

@@ -34,7 +34,7 @@ import {
 } from './queries.js';
 
 /** What a session's report needs from the features that wrote into it (sales, returns). */
-export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns' | 'accountPayments'> & { articles?: ZSource['articles'] }>;
+export type SessionLedger = (db: Queryable, sessionId: string) => Promise<Pick<SessionDay, 'sales' | 'returns' | 'accountPayments' | 'creditApprovals'> & { articles?: ZSource['articles'] }>;
 
 /** A manager's PIN typed at the till: the one approval check (users' service, with its throttle). */
 export type Approver = (pin: string, client: string) => Promise<Actor>;
@@ -75,8 +75,8 @@ export function cashService({ db, shop, now, logger }: Deps, ledger: SessionLedg
 
   async function dayOf(tx: Queryable, session: TillSession): Promise<{ report: CashReport; movements: CashMovement[]; articles?: ZSource['articles'] }> {
     const movements = await movementsOfSession(tx, session.id);
-    const { sales, returns, accountPayments, articles } = await ledger(tx, session.id);
-    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements, accountPayments }), movements, articles };
+    const { sales, returns, accountPayments, creditApprovals, articles } = await ledger(tx, session.id);
+    return { report: cashReport({ openingFloat: session.openingFloat, sales, returns, movements, accountPayments, creditApprovals }), movements, articles };
   }
 
   async function settings() {

@@ -32,16 +32,21 @@ export interface SessionDay {
   movements: readonly { kind: 'in' | 'out'; amount: number; reason: string; userName: string; approvedByName?: string | null; expenseId?: string | null }[];
   /** Payments on customers' accounts (« règlements ») taken in this session: money in, not sales. */
   accountPayments?: readonly { method: PaymentMethod; amount: number }[];
+  /** Credit sales a manager's PIN allowed (over the customer's limit, or a blocked customer): who, to whom, how much. */
+  creditApprovals?: readonly { number: string; customerName: string; amount: number; cashierName: string; approvedByName: string }[];
 }
 
 /** What a manager allowed in a session: a discount, a return (and why it needed one), cash taken out. */
 export interface Approval {
-  kind: 'discount' | 'return' | 'cash_out';
+  kind: 'discount' | 'return' | 'cash_out' | 'credit';
   /** The receipt or credit-note number; a cash-out's reason. */
   reference: string;
   amount: number;
   approvedBy: string;
   why: ReturnApproval[];
+  /** A credit: the customer it went to, and the cashier who sold. */
+  customer?: string;
+  cashier?: string;
 }
 
 export type PerMethod = Record<PaymentMethod, number>;
@@ -152,12 +157,15 @@ export function cashReport(day: SessionDay): CashReport {
   };
 }
 
-/** Who allowed what, discounts first, then returns, then cash-outs, each in the order they happened. */
+/** Who allowed what, discounts first, then credits, then returns, then cash-outs, each in the order they happened. */
 function approvalsOf(day: SessionDay): Approval[] {
   return [
     ...day.sales.flatMap((s): Approval[] => (s.status === 'completed' && s.discount > 0 && s.discountApprovedByName
       ? [{ kind: 'discount', reference: s.number ?? '', amount: s.discount, approvedBy: s.discountApprovedByName, why: [] }]
       : [])),
+    ...(day.creditApprovals ?? []).map((c): Approval => ({
+      kind: 'credit', reference: c.number, amount: c.amount, approvedBy: c.approvedByName, why: [], customer: c.customerName, cashier: c.cashierName,
+    })),
     ...day.returns.flatMap((r): Approval[] => (r.approvedByName
       ? [{ kind: 'return', reference: r.number ?? '', amount: r.amount + r.rounding, approvedBy: r.approvedByName, why: [...(r.approval ?? [])] }]
       : [])),

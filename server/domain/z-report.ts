@@ -97,10 +97,13 @@ export function zReportModel({ shop, session, movements, report: r, at, articles
       rows: r.approvals.map((a) => ({
         label: a.kind === 'discount'
           ? t('session.approval_discount', { number: a.reference, name: a.approvedBy })
+          : a.kind === 'credit'
+            ? t('session.approval_credit', { number: a.reference, customer: a.customer ?? '', cashier: a.cashier ?? '', name: a.approvedBy })
           : a.kind === 'return'
             ? t('session.approval_return', { number: a.reference, why: a.why.map((w) => t(`session.approval_why.${w}`)).join(', '), name: a.approvedBy })
             : t('session.approval_cash_out', { reason: a.reference, name: a.approvedBy }),
-        amount: money(-a.amount),
+        // A credit took nothing from the drawer: its amount is what the customer owes more.
+        amount: money(a.kind === 'credit' ? a.amount : -a.amount),
       })),
     });
   }

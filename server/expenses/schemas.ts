@@ -25,3 +25,13 @@ export const cancelExpenseSchema = z.object({
 });
 
 export const expensePeriodSchema = z.object({ from: isoDate.optional(), to: isoDate.optional() });
+
+const blankToUndefined = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.literal('')]).optional().transform((v) => (v ? (v as z.infer<T>) : undefined));
+
+/** Head office's « Dépenses » filters (French query names, as its other pages). */
+export const hqExpensesPageSchema = z.object({
+  boutique: blankToUndefined(z.string().regex(/^[A-Z0-9]{2,12}$/)),
+  categorie: blankToUndefined(z.string().trim().min(1).max(60)),
+  du: blankToUndefined(isoDate),
+  au: blankToUndefined(isoDate),
+});

@@ -8,7 +8,10 @@ import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
 import { shopById } from '../shops/queries.js';
-import { cancellationOf, expenseById, expensesBetween, insertExpense, photoOf, savePhoto, type Expense, type ExpenseListed } from './queries.js';
+import {
+  cancellationOf, expenseById, expensesBetween, hqExpenseCategories, hqExpenses, hqExpenseTotals, insertExpense, photoOf, savePhoto, type Expense, type ExpenseListed,
+  type HqExpenseFilter,
+} from './queries.js';
 import type { ExpenseInput } from './schemas.js';
 
 /** What expenses need of the cash day: cash out of the cashier's drawer, a manager's approval. */
@@ -130,5 +133,22 @@ export type ExpensesService = ReturnType<typeof expensesService>;
 export function expensesAtHq({ db }: { db: Db }) {
   return {
     list: (shopId: string, from: IsoDate, to: IsoDate) => expensesBetween(db, { shopId, from, to }),
+    /**
+     * « Dépenses »: every shop's expenses over a period, filtered by shop and
+     * category, with totals per shop, category and month (a cancelled expense
+     * is listed, marked, and counted in no total).
+     */
+    async overview(f: HqExpenseFilter, limit = HQ_EXPENSE_ROWS) {
+      const [list, totals, categories] = await Promise.all([hqExpenses(db, { ...f, limit }), hqExpenseTotals(db, f), hqExpenseCategories(db)]);
+      return {
+        list, totals, categories, truncated: list.length === limit,
+        total: totals.reduce((n, r) => n + r.amount, 0), drawer: totals.reduce((n, r) => n + r.drawer, 0),
+      };
+    },
   };
 }
+
+/** The page lists this many expenses at most (its totals count them all; the export lists up to EXPORT_ROWS). */
+export const HQ_EXPENSE_ROWS = 2000;
+export const HQ_EXPENSE_EXPORT_ROWS = 200_000;
+export type ExpensesAtHq = ReturnType<typeof expensesAtHq>;

@@ -153,6 +153,11 @@ export function headOffice({ db, logger, now, timezone }: { db: Db; logger: Logg
       };
     },
 
+    /** Head office's credit limit for one of the shop's customers: kept against a shop's raise, sent down its feed. */
+    async setCustomerLimit(code: string, customerId: string, creditLimit: number) {
+      return accounts.setLimit((await shopOrNotFound(code)).id, customerId, creditLimit);
+    },
+
     /** A held group of sales (receipt numbers out of sequence): accepted as the shop's, or discarded; logged with who decided. */
     releaseHeldSales: (id: string, by: string) => sync.releaseHeldSales(id, by),
     discardHeldSales: (id: string, by: string) => sync.discardHeldSales(id, by),

@@ -13,9 +13,10 @@ import { onRefusal } from '../web/errors.js';
 import { redirect, show, type ViewSpec } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 import { methodsOf, type HeadOffice } from './office.js';
-import { catalogSearchSchema, conflictFilterSchema, expirySchema, periodSchema, recallFormSchema, reviewSchema, staffLoginSchema } from './schemas.js';
+import { catalogSearchSchema, conflictFilterSchema, hqCustomerLimitSchema, expirySchema, periodSchema, recallFormSchema, reviewSchema, staffLoginSchema } from './schemas.js';
 import { isIsoDate } from '../domain/dates.js';
 import { PAYMENT_METHODS } from '../domain/tender.js';
+import { formatFcfa as formatFcfaText } from '../domain/money.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 const fieldLabel = (field: string) => t(`conflict.field.${field}` as MessageKey);
@@ -241,6 +242,19 @@ export function hqPages(office: HeadOffice, staff: StaffService, views: Views, t
         const notice = t(decision === 'release' ? 'hq.held.released' : 'hq.held.discarded', { numbers: done.numbers.join(', ') });
         show(views, req, res, { page: 'hq-shop', fragment: 'hq/shop-detail', data: { title: `${data.shop.code} — ${data.shop.name}`, ...data, notice } });
       }),
+
+    /** Head office sets a customer's credit limit from the shop's page. */
+    customerLimit: page(async (req, res) => {
+      const code = String(req.params.code);
+      const shopPage = async (extra: Record<string, unknown>) => {
+        const data = await office.shop(code);
+        return { page: 'hq-shop', fragment: 'hq/shop-detail', data: { title: `${data.shop.code} — ${data.shop.name}`, ...data, ...extra } } as const;
+      };
+      onRefusal(res, async (err) => shopPage({ error: err.message }));
+      const { creditLimit } = parse(hqCustomerLimitSchema, { creditLimit: formNumber(req.body?.creditLimit) });
+      const c = await office.setCustomerLimit(code, idParam(req), creditLimit);
+      show(views, req, res, await shopPage({ notice: t('hq.credit.limit_set', { name: c.name, limit: formatFcfaText(creditLimit) }) }));
+    }),
 
     review: page(async (req, res) => {
       const { ids } = parse(reviewSchema, req.body);

@@ -243,7 +243,7 @@ export interface FeedEntry {
   /** The shop the entry is for; null: every shop. */
   shopId: string | null;
   originShopId: string | null;
-  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop' | 'staff';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop' | 'staff' | 'customer_limit';
   entityId: string;
   payload: unknown;
   hlc: string;

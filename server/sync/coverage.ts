@@ -1,8 +1,10 @@
+import { accountEntryCoverage, customerCoverage } from '../accounts/reconcile.js';
 import { cashMovementCoverage, sessionCoverage } from '../cash/reconcile.js';
 import { productCoverage } from '../catalog/reconcile.js';
 import type { Queryable } from '../db/pool.js';
 import { assembleDigests, type DayDigest } from '../domain/digest.js';
 import type { Covered, SnapshotPart } from '../outbox/coverage.js';
+import { expenseCoverage } from '../expenses/reconcile.js';
 import { deliveryCoverage, purchaseOrderCoverage, supplierReturnCoverage } from '../purchasing/reconcile.js';
 import { returnCoverage, saleCoverage } from '../sales/reconcile.js';
 import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconcile.js';
@@ -24,6 +26,7 @@ export const COVERED: readonly Covered[] = [
   recallCoverage,
   batchCoverage,
   sessionCoverage,
+  customerCoverage,
   saleCoverage,
   movementCoverage,
   // After suppliers, lots and the ledger: a delivery names its order and the lots it wrote, a return its lots.
@@ -31,7 +34,10 @@ export const COVERED: readonly Covered[] = [
   deliveryCoverage,
   supplierReturnCoverage,
   returnCoverage,
+  // A drawer expense's cash-out names it; a customer's entry names its credit sale, its return and the drawer it went into.
+  expenseCoverage,
   cashMovementCoverage,
+  accountEntryCoverage,
   // A shipment names its lots; a receipt names its shipment and the lots it filled; a stocktake's counts name lots and movements.
   transferCoverage,
   transferReceiptCoverage,

@@ -1,3 +1,4 @@
+import { customerLimitPulled, type CustomerLimitWire } from '../accounts/merge.js';
 import { CatalogMerge } from '../catalog/merge.js';
 import type { Deps } from '../context.js';
 import { describeConflict } from '../domain/conflict-text.js';
@@ -187,6 +188,7 @@ export function syncService(
         else if (c.entity === 'transfer_receipt') await transfers.pulledReceipt(c.data as unknown as ReceiptWire, c.hlc);
         else if (c.entity === 'staff') await staffPulled(tx, shop.id, c.data, security.audit);
         else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
+        else if (c.entity === 'customer_limit') await customerLimitPulled(tx, shop.id, c.data as unknown as CustomerLimitWire, c.hlc);
         else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }
       await run.finish();
