@@ -74,6 +74,10 @@ describe('a credit limit head office sets', () => {
     // Before the pull the till still has 20 000; after it, 5 000 owed + 4 000 goes over 8 000: refused with the balance shown.
     await shop.services.sync.pullNow({ force: true });
     expect(await limitAt(shop.db, awa)).toBe(8000);
+    // The customer's page at the shop says whose limit it is.
+    const seen = await (await shop.as('manager')).get(`/clients/${awa}`);
+    expect(seen.status).toBe(200);
+    expect(spaced(seen.text)).toContain('8 000 FCFA (fixé par le siège)');
     const over = await creditSale(4);
     expect(over.status).toBe(403);
     expect(over.body.error.code).toBe('credit_needs_manager');
