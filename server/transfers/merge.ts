@@ -34,6 +34,8 @@ export interface ShipmentWire {
   shippedAt: string;
   createdAt: string;
   lines: Omit<TransferLine, 'transferId'>[];
+  /** The receiving shop's requisition this shipment answers (absent from a shop older than requisitions). */
+  requisitionId?: string | null;
 }
 
 /** The one change a shipment knows after it left: cancelled by A, or shipped again once head office overruled that cancel. */
@@ -65,6 +67,7 @@ export function shipmentWire(t: Transfer, lines: readonly TransferLine[]): Shipm
     id: t.id, shopId: t.shopId, shopCode: t.shopCode, number: t.number, toShopId: t.toShopId, toShopCode: t.toShopCode, status: 'shipped', reason: t.reason,
     createdBy: t.createdBy, createdByName: t.createdByName, shippedAt: t.shippedAt!.toISOString(), createdAt: t.createdAt.toISOString(),
     lines: lines.map(({ transferId: _t, ...l }) => l),
+    ...(t.requisitionId ? { requisitionId: t.requisitionId } : {}),
   };
 }
 
@@ -72,7 +75,7 @@ async function insertShipment(run: MergeRun, d: ShipmentWire, hlc: string): Prom
   const inserted = await insertTransferIfAbsent(run.tx, {
     id: d.id, shopId: d.shopId, shopCode: d.shopCode, number: d.number, toShopId: d.toShopId, toShopCode: d.toShopCode, status: 'shipped', reason: d.reason,
     createdBy: d.createdBy, createdByName: d.createdByName, shippedAt: new Date(d.shippedAt), cancelledAt: null, cancelOverruledAt: null,
-    hlc, createdAt: new Date(d.createdAt),
+    requisitionId: d.requisitionId ?? null, hlc, createdAt: new Date(d.createdAt),
   });
   if (inserted) await insertLines(run.tx, d.lines.map((l) => ({ ...l, transferId: d.id })));
   return inserted;

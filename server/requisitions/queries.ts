@@ -1,0 +1,94 @@
+import type { Queryable } from '../db/pool.js';
+
+export interface RequisitionLine {
+  productId: string;
+  productName: string;
+  quantity: number;
+}
+
+export interface Requisition {
+  id: string;
+  /** The shop that asks (B). */
+  shopId: string;
+  shopCode: string;
+  number: string;
+  /** The shop asked (A). */
+  fromShopId: string;
+  fromShopCode: string;
+  status: 'open' | 'cancelled';
+  lines: RequisitionLine[];
+  note: string | null;
+  createdBy: string | null;
+  createdByName: string;
+  cancelledAt: Date | null;
+  hlc: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A requisition with the transfer that answers it (the first one not cancelled), as far as this database knows it. */
+export interface RequisitionRow extends Requisition {
+  transferId: string | null;
+  transferNumber: string | null;
+  transferStatus: 'draft' | 'shipped' | 'cancelled' | null;
+}
+
+const columns = `r.id, r.shop_id, r.shop_code, r.number, r.from_shop_id, r.from_shop_code, r.status, r.lines, r.note, r.created_by, r.created_by_name,
+  r.cancelled_at, r.hlc, r.created_at, r.updated_at`;
+const answer = `left join lateral (select t.id as transfer_id, t.number as transfer_number, t.status as transfer_status from transfers t
+  where t.requisition_id = r.id and t.status <> 'cancelled' order by t.created_at limit 1) a on true`;
+
+export async function insertRequisitionIfAbsent(db: Queryable, r: Omit<Requisition, 'updatedAt'>): Promise<boolean> {
+  return (await db.exec(
+    `insert into requisitions (id, shop_id, shop_code, number, from_shop_id, from_shop_code, status, lines, note, created_by, created_by_name,
+       cancelled_at, hlc, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) on conflict (id) do nothing`,
+    [r.id, r.shopId, r.shopCode, r.number, r.fromShopId, r.fromShopCode, r.status, JSON.stringify(r.lines), r.note, r.createdBy, r.createdByName,
+      r.cancelledAt, r.hlc, r.createdAt],
+  )) > 0;
+}
+
+export async function requisitionById(db: Queryable, id: string, lock = false): Promise<RequisitionRow | undefined> {
+  if (lock) await db.exec('select 1 from requisitions where id = $1 for update', [id]);
+  return db.one<RequisitionRow>(`select ${columns}, a.* from requisitions r ${answer} where r.id = $1`, [id]);
+}
+
+/** A shop's requisitions: the ones it made (`out`) and the ones addressed to it (`in`), newest first. */
+export async function requisitionsOf(db: Queryable, q: { shopId: string; direction: 'in' | 'out' | 'all'; limit: number }): Promise<RequisitionRow[]> {
+  return db.rows<RequisitionRow>(
+    `select ${columns}, a.* from requisitions r ${answer}
+     where ($2 in ('out', 'all') and r.shop_id = $1) or ($2 in ('in', 'all') and r.from_shop_id = $1)
+     order by r.created_at desc, r.id desc limit $3`,
+    [q.shopId, q.direction, q.limit],
+  );
+}
+
+export async function cancelRequisition(db: Queryable, id: string, at: Date, hlc: string): Promise<void> {
+  await db.exec(`update requisitions set status = 'cancelled', cancelled_at = $2, hlc = $3 where id = $1`, [id, at, hlc]);
+}
+
+export async function nextRequisitionNumber(db: Queryable, shopId: string, shopCode: string): Promise<string> {
+  await db.exec(`select pg_advisory_xact_lock(hashtextextended('requisition-number:' || $1, 7320034))`, [shopId]);
+  const n = (await db.one<{ n: number }>(
+    `select coalesce(max((regexp_match(number, '(\\d+)$'))[1]::int), 0) as n from requisitions where shop_id = $1`, [shopId]))!.n + 1;
+  return `${shopCode}-RQ${String(n).padStart(5, '0')}`;
+}
+
+/** The products named, with their names, as this shop's catalogue holds them. */
+export async function productNames(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await db.rows<{ id: string; name: string }>('select id, name from products where id = any($1::uuid[])', [ids]);
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/**
+ * This shop's lots of a product that can leave for another shop, first to
+ * expire first (FEFO): active, with stock, not expired today.
+ */
+export async function fefoLots(db: Queryable, shopId: string, productIds: readonly string[], today: string) {
+  return db.rows<{ id: string; productId: string; quantity: number }>(
+    `select b.id, b.product_id, b.quantity from product_batches b
+     where b.shop_id = $1 and b.product_id = any($2::uuid[]) and b.status = 'active' and b.quantity > 0 and b.expiration_date >= $3::date
+     order by b.product_id, b.expiration_date, b.received_date, b.id`,
+    [shopId, productIds, today],
+  );
+}
