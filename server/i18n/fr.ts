@@ -1763,6 +1763,7 @@ commande l’utilise.`,
   'ui.requisitions.cancelled_done': 'Demande {number} annulée.',
   'ui.entity.requisition': 'Demande de produits',
   'sync.entity.requisition': '{n} demande(s) de produits',
+  'conflict.reason.requisition_answered_first': '{entity} : {remoteNode} a annulé une demande déjà traitée ; le transfert qui y répond arrive quand même et se réceptionne normalement.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
