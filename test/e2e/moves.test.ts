@@ -113,12 +113,17 @@ describe.skipIf(!chromiumTool.available)('stock moving between shops and counted
 
     /** A scanner types the DataMatrix into the focused scan field; the quantity is typed, then Enter. */
     async function count(page: Page, code: string, qty: number) {
-      await page.locator('#stocktake input[name="scan"]').focus();
+      // The page settled first (autofocus lands on a later frame than `load`): keystrokes typed before it are lost, as on a real till.
+      await page.waitForLoadState('networkidle');
+      await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'scan', undefined, { timeout: 10_000 });
       await page.keyboard.type(code);
       await page.locator('#stocktake input[name="countedQty"]').fill(String(qty));
+      const typed = await page.locator('#stocktake input[name="scan"]').inputValue();
+      expect(typed).toBe(code);
       const answered = page.waitForResponse((r) => r.url().includes('/comptage'));
       await page.keyboard.press('Enter');
-      expect((await answered).status()).toBe(200);
+      const res = await answered;
+      expect(res.status(), await page.locator('#stocktake').innerText()).toBe(200);
       await expect.poll(() => page.locator('#stocktake .flash').innerText()).toBe('Comptage enregistré.');
     }
     await count(manager.page, `01${doli.gtin!.padStart(14, '0')}17${yymmdd('2027-06-30')}10DOL-S1`, 18);
