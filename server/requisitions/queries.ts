@@ -92,3 +92,39 @@ export async function fefoLots(db: Queryable, shopId: string, productIds: readon
     [shopId, productIds, today],
   );
 }
+
+type DayRange = { shopId: string; timezone: string; from: string; to: string };
+const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
+
+/** The requisitions a shop made, by the day it made them: count, units asked, and each one's status (a cancel shows). */
+export async function requisitionsDigest(db: Queryable, q: DayRange) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(r.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count,
+       coalesce(sum((select sum((l->>'quantity')::int) from jsonb_array_elements(r.lines) l)), 0)::float8 as sum,
+       md5(string_agg(r.id::text || ':' || r.status, ',' order by r.id)) as hash
+     from requisitions r where r.shop_id = $1 and ${dayRange('r.created_at')} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+export async function requisitionsOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<Requisition[]> {
+  return db.rows<Requisition>(
+    `select ${columns} from requisitions r where r.shop_id = $1 and ${dayRange('r.created_at')} order by r.created_at, r.id`,
+    [q.shopId, q.timezone, q.day, q.day],
+  );
+}
+
+/** A shop's part of the chain's requisitions: the ones it made and the ones addressed to it, in id order. */
+export async function requisitionsPage(db: Queryable, shopId: string, after: string, limit: number): Promise<Requisition[]> {
+  return db.rows<Requisition>(
+    `select ${columns} from requisitions r where (r.shop_id = $1 or r.from_shop_id = $1) and r.id > $2 order by r.id limit $3`,
+    [shopId, after, limit],
+  );
+}
+
+/** A rebuilt shop: requisitions as head office holds them (a snapshot's times are strings). */
+export async function restoreRequisitions(db: Queryable, rows: readonly Requisition[]): Promise<void> {
+  for (const r of rows) {
+    await insertRequisitionIfAbsent(db, { ...r, cancelledAt: r.cancelledAt ? new Date(r.cancelledAt) : null, createdAt: new Date(r.createdAt) });
+  }
+}

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { initFromHq } from '../../server/sync/rebuild.js';
 import { pushBodyOf, seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 let hq: TestHq;
@@ -159,5 +160,36 @@ describe('a requisition from one shop to another through head office', () => {
     // A cashier reads requisitions but does not ask.
     expect((await (await b.as('cashier')).post('/api/requisitions').send({ fromShop: 'DKR01', lines: [{ productId: p.id, quantity: 1 }] })).status).toBe(403);
     expect(await rowsOf(b)).toEqual(before);
+  });
+  it('is kept whole at head office by the nightly run, and comes back to the asking and the asked shop when they are rebuilt', async () => {
+    const p = await productAtBoth('Paracétamol sirop');
+    const kept = await (await b.as('pharmacist')).post('/api/requisitions').send({ fromShop: 'DKR01', lines: [{ productId: p.id, quantity: 9 }] }).expect(201);
+    const dropped = await (await b.as('pharmacist')).post('/api/requisitions').send({ fromShop: 'DKR01', lines: [{ productId: p.id, quantity: 3 }] }).expect(201);
+    await (await b.as('pharmacist')).post(`/api/requisitions/${dropped.body.id}/cancel`).expect(200);
+    await bToA();
+    const held = async () => (await hq.db.rows<{ k: string }>(`select id || ':' || status as k from requisitions where shop_id = $1 order by id`, [b.shop.id])).map((r) => r.k);
+    const atHq = await held();
+    expect(atHq).toEqual(expect.arrayContaining([`${kept.body.id}:open`, `${dropped.body.id}:cancelled`]));
+
+    // Head office loses them (restored from a backup older than today): one nightly run of the asking shop sends them again.
+    await hq.db.exec('delete from requisitions where shop_id = $1', [b.shop.id]);
+    const night = await b.services.nightly.run();
+    expect(night).toMatchObject({ mismatches: 0, error: null, rowsRefused: 0 });
+    expect(night.resent.requisition).toBeGreaterThanOrEqual(2);
+    expect(await held()).toEqual(atHq);
+    expect(await b.services.nightly.run()).toMatchObject({ rowsResent: 0, mismatches: 0 });
+
+    // Both shops rebuilt from head office: each has its side of the requisitions back, the answered one still answered.
+    const list = async (shop: TestShop) => (await shop.services.requisitions.list('all')).map((r) => `${r.number}:${r.status}:${r.direction}`).sort();
+    const beforeB = await list(b);
+    const beforeA = await list(a);
+    expect(beforeB).toContain('THS02-RQ00001:answered:out');
+    const b3 = await testShop({ code: 'THS02', hq: { url: hq.url, token: tokens.THS02! } });
+    const a3 = await testShop({ code: 'DKR01', hq: { url: hq.url, token: tokens.DKR01! } });
+    expect((await initFromHq(b3.deps)).rows).toMatchObject({ requisitions: beforeB.length });
+    await initFromHq(a3.deps);
+    expect(await list(b3)).toEqual(beforeB);
+    expect(await list(a3)).toEqual(beforeA);
+    expect((await b3.services.sync.status()).pendingChanges).toBe(0);
   });
 });
