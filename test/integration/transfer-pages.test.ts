@@ -74,6 +74,7 @@ describe('requisitions on the Transferts page', () => {
     const answered = await agent.post(`/transferts/demandes/${id}/repondre`).expect(200);
     expect(answered.text).toMatch(/Transfert DKR01-TR\d{5} préparé depuis la demande/);
     expect(answered.text).toMatch(/Réponse : transfert DKR01-TR\d{5}/);
+    expect(answered.text).toContain('Motif : Réponse à la demande THS02-RQ00007');
     const t = (await shop.services.transfers.list('out')).find((x) => x.requisitionId === id)!;
     expect(t.lines.map((l) => [l.batchId, l.quantity])).toEqual([[lot.id, 8]]);
   });
