@@ -4,6 +4,7 @@ import { appendOutbox } from '../outbox/queries.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { lockLotsOf, lotsOwnedBy, moveUnits } from '../stock/lot-moves.js';
 import { forbidden, unknownEntity } from '../stock/merge.js';
+import { requisitionById } from '../requisitions/queries.js';
 import {
   insertLines,
   insertReceiptIfAbsent,
@@ -120,6 +121,12 @@ export class TransferMerge {
     if (!to || to.id === seat.shopId || to.code !== d.toShopCode) throw new AppError(422, 'unknown_shop', 'transfer.unknown_shop', { code: d.toShopCode });
     const owned = await lotsOwnedBy(this.run.tx, seat.shopId, d.lines.map((l) => l.batchId));
     if (d.lines.some((l) => !owned.has(l.batchId))) throw unknownEntity('batch', d.lines.find((l) => !owned.has(l.batchId))!.batchId);
+    if (d.requisitionId) {
+      // A shipment answers a requisition of its receiver made to its sender, or none: a link to another is dropped. One
+      // head office does not hold (restored from an older backup) is kept: the asking shop's nightly run sends it again.
+      const r = await requisitionById(this.run.tx, d.requisitionId);
+      if (r && (r.shopId !== d.toShopId || r.fromShopId !== seat.shopId)) d = { ...d, requisitionId: null };
+    }
     await insertShipment(this.run, d, hlc);
     this.run.emit({ shopId: d.toShopId, originShopId: seat.shopId, entity: 'transfer', entityId: d.id, payload: d, hlc });
   }

@@ -161,6 +161,25 @@ describe('a requisition from one shop to another through head office', () => {
     expect((await (await b.as('cashier')).post('/api/requisitions').send({ fromShop: 'DKR01', lines: [{ productId: p.id, quantity: 1 }] })).status).toBe(403);
     expect(await rowsOf(b)).toEqual(before);
   });
+  it('drops, at head office, a shipment\'s link to a requisition that is not its receiver\'s to its sender: the receiver never reads it answered', async () => {
+    const p = await productAtBoth('Vitamine C 500');
+    const lot = await seedBatch(a, { productId: p.id, lotNumber: 'VTC-1', expirationDate: '2027-10-31', quantity: 10 });
+    // A requisition A made to B: a shipment from A cannot answer it.
+    const own = await (await a.as('pharmacist')).post('/api/requisitions').send({ fromShop: 'THS02', lines: [{ productId: p.id, quantity: 2 }] }).expect(201);
+    await a.services.sync.pushNow({ force: true });
+    const draft = await (await a.as('pharmacist')).post('/api/transfers').send({ toShop: 'THS02', lines: [{ batchId: lot.id, quantity: 2 }] }).expect(201);
+    await (await a.as('pharmacist')).post(`/api/transfers/${draft.body.id}/ship`).expect(200);
+    // A forged push: the shipment names it.
+    const body = await pushBodyOf(a);
+    for (const c of body.changes) if (c.entity === 'transfer') (c.data as Record<string, unknown>).requisitionId = own.body.id;
+    const res = await pushAgain(a, body);
+    expect(res.body.refused).toEqual([]);
+    await a.db.exec('delete from sync_outbox');
+    expect(await hq.db.one('select requisition_id from transfers where id = $1', [draft.body.id])).toEqual({ requisitionId: null });
+    await b.services.sync.pullNow({ force: true });
+    expect((await (await b.as('cashier')).get(`/api/requisitions/${own.body.id}`).expect(200)).body).toMatchObject({ status: 'open', transferId: null });
+  });
+
   it('is kept whole at head office by the nightly run, and comes back to the asking and the asked shop when they are rebuilt', async () => {
     const p = await productAtBoth('Paracétamol sirop');
     const kept = await (await b.as('pharmacist')).post('/api/requisitions').send({ fromShop: 'DKR01', lines: [{ productId: p.id, quantity: 9 }] }).expect(201);
