@@ -128,3 +128,12 @@ export async function restoreRequisitions(db: Queryable, rows: readonly Requisit
     await insertRequisitionIfAbsent(db, { ...r, cancelledAt: r.cancelledAt ? new Date(r.cancelledAt) : null, createdAt: new Date(r.createdAt) });
   }
 }
+
+/** Head office: every shop's requisitions, newest first, optionally one shop's (as asker or asked). */
+export async function chainRequisitions(db: Queryable, q: { shopId?: string | undefined; limit: number }): Promise<RequisitionRow[]> {
+  return db.rows<RequisitionRow>(
+    `select ${columns}, a.* from requisitions r ${answer} where ($1::uuid is null or r.shop_id = $1 or r.from_shop_id = $1)
+     order by r.created_at desc, r.id desc limit $2`,
+    [q.shopId ?? null, q.limit],
+  );
+}

@@ -1,4 +1,5 @@
 import type { Actor, Deps } from '../context.js';
+import type { Queryable } from '../db/pool.js';
 import { dateInZone } from '../domain/dates.js';
 import { AppError, notFound } from '../errors.js';
 import { t } from '../i18n/fr.js';
@@ -10,6 +11,7 @@ import type { TransfersService, TransferView } from '../transfers/service.js';
 import type { RequisitionUpdateWire, RequisitionWire } from './merge.js';
 import {
   cancelRequisition,
+  chainRequisitions,
   fefoLots,
   insertRequisitionIfAbsent,
   nextRequisitionNumber,
@@ -29,7 +31,7 @@ export interface RequisitionView extends Omit<RequisitionRow, 'status'> {
   wantedUnits: number;
 }
 
-const view = (r: RequisitionRow, me: string): RequisitionView => ({
+const view = (r: RequisitionRow, me: string | null): RequisitionView => ({
   ...r,
   status: r.status === 'cancelled' ? 'cancelled' : r.transferId ? 'answered' : 'open',
   direction: r.shopId === me ? 'out' : 'in',
@@ -134,3 +136,12 @@ export function requisitionsService({ db, shop, now }: Deps, transfers: Transfer
 }
 
 export type RequisitionsService = ReturnType<typeof requisitionsService>;
+
+/** Head office's seat: every shop's requisitions, answered or not, read from the transfers that name them. */
+export function requisitionsAtHq({ db }: { db: Queryable }) {
+  return {
+    async list(q: { shopId?: string | undefined; limit: number }): Promise<RequisitionView[]> {
+      return (await chainRequisitions(db, q)).map((r) => view(r, q.shopId ?? null));
+    },
+  };
+}

@@ -113,6 +113,8 @@ describe('a requisition from one shop to another through head office', () => {
       .send({ lines: incoming.lines.map((l: { id: string; quantity: number }) => ({ lineId: l.id, receivedQty: l.quantity })) })
       .expect(200);
     // Head office holds the transfer with the requisition it answers.
+    const atHq = (await hq.admin('get', '/api/requisitions?shop=THS02').expect(200)).body as { id: string; status: string; transferNumber: string | null }[];
+    expect(atHq.find((r) => r.id === asked.body.id)).toMatchObject({ status: 'answered', transferNumber: draft.body.number, shopCode: 'THS02', fromShopCode: 'DKR01' });
     expect(await hq.db.one('select requisition_id from transfers where id = $1', [draft.body.id])).toEqual({ requisitionId: asked.body.id });
     expect(await a.db.one('select count(*)::int as n from sync_outbox')).toEqual({ n: 0 });
   });
