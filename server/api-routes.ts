@@ -14,6 +14,7 @@ import { stockRoutes } from './stock/routes.js';
 import { syncRoutes } from './sync/routes.js';
 import { stocktakesRoutes } from './stocktakes/routes.js';
 import { transfersRoutes } from './transfers/routes.js';
+import { requisitionsRoutes } from './requisitions/routes.js';
 import { usersRoutes } from './users/routes.js';
 import { purchasingRoutes } from './purchasing/routes.js';
 import { suppliersRoutes } from './suppliers/routes.js';
@@ -33,6 +34,7 @@ export function shopApi(s: Services): Router {
   const suppliers = suppliersRoutes(s.suppliers);
   const purchasing = purchasingRoutes(s.purchaseOrders, s.deliveries, s.supplierReturns);
   const transfers = transfersRoutes(s.transfers);
+  const requisitions = requisitionsRoutes(s.requisitions);
   const stocktakes = stocktakesRoutes(s.stocktakes);
   const manager = requireRole('manager');
   const pharmacist = requireRole('pharmacist');
@@ -102,6 +104,11 @@ export function shopApi(s: Services): Router {
   r.post('/transfers/:id/cancel', manager, transfers.cancel);
   r.post('/transfers/:id/receive', pharmacist, transfers.receive);
   r.get('/transfers/:id/note.pdf', transfers.note);
+  r.post('/requisitions', pharmacist, requisitions.create);
+  r.get('/requisitions', requisitions.list);
+  r.get('/requisitions/:id', requisitions.get);
+  r.post('/requisitions/:id/cancel', pharmacist, requisitions.cancel);
+  r.post('/requisitions/:id/answer', pharmacist, requisitions.answer);
 
   r.post('/stocktakes', manager, stocktakes.open);
   r.get('/stocktakes', stocktakes.list);

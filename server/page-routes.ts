@@ -109,6 +109,9 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.post('/transferts/:id/expedier', pharmacist, transfers.ship);
   r.post('/transferts/:id/annuler', manager, transfers.cancel);
   r.post('/transferts/:id/reception', pharmacist, transfers.receive);
+  r.post('/transferts/demandes', pharmacist, transfers.ask);
+  r.post('/transferts/demandes/:id/repondre', pharmacist, transfers.answer);
+  r.post('/transferts/demandes/:id/annuler', pharmacist, transfers.cancelRequisition);
 
   r.get('/inventaires', stocktakes.page);
   r.post('/inventaires', manager, stocktakes.open);

@@ -14,6 +14,7 @@ import { syncService } from './sync/service.js';
 import { tillService } from './till/service.js';
 import { stocktakesService } from './stocktakes/service.js';
 import { transfersService } from './transfers/service.js';
+import { requisitionsService } from './requisitions/service.js';
 import { usersService } from './users/service.js';
 import { deliveriesService } from './purchasing/deliveries.js';
 import { purchaseOrdersService } from './purchasing/service.js';
@@ -54,6 +55,7 @@ export function createServices(deps: Deps) {
   const settings = settingsService(deps);
   const suppliers = suppliersService(deps);
   const purchasing = { stock, suppliers, settings, catalog };
+  const transfers = transfersService(deps);
   return {
     catalog,
     stock,
@@ -72,7 +74,8 @@ export function createServices(deps: Deps) {
     purchaseOrders: purchaseOrdersService(deps, purchasing),
     deliveries: deliveriesService(deps, purchasing),
     supplierReturns: supplierReturnsService(deps, purchasing),
-    transfers: transfersService(deps),
+    transfers,
+    requisitions: requisitionsService(deps, transfers),
     stocktakes: stocktakesService(deps),
     reports: reportsAtShop(deps),
   };

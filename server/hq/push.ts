@@ -16,6 +16,7 @@ import { SupplierMerge } from '../suppliers/merge.js';
 import { LINK_FIELDS, SUPPLIER_FIELDS } from '../suppliers/service.js';
 import { StocktakeMerge } from '../stocktakes/merge.js';
 import { TransferMerge } from '../transfers/merge.js';
+import { RequisitionMerge } from '../requisitions/merge.js';
 import { formatDateTimeFr } from '../domain/dates.js';
 import { FAR_FUTURE_MS } from '../domain/merge.js';
 import { jumpedNumbers, receiptSequence } from '../domain/receipt-number.js';
@@ -141,7 +142,7 @@ export async function applyPush(
   const merges = {
     tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped,
     suppliers: new SupplierMerge(run), purchasing: new PurchasingMerge(run),
-    transfers: new TransferMerge(run, () => new Date(at.nowWall)), stocktakes: new StocktakeMerge(run),
+    transfers: new TransferMerge(run, () => new Date(at.nowWall)), stocktakes: new StocktakeMerge(run), requisitions: new RequisitionMerge(run),
     accounts: new AccountsMerge(run, sales, cash), expenses: new ExpensesMerge(run, cash),
   };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
@@ -332,6 +333,7 @@ interface Merges {
   suppliers: SupplierMerge;
   purchasing: PurchasingMerge;
   transfers: TransferMerge;
+  requisitions: RequisitionMerge;
   stocktakes: StocktakeMerge;
   accounts: AccountsMerge;
   expenses: ExpensesMerge;
@@ -379,6 +381,10 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
       return m.transfers.updated(c.data, c.hlc);
     case 'transfer_receipt:insert':
       return m.transfers.received(c.data, c.hlc);
+    case 'requisition:insert':
+      return m.requisitions.asked(c.data, c.hlc);
+    case 'requisition:update':
+      return m.requisitions.cancelled(c.data, c.hlc);
     case 'stocktake:insert':
       return m.stocktakes.finalised(c.data, c.hlc);
     case 'stocktake_counts:insert':

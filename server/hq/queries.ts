@@ -122,7 +122,7 @@ export async function saveAdminTokenHash(db: Queryable, hash: string): Promise<v
 export interface FeedRow {
   id: number;
   xid: string;
-  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop' | 'staff' | 'customer_limit';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'requisition' | 'shop' | 'staff' | 'customer_limit';
   entityId: string;
   payload: Record<string, unknown>;
   hlc: string;

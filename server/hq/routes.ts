@@ -80,6 +80,10 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   r.get('/transfers/suggestions', admin, async (req, res) => {
     res.json(await hq.transferSuggestions(parse(suggestionsSchema, req.query)));
   });
+  r.get('/requisitions', admin, async (req, res) => {
+    const q = parse(chainListSchema, req.query);
+    res.json(await hq.requisitions(q.shop, q.limit));
+  });
   r.get('/stocktakes', admin, async (req, res) => {
     const q = parse(chainListSchema, req.query);
     res.json(await hq.stocktakes(q.shop, q.limit));

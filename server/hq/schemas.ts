@@ -199,7 +199,15 @@ const transferInsert = z.object({
   id: z.uuid(), shopId: z.uuid(), shopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), number: text().min(1).max(40), toShopId: z.uuid(),
   toShopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), status: z.literal('shipped'), reason: text().max(500).nullable(), createdBy: z.uuid().nullable(),
   createdByName: text().max(200), shippedAt: timestamp, createdAt: timestamp, lines: z.array(transferLine).min(1).max(500),
+  requisitionId: z.uuid().nullable().optional(),
 });
+const requisitionInsert = z.object({
+  id: z.uuid(), shopId: z.uuid(), shopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), number: text().min(1).max(40), fromShopId: z.uuid(),
+  fromShopCode: z.string().regex(/^[A-Z0-9]{2,12}$/), status: z.literal('open'),
+  lines: z.array(z.object({ productId: z.uuid(), productName: text().max(200), quantity: count.min(1) })).min(1).max(200),
+  note: text().max(500).nullable(), createdBy: z.uuid().nullable(), createdByName: text().max(200), createdAt: timestamp,
+});
+const requisitionUpdate = z.object({ id: z.uuid(), shopId: z.uuid(), status: z.literal('cancelled'), cancelledAt: timestamp });
 const transferUpdate = z.object({
   id: z.uuid(), shopId: z.uuid(), status: z.enum(['cancelled', 'shipped']), cancelledAt: timestamp.nullable(), cancelOverruledAt: timestamp.nullable(),
 });
@@ -261,6 +269,8 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('transfer:insert'), data: transferInsert }),
   z.object({ ...base, kind: z.literal('transfer:update'), data: transferUpdate }),
   z.object({ ...base, kind: z.literal('transfer_receipt:insert'), data: transferReceiptInsert }),
+  z.object({ ...base, kind: z.literal('requisition:insert'), data: requisitionInsert }),
+  z.object({ ...base, kind: z.literal('requisition:update'), data: requisitionUpdate }),
   z.object({ ...base, kind: z.literal('stocktake:insert'), data: stocktakeInsert }),
   z.object({ ...base, kind: z.literal('stocktake_counts:insert'), data: stocktakeCountsInsert }),
   z.object({ ...base, kind: z.literal('security_alert:insert'), data: securityAlertInsert }),

@@ -25,6 +25,7 @@ import { salesAtHq } from '../sales/service.js';
 import { stockAtHq } from '../stock/service.js';
 import { stocktakesAtHq } from '../stocktakes/service.js';
 import { transfersAtHq } from '../transfers/service.js';
+import { requisitionsAtHq } from '../requisitions/service.js';
 import { applyPush, checkRequest } from './push.js';
 import { differingEntities } from '../domain/digest.js';
 import { transferSuggestions } from '../domain/transfer-suggestions.js';
@@ -91,6 +92,7 @@ export function hqService({ db, logger, now }: HqDeps) {
   const purchasing = purchasingAtHq({ db });
   const cash = cashAtHq({ db });
   const transfers = transfersAtHq({ db });
+  const requisitions = requisitionsAtHq({ db });
   const stocktakes = stocktakesAtHq({ db });
   const accounts = accountsAtHq({ db, now });
   const expenses = expensesAtHq({ db });
@@ -278,6 +280,8 @@ export function hqService({ db, logger, now }: HqDeps) {
       }));
       return transferSuggestions(usable, sold, { today, periodDays: q.periodDays }).slice(0, q.limit);
     },
+    /** Requisitions between shops (one shop's, as asker or asked), each with the transfer answering it. */
+    requisitions: async (code: string | undefined, limit: number) => requisitions.list({ shopId: code ? (await shopOrNotFound(code)).id : undefined, limit }),
     /** Finalised stocktakes with their variance (one shop's, or every shop's). */
     stocktakes: async (code: string | undefined, limit: number) => stocktakes.list(code ? (await shopOrNotFound(code)).id : null, limit),
     /** A shop's customers with balances and ageing, the totals, and who is over the limit or overdue. */

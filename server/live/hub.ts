@@ -22,7 +22,9 @@ const HEARTBEAT_MS = 30_000;
 const LIST_OF_PAGE: Record<string, string> = { stock: '#lots', ventes: '#sales-list', produits: '#product-list', parametres: '#sync-panel' };
 // Pages that are mostly a form being filled (counting the drawer, a return): only the badge changes under them.
 // Purchasing's pages are forms being typed (a delivery note line by line, an order's quantities): a reload would lose them.
-const FORM_PAGES = ['/caisse/session', '/retours', '/fournisseurs', '/commandes', '/receptions', '/retours-fournisseur'];
+// A stocktake is counted by scanner on several terminals at once, and a transfer's receipt is typed line by line: a count
+// committed at one terminal reloaded the others' count form and swallowed the code being scanned there.
+const FORM_PAGES = ['/caisse/session', '/retours', '/fournisseurs', '/commandes', '/receptions', '/retours-fournisseur', '/inventaires', '/transferts'];
 
 type Refusal = 400 | 401 | 403 | 404 | 500 | 503;
 

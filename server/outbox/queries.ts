@@ -1,7 +1,7 @@
 import type { Queryable, Tx } from '../db/pool.js';
 
 export type OutboxEntity = 'product' | 'product_pack' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return' | 'security_alert'
-  | 'supplier' | 'product_supplier' | 'purchase_order' | 'delivery' | 'supplier_return' | 'transfer' | 'transfer_receipt' | 'stocktake' | 'stocktake_counts'
+  | 'supplier' | 'product_supplier' | 'purchase_order' | 'delivery' | 'supplier_return' | 'transfer' | 'transfer_receipt' | 'requisition' | 'stocktake' | 'stocktake_counts'
   | 'customer' | 'account_entry' | 'expense';
 
 export interface OutboxEntry {
@@ -243,7 +243,7 @@ export interface FeedEntry {
   /** The shop the entry is for; null: every shop. */
   shopId: string | null;
   originShopId: string | null;
-  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop' | 'staff' | 'customer_limit';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'requisition' | 'shop' | 'staff' | 'customer_limit';
   entityId: string;
   payload: unknown;
   hlc: string;

@@ -183,7 +183,8 @@ export async function writeCounts(
       saleItemId: null, userId: actor.id, hlc: c.hlc,
     })),
   );
-  await applyDeltas(tx, counts.map((c) => ({ batchId: c.batchId, delta: c.delta })));
+  // A count that matches the ledger changes no lot: its row is left alone (most lots of a stocktake match; each update rewrites the row and its indexes).
+  await applyDeltas(tx, counts.filter((c) => c.delta !== 0).map((c) => ({ batchId: c.batchId, delta: c.delta })));
   await appendOutbox(tx, movements.map((m) => ({ entity: 'movement' as const, entityId: m.id, op: 'insert' as const, payload: m, hlc: m.hlc })));
   return movements;
 }

@@ -84,7 +84,7 @@ export interface PullAnswer {
 
 export interface PulledChange {
   id: number;
-  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'shop' | 'staff' | 'customer_limit';
+  entity: 'product' | 'batch' | 'recall' | 'supplier' | 'product_supplier' | 'transfer' | 'transfer_receipt' | 'requisition' | 'shop' | 'staff' | 'customer_limit';
   entityId: string;
   hlc: string;
   data: Record<string, unknown>;

@@ -11,6 +11,7 @@ import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconc
 import { stocktakeCoverage } from '../stocktakes/reconcile.js';
 import { supplierCoverage } from '../suppliers/reconcile.js';
 import { transferCoverage, transferReceiptCoverage } from '../transfers/reconcile.js';
+import { requisitionCoverage } from '../requisitions/reconcile.js';
 
 /**
  * Everything a shop owns that head office keeps, in dependency order (a
@@ -39,6 +40,8 @@ export const COVERED: readonly Covered[] = [
   cashMovementCoverage,
   accountEntryCoverage,
   // A shipment names its lots; a receipt names its shipment and the lots it filled; a stocktake's counts name lots and movements.
+  // A transfer may name a requisition (no key between them: either order restores).
+  requisitionCoverage,
   transferCoverage,
   transferReceiptCoverage,
   stocktakeCoverage,

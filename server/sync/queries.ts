@@ -77,7 +77,7 @@ export async function wipeLocalData(db: Queryable): Promise<void> {
   await db.exec(
     `truncate cart_lines, receipt_prints, expiry_alerts, account_entries, customers, expense_photos, expenses, sale_returns, cash_movements, sale_items, stock_movements, sales, till_sessions,
        supplier_return_lines, supplier_returns, delivery_lines, deliveries, purchase_order_lines, purchase_orders, product_suppliers, suppliers,
-       transfer_receipts, transfer_lines, transfers, stocktake_counts, stocktake_lines, stocktakes,
+       transfer_receipts, transfer_lines, transfers, requisitions, stocktake_counts, stocktake_lines, stocktakes,
        product_batches, recalls, catalogue_proposals, hq_daily_margins, product_zones, product_packs, products,
        sync_outbox, sync_refused, sync_conflicts`,
   );

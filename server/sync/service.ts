@@ -26,6 +26,7 @@ import type { SalesService } from '../sales/service.js';
 import { SupplierMerge } from '../suppliers/merge.js';
 import { StockMerge } from '../stock/merge.js';
 import { TransferMerge, type ReceiptWire, type ShipmentUpdateWire, type ShipmentWire } from '../transfers/merge.js';
+import { RequisitionMerge, type RequisitionUpdateWire, type RequisitionWire } from '../requisitions/merge.js';
 import type { Recall } from '../stock/queries.js';
 import { gzipJson, HqError, hqClient, type HqClient, type PulledChange } from './client.js';
 import { probeIntervalMs } from '../domain/link.js';
@@ -180,12 +181,14 @@ export function syncService(
       const stock = new StockMerge(run);
       const suppliers = new SupplierMerge(run);
       const transfers = new TransferMerge(run, now);
+      const requisitions = new RequisitionMerge(run);
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
         else if (c.entity === 'supplier' || c.entity === 'product_supplier') await suppliers.pulled(c.entity, c.data, c.hlc);
         else if (c.entity === 'transfer') await transfers.pulledTransfer(c.data as unknown as ShipmentWire | ShipmentUpdateWire, c.hlc);
         else if (c.entity === 'transfer_receipt') await transfers.pulledReceipt(c.data as unknown as ReceiptWire, c.hlc);
+        else if (c.entity === 'requisition') await requisitions.pulled(c.data as unknown as RequisitionWire | RequisitionUpdateWire, c.hlc);
         else if (c.entity === 'staff') await staffPulled(tx, shop.id, c.data, security.audit);
         else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
         else if (c.entity === 'customer_limit') await customerLimitPulled(tx, shop.id, c.data as unknown as CustomerLimitWire, c.hlc);

@@ -4,6 +4,7 @@ import { appendOutbox } from '../outbox/queries.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { lockLotsOf, lotsOwnedBy, moveUnits } from '../stock/lot-moves.js';
 import { forbidden, unknownEntity } from '../stock/merge.js';
+import { requisitionById } from '../requisitions/queries.js';
 import {
   insertLines,
   insertReceiptIfAbsent,
@@ -34,6 +35,8 @@ export interface ShipmentWire {
   shippedAt: string;
   createdAt: string;
   lines: Omit<TransferLine, 'transferId'>[];
+  /** The receiving shop's requisition this shipment answers (absent from a shop older than requisitions). */
+  requisitionId?: string | null;
 }
 
 /** The one change a shipment knows after it left: cancelled by A, or shipped again once head office overruled that cancel. */
@@ -65,6 +68,7 @@ export function shipmentWire(t: Transfer, lines: readonly TransferLine[]): Shipm
     id: t.id, shopId: t.shopId, shopCode: t.shopCode, number: t.number, toShopId: t.toShopId, toShopCode: t.toShopCode, status: 'shipped', reason: t.reason,
     createdBy: t.createdBy, createdByName: t.createdByName, shippedAt: t.shippedAt!.toISOString(), createdAt: t.createdAt.toISOString(),
     lines: lines.map(({ transferId: _t, ...l }) => l),
+    ...(t.requisitionId ? { requisitionId: t.requisitionId } : {}),
   };
 }
 
@@ -72,7 +76,7 @@ async function insertShipment(run: MergeRun, d: ShipmentWire, hlc: string): Prom
   const inserted = await insertTransferIfAbsent(run.tx, {
     id: d.id, shopId: d.shopId, shopCode: d.shopCode, number: d.number, toShopId: d.toShopId, toShopCode: d.toShopCode, status: 'shipped', reason: d.reason,
     createdBy: d.createdBy, createdByName: d.createdByName, shippedAt: new Date(d.shippedAt), cancelledAt: null, cancelOverruledAt: null,
-    hlc, createdAt: new Date(d.createdAt),
+    requisitionId: d.requisitionId ?? null, hlc, createdAt: new Date(d.createdAt),
   });
   if (inserted) await insertLines(run.tx, d.lines.map((l) => ({ ...l, transferId: d.id })));
   return inserted;
@@ -117,6 +121,12 @@ export class TransferMerge {
     if (!to || to.id === seat.shopId || to.code !== d.toShopCode) throw new AppError(422, 'unknown_shop', 'transfer.unknown_shop', { code: d.toShopCode });
     const owned = await lotsOwnedBy(this.run.tx, seat.shopId, d.lines.map((l) => l.batchId));
     if (d.lines.some((l) => !owned.has(l.batchId))) throw unknownEntity('batch', d.lines.find((l) => !owned.has(l.batchId))!.batchId);
+    if (d.requisitionId) {
+      // A shipment answers a requisition of its receiver made to its sender, or none: a link to another is dropped. One
+      // head office does not hold (restored from an older backup) is kept: the asking shop's nightly run sends it again.
+      const r = await requisitionById(this.run.tx, d.requisitionId);
+      if (r && (r.shopId !== d.toShopId || r.fromShopId !== seat.shopId)) d = { ...d, requisitionId: null };
+    }
     await insertShipment(this.run, d, hlc);
     this.run.emit({ shopId: d.toShopId, originShopId: seat.shopId, entity: 'transfer', entityId: d.id, payload: d, hlc });
   }

@@ -8,6 +8,7 @@ import { onRefusal } from '../web/errors.js';
 import { show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
 import { createTransferSchema, receiveTransferSchema } from './schemas.js';
+import { createRequisitionSchema } from '../requisitions/schemas.js';
 
 const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)]);
 
@@ -15,7 +16,11 @@ const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v 
 export function transfersPages(s: Services, views: Views) {
   const data = async (extra: Record<string, unknown> = {}) => {
     const all = await s.transfers.list('all');
+    const requisitions = await s.requisitions.list('all');
     return {
+      requisitionsIn: requisitions.filter((r) => r.direction === 'in'),
+      requisitionsOut: requisitions.filter((r) => r.direction === 'out'),
+      products: await s.catalog.searchProducts('', 500),
       title: t('ui.transfers.title'),
       outgoing: all.filter((x) => x.direction === 'out'),
       incoming: all.filter((x) => x.direction === 'in'),
@@ -49,6 +54,27 @@ export function transfersPages(s: Services, views: Views) {
       onRefusal(res, async (err) => ({ page: 'transfers', fragment: 'transfers/list', data: await data({ error: err.message }) }));
       const cancelled = await s.transfers.cancel(idParam(req), actorOf(req));
       await again(req, res, { done: t('ui.transfers.cancelled', { number: cancelled.number }) });
+    }) satisfies RequestHandler,
+
+    ask: (async (req, res) => {
+      onRefusal(res, async (err) => ({ page: 'transfers', fragment: 'transfers/list', data: await data({ error: err.message }) }));
+      const b = req.body as Record<string, unknown>;
+      const quantities = asArray(b.quantity);
+      const lines = asArray(b.productId).map((productId, i) => ({ productId, quantity: formNumber(quantities[i]) })).filter((l) => l.productId);
+      const { requisition } = await s.requisitions.create(parse(createRequisitionSchema, { fromShop: b.fromShop, lines, note: b.note }), actorOf(req));
+      await again(req, res, { done: t('ui.requisitions.created', { number: requisition.number, code: requisition.fromShopCode }) });
+    }) satisfies RequestHandler,
+
+    answer: (async (req, res) => {
+      onRefusal(res, async (err) => ({ page: 'transfers', fragment: 'transfers/list', data: await data({ error: err.message }) }));
+      const transfer = await s.requisitions.answer(idParam(req), actorOf(req));
+      await again(req, res, { done: t('ui.requisitions.answered', { number: transfer.number }) });
+    }) satisfies RequestHandler,
+
+    cancelRequisition: (async (req, res) => {
+      onRefusal(res, async (err) => ({ page: 'transfers', fragment: 'transfers/list', data: await data({ error: err.message }) }));
+      const r = await s.requisitions.cancel(idParam(req), actorOf(req));
+      await again(req, res, { done: t('ui.requisitions.cancelled_done', { number: r.number }) });
     }) satisfies RequestHandler,
 
     receive: (async (req, res) => {

@@ -29,6 +29,8 @@ export interface Transfer {
   shippedAt: Date | null;
   cancelledAt: Date | null;
   cancelOverruledAt: Date | null;
+  /** The requisition of the receiving shop this transfer answers, if any. */
+  requisitionId?: string | null;
   hlc: string;
   createdAt: Date;
   updatedAt: Date;
@@ -55,7 +57,7 @@ export interface TransferReceipt {
 }
 
 const columns = `t.id, t.shop_id, t.shop_code, t.number, t.to_shop_id, t.to_shop_code, t.status, t.reason, t.created_by, t.created_by_name,
-  t.shipped_at, t.cancelled_at, t.cancel_overruled_at, t.hlc, t.created_at, t.updated_at`;
+  t.shipped_at, t.cancelled_at, t.cancel_overruled_at, t.requisition_id, t.hlc, t.created_at, t.updated_at`;
 const lineColumns = `l.id, l.transfer_id, l.line_no, l.batch_id, l.product_id, l.product_name, l.lot_number,
   to_char(l.expiration_date, 'YYYY-MM-DD') as expiration_date, l.unit_cost, l.quantity`;
 const receiptColumns = 'r.id, r.transfer_id, r.shop_id, r.received_by, r.received_by_name, r.lines, r.shipped_units, r.received_units, r.hlc, r.created_at';
@@ -64,10 +66,10 @@ const receiptColumns = 'r.id, r.transfer_id, r.shop_id, r.received_by, r.receive
 export async function insertTransferIfAbsent(db: Queryable, t: Omit<Transfer, 'updatedAt'>): Promise<boolean> {
   return (await db.exec(
     `insert into transfers (id, shop_id, number, to_shop_id, to_shop_code, status, reason, created_by, created_by_name, shipped_at,
-       cancelled_at, cancel_overruled_at, hlc, created_at, shop_code)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) on conflict (id) do nothing`,
+       cancelled_at, cancel_overruled_at, hlc, created_at, shop_code, requisition_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) on conflict (id) do nothing`,
     [t.id, t.shopId, t.number, t.toShopId, t.toShopCode, t.status, t.reason, t.createdBy, t.createdByName, t.shippedAt, t.cancelledAt,
-      t.cancelOverruledAt, t.hlc, t.createdAt, t.shopCode],
+      t.cancelOverruledAt, t.hlc, t.createdAt, t.shopCode, t.requisitionId ?? null],
   )) > 0;
 }
 

@@ -8,6 +8,8 @@ export const createTransferSchema = z.object({
   toShop: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{2,12}$/, t('validation.shop_code')),
   lines: z.array(z.object({ batchId: z.uuid(), quantity })).min(1, t('transfer.no_lines')).max(500),
   reason: z.string().trim().max(500).optional().transform((v) => (v ? v : undefined)),
+  /** The receiving shop's requisition this transfer answers. */
+  requisitionId: z.uuid().optional(),
 });
 
 export const receiveTransferSchema = z.object({

@@ -25,6 +25,7 @@ import {
 } from './queries.js';
 import type { CreateTransferInput, ReceiveTransferInput } from './schemas.js';
 import type { Queryable } from '../db/pool.js';
+import { requisitionById } from '../requisitions/queries.js';
 
 export type TransferState = 'draft' | 'shipped' | 'received' | 'cancelled';
 
@@ -98,6 +99,14 @@ export function transfersService({ db, shop, now, bus }: Deps) {
         }
         const to = await chainShopByCode(tx, input.toShop);
         if (!to || to.id === shop.id) throw new AppError(422, 'unknown_shop', 'transfer.unknown_shop', { code: input.toShop });
+        if (input.requisitionId) {
+          // Locked: two answers to one requisition at once, the second sees the first.
+          const r = await requisitionById(tx, input.requisitionId, true);
+          if (!r || r.fromShopId !== shop.id) throw notFound('requisition.not_found');
+          if (r.status === 'cancelled') throw new AppError(409, 'requisition_cancelled', 'requisition.cancelled', { number: r.number });
+          if (r.transferNumber) throw new AppError(409, 'requisition_answered', 'requisition.answered', { number: r.number, transfer: r.transferNumber });
+          if (r.shopId !== to.id) throw new AppError(422, 'requisition_wrong_shop', 'requisition.wrong_shop', { number: r.number, code: r.shopCode });
+        }
         const wanted = new Map<string, number>();
         for (const l of input.lines) wanted.set(l.batchId, (wanted.get(l.batchId) ?? 0) + l.quantity);
         const lots = await lotDescriptions(tx, shop.id, [...wanted.keys()]);
@@ -112,7 +121,7 @@ export function transfersService({ db, shop, now, bus }: Deps) {
         await insertTransferIfAbsent(tx, {
           id, shopId: shop.id, shopCode: shop.code, number: await nextTransferNumber(tx, shop.id, shop.code), toShopId: to.id, toShopCode: to.code, status: 'draft',
           reason: input.reason ?? null, createdBy: actor.id, createdByName: actor.name, shippedAt: null, cancelledAt: null, cancelOverruledAt: null,
-          hlc, createdAt: now(),
+          requisitionId: input.requisitionId ?? null, hlc, createdAt: now(),
         });
         await insertLines(tx, [...wanted].map(([batchId, quantity], i) => {
           const lot = lots.get(batchId)!;

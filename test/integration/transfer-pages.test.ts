@@ -48,6 +48,38 @@ describe('the Transferts page', () => {
   });
 });
 
+describe('requisitions on the Transferts page', () => {
+  it('asks another shop for products from the form, and answers an incoming requisition with a transfer prefilled from its lots', async () => {
+    const p = await seedProduct(shop, { name: 'Ibuprofène 400 mg' });
+    const lot = await seedBatch(shop, { productId: p.id, lotNumber: 'IBU-P', expirationDate: '2027-05-31', quantity: 30 });
+    const agent = await browserAs('pharmacist');
+    const empty = await agent.post('/transferts/demandes').type('form').send({ fromShop: 'THS02', productId: [p.id, ''], quantity: ['0', ''] });
+    expect(empty.status).toBe(422);
+    expect(empty.text).toContain('La quantité demandée est un nombre entier d’au moins 1.');
+    expect(await shop.db.one('select count(*)::int as n from requisitions')).toEqual({ n: 0 });
+    const asked = await agent.post('/transferts/demandes').type('form').send({ fromShop: 'THS02', productId: [p.id, ''], quantity: ['6', ''] }).expect(200);
+    expect(asked.text).toContain('Demande DKR01-RQ00001 envoyée');
+    expect(asked.text).toContain('Demandes envoyées');
+
+    // A requisition of THS02 addressed to this shop, as head office's feed brings it.
+    const id = '0193a0e0-0000-7000-8000-0000000000aa';
+    await shop.db.exec(
+      `insert into requisitions (id, shop_id, shop_code, number, from_shop_id, from_shop_code, status, lines, hlc)
+       values ($1, $2, 'THS02', 'THS02-RQ00007', $3, 'DKR01', 'open', $4, '001700000000000:000000:THS02')`,
+      [id, shopIdFor('THS02'), shop.shop.id, JSON.stringify([{ productId: p.id, productName: 'Ibuprofène 400 mg', quantity: 8 }])],
+    );
+    const page = await agent.get('/transferts').expect(200);
+    expect(page.text).toContain('THS02-RQ00007');
+    expect(page.text).toContain('Préparer le transfert');
+    const answered = await agent.post(`/transferts/demandes/${id}/repondre`).expect(200);
+    expect(answered.text).toMatch(/Transfert DKR01-TR\d{5} préparé depuis la demande/);
+    expect(answered.text).toMatch(/Réponse : transfert DKR01-TR\d{5}/);
+    expect(answered.text).toContain('Motif : Réponse à la demande THS02-RQ00007');
+    const t = (await shop.services.transfers.list('out')).find((x) => x.requisitionId === id)!;
+    expect(t.lines.map((l) => [l.batchId, l.quantity])).toEqual([[lot.id, 8]]);
+  });
+});
+
 describe('the Inventaires page', () => {
   it('opens a stocktake, takes a count with no prefilled quantity, and finalises it', async () => {
     const p = await seedProduct(shop, { name: 'Doliprane 1000' });
