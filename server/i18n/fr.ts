@@ -1728,6 +1728,8 @@ commande l’utilise.`,
   'ui.stocktakes.shelved': '{name} rangé dans la zone « {zone} ».',
   'ui.stocktakes.no_zones': 'Aucune zone pour l’instant.',
   'cli.rebuilt_moves': 'Et : {transfers} transfert(s) entre boutiques, {receipts} réception(s) de transfert, {stocktakes} inventaire(s) clôturé(s).',
+  // staff2
+  'boot.wrong_shop': 'Ce dossier de données appartient à la boutique {here}, mais SHOP_CODE vaut {wanted}. Une boutique ne change pas de code : remettez SHOP_CODE={here}, ou démarrez {wanted} avec son propre DATA_DIR (ou DATABASE_URL).',
 } as const;
 
 export type MessageKey = keyof typeof fr;
