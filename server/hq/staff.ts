@@ -15,6 +15,8 @@ export interface StaffMember {
   role: UserRole;
   shops: string[];
   active: boolean;
+  /** Made or changed at head office: a shop's push no longer changes them. False for a person a shop made and pushed. */
+  setByHq: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,7 +41,7 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
     return new Map((await allShops(db)).map((s) => [s.id, s.code]));
   }
   const present = (row: HqStaffRow, codes: Map<string, string>): StaffMember => {
-    const { shopIds, ...rest } = row;
+    const { shopIds, hlc: _hlc, ...rest } = row;
     return { ...rest, shops: shopIds.map((id) => codes.get(id) ?? id).sort() };
   };
 

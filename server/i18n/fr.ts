@@ -1729,6 +1729,10 @@ commande l’utilise.`,
   'ui.stocktakes.no_zones': 'Aucune zone pour l’instant.',
   'cli.rebuilt_moves': 'Et : {transfers} transfert(s) entre boutiques, {receipts} réception(s) de transfert, {stocktakes} inventaire(s) clôturé(s).',
   // staff2
+  'ui.entity.staff': 'Personne du personnel',
+  'conflict.field.role': 'rôle',
+  'conflict.field.staffActive': 'actif',
+  'conflict.reason.staff_set_by_hq': '{entity} : {remoteNode} a voulu changer {field} en {remote} ; la valeur fixée par le siège est gardée ({local}).',
   'boot.wrong_shop': 'Ce dossier de données appartient à la boutique {here}, mais SHOP_CODE vaut {wanted}. Une boutique ne change pas de code : remettez SHOP_CODE={here}, ou démarrez {wanted} avec son propre DATA_DIR (ou DATABASE_URL).',
 } as const;
 

@@ -7,6 +7,9 @@ import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { securityService, type Bucket, type SecurityService } from '../security/service.js';
 import { DUMMY_HASH, generatePin, hashPin, verifyPin } from './pin.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendOutbox } from '../outbox/queries.js';
+import type { Tx } from '../db/pool.js';
 import {
   activeUsersWithSecrets,
   countUsers,
@@ -75,11 +78,30 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
     return user;
   };
 
+  /**
+   * A person made or changed here travels up to head office (never a PIN nor
+   * its hash): `staff:insert` once, then `staff:update` with the whole person.
+   * People head office sent are changed by the pull, which writes no outbox.
+   */
+  async function travel(tx: Tx, user: User, op: 'insert' | 'update'): Promise<void> {
+    const hlc = await stampTransaction(tx, now());
+    const payload = { id: user.id, shopId: user.shopId, name: user.name, role: user.role, active: user.active, createdAt: user.createdAt.toISOString() };
+    await appendOutbox(tx, [{ entity: 'staff', entityId: user.id, op, payload, hlc }]);
+  }
+
+  async function insertTravelling(input: { name: string; role: UserRole; pinHash: string }): Promise<User> {
+    return db.withTransaction(async (tx) => {
+      const user = await insertUser(tx, { id: newId(), shopId: shop.id, ...input });
+      await travel(tx, user, 'insert');
+      return user;
+    });
+  }
+
   return {
     /** PINs are unique in a shop: a PIN alone says who is at the till. */
     async createUser(input: { name: string; role: UserRole; pin: string }): Promise<User> {
       await assertPinFree(input.pin);
-      return insertUser(db, { id: newId(), shopId: shop.id, name: input.name, role: input.role, pinHash: await hashPin(input.pin) });
+      return insertTravelling({ name: input.name, role: input.role, pinHash: await hashPin(input.pin) });
     },
 
     listUsers: () => listUsers(db, shop.id),
@@ -88,7 +110,7 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
     async ensureFirstManager(pin: string | undefined): Promise<{ created: boolean; generatedPin?: string }> {
       if ((await countUsers(db, shop.id)) > 0) return { created: false };
       const chosen = pin ?? generatePin();
-      await insertUser(db, { id: newId(), shopId: shop.id, name: 'Responsable', role: 'manager', pinHash: await hashPin(chosen) });
+      await insertTravelling({ name: 'Responsable', role: 'manager', pinHash: await hashPin(chosen) });
       return pin ? { created: true } : { created: true, generatedPin: chosen };
     },
 
@@ -167,6 +189,7 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
           throw new AppError(409, 'last_manager', 'user.last_manager');
         }
         const user = await setUserActive(tx, userId, active);
+        if (user.active !== before.active) await travel(tx, user, 'update');
         const sessionsEnded = active ? 0 : await deleteSessionsOf(tx, userId);
         await security.audit(tx, { actor: by, action: active ? 'user_enabled' : 'user_disabled', target: `${user.name} (${user.id})`, detail: { sessionsEnded } });
         return { user, sessionsEnded };
