@@ -143,6 +143,11 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
     const { created, member } = await hq.staff.create(parse(createStaffSchema, req.body), 'admin-token');
     res.status(created ? 201 : 200).json(member);
   });
+  // Shown once: the answer is the only place the code is ever written.
+  r.post('/staff/:id/first-pin-code', admin, async (req, res) => {
+    const { member, code, expiresAt } = await hq.staff.firstPinCode(idParam(req), 'admin-token');
+    res.set('cache-control', 'no-store').status(201).json({ id: member.id, name: member.name, code, expiresAt });
+  });
   r.post('/staff/:id/deactivate', admin, async (req, res) => {
     res.json(await hq.staff.deactivate(idParam(req), 'admin-token'));
   });

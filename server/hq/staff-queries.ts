@@ -66,3 +66,11 @@ export async function updateHqStaff(db: Queryable, id: string, s: { name: string
     [id, s.name, s.role, s.shopIds],
   ))!;
 }
+
+/** A page of one shop's people as a rebuild reads them: id order, never a PIN (head office holds none). */
+export async function staffPage(db: Queryable, shopId: string, after: string, limit: number): Promise<{ id: string; name: string; role: UserRole; active: boolean }[]> {
+  return db.rows(
+    `select s.id, s.name, s.role, s.active from hq_staff s where $1::uuid = any(s.shop_ids) and s.id > $2::uuid order by s.id limit $3`,
+    [shopId, after, limit],
+  );
+}

@@ -1,3 +1,4 @@
+import { createHash, randomInt } from 'node:crypto';
 import type { Db, Tx } from '../db/pool.js';
 import type { UserRole } from '../domain/roles.js';
 import { AppError, notFound } from '../errors.js';
@@ -27,7 +28,12 @@ export interface StaffWire {
   name: string;
   role: UserRole;
   active: boolean;
+  /** A one-time code for the first PIN: its SHA-256 only (the code is shown once at head office, never stored). */
+  firstPinCode?: { hash: string; expiresAt: string };
 }
+
+/** How long a first-PIN code may wait to be used. */
+export const FIRST_PIN_CODE_DAYS = 7;
 
 /**
  * Head office's staff: one identity per person, the shops they work at. Each
@@ -45,9 +51,9 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
     return { ...rest, shops: shopIds.map((id) => codes.get(id) ?? id).sort() };
   };
 
-  async function feed(tx: Tx, row: HqStaffRow): Promise<void> {
+  async function feed(tx: Tx, row: HqStaffRow, firstPinCode?: { hash: string; expiresAt: string }): Promise<void> {
     const hlc = await stampTransaction(tx, now());
-    const payload: StaffWire = { id: row.id, name: row.name, role: row.role, active: row.active };
+    const payload: StaffWire = { id: row.id, name: row.name, role: row.role, active: row.active, ...(firstPinCode ? { firstPinCode } : {}) };
     await appendFeed(tx, row.shopIds.map((shopId) => ({ shopId, originShopId: null, entity: 'staff' as const, entityId: row.id, hlc, payload })));
   }
 
@@ -84,6 +90,25 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
       }
       const codes = await codesById();
       return (await listHqStaff(db, shopId)).map((r) => present(r, codes));
+    },
+
+    /**
+     * A one-time code a person types at their shop with the PIN they choose (POST /api/session/first-pin):
+     * 12 random digits, shown here once; only its SHA-256 goes down the feed to the person's shops, none is kept
+     * here. A new code replaces the one before; the audit log says who handed one out, never the code.
+     */
+    async firstPinCode(id: string, by: string): Promise<{ member: StaffMember; code: string; expiresAt: Date }> {
+      const code = Array.from({ length: 12 }, () => String(randomInt(10))).join('');
+      const expiresAt = new Date(now().getTime() + FIRST_PIN_CODE_DAYS * 86_400_000);
+      const row = await db.withTransaction(async (tx) => {
+        const person = await hqStaffById(tx, id, true);
+        if (!person) throw notFound('hq_staff.not_found');
+        if (!person.active) throw new AppError(409, 'staff_inactive', 'hq_staff.inactive_no_code');
+        await feed(tx, person, { hash: createHash('sha256').update(code).digest('hex'), expiresAt: expiresAt.toISOString() });
+        await security.audit(tx, { actor: by, action: 'hq_staff_first_pin_code', target: `${person.name} (${person.id})`, detail: { expiresAt: expiresAt.toISOString() } });
+        return person;
+      });
+      return { member: present(row, await codesById()), code: `${code.slice(0, 4)} ${code.slice(4, 8)} ${code.slice(8)}`, expiresAt };
     },
 
     /** The person's shops end their sessions on their next pull; deactivating twice is one deactivation. */

@@ -9,6 +9,7 @@ import { batchCoverage, movementCoverage, recallCoverage } from '../stock/reconc
 import { stocktakeCoverage } from '../stocktakes/reconcile.js';
 import { supplierCoverage } from '../suppliers/reconcile.js';
 import { transferCoverage, transferReceiptCoverage } from '../transfers/reconcile.js';
+import { staffCoverage } from '../hq/staff-reconcile.js';
 
 /**
  * Everything a shop owns that head office keeps, in dependency order (a
@@ -19,6 +20,8 @@ import { transferCoverage, transferReceiptCoverage } from '../transfers/reconcil
  * (docs/sync.md, « Covering a new entity »).
  */
 export const COVERED: readonly Covered[] = [
+  // People first: a session, a sale or a return names who made it.
+  staffCoverage,
   productCoverage,
   supplierCoverage,
   recallCoverage,
