@@ -89,7 +89,7 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views),
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views, timezone),
       purchasingHqPages(purchasingAtHq({ db: opts.db, now: opts.now, timezone }), office.shopChoices, views)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);

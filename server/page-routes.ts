@@ -69,6 +69,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, pageContext(s, deps.shop));
   r.get('/connexion', auth.page);
   r.post('/connexion', auth.login);
+  r.get('/connexion/code', auth.codePage);
+  r.post('/connexion/code', auth.codeLogin);
   r.post('/deconnexion', auth.logout);
   r.use(requirePageUser);
   r.get('/', (_req, res) => res.redirect(303, '/caisse'));
@@ -244,6 +246,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/personnel', personnel.list);
   r.post('/personnel', admin, personnel.add);
   r.post('/personnel/:id/desactiver', admin, personnel.deactivate);
+  r.post('/personnel/:id/code', admin, personnel.firstPinCode);
 
   // Issue 21: every shop's orders, deliveries and pending supplier credits, read-only.
   r.get('/achats', purchasing.page);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initFromHq } from '../../server/sync/rebuild.js';
+import { staffService } from '../../server/staff/service.js';
+import { csrfToken } from '../../server/web/context.js';
 import { freshDatabase, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 /*
@@ -115,5 +117,33 @@ describe('a shop rebuilt from head office', () => {
     const bad = await firstPin(shop.app, { code: '12', pin: '2468' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('Le code de première connexion a 12 chiffres.');
+  });
+
+  it('hands the code out on head office’s Personnel page once, and takes it on the shop’s « Première connexion » page', async () => {
+    const id = randomUUID();
+    await hq.admin('post', '/api/staff').send({ id, name: 'Rokhaya Mbaye', role: 'cashier', shops: ['STF01'] }).expect(201);
+    await staffService({ db: hq.db, now: () => new Date() }).addUser({ login: 'awa', name: 'Awa Diop', role: 'admin', password: 'un-mot-de-passe-solide' });
+    const office = request.agent(hq.app);
+    const signed = await office.post('/connexion').type('form').send({ login: 'awa', password: 'un-mot-de-passe-solide' });
+    const csrf = csrfToken(decodeURIComponent(/comptoir_siege=([^;]+)/.exec(String(signed.headers['set-cookie']))![1]!));
+    const listed = await office.get('/personnel').expect(200);
+    expect(listed.text).toContain(`/personnel/${id}/code`);
+    const shown = await office.post(`/personnel/${id}/code`).set('HX-Request', 'true').type('form').send({ _csrf: csrf }).expect(200);
+    const code = /Code de première connexion de Rokhaya Mbaye : (\d{4} \d{4} \d{4}) \(valable jusqu’au /.exec(shown.text)?.[1];
+    expect(code).toBeDefined();
+    expect(shown.headers['cache-control']).toBe('no-store');
+    expect((await office.get('/personnel').expect(200)).text).not.toContain(code!);
+
+    await rebuilt.services.sync.pullNow({ force: true });
+    rebuilt.clock.set(new Date(rebuilt.clock.now().getTime() + 2 * 3_600_000));
+    const till = request.agent(rebuilt.app);
+    const login = await till.get('/connexion').expect(200);
+    expect(login.text).toContain('Première connexion avec un code du siège');
+    const form = await till.get('/connexion/code').expect(200);
+    expect(form.text).toContain('Code remis par le siège (12 chiffres)');
+    const wrong = await till.post('/connexion/code').set('HX-Request', 'true').type('form').send({ code: '0000 0000 0000', pin: '6464' });
+    expect(wrong.text).toContain('Code de première connexion inconnu, déjà utilisé ou expiré.');
+    await till.post('/connexion/code').type('form').send({ code, pin: '6464' }).expect(303);
+    expect((await till.get('/api/session').expect(200)).body.user).toMatchObject({ id, name: 'Rokhaya Mbaye' });
   });
 });
