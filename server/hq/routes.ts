@@ -7,7 +7,7 @@ import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqCustomerLimitSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
-import { createStaffSchema, staffListSchema } from './staff-schemas.js';
+import { createStaffSchema, heldValuesQuerySchema, staffListSchema } from './staff-schemas.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
 
@@ -88,6 +88,19 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   });
   r.get('/shops/:code/held-sales', admin, async (req, res) => {
     res.json(await hq.heldSales(code(req), req.query.all === '1'));
+  });
+  // Values held for a far-future clock (the due ones are applied as they are listed).
+  r.get('/held-values', admin, async (req, res) => {
+    const q = parse(heldValuesQuerySchema, req.query);
+    res.json(await hq.heldValues.list({ shopId: q.shop ? (await hq.shopByCode(q.shop)).id : undefined, all: q.all === '1' }));
+  });
+  r.post('/held-values/:id/accept', admin, async (req, res) => {
+    const row = await hq.heldValues.accept(idParam(req), 'admin-token');
+    res.json({ id: row.id, status: 'applied' });
+  });
+  r.post('/held-values/:id/discard', admin, async (req, res) => {
+    const row = await hq.heldValues.discard(idParam(req), 'admin-token');
+    res.json({ id: row.id, status: 'discarded' });
   });
   r.post('/held-sales/:id/release', admin, async (req, res) => {
     res.json(await hq.releaseHeldSales(idParam(req), 'admin-token'));

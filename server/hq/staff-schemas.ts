@@ -16,3 +16,6 @@ export const staffListSchema = z.object({ shop: shopCode.optional() });
 export type CreateStaffInput = z.infer<typeof createStaffSchema>;
 
 export const staffIdSchema = z.uuid();
+
+/** `GET /api/held-values?shop=DKR01&all=1`. */
+export const heldValuesQuerySchema = z.object({ shop: shopCode.optional(), all: z.enum(['0', '1']).optional() });
