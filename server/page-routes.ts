@@ -5,6 +5,7 @@ import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
 type StaffPages = ReturnType<typeof import('./hq/staff-pages.js').staffPages>;
+type HeldPages = ReturnType<typeof import('./hq/held-pages.js').heldPages>;
 type PurchasingHqPages = ReturnType<typeof import('./purchasing/hq-pages.js').purchasingHqPages>;
 type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
 import type { ShopContext } from './context.js';
@@ -180,7 +181,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages, held?: HeldPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -247,6 +248,12 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.post('/personnel', admin, personnel.add);
   r.post('/personnel/:id/desactiver', admin, personnel.deactivate);
   r.post('/personnel/:id/code', admin, personnel.firstPinCode);
+  // Values held for a far-future clock: read by all, decided by an admin.
+  if (held) {
+    r.get('/valeurs-retenues', held.list);
+    r.post('/valeurs-retenues/:id/accepter', admin, held.accept);
+    r.post('/valeurs-retenues/:id/ecarter', admin, held.discard);
+  }
 
   // Issue 21: every shop's orders, deliveries and pending supplier credits, read-only.
   r.get('/achats', purchasing.page);

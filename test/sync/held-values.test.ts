@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staffService } from '../../server/staff/service.js';
 import { csrfToken } from '../../server/web/context.js';
 import { managerActor, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
@@ -102,5 +102,34 @@ describe('a price held for a far-future clock', () => {
     expect(Object.fromEntries(all.map((v) => [v.entityId, v.status]))).toEqual({ [applied]: 'applied', [discarded]: 'discarded', [accepted]: 'applied' });
     // A held value never silently disappears: every one is still on its row.
     expect(await hq.count('sync_held')).toBe(3);
+  });
+
+  it('is shown on « Valeurs retenues » to every account, and decided there by an administrator only', async () => {
+    const other = (await seedProduct(shop, { unitPrice: 1000, name: 'Vogalène' })).id;
+    await shop.services.sync.runNow({ force: true });
+    await farFuturePrice(other, 2500, 5);
+    const accounts = staffService({ db: hq.db, now: () => hq.clock.now() });
+    await accounts.addUser({ login: 'awa', name: 'Awa Diop', role: 'admin', password: 'un-mot-de-passe-solide' });
+    await accounts.addUser({ login: 'moussa', name: 'Moussa Ba', role: 'lecture', password: 'un-mot-de-passe-solide' });
+    const browser = async (login: string) => {
+      const agent = request.agent(hq.app);
+      const res = await agent.post('/connexion').type('form').send({ login, password: 'un-mot-de-passe-solide' });
+      return { agent, csrf: csrfToken(decodeURIComponent(/comptoir_siege=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!)) };
+    };
+    const reader = await browser('moussa');
+    const seen = await reader.agent.get('/valeurs-retenues').expect(200);
+    expect(seen.text).toContain('Valeurs retenues');
+    expect(seen.text).toContain('HLD01');
+    expect(seen.text).toContain('prix');
+    expect(seen.text).toMatch(/2\s500\sFCFA/);
+    expect(seen.text).not.toContain('Écarter');
+    const id = ((await hq.admin('get', '/api/held-values').expect(200)).body as { id: string; entityId: string }[]).find((v) => v.entityId === other)!.id;
+    expect((await reader.agent.post(`/valeurs-retenues/${id}/ecarter`).type('form').send({ _csrf: reader.csrf })).status).toBe(403);
+
+    const admin = await browser('awa');
+    const done = await admin.agent.post(`/valeurs-retenues/${id}/ecarter`).set('HX-Request', 'true').type('form').send({ _csrf: admin.csrf }).expect(200);
+    expect(done.text).toContain('Valeur écartée : elle ne sera jamais appliquée.');
+    expect(await priceAtHq(other)).toBe(2499);
+    expect((await audit('held_value_discarded')).map((a) => a.actor)).toContain('hq:Awa Diop <' + (await hq.db.one<{ id: string }>(`select id from hq_users where login = 'awa'`))!.id + '>');
   });
 });
