@@ -17,3 +17,7 @@ alter table sync_held add column status text not null default 'held' check (stat
 alter table sync_held add column decided_at timestamptz;
 alter table sync_held add column decided_by text;
 create index sync_held_waiting on sync_held (received_at) where status = 'held';
+
+-- At a shop: when head office last sent it people (a pull carrying staff, or a
+-- rebuild), so Paramètres can say how old its copy of the staff list is.
+alter table sync_state add column staff_pulled_at timestamptz;

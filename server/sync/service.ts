@@ -34,7 +34,7 @@ import { describeResent } from '../domain/resent-text.js';
 import { REPORT_ORDER } from './coverage.js';
 import { securityService } from '../security/service.js';
 import { staffPulled } from '../users/merge.js';
-import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
+import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordStaffPulled, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
 
@@ -175,6 +175,7 @@ export function syncService(
         else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
       }
       await run.finish();
+      if (changes.some((c) => c.entity === 'staff')) await recordStaffPulled(tx);
       return run.changed;
     };
   }
@@ -330,6 +331,7 @@ export function syncService(
         behindHq: state.behindHq,
         lastPushAt: state.lastPushAt,
         lastPullAt: state.lastPullAt,
+        staffPulledAt: state.staffPulledAt,
         lastPushAttemptAt: state.lastPushAttemptAt,
         lastPullAttemptAt: state.lastPullAttemptAt,
         lastError: lastError?.message ?? null,

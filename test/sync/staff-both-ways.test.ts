@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stampTransaction } from '../../server/outbox/clock.js';
 import { appendOutbox } from '../../server/outbox/queries.js';
-import { testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { PINS, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
 
 /*
  * Issue 24: staff travel both ways. A person made at a shop reaches head
@@ -134,3 +134,30 @@ describe('a stolen shop token', () => {
     expect(await hq.count('sync_conflicts')).toBe(conflicts);
   });
 });
+
+describe('Paramètres at the shop', () => {
+  it('says when head office last sent people, apart from the last pull that merely found nothing new', async () => {
+    const fresh = await connectedShop('KLD01');
+    const page = async () => {
+      const agent = request.agent(fresh.app);
+      await agent.post('/connexion').type('form').send({ pin: PINS.manager });
+      return (await agent.get('/parametres').expect(200)).text;
+    };
+    await fresh.services.sync.runNow({ force: true });
+    expect(await page()).toContain('Liste du personnel jamais reçue du siège.');
+    expect(await fresh.db.one('select staff_pulled_at from sync_state')).toEqual({ staffPulledAt: null });
+
+    await hq.admin('post', '/api/staff').send({ id: randomUUID(), name: 'Adama Touré', role: 'cashier', shops: ['KLD01'] }).expect(201);
+    await fresh.services.sync.runNow({ force: true });
+    const carried = (await fresh.db.one<{ staffPulledAt: Date }>('select staff_pulled_at from sync_state'))!.staffPulledAt;
+    expect(carried).toBeInstanceOf(Date);
+    const text = await page();
+    expect(text).toContain('Liste du personnel reçue du siège le ');
+    expect(text).toContain('Dernière synchronisation réussie avec le siège : ');
+
+    // A pull that carries no one leaves the list's date where it was.
+    await fresh.services.sync.runNow({ force: true });
+    expect((await fresh.db.one<{ staffPulledAt: Date }>('select staff_pulled_at from sync_state'))!.staffPulledAt).toEqual(carried);
+  });
+});
+
