@@ -7,7 +7,7 @@ import { idParam } from '../http/params.js';
 import { parse } from '../http/validate.js';
 import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqCustomerLimitSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
-import { createStaffSchema, heldValuesQuerySchema, staffListSchema } from './staff-schemas.js';
+import { createStaffSchema, heldValuesQuerySchema, staffListSchema, updateStaffSchema } from './staff-schemas.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
 
@@ -155,6 +155,9 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   r.post('/staff', admin, async (req, res) => {
     const { created, member } = await hq.staff.create(parse(createStaffSchema, req.body), 'admin-token');
     res.status(created ? 201 : 200).json(member);
+  });
+  r.patch('/staff/:id', admin, async (req, res) => {
+    res.json(await hq.staff.update(idParam(req), parse(updateStaffSchema, req.body), 'admin-token'));
   });
   // Shown once: the answer is the only place the code is ever written.
   r.post('/staff/:id/first-pin-code', admin, async (req, res) => {

@@ -29,16 +29,17 @@ export class StaffMerge {
   async fromShop(d: StaffUpWire, hlc: string): Promise<void> {
     const seat = this.run.seat;
     if (seat.role !== 'hq' || !seat.shopId) throw new Error('staff are merged at head office');
-    const forbidden = () => new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: seat.shopCode });
-    if (d.shopId !== seat.shopId) throw forbidden();
+    if (d.shopId !== seat.shopId) throw new AppError(403, 'wrong_shop', 'sync.wrong_shop', { code: seat.shopCode });
     const tx = this.run.tx;
     const held = await hqStaffById(tx, d.id, true);
     if (!held) {
       await insertStaffFromShop(tx, { ...d, shopId: seat.shopId, hlc, createdAt: new Date(d.createdAt) });
       return;
     }
-    // A person of other shops only: this shop's token cannot write them.
-    if (!held.shopIds.includes(seat.shopId)) throw forbidden();
+    // A person of other shops only (head office moved them, or a forged id): this change is refused and set
+    // aside at the shop, not the whole push, so one re-enabled former colleague cannot wedge the shop's outbox.
+    // The answer names no one: a token guessing ids learns nothing of another shop's people.
+    if (!held.shopIds.includes(seat.shopId)) throw new AppError(422, 'staff_not_here', 'sync.staff_not_here');
     // The same change again, or an older one arriving after a newer: the shop's own clock orders its edits.
     if (held.hlc && held.hlc.endsWith(`:${seat.shopCode}`) && compareHlc(decodeHlc(hlc), decodeHlc(held.hlc)) <= 0) return;
     if (!held.setByHq) {

@@ -11,6 +11,13 @@ export const createStaffSchema = z.object({
   shops: z.array(shopCode).min(1).max(50),
 }).strict();
 
+/** `PATCH /api/staff/:id`: what head office sets of a person (at least one field). */
+export const updateStaffSchema = z.object({
+  name: z.string().trim().min(1).max(80).optional(),
+  role: role.optional(),
+  shops: z.array(shopCode).min(1).max(50).optional(),
+}).strict().refine((u) => u.name !== undefined || u.role !== undefined || u.shops !== undefined, { message: 'name, role or shops' });
+
 export const staffListSchema = z.object({ shop: shopCode.optional() });
 
 export type CreateStaffInput = z.infer<typeof createStaffSchema>;

@@ -7,7 +7,7 @@ import { stampTransaction } from '../outbox/clock.js';
 import { appendFeed } from '../outbox/queries.js';
 import { securityService } from '../security/service.js';
 import { shopByCode, allShops } from './queries.js';
-import { deactivateHqStaff, hqStaffById, insertHqStaff, listHqStaff, type HqStaffRow } from './staff-queries.js';
+import { deactivateHqStaff, hqStaffById, insertHqStaff, listHqStaff, updateHqStaff, type HqStaffRow } from './staff-queries.js';
 
 /** What head office answers and sends down of a person: their shops by code, never a PIN or a hash. */
 export interface StaffMember {
@@ -57,7 +57,37 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
     await appendFeed(tx, row.shopIds.map((shopId) => ({ shopId, originShopId: null, entity: 'staff' as const, entityId: row.id, hlc, payload })));
   }
 
+  async function shopIdsOf(codes: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const code of [...new Set(codes)]) {
+      const shop = await shopByCode(db, code);
+      if (!shop) throw new AppError(422, 'staff_unknown_shop', 'hq_staff.unknown_shop', { code });
+      ids.push(shop.id);
+    }
+    return ids;
+  }
+
   return {
+    /**
+     * Head office sets a person's name, role or shops: from now on they are its own (a shop's push no longer
+     * changes them). Fed to the person's shops; a shop they no longer work at is sent them inactive (their
+     * sessions there end on its next pull).
+     */
+    async update(id: string, input: { name?: string | undefined; role?: UserRole | undefined; shops?: string[] | undefined }, by: string): Promise<StaffMember> {
+      const shopIds = input.shops ? await shopIdsOf(input.shops) : undefined;
+      const row = await db.withTransaction(async (tx) => {
+        const before = await hqStaffById(tx, id, true);
+        if (!before) throw notFound('hq_staff.not_found');
+        const after = await updateHqStaff(tx, id, { name: input.name?.trim() ?? before.name, role: input.role ?? before.role, shopIds: shopIds ?? before.shopIds });
+        await feed(tx, after);
+        const left = before.shopIds.filter((s) => !after.shopIds.includes(s));
+        if (left.length > 0) await feed(tx, { ...after, shopIds: left, active: false });
+        await security.audit(tx, { actor: by, action: 'hq_staff_changed', target: `${after.name} (${after.id})`, detail: { role: after.role, shops: input.shops ?? null } });
+        return after;
+      });
+      return present(row, await codesById());
+    },
+
     /** Idempotent on the caller's id: the same body again answers the row made the first time (created false). */
     async create(input: { id: string; name: string; role: UserRole; shops: string[] }, by: string): Promise<{ created: boolean; member: StaffMember }> {
       const shopIds: string[] = [];

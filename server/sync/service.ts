@@ -172,7 +172,9 @@ export function syncService(
         else if (c.entity === 'transfer_receipt') await transfers.pulledReceipt(c.data as unknown as ReceiptWire, c.hlc);
         else if (c.entity === 'staff') await staffPulled(tx, shop.id, c.data, security.audit);
         else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
-        else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
+        else if (c.entity === 'recall') await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
+        // A newer head office's entity is never taken for a recall (older versions did): logged and passed over.
+        else log.warn({ entity: (c as PulledChange).entity, entityId: (c as PulledChange).entityId }, 'feed entity unknown to this version: skipped');
       }
       await run.finish();
       if (changes.some((c) => c.entity === 'staff')) await recordStaffPulled(tx);

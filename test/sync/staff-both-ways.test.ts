@@ -78,6 +78,34 @@ describe('a person made at a shop', () => {
 });
 
 describe('a person head office has set', () => {
+  it('takes the role and shops head office gives a shop-made person: fed to the new shop, ended at the one left, whose later change of them is set aside alone', async () => {
+    const made = await dkr.services.users.createUser({ name: 'Ndèye Sall', role: 'cashier', pin: '8585' });
+    await dkr.services.sync.runNow({ force: true });
+    const agent = request.agent(dkr.app);
+    await agent.post('/api/session').send({ pin: '8585' }).expect(200);
+
+    const set = await hq.admin('patch', `/api/staff/${made.id}`).send({ role: 'pharmacist', shops: ['THS01'] }).expect(200);
+    expect(set.body).toMatchObject({ role: 'pharmacist', shops: ['THS01'], setByHq: true });
+    await ths.services.sync.runNow({ force: true });
+    expect(await ths.db.one('select name, role, active, pin_set from users where id = $1', [made.id])).toEqual({ name: 'Ndèye Sall', role: 'pharmacist', active: true, pinSet: false });
+    await dkr.services.sync.runNow({ force: true });
+    expect(await dkr.db.one('select active from users where id = $1', [made.id])).toEqual({ active: false });
+    await agent.get('/api/session').expect(401);
+    // Re-enabled at the shop it left: that change is refused and set aside, the rest of the push goes on.
+    await dkr.services.users.setActive(made.id, true, 'Test manager');
+    const other = await dkr.services.users.createUser({ name: 'Cheikh Diop', role: 'cashier', pin: '8686' });
+    expect(await dkr.services.sync.pushNow({ force: true })).toEqual({ sent: 1, refused: 1 });
+    expect(await atHq(other.id)).toMatchObject({ name: 'Cheikh Diop' });
+    expect(await atHq(made.id)).toMatchObject({ active: true, shopIds: [ths.shop.id] });
+    const aside = await dkr.services.sync.refused();
+    expect(aside.map((r) => [r.code, r.reason])).toEqual([['staff_not_here', 'Cette personne ne travaille pas (ou plus) dans cette boutique selon le siège : ce changement n’est pas pris.']]);
+
+    const refused = await hq.admin('patch', `/api/staff/${made.id}`).send({ shops: ['XXX99'] });
+    expect(refused.status).toBe(422);
+    expect(await atHq(made.id)).toMatchObject({ role: 'pharmacist', shopIds: [ths.shop.id] });
+    expect((await hq.admin('patch', `/api/staff/${made.id}`).send({})).status).toBe(400);
+  });
+
   it('keeps head office’s role when a shop’s push raises it: refused, logged as a conflict, the rest of the push applied', async () => {
     const id = randomUUID();
     await hq.admin('post', '/api/staff').send({ id, name: 'Mariama Ba', role: 'cashier', shops: ['DKR01'] }).expect(201);
@@ -117,7 +145,7 @@ describe('a person head office has set', () => {
 });
 
 describe('a stolen shop token', () => {
-  it('reading another shop’s staff gets 403 and nobody; pushing another shop’s person is refused whole and writes nothing', async () => {
+  it('reading another shop’s staff gets 403 and nobody; pushing another shop’s person is refused and writes nothing', async () => {
     const theirs = await dkr.services.users.createUser({ name: 'Seynabou Diouf', role: 'manager', pin: '8484' });
     await dkr.services.sync.runNow({ force: true });
 
@@ -129,7 +157,10 @@ describe('a stolen shop token', () => {
     const before = await hq.db.rows('select * from hq_staff order by id');
     const conflicts = await hq.count('sync_conflicts');
     await forgedStaffChange(ths, { id: theirs.id, shopId: ths.shop.id, name: 'Seynabou Diouf', role: 'admin', active: true, createdAt: theirs.createdAt.toISOString() });
-    await expect(ths.services.sync.pushNow({ force: true })).rejects.toMatchObject({ kind: 'refused', status: 403 });
+    expect(await ths.services.sync.pushNow({ force: true })).toEqual({ sent: 0, refused: 1 });
+    const aside = await ths.services.sync.refused();
+    expect(aside.map((r) => r.code)).toEqual(['staff_not_here']);
+    expect(JSON.stringify(aside.map((r) => r.reason))).not.toContain('Seynabou');
     expect(await hq.db.rows('select * from hq_staff order by id')).toEqual(before);
     expect(await hq.count('sync_conflicts')).toBe(conflicts);
   });
