@@ -1729,6 +1729,7 @@ commande l’utilise.`,
   'ui.stocktakes.no_zones': 'Aucune zone pour l’instant.',
   'cli.rebuilt_moves': 'Et : {transfers} transfert(s) entre boutiques, {receipts} réception(s) de transfert, {stocktakes} inventaire(s) clôturé(s).',
   // staff2
+  'hq.staff.from_shop': 'créée en boutique : la boutique la gère tant que le siège ne l’a pas modifiée',
   'sync.staff_not_here': 'Cette personne ne travaille pas (ou plus) dans cette boutique selon le siège : ce changement n’est pas pris.',
   'ui.settings.staff_checked': 'Dernière synchronisation réussie avec le siège : {at} (toute modification du personnel faite au siège avant cette heure est ici).',
   'hq.held_value.not_found': 'Valeur retenue introuvable.',

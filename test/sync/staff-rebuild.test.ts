@@ -128,6 +128,8 @@ describe('a shop rebuilt from head office', () => {
     const csrf = csrfToken(decodeURIComponent(/comptoir_siege=([^;]+)/.exec(String(signed.headers['set-cookie']))![1]!));
     const listed = await office.get('/personnel').expect(200);
     expect(listed.text).toContain(`/personnel/${id}/code`);
+    // People the shop made and pushed are marked so; the one head office made is not.
+    expect(listed.text.match(/créée en boutique : la boutique la gère/g)).toHaveLength(2);
     const shown = await office.post(`/personnel/${id}/code`).set('HX-Request', 'true').type('form').send({ _csrf: csrf }).expect(200);
     const code = /Code de première connexion de Rokhaya Mbaye : (\d{4} \d{4} \d{4}) \(valable jusqu’au /.exec(shown.text)?.[1];
     expect(code).toBeDefined();
