@@ -167,6 +167,10 @@ async function run(argv: string[]): Promise<number> {
         print(t('cli.rebuilt_moves', { transfers: r.rows.transfers ?? 0, receipts: r.rows['transfer-receipts'] ?? 0, stocktakes: r.rows.stocktakes ?? 0 }));
         print(t('cli.rebuilt_accounts', { customers: r.rows.customers ?? 0, entries: r.rows['account-entries'] ?? 0, expenses: r.rows.expenses ?? 0 }));
         if (r.drifted.length > 0) print(t('cli.rebuilt_drift', { n: r.drifted.length }));
+        print(t('cli.rebuilt_staff', { n: r.rows.staff ?? 0 }));
+        // The people came back without PINs: the first manager's is the operator's, or shown here once.
+        const manager = await b.services!.users.managerPinAfterRebuild(b.config.adminPin);
+        if (manager) print(manager.generatedPin ? t('cli.rebuilt_manager_pin', { name: manager.name, pin: manager.generatedPin }) : t('cli.rebuilt_manager_set', { name: manager.name }));
       });
       return 0;
     case 'shop add': {

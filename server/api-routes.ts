@@ -41,6 +41,7 @@ export function shopApi(s: Services): Router {
 
   const r = Router();
   r.post('/session', users.login);
+  r.post('/session/first-pin', users.firstPin);
   r.delete('/session', users.logout);
   r.use(requireUser);
   r.get('/session', users.me);

@@ -20,6 +20,7 @@ import { reportsApi } from './reports/routes.js';
 import { monthlyArchive } from './reports/monthly.js';
 import { accessPages } from './hq/access-pages.js';
 import { staffPages } from './hq/staff-pages.js';
+import { heldPages } from './hq/held-pages.js';
 import { purchasingHqPages } from './purchasing/hq-pages.js';
 import { expensesHqPages } from './expenses/hq-pages.js';
 import { expensesAtHq } from './expenses/service.js';
@@ -91,9 +92,9 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     const pages = hqPages(office, staff, views, timezone);
     app.use('/assets', assetRoutes());
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
-    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views),
+    app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views, timezone),
       purchasingHqPages(purchasingAtHq({ db: opts.db, now: opts.now, timezone }), office.shopChoices, views, hq.suppliers),
-      expensesHqPages(expensesAtHq({ db: opts.db }), office.shopChoices, views, { now: opts.now, timezone })));
+      expensesHqPages(expensesAtHq({ db: opts.db }), office.shopChoices, views, { now: opts.now, timezone }), heldPages(hq.heldValues, views, timezone)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

@@ -106,11 +106,12 @@ export async function boot(role: Role, opts: { listen?: boolean; env?: NodeJS.Pr
     const db = createDb({ connectionString: database.connectionString, logger: logger.child({ component: 'db' }) });
     shutdown.add('pool', db.close);
 
+    // The shop first: a database of another shop is refused before anything (the clock's node) is written to it.
+    const shop =
+      role === 'shop' ? await ensureShop(db, { code: config.shopCode, name: config.shopName, timezone: config.timezone }) : undefined;
     // The clock's high-water mark also lives beside the data, so restoring an old backup cannot wind it back.
     const clockFile = path.join(config.dataDir, 'hlc');
     await initClock(db, role === 'shop' ? config.shopCode : 'HQ', readClockFile(clockFile));
-    const shop =
-      role === 'shop' ? await ensureShop(db, { code: config.shopCode, name: config.shopName, timezone: config.timezone }) : undefined;
     const now = () => new Date();
     const bus = new ChangeBus();
     const hq = config.hqUrl && config.hqToken ? { url: config.hqUrl, token: config.hqToken } : undefined;

@@ -5,6 +5,7 @@ import express, { Router, type RequestHandler } from 'express';
 type HqPages = ReturnType<typeof import('./hq/pages.js').hqPages>;
 type AccessPages = ReturnType<typeof import('./hq/access-pages.js').accessPages>;
 type StaffPages = ReturnType<typeof import('./hq/staff-pages.js').staffPages>;
+type HeldPages = ReturnType<typeof import('./hq/held-pages.js').heldPages>;
 type PurchasingHqPages = ReturnType<typeof import('./purchasing/hq-pages.js').purchasingHqPages>;
 type ExpensesHqPages = ReturnType<typeof import('./expenses/hq-pages.js').expensesHqPages>;
 type ReportPages = ReturnType<typeof import('./reports/pages.js').reportPages>;
@@ -70,6 +71,8 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, pageContext(s, deps.shop));
   r.get('/connexion', auth.page);
   r.post('/connexion', auth.login);
+  r.get('/connexion/code', auth.codePage);
+  r.post('/connexion/code', auth.codeLogin);
   r.post('/deconnexion', auth.logout);
   r.use(requirePageUser);
   r.get('/', (_req, res) => res.redirect(303, '/caisse'));
@@ -182,7 +185,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages, expenses?: ExpensesHqPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages, expenses?: ExpensesHqPages, held?: HeldPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -249,6 +252,13 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/personnel', personnel.list);
   r.post('/personnel', admin, personnel.add);
   r.post('/personnel/:id/desactiver', admin, personnel.deactivate);
+  r.post('/personnel/:id/code', admin, personnel.firstPinCode);
+  // Values held for a far-future clock: read by all, decided by an admin.
+  if (held) {
+    r.get('/valeurs-retenues', held.list);
+    r.post('/valeurs-retenues/:id/accepter', admin, held.accept);
+    r.post('/valeurs-retenues/:id/ecarter', admin, held.discard);
+  }
 
   // Issue 21: every shop's orders, deliveries and pending supplier credits, read-only.
   r.get('/achats', purchasing.page);

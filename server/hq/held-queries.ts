@@ -71,3 +71,41 @@ export async function decideHeldSales(db: Queryable, id: string, d: { status: 'r
 export async function heldCount(db: Queryable, shopId: string): Promise<number> {
   return (await db.one<{ n: number }>(`select count(*)::int as n from hq_held_sales where shop_id = $1 and status = 'held'`, [shopId]))!.n;
 }
+
+/** A value held for a far-future clock (migration 0003, decided since 0031). */
+export interface HeldValueRow {
+  id: string;
+  shopId: string;
+  shopCode: string;
+  shopName: string;
+  timezone: string;
+  entity: string;
+  entityId: string;
+  payload: Record<string, unknown> & { id: string; fieldClocks: Record<string, string> };
+  hlc: string;
+  status: 'held' | 'applied' | 'discarded';
+  receivedAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+}
+
+const HELD_VALUE_COLUMNS = `h.id, h.shop_id, s.code as shop_code, s.name as shop_name, s.timezone, h.entity, h.entity_id, h.payload, h.hlc, h.status,
+  h.received_at, h.decided_at, h.decided_by`;
+
+/** Values still waiting (or all of them, decided ones too), oldest first; one shop's or every shop's. */
+export async function heldValues(db: Queryable, q: { shopId?: string | undefined; all?: boolean; limit: number }): Promise<HeldValueRow[]> {
+  return db.rows<HeldValueRow>(
+    `select ${HELD_VALUE_COLUMNS} from sync_held h join shops s on s.id = h.shop_id
+     where ($1::uuid is null or h.shop_id = $1) and ($2 or h.status = 'held') order by h.received_at, h.id limit $3`,
+    [q.shopId ?? null, q.all ?? false, q.limit],
+  );
+}
+
+/** One held value under lock: decided once. */
+export async function lockHeldValue(db: Queryable, id: string): Promise<HeldValueRow | undefined> {
+  return db.one<HeldValueRow>(`select ${HELD_VALUE_COLUMNS} from sync_held h join shops s on s.id = h.shop_id where h.id = $1 for update of h`, [id]);
+}
+
+export async function decideHeldValue(db: Queryable, id: string, d: { status: 'applied' | 'discarded'; by: string }): Promise<void> {
+  await db.exec(`update sync_held set status = $2, decided_at = now(), decided_by = $3 where id = $1 and status = 'held'`, [id, d.status, d.by]);
+}

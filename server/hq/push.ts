@@ -15,6 +15,7 @@ import { PurchasingMerge } from '../purchasing/merge.js';
 import { SupplierMerge } from '../suppliers/merge.js';
 import { LINK_FIELDS, SUPPLIER_FIELDS } from '../suppliers/service.js';
 import { StocktakeMerge } from '../stocktakes/merge.js';
+import { StaffMerge } from './staff-merge.js';
 import { TransferMerge } from '../transfers/merge.js';
 import { RequisitionMerge } from '../requisitions/merge.js';
 import { formatDateTimeFr } from '../domain/dates.js';
@@ -143,7 +144,7 @@ export async function applyPush(
     tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped,
     suppliers: new SupplierMerge(run), purchasing: new PurchasingMerge(run),
     transfers: new TransferMerge(run, () => new Date(at.nowWall)), stocktakes: new StocktakeMerge(run), requisitions: new RequisitionMerge(run),
-    accounts: new AccountsMerge(run, sales, cash), expenses: new ExpensesMerge(run, cash),
+    accounts: new AccountsMerge(run, sales, cash), expenses: new ExpensesMerge(run, cash), staff: new StaffMerge(run),
   };
   await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
   const flush = async () => {
@@ -337,6 +338,7 @@ interface Merges {
   stocktakes: StocktakeMerge;
   accounts: AccountsMerge;
   expenses: ExpensesMerge;
+  staff: StaffMerge;
   /** Lots sent again under head office's clock (see `clockRefusals`). */
   hqStamped: ReadonlySet<number>;
 }
@@ -397,6 +399,9 @@ async function applyChange(c: Change, m: Merges): Promise<void> {
       return m.accounts.entryInserted(c.data, c.hlc);
     case 'expense:insert':
       return m.expenses.inserted(c.data, c.hlc);
+    case 'staff:insert':
+    case 'staff:update':
+      return m.staff.fromShop(c.data, c.hlc);
     case 'security_alert:insert':
       return m.security.alertReceived(c.data, c.hlc);
     case 'supplier:insert':

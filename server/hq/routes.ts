@@ -8,7 +8,7 @@ import { parse } from '../http/validate.js';
 import { chainListSchema, suggestionsSchema, conflictsQuerySchema, digestSchema, hqCustomerLimitSchema, hqBatchPatchSchema, pullSchema, pushSchema, recallSchema, registerShopSchema, shopSalesSchema, snapshotSchema } from './schemas.js';
 import type { HqService } from './service.js';
 import { createSupplierSchema, linkSchema, updateSupplierSchema } from '../suppliers/schemas.js';
-import { createStaffSchema, staffListSchema } from './staff-schemas.js';
+import { createStaffSchema, heldValuesQuerySchema, staffListSchema, updateStaffSchema } from './staff-schemas.js';
 
 const code = (req: { params: Record<string, string | string[] | undefined> }) => String(req.params.code ?? '');
 
@@ -94,6 +94,19 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   r.get('/shops/:code/held-sales', admin, async (req, res) => {
     res.json(await hq.heldSales(code(req), req.query.all === '1'));
   });
+  // Values held for a far-future clock (the due ones are applied as they are listed).
+  r.get('/held-values', admin, async (req, res) => {
+    const q = parse(heldValuesQuerySchema, req.query);
+    res.json(await hq.heldValues.list({ shopId: q.shop ? (await hq.shopByCode(q.shop)).id : undefined, all: q.all === '1' }));
+  });
+  r.post('/held-values/:id/accept', admin, async (req, res) => {
+    const row = await hq.heldValues.accept(idParam(req), 'admin-token');
+    res.json({ id: row.id, status: 'applied' });
+  });
+  r.post('/held-values/:id/discard', admin, async (req, res) => {
+    const row = await hq.heldValues.discard(idParam(req), 'admin-token');
+    res.json({ id: row.id, status: 'discarded' });
+  });
   r.post('/held-sales/:id/release', admin, async (req, res) => {
     res.json(await hq.releaseHeldSales(idParam(req), 'admin-token'));
   });
@@ -161,6 +174,14 @@ export function hqApi(hq: HqService, adminTokenHash: string, tokens: TokenThrott
   r.post('/staff', admin, async (req, res) => {
     const { created, member } = await hq.staff.create(parse(createStaffSchema, req.body), 'admin-token');
     res.status(created ? 201 : 200).json(member);
+  });
+  r.patch('/staff/:id', admin, async (req, res) => {
+    res.json(await hq.staff.update(idParam(req), parse(updateStaffSchema, req.body), 'admin-token'));
+  });
+  // Shown once: the answer is the only place the code is ever written.
+  r.post('/staff/:id/first-pin-code', admin, async (req, res) => {
+    const { member, code, expiresAt } = await hq.staff.firstPinCode(idParam(req), 'admin-token');
+    res.set('cache-control', 'no-store').status(201).json({ id: member.id, name: member.name, code, expiresAt });
   });
   r.post('/staff/:id/deactivate', admin, async (req, res) => {
     res.json(await hq.staff.deactivate(idParam(req), 'admin-token'));

@@ -240,6 +240,12 @@ const securityAlertInsert = z.object({
   subject: text().max(200), failures: count, since: timestamp, createdAt: timestamp,
 });
 
+// A person made or changed at the shop (server/users/service.ts): never a PIN nor its hash (any such key is dropped here).
+const staffChange = z.object({
+  id: z.uuid(), shopId: z.uuid(), name: text().trim().min(1).max(80), role: z.enum(['cashier', 'pharmacist', 'manager', 'admin']),
+  active: z.boolean(), createdAt: timestamp,
+});
+
 // tx: the shop's local transaction; its changes are accepted or refused together.
 const base = { seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), id: z.uuid(), hlc, tx: z.string().regex(/^\d{1,20}$/).optional() };
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -278,6 +284,8 @@ export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('customer:update'), data: customer }),
   z.object({ ...base, kind: z.literal('account_entry:insert'), data: accountEntryInsert }),
   z.object({ ...base, kind: z.literal('expense:insert'), data: expenseInsert }),
+  z.object({ ...base, kind: z.literal('staff:insert'), data: staffChange }),
+  z.object({ ...base, kind: z.literal('staff:update'), data: staffChange }),
 ]);
 
 /** The wire form is `{seq, entity, id, op, hlc, data}`; `kind` joins entity and op for the schema. */

@@ -3,6 +3,7 @@ import { suppliersAtHq } from '../suppliers/service.js';
 import { randomBytes } from 'node:crypto';
 import { catalogProposals } from '../catalog/proposals.js';
 import { hqStaffService } from './staff.js';
+import { heldValuesService } from './held-values.js';
 import { catalogAtHq } from '../catalog/service.js';
 import type { CreateProductInput, UpdateProductInput, PackInput, UpdatePackInput } from '../catalog/schemas.js';
 import type { Db, Queryable } from '../db/pool.js';
@@ -83,6 +84,7 @@ export interface PushBody {
 type ShopPeriod = { from?: string | undefined; to?: string | undefined; limit: number };
 
 export function hqService({ db, logger, now }: HqDeps) {
+  const heldValues = heldValuesService({ db, logger, now });
   const periodOf = (shop: HqShop, q: ShopPeriod) => ({ from: q.from ?? '2000-01-01', to: q.to ?? dateInZone(now(), shop.timezone), limit: q.limit });
   // Head office's seat of each feature: it reaches their rows through them, never through their queries.
   const catalog = catalogAtHq({ db, now });
@@ -317,6 +319,8 @@ export function hqService({ db, logger, now }: HqDeps) {
     proposals: catalogProposals({ db, now, logger }),
     /** Every shop's people (no PIN ever): made here or at a shop, fed to their shops. */
     staff: hqStaffService({ db, now, logger }),
+    /** Values held for a far-future clock: listed, applied when due, accepted or discarded (each logged). */
+    heldValues,
 
     conflicts: async (q: { shopId?: string | undefined; limit: number }) =>
       (await listConflicts(db, { ...(q.shopId ? { shopId: q.shopId } : {}), limit: q.limit })).map((c) => ({ ...c, message: describeConflict(c) })),
@@ -375,6 +379,9 @@ export function hqService({ db, logger, now }: HqDeps) {
 
     /** Head office's own ledger check, every shop's lots at once: drift is logged, never corrected. */
     async ledgerCheck() {
+      // Each night too, held values whose time has come are applied (also whenever they are listed).
+      const applied = await heldValues.applyDue();
+      if (applied > 0) logger.info({ applied }, 'held values applied: their clock came within the tolerance');
       const r = await ledgerCheck(db, { node: 'HQ' });
       if (r.drifted > 0) logger.warn({ ...r }, 'ledger check: lots whose quantity is not the sum of their movements');
       return r;

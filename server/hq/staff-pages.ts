@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { formatDateTimeFr } from '../domain/dates.js';
 import { idParam } from '../http/params.js';
 import { actorOf } from '../http/session.js';
 import { parse } from '../http/validate.js';
@@ -18,7 +19,7 @@ const byOf = (req: Request) => {
 };
 
 /** Personnel: every shop's people (list, add, deactivate). No PIN here: PINs are set at the shop. */
-export function staffPages(staff: HqStaffService, shopChoices: () => Promise<{ code: string; name: string }[]>, views: Views) {
+export function staffPages(staff: HqStaffService, shopChoices: () => Promise<{ code: string; name: string }[]>, views: Views, timezone = 'Africa/Dakar') {
   const view = async (req: Request, data: Record<string, unknown> = {}): Promise<ViewSpec> => ({
     page: 'hq-staff', fragment: 'hq/staff',
     data: { title: t('hq.nav.staff'), people: await staff.list(), shops: await shopChoices(), canEdit: req.actor?.role === 'admin', formId: randomUUID(), form: {}, ...data },
@@ -35,6 +36,14 @@ export function staffPages(staff: HqStaffService, shopChoices: () => Promise<{ c
       const input = parse(createStaffSchema, { id: body.id, name: body.name, role: body.role, shops });
       const { member } = await staff.create(input, byOf(req));
       show(views, req, res, await view(req, { notice: t('hq.staff.added', { name: member.name, shops: member.shops.join(', ') }) }));
+    }),
+
+    /** A one-time code for a person's first PIN at their shop: shown here once, in the answer only. */
+    firstPinCode: page(async (req, res) => {
+      onRefusal(res, async (err) => view(req, { error: err.message }));
+      const { member, code, expiresAt } = await staff.firstPinCode(idParam(req), byOf(req));
+      res.set('cache-control', 'no-store');
+      show(views, req, res, await view(req, { code: t('ui.hq.staff.code_shown', { name: member.name, code, until: formatDateTimeFr(expiresAt, timezone) }) }));
     }),
 
     deactivate: page(async (req, res) => {

@@ -8,11 +8,15 @@ export interface HqStaffRow {
   role: UserRole;
   shopIds: string[];
   active: boolean;
+  /** Head office made, edited or deactivated them: their role, shops and active are its own. */
+  setByHq: boolean;
+  /** The clock of the last change taken from a shop (null: head office's own). */
+  hlc: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const columns = 's.id, s.name, s.role, s.shop_ids, s.active, s.created_at, s.updated_at';
+const columns = 's.id, s.name, s.role, s.shop_ids, s.active, s.set_by_hq, s.hlc, s.created_at, s.updated_at';
 
 /** Inserts unless the id exists; undefined when it did (the caller answers the existing row). */
 export async function insertHqStaff(db: Queryable, s: { id: string; name: string; role: UserRole; shopIds: string[] }): Promise<HqStaffRow | undefined> {
@@ -35,5 +39,38 @@ export async function listHqStaff(db: Queryable, shopId?: string): Promise<HqSta
 }
 
 export async function deactivateHqStaff(db: Queryable, id: string): Promise<HqStaffRow> {
-  return (await db.one<HqStaffRow>(`update hq_staff as s set active = false where id = $1 returning ${columns}`, [id]))!;
+  return (await db.one<HqStaffRow>(`update hq_staff as s set active = false, set_by_hq = true where id = $1 returning ${columns}`, [id]))!;
+}
+
+/** A person a shop made, as its push first brings them: that shop's to edit until head office sets them. */
+export async function insertStaffFromShop(
+  db: Queryable,
+  s: { id: string; name: string; role: UserRole; shopId: string; active: boolean; hlc: string; createdAt: Date },
+): Promise<void> {
+  await db.exec(
+    `insert into hq_staff (id, name, role, shop_ids, active, set_by_hq, hlc, created_at)
+     values ($1, $2, $3, array[$4::uuid], $5, false, $6, $7) on conflict (id) do nothing`,
+    [s.id, s.name, s.role, s.shopId, s.active, s.hlc, s.createdAt],
+  );
+}
+
+/** A shop's edit of its own person (not set by head office). */
+export async function updateStaffFromShop(db: Queryable, s: { id: string; name: string; role: UserRole; active: boolean; hlc: string }): Promise<void> {
+  await db.exec('update hq_staff set name = $2, role = $3, active = $4, hlc = $5 where id = $1', [s.id, s.name, s.role, s.active, s.hlc]);
+}
+
+/** Head office's edit of a person: from now on their role, shops and active are its own. */
+export async function updateHqStaff(db: Queryable, id: string, s: { name: string; role: UserRole; shopIds: string[] }): Promise<HqStaffRow> {
+  return (await db.one<HqStaffRow>(
+    `update hq_staff as s set name = $2, role = $3, shop_ids = $4::uuid[], set_by_hq = true where id = $1 returning ${columns}`,
+    [id, s.name, s.role, s.shopIds],
+  ))!;
+}
+
+/** A page of one shop's people as a rebuild reads them: id order, never a PIN (head office holds none). */
+export async function staffPage(db: Queryable, shopId: string, after: string, limit: number): Promise<{ id: string; name: string; role: UserRole; active: boolean }[]> {
+  return db.rows(
+    `select s.id, s.name, s.role, s.active from hq_staff s where $1::uuid = any(s.shop_ids) and s.id > $2::uuid order by s.id limit $3`,
+    [shopId, after, limit],
+  );
 }

@@ -11,8 +11,18 @@ export const createStaffSchema = z.object({
   shops: z.array(shopCode).min(1).max(50),
 }).strict();
 
+/** `PATCH /api/staff/:id`: what head office sets of a person (at least one field). */
+export const updateStaffSchema = z.object({
+  name: z.string().trim().min(1).max(80).optional(),
+  role: role.optional(),
+  shops: z.array(shopCode).min(1).max(50).optional(),
+}).strict().refine((u) => u.name !== undefined || u.role !== undefined || u.shops !== undefined, { message: 'name, role or shops' });
+
 export const staffListSchema = z.object({ shop: shopCode.optional() });
 
 export type CreateStaffInput = z.infer<typeof createStaffSchema>;
 
 export const staffIdSchema = z.uuid();
+
+/** `GET /api/held-values?shop=DKR01&all=1`. */
+export const heldValuesQuerySchema = z.object({ shop: shopCode.optional(), all: z.enum(['0', '1']).optional() });

@@ -1,3 +1,4 @@
+import { createHash, randomInt } from 'node:crypto';
 import type { Db, Tx } from '../db/pool.js';
 import type { UserRole } from '../domain/roles.js';
 import { AppError, notFound } from '../errors.js';
@@ -6,7 +7,7 @@ import { stampTransaction } from '../outbox/clock.js';
 import { appendFeed } from '../outbox/queries.js';
 import { securityService } from '../security/service.js';
 import { shopByCode, allShops } from './queries.js';
-import { deactivateHqStaff, hqStaffById, insertHqStaff, listHqStaff, type HqStaffRow } from './staff-queries.js';
+import { deactivateHqStaff, hqStaffById, insertHqStaff, listHqStaff, updateHqStaff, type HqStaffRow } from './staff-queries.js';
 
 /** What head office answers and sends down of a person: their shops by code, never a PIN or a hash. */
 export interface StaffMember {
@@ -15,6 +16,8 @@ export interface StaffMember {
   role: UserRole;
   shops: string[];
   active: boolean;
+  /** Made or changed at head office: a shop's push no longer changes them. False for a person a shop made and pushed. */
+  setByHq: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,7 +28,12 @@ export interface StaffWire {
   name: string;
   role: UserRole;
   active: boolean;
+  /** A one-time code for the first PIN: its SHA-256 only (the code is shown once at head office, never stored). */
+  firstPinCode?: { hash: string; expiresAt: string };
 }
+
+/** How long a first-PIN code may wait to be used. */
+export const FIRST_PIN_CODE_DAYS = 7;
 
 /**
  * Head office's staff: one identity per person, the shops they work at. Each
@@ -39,17 +47,47 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
     return new Map((await allShops(db)).map((s) => [s.id, s.code]));
   }
   const present = (row: HqStaffRow, codes: Map<string, string>): StaffMember => {
-    const { shopIds, ...rest } = row;
+    const { shopIds, hlc: _hlc, ...rest } = row;
     return { ...rest, shops: shopIds.map((id) => codes.get(id) ?? id).sort() };
   };
 
-  async function feed(tx: Tx, row: HqStaffRow): Promise<void> {
+  async function feed(tx: Tx, row: HqStaffRow, firstPinCode?: { hash: string; expiresAt: string }): Promise<void> {
     const hlc = await stampTransaction(tx, now());
-    const payload: StaffWire = { id: row.id, name: row.name, role: row.role, active: row.active };
+    const payload: StaffWire = { id: row.id, name: row.name, role: row.role, active: row.active, ...(firstPinCode ? { firstPinCode } : {}) };
     await appendFeed(tx, row.shopIds.map((shopId) => ({ shopId, originShopId: null, entity: 'staff' as const, entityId: row.id, hlc, payload })));
   }
 
+  async function shopIdsOf(codes: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const code of [...new Set(codes)]) {
+      const shop = await shopByCode(db, code);
+      if (!shop) throw new AppError(422, 'staff_unknown_shop', 'hq_staff.unknown_shop', { code });
+      ids.push(shop.id);
+    }
+    return ids;
+  }
+
   return {
+    /**
+     * Head office sets a person's name, role or shops: from now on they are its own (a shop's push no longer
+     * changes them). Fed to the person's shops; a shop they no longer work at is sent them inactive (their
+     * sessions there end on its next pull).
+     */
+    async update(id: string, input: { name?: string | undefined; role?: UserRole | undefined; shops?: string[] | undefined }, by: string): Promise<StaffMember> {
+      const shopIds = input.shops ? await shopIdsOf(input.shops) : undefined;
+      const row = await db.withTransaction(async (tx) => {
+        const before = await hqStaffById(tx, id, true);
+        if (!before) throw notFound('hq_staff.not_found');
+        const after = await updateHqStaff(tx, id, { name: input.name?.trim() ?? before.name, role: input.role ?? before.role, shopIds: shopIds ?? before.shopIds });
+        await feed(tx, after);
+        const left = before.shopIds.filter((s) => !after.shopIds.includes(s));
+        if (left.length > 0) await feed(tx, { ...after, shopIds: left, active: false });
+        await security.audit(tx, { actor: by, action: 'hq_staff_changed', target: `${after.name} (${after.id})`, detail: { role: after.role, shops: input.shops ?? null } });
+        return after;
+      });
+      return present(row, await codesById());
+    },
+
     /** Idempotent on the caller's id: the same body again answers the row made the first time (created false). */
     async create(input: { id: string; name: string; role: UserRole; shops: string[] }, by: string): Promise<{ created: boolean; member: StaffMember }> {
       const shopIds: string[] = [];
@@ -82,6 +120,25 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
       }
       const codes = await codesById();
       return (await listHqStaff(db, shopId)).map((r) => present(r, codes));
+    },
+
+    /**
+     * A one-time code a person types at their shop with the PIN they choose (POST /api/session/first-pin):
+     * 12 random digits, shown here once; only its SHA-256 goes down the feed to the person's shops, none is kept
+     * here. A new code replaces the one before; the audit log says who handed one out, never the code.
+     */
+    async firstPinCode(id: string, by: string): Promise<{ member: StaffMember; code: string; expiresAt: Date }> {
+      const code = Array.from({ length: 12 }, () => String(randomInt(10))).join('');
+      const expiresAt = new Date(now().getTime() + FIRST_PIN_CODE_DAYS * 86_400_000);
+      const row = await db.withTransaction(async (tx) => {
+        const person = await hqStaffById(tx, id, true);
+        if (!person) throw notFound('hq_staff.not_found');
+        if (!person.active) throw new AppError(409, 'staff_inactive', 'hq_staff.inactive_no_code');
+        await feed(tx, person, { hash: createHash('sha256').update(code).digest('hex'), expiresAt: expiresAt.toISOString() });
+        await security.audit(tx, { actor: by, action: 'hq_staff_first_pin_code', target: `${person.name} (${person.id})`, detail: { expiresAt: expiresAt.toISOString() } });
+        return person;
+      });
+      return { member: present(row, await codesById()), code: `${code.slice(0, 4)} ${code.slice(4, 8)} ${code.slice(8)}`, expiresAt };
     },
 
     /** The person's shops end their sessions on their next pull; deactivating twice is one deactivation. */

@@ -2,7 +2,7 @@ import type { Queryable, Tx } from '../db/pool.js';
 
 export type OutboxEntity = 'product' | 'product_pack' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return' | 'security_alert'
   | 'supplier' | 'product_supplier' | 'purchase_order' | 'delivery' | 'supplier_return' | 'transfer' | 'transfer_receipt' | 'requisition' | 'stocktake' | 'stocktake_counts'
-  | 'customer' | 'account_entry' | 'expense';
+  | 'customer' | 'account_entry' | 'expense' | 'staff';
 
 export interface OutboxEntry {
   entity: OutboxEntity;

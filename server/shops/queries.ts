@@ -43,6 +43,11 @@ export async function shopByCode(db: Queryable, code: string): Promise<Shop | un
   return db.one<Shop>(`select ${columns} from shops where code = $1`, [code]);
 }
 
+/** The codes of the shop rows this database holds other than `code` (a shop's database holds its own row only). */
+export async function otherShopCodes(db: Queryable, code: string): Promise<string[]> {
+  return (await db.rows<{ code: string }>('select code from shops where code <> $1 order by created_at', [code])).map((r) => r.code);
+}
+
 export async function insertShopIfAbsent(
   db: Queryable,
   shop: { id: string; code: string; name: string; timezone: string },

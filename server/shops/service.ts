@@ -3,14 +3,25 @@ import type { Db } from '../db/pool.js';
 import { shopPrinterTarget } from '../receipts/network.js';
 import { AppError } from '../errors.js';
 import { shopIdFor } from '../ids.js';
-import { insertShopIfAbsent, setShopTimezone, shopByCode, shopById, updateShopSettings, type Shop } from './queries.js';
+import { ConfigError } from '../config.js';
+import { t } from '../i18n/fr.js';
+import { insertShopIfAbsent, otherShopCodes, setShopTimezone, shopByCode, shopById, updateShopSettings, type Shop } from './queries.js';
 import type { SettingsInput } from './schemas.js';
 
-/** The shop row for SHOP_CODE, made on first start; TZ wins over the stored zone. */
+/**
+ * The shop row for SHOP_CODE, made on first start; TZ wins over the stored zone.
+ * A database that already belongs to another shop is refused, writing nothing:
+ * a second shop row would sell under a new code with the first one's stock and
+ * receipt counter, and push it all to head office as the wrong shop.
+ */
 export async function ensureShop(
   db: Db,
   wanted: { code: string; name: string; timezone: string },
 ): Promise<ShopContext> {
+  if (!(await shopByCode(db, wanted.code))) {
+    const [here] = await otherShopCodes(db, wanted.code);
+    if (here) throw new ConfigError(t('boot.wrong_shop', { here, wanted: wanted.code }));
+  }
   await insertShopIfAbsent(db, { id: shopIdFor(wanted.code), ...wanted });
   const shop = (await shopByCode(db, wanted.code))!;
   if (shop.timezone !== wanted.timezone) await setShopTimezone(db, shop.id, wanted.timezone);

@@ -12,6 +12,7 @@ import { stocktakeCoverage } from '../stocktakes/reconcile.js';
 import { supplierCoverage } from '../suppliers/reconcile.js';
 import { transferCoverage, transferReceiptCoverage } from '../transfers/reconcile.js';
 import { requisitionCoverage } from '../requisitions/reconcile.js';
+import { staffCoverage } from '../hq/staff-reconcile.js';
 
 /**
  * Everything a shop owns that head office keeps, in dependency order (a
@@ -22,6 +23,8 @@ import { requisitionCoverage } from '../requisitions/reconcile.js';
  * (docs/sync.md, « Covering a new entity »).
  */
 export const COVERED: readonly Covered[] = [
+  // People first: a session, a sale or a return names who made it.
+  staffCoverage,
   productCoverage,
   supplierCoverage,
   recallCoverage,

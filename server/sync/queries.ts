@@ -16,12 +16,14 @@ export interface SyncStateRow {
   pullNextAttemptAt: Date | null;
   behindHq: string | null;
   pullCursor: string | null;
+  /** When head office last sent this shop people (a pull that carried staff, or a rebuild). */
+  staffPulledAt: Date | null;
 }
 
 export async function syncState(db: Queryable): Promise<SyncStateRow> {
   return (await db.one<SyncStateRow>(
     `select last_push_at, last_pull_at, last_push_attempt_at, last_pull_attempt_at, push_error, push_error_at, pull_error,
-       pull_error_at, bytes_sent, failures, pull_failures, next_attempt_at, pull_next_attempt_at, behind_hq, pull_cursor
+       pull_error_at, bytes_sent, failures, pull_failures, next_attempt_at, pull_next_attempt_at, behind_hq, pull_cursor, staff_pulled_at
      from sync_state where singleton`,
   ))!;
 }
@@ -40,6 +42,11 @@ export async function recordPullSuccess(db: Queryable, cursor: string): Promise<
        pull_failures = 0, pull_next_attempt_at = null, pull_error = null, pull_error_at = null where singleton`,
     [cursor],
   );
+}
+
+/** Head office's people arrived (in the same transaction as they were applied). */
+export async function recordStaffPulled(db: Queryable): Promise<void> {
+  await db.exec('update sync_state set staff_pulled_at = now() where singleton');
 }
 
 /** Push and pull fail for their own reasons; each keeps its error, its count and its next attempt. */

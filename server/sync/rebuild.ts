@@ -8,7 +8,7 @@ import { driftedLots } from '../stock/reconcile.js';
 import { TransferMerge } from '../transfers/merge.js';
 import { hqClient } from './client.js';
 import { SNAPSHOT_PARTS } from './coverage.js';
-import { localData, wipeLocalData, startAfterRebuild } from './queries.js';
+import { localData, recordStaffPulled, wipeLocalData, startAfterRebuild } from './queries.js';
 
 const PAGE = 2000;
 
@@ -74,6 +74,7 @@ export async function initFromHq(
     await absorbClock(tx, own, now());
     await absorbClock(tx, head.hlc, now());
     await startAfterRebuild(tx, head.cursor, head.lastReceipt);
+    if (parts.some(({ declared, rows }) => declared.part === 'staff' && rows.length > 0)) await recordStaffPulled(tx);
     return driftedLots(tx, shop.id);
   });
   const rows = Object.fromEntries(parts.map(({ declared, rows }) => [declared.part, rows.length]));

@@ -36,7 +36,7 @@ import { describeResent } from '../domain/resent-text.js';
 import { REPORT_ORDER } from './coverage.js';
 import { securityService } from '../security/service.js';
 import { staffPulled } from '../users/merge.js';
-import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordSyncFailure, syncState } from './queries.js';
+import { lastNightly, namesOfRows, recordBehindHq, recordPullSuccess, recordPushSuccess, recordStaffPulled, recordSyncFailure, syncState } from './queries.js';
 
 export const APP_VERSION = '0.2.0';
 
@@ -192,9 +192,12 @@ export function syncService(
         else if (c.entity === 'staff') await staffPulled(tx, shop.id, c.data, security.audit);
         else if (c.entity === 'shop') await transfers.pulledShop(c.data as unknown as { id: string; code: string; name: string });
         else if (c.entity === 'customer_limit') await customerLimitPulled(tx, shop.id, c.data as unknown as CustomerLimitWire, c.hlc);
-        else await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
+        else if (c.entity === 'recall') await stock.recallPulled(c.data as unknown as Recall, await catalog.known(String(c.data.productId)));
+        // A newer head office's entity is never taken for a recall (older versions did): logged and passed over.
+        else log.warn({ entity: (c as PulledChange).entity, entityId: (c as PulledChange).entityId }, 'feed entity unknown to this version: skipped');
       }
       await run.finish();
+      if (changes.some((c) => c.entity === 'staff')) await recordStaffPulled(tx);
       return run.changed;
     };
   }
@@ -350,6 +353,7 @@ export function syncService(
         behindHq: state.behindHq,
         lastPushAt: state.lastPushAt,
         lastPullAt: state.lastPullAt,
+        staffPulledAt: state.staffPulledAt,
         lastPushAttemptAt: state.lastPushAttemptAt,
         lastPullAttemptAt: state.lastPullAttemptAt,
         lastError: lastError?.message ?? null,

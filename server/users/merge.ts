@@ -9,7 +9,11 @@ export const pulledStaffSchema = z.object({
   name: z.string().min(1).max(80),
   role: z.enum(['cashier', 'pharmacist', 'manager', 'admin']),
   active: z.boolean(),
+  /** A one-time code for the person's first PIN (its SHA-256 only), handed out by head office. */
+  firstPinCode: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), expiresAt: z.iso.datetime({ offset: true }) }).optional(),
 });
+
+export type PulledStaff = z.infer<typeof pulledStaffSchema>;
 
 type Audit = (tx: Tx, e: { actor: string; action: string; target: string; detail?: Record<string, unknown> }) => Promise<void>;
 
@@ -25,4 +29,12 @@ export async function staffPulled(tx: Tx, shopId: string, data: unknown, audit: 
     const sessionsEnded = await deleteSessionsOf(tx, s.id);
     await audit(tx, { actor: 'siège', action: 'user_disabled_by_hq', target: `${s.name} (${s.id})`, detail: { sessionsEnded } });
   }
+}
+
+/**
+ * People brought back by a rebuild: as head office holds them, without a PIN
+ * (a person already here keeps theirs). Nothing goes to the outbox.
+ */
+export async function staffRestored(tx: Tx, shopId: string, rows: readonly PulledStaff[]): Promise<void> {
+  for (const row of rows) await upsertUserFromHq(tx, { ...pulledStaffSchema.parse(row), shopId, dummyHash: DUMMY_HASH });
 }

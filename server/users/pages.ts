@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 import { onRefusal } from '../web/errors.js';
 import { redirect, show } from '../web/respond.js';
 import type { Views } from '../web/views.js';
-import { createUserSchema, setPinSchema } from './schemas.js';
+import { createUserSchema, firstPinSchema, setPinSchema } from './schemas.js';
 import { idParam } from '../http/params.js';
 import { settingsData } from '../shops/pages.js';
 import type { ShopContext } from '../context.js';
@@ -18,6 +18,7 @@ const digits = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 /** Connexion (a PIN pad for mouse, touch and keyboard), and Paramètres → Utilisateurs. */
 export function userPages(s: Services, views: Views, deps: { db: Db; shop: ShopContext; now: () => Date }) {
   const form = (error?: string) => ({ page: 'login', fragment: 'users/login-form', layout: 'bare' as const, data: { title: t('ui.login.title'), digits, error } });
+  const codeForm = (error?: string) => ({ page: 'login-code', fragment: 'users/code-form', layout: 'bare' as const, data: { title: t('ui.login.code_title'), error } });
   return {
     page: ((req, res) => {
       if (req.actor) return redirect(req, res, '/caisse');
@@ -28,6 +29,21 @@ export function userPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
       onRefusal(res, (err) => form(err.message));
       const input = parse(loginSchema, req.body);
       const session = await s.users.login(input, req.ip ?? 'unknown');
+      setSessionCookie(res, session.token, session.expiresAt);
+      redirect(req, res, '/caisse');
+    }) satisfies RequestHandler,
+
+    /** Première connexion: head office's one-time code and the PIN the person chooses. */
+    codePage: ((req, res) => {
+      if (req.actor) return redirect(req, res, '/caisse');
+      show(views, req, res, codeForm(), 200);
+    }) satisfies RequestHandler,
+
+    codeLogin: (async (req, res) => {
+      onRefusal(res, (err) => codeForm(err.message));
+      const body = req.body as Record<string, unknown>;
+      const input = parse(firstPinSchema, { code: body.code, pin: body.pin });
+      const session = await s.users.firstPin(input, req.ip ?? 'unknown');
       setSessionCookie(res, session.token, session.expiresAt);
       redirect(req, res, '/caisse');
     }) satisfies RequestHandler,

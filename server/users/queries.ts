@@ -132,7 +132,19 @@ export async function openSessions(db: Queryable, shopId: string, now: Date): Pr
  * no PIN matches, `pin_set` false) or brought to head office's name, role and
  * active. Returns whether they were active before (undefined: new here).
  */
-export async function upsertUserFromHq(db: Queryable, u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string }): Promise<{ wasActive: boolean | undefined }> {
+export async function upsertUserFromHq(
+  db: Queryable,
+  u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string; firstPinCode?: { hash: string; expiresAt: string } | undefined },
+): Promise<{ wasActive: boolean | undefined }> {
+  const result = await upsertPerson(db, u);
+  // A one-time code head office handed out: kept (its hash) until used or replaced, for a person still without a PIN.
+  if (u.firstPinCode) {
+    await db.exec('update users set first_pin_code_hash = $2, first_pin_code_expires_at = $3 where id = $1 and not pin_set', [u.id, u.firstPinCode.hash, u.firstPinCode.expiresAt]);
+  }
+  return result;
+}
+
+async function upsertPerson(db: Queryable, u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string }): Promise<{ wasActive: boolean | undefined }> {
   const before = await db.one<{ active: boolean }>('select active from users where id = $1 for update', [u.id]);
   if (!before) {
     await db.exec(
@@ -143,4 +155,36 @@ export async function upsertUserFromHq(db: Queryable, u: { id: string; shopId: s
   }
   await db.exec('update users set name = $2, role = $3, active = $4 where id = $1', [u.id, u.name, u.role, u.active]);
   return { wasActive: before.active };
+}
+
+/** The person a first-PIN code is for: active, still without a PIN, the code not expired. */
+export async function userOfFirstPinCode(db: Queryable, shopId: string, codeHash: string): Promise<User | undefined> {
+  return db.one<User>(
+    `select ${columns} from users u where u.shop_id = $1 and u.first_pin_code_hash = $2 and u.first_pin_code_expires_at > now()
+     and u.active and not u.pin_set`,
+    [shopId, codeHash],
+  );
+}
+
+/** The first PIN, set with the code it used up: false when the code was used meanwhile (one use, whoever came first). */
+export async function useFirstPinCode(db: Queryable, id: string, codeHash: string, pinHash: string): Promise<boolean> {
+  return (await db.exec(
+    `update users set pin_hash = $3, pin_set = true, first_pin_code_hash = null, first_pin_code_expires_at = null
+     where id = $1 and first_pin_code_hash = $2 and not pin_set`,
+    [id, codeHash, pinHash],
+  )) === 1;
+}
+
+/** After a rebuild: the shop's first active manager, one with a PIN first (then nothing needs setting). */
+export async function managerForRebuild(db: Queryable, shopId: string): Promise<User | undefined> {
+  return db.one<User>(
+    `select ${columns} from users u where u.shop_id = $1 and u.active and u.role in ('manager', 'admin')
+     order by u.pin_set desc, u.created_at, u.id limit 1`,
+    [shopId],
+  );
+}
+
+/** Whether the shop has an active manager who can sign in (a PIN set here). */
+export async function hasSignableManager(db: Queryable, shopId: string): Promise<boolean> {
+  return !!(await db.one(`select 1 from users where shop_id = $1 and active and pin_set and role in ('manager', 'admin') limit 1`, [shopId]));
 }

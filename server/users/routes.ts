@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { clearSessionCookie, setSessionCookie } from '../http/session.js';
 import { parse } from '../http/validate.js';
-import { createUserSchema, loginSchema } from './schemas.js';
+import { createUserSchema, firstPinSchema, loginSchema } from './schemas.js';
 import type { UsersService } from './service.js';
 
 export function usersRoutes(users: UsersService) {
@@ -9,6 +9,12 @@ export function usersRoutes(users: UsersService) {
     login: (async (req, res) => {
       const input = parse(loginSchema, req.body);
       const session = await users.login(input, req.ip ?? 'unknown');
+      setSessionCookie(res, session.token, session.expiresAt);
+      res.json({ user: session.user, expiresAt: session.expiresAt });
+    }) satisfies RequestHandler,
+    /** A first sign-in with head office's one-time code: the PIN chosen is set and the session opened. */
+    firstPin: (async (req, res) => {
+      const session = await users.firstPin(parse(firstPinSchema, req.body), req.ip ?? 'unknown');
       setSessionCookie(res, session.token, session.expiresAt);
       res.json({ user: session.user, expiresAt: session.expiresAt });
     }) satisfies RequestHandler,

@@ -13,3 +13,9 @@ export const createUserSchema = z.object({
 
 /** A manager sets the PIN of a person head office made (Paramètres). */
 export const setPinSchema = z.object({ pin });
+
+/** `POST /api/session/first-pin`: head office's one-time code (12 digits, spaces allowed) and the PIN chosen. */
+export const firstPinSchema = z.object({
+  code: z.string().trim().regex(/^[\d ]{12,20}$/, t('validation.first_pin_code')).refine((c) => c.replace(/\D/g, '').length === 12, t('validation.first_pin_code')),
+  pin,
+});

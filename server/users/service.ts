@@ -7,13 +7,20 @@ import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { securityService, type Bucket, type SecurityService } from '../security/service.js';
 import { DUMMY_HASH, generatePin, hashPin, verifyPin } from './pin.js';
+import { stampTransaction } from '../outbox/clock.js';
+import { appendOutbox } from '../outbox/queries.js';
+import type { Tx } from '../db/pool.js';
 import {
   activeUsersWithSecrets,
   countUsers,
   deleteSession,
   deleteSessionById,
   deleteSessionsOf,
+  hasSignableManager,
   insertSession,
+  managerForRebuild,
+  useFirstPinCode,
+  userOfFirstPinCode,
   insertUser,
   listUsers,
   openSessions,
@@ -32,6 +39,9 @@ export const SESSION_HOURS = 12;
 /** Sessions are stored by the SHA-256 of their token; the cart is kept under the same hash. */
 export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex');
 const hashToken = sessionHash;
+
+/** A first-PIN code as head office hashes it: its digits only (typed with or without spaces). */
+export const firstPinCodeHash = (code: string) => createHash('sha256').update(code.replace(/\D/g, '')).digest('hex');
 
 /** The one answer to a wrong PIN, whichever account it named (or none, or one that does not exist or is disabled). */
 const wrongPin = () => new AppError(401, 'pin_wrong', 'auth.pin_wrong');
@@ -69,26 +79,58 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
   /** One account's PINs from one address: the only counter a success of that account forgives. */
   const accountSubject = (userId: string, address: string) => `pin:user:${userId}@${address}`;
 
+  async function openSession(user: User, address: string): Promise<{ token: string; user: User; expiresAt: Date }> {
+    await purgeStaleLogins(db);
+    const token = randomBytes(32).toString('base64url');
+    // Sessions are checked against the database's clock: their end is on the wall clock, not the shop's business clock.
+    const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
+    await insertSession(db, { id: newId(), tokenHash: hashToken(token), userId: user.id, expiresAt, client: address });
+    const { id, shopId, name, role, active, pinSet, createdAt, updatedAt } = user;
+    return { token, user: { id, shopId, name, role, active, pinSet, createdAt, updatedAt }, expiresAt };
+  }
+
   const ensureUser = async (q: Queryable, id: string, lock = false) => {
     const user = await userById(q, shop.id, id, lock);
     if (!user) throw notFound('user.not_found');
     return user;
   };
 
+  /**
+   * A person made or changed here travels up to head office (never a PIN nor
+   * its hash): `staff:insert` once, then `staff:update` with the whole person.
+   * People head office sent are changed by the pull, which writes no outbox.
+   */
+  async function travel(tx: Tx, user: User, op: 'insert' | 'update'): Promise<void> {
+    const hlc = await stampTransaction(tx, now());
+    const payload = { id: user.id, shopId: user.shopId, name: user.name, role: user.role, active: user.active, createdAt: user.createdAt.toISOString() };
+    await appendOutbox(tx, [{ entity: 'staff', entityId: user.id, op, payload, hlc }]);
+  }
+
+  async function insertTravelling(input: { name: string; role: UserRole; pinHash: string }): Promise<User> {
+    return db.withTransaction(async (tx) => {
+      const user = await insertUser(tx, { id: newId(), shopId: shop.id, ...input });
+      await travel(tx, user, 'insert');
+      return user;
+    });
+  }
+
   return {
     /** PINs are unique in a shop: a PIN alone says who is at the till. */
     async createUser(input: { name: string; role: UserRole; pin: string }): Promise<User> {
       await assertPinFree(input.pin);
-      return insertUser(db, { id: newId(), shopId: shop.id, name: input.name, role: input.role, pinHash: await hashPin(input.pin) });
+      return insertTravelling({ name: input.name, role: input.role, pinHash: await hashPin(input.pin) });
     },
 
     listUsers: () => listUsers(db, shop.id),
 
-    /** The first start of a shop makes its manager; a generated PIN is returned to be shown once. */
+    /**
+     * The first start of a shop makes its manager; a generated PIN is returned to be shown once. A shop whose
+     * people all came from head office without a PIN (and no manager among them) gets one too: never a shop no one can open.
+     */
     async ensureFirstManager(pin: string | undefined): Promise<{ created: boolean; generatedPin?: string }> {
-      if ((await countUsers(db, shop.id)) > 0) return { created: false };
+      if ((await countUsers(db, shop.id)) > 0 && ((await hasSignableManager(db, shop.id)) || (await managerForRebuild(db, shop.id)))) return { created: false };
       const chosen = pin ?? generatePin();
-      await insertUser(db, { id: newId(), shopId: shop.id, name: 'Responsable', role: 'manager', pinHash: await hashPin(chosen) });
+      await insertTravelling({ name: 'Responsable', role: 'manager', pinHash: await hashPin(chosen) });
       return pin ? { created: true } : { created: true, generatedPin: chosen };
     },
 
@@ -119,13 +161,7 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
         throw wrongPin();
       }
       await attempt.succeeded([accountSubject(user.id, address)]);
-      await purgeStaleLogins(db);
-      const token = randomBytes(32).toString('base64url');
-      // Sessions are checked against the database's clock: their end is on the wall clock, not the shop's business clock.
-      const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
-      await insertSession(db, { id: newId(), tokenHash: hashToken(token), userId: user.id, expiresAt, client: address });
-      const { id, shopId, name, role, active, pinSet, createdAt, updatedAt } = user;
-      return { token, user: { id, shopId, name, role, active, pinSet, createdAt, updatedAt }, expiresAt };
+      return openSession(user, address);
     },
 
     /**
@@ -153,6 +189,52 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
       return { id: user.id, name: user.name, role: user.role };
     },
 
+    /**
+     * After `shop init-from-hq`: the people came back without PINs; the first manager among them gets the
+     * operator's PIN (COMPTOIR_ADMIN_PIN) or a generated one, returned to be shown once. Nothing when a manager
+     * here already has a PIN, or none came back (the first start then makes one).
+     */
+    async managerPinAfterRebuild(pin: string | undefined): Promise<{ name: string; generatedPin?: string } | undefined> {
+      const manager = await managerForRebuild(db, shop.id);
+      if (!manager || manager.pinSet) return undefined;
+      const chosen = pin ?? generatePin();
+      await assertPinFree(chosen);
+      await db.withTransaction(async (tx) => {
+        await setPinHash(tx, manager.id, await hashPin(chosen));
+        await security.audit(tx, { actor: 'init-from-hq', action: 'user_pin_changed', target: `${manager.name} (${manager.id})`, detail: { rebuild: true } });
+      });
+      return pin ? { name: manager.name } : { name: manager.name, generatedPin: chosen };
+    },
+
+    /**
+     * A person head office made signs in for the first time with the one-time code it handed out and the PIN
+     * they choose: counted like any PIN typed here (a wrong code is a wrong PIN), the code used once, expired
+     * after its date; the PIN unique in the shop as always. Opens their session.
+     */
+    async firstPin(input: { code: string; pin: string }, client: string): Promise<{ token: string; user: User; expiresAt: Date }> {
+      const address = addressKey(client);
+      const attempt = await security.attempt(pinBuckets(address));
+      const codeHash = firstPinCodeHash(input.code);
+      const person = await userOfFirstPinCode(db, shop.id, codeHash);
+      if (!person) {
+        await attempt.failed();
+        throw new AppError(401, 'first_pin_code_wrong', 'auth.first_pin_code_wrong');
+      }
+      await assertPinFree(input.pin);
+      const pinHash = await hashPin(input.pin);
+      const used = await db.withTransaction(async (tx) => {
+        if (!(await useFirstPinCode(tx, person.id, codeHash, pinHash))) return false;
+        await security.audit(tx, { actor: person.name, action: 'user_first_pin', target: `${person.name} (${person.id})` });
+        return true;
+      });
+      if (!used) {
+        await attempt.failed();
+        throw new AppError(401, 'first_pin_code_wrong', 'auth.first_pin_code_wrong');
+      }
+      await attempt.succeeded([]);
+      return openSession({ ...person, pinSet: true }, address);
+    },
+
     userOfSession: (token: string) => userOfSession(db, hashToken(token)),
     logout: (token: string) => deleteSession(db, hashToken(token)),
 
@@ -167,6 +249,7 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
           throw new AppError(409, 'last_manager', 'user.last_manager');
         }
         const user = await setUserActive(tx, userId, active);
+        if (user.active !== before.active) await travel(tx, user, 'update');
         const sessionsEnded = active ? 0 : await deleteSessionsOf(tx, userId);
         await security.audit(tx, { actor: by, action: active ? 'user_enabled' : 'user_disabled', target: `${user.name} (${user.id})`, detail: { sessionsEnded } });
         return { user, sessionsEnded };

@@ -160,7 +160,7 @@ describe('a local transaction is all or nothing', () => {
           const present = new Map(
             await Promise.all(
               inserts.map(async (c) => {
-                const table = { product: 'products', product_pack: 'product_packs', batch: 'product_batches', movement: 'stock_movements', sale: 'sales', sale_item: 'sale_items', till_session: 'till_sessions', cash_movement: 'cash_movements', sale_return: 'sale_returns', security_alert: 'security_alerts', supplier: 'suppliers', product_supplier: 'product_suppliers', purchase_order: 'purchase_orders', delivery: 'deliveries', supplier_return: 'supplier_returns', transfer: 'transfers', transfer_receipt: 'transfer_receipts', requisition: 'requisitions', stocktake: 'stocktakes', stocktake_counts: 'stocktakes', customer: 'customers', account_entry: 'account_entries', expense: 'expenses' }[c.entity];
+                const table = { product: 'products', product_pack: 'product_packs', batch: 'product_batches', movement: 'stock_movements', sale: 'sales', sale_item: 'sale_items', till_session: 'till_sessions', cash_movement: 'cash_movements', sale_return: 'sale_returns', security_alert: 'security_alerts', supplier: 'suppliers', product_supplier: 'product_suppliers', purchase_order: 'purchase_orders', delivery: 'deliveries', supplier_return: 'supplier_returns', transfer: 'transfers', transfer_receipt: 'transfer_receipts', requisition: 'requisitions', stocktake: 'stocktakes', stocktake_counts: 'stocktakes', customer: 'customers', account_entry: 'account_entries', expense: 'expenses', staff: 'hq_staff' }[c.entity];
                 return [c.seq, !!(await hq.db.one(`select 1 from ${table} where id = $1`, [c.id]))] as const;
               }),
             ),
