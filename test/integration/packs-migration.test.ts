@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationFiles, migrationsDir } from '../../server/db/migrate.js';
 import { unitPackId } from '../../server/ids.js';
 import { createLogger } from '../../server/logger.js';
+import { adminUrlOfWorker } from '../support/harness.js';
 
 /**
  * Migration 0016 on a shop that has sold for a while before packs existed:
@@ -19,11 +20,11 @@ let client: pg.Client;
 const name = `packs_migration_${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  const admin = new pg.Client({ connectionString: adminUrlOfWorker() });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const u = new URL(inject('pgAdminUrl'));
+  const u = new URL(adminUrlOfWorker());
   u.pathname = `/${name}`;
   url = u.toString();
   // Every migration before packs, as a shop upgraded from the previous version has them.
@@ -64,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.end();
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  const admin = new pg.Client({ connectionString: adminUrlOfWorker() });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);
   await admin.end();

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, migrationsDir } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/logger.js';
+import { adminUrlOfWorker } from '../support/harness.js';
 
 const logger = createLogger('silent');
 const name = `comptoir_upgrade_${process.pid}_${Date.now()}`;
-const adminUrl = inject('pgAdminUrl');
+const adminUrl = adminUrlOfWorker();
 const url = (() => {
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;

@@ -10,10 +10,19 @@ import { freePort } from './process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    pgAdminUrl: string;
+    /** One cluster per worker (test/support/harness.ts `adminUrl`). */
+    pgAdminUrls: string[];
     pgTemplate: string;
   }
 }
+
+/**
+ * Two files run at once (vitest.config.ts), each on a cluster of its own:
+ * head office's feed serves only what is older than the oldest transaction
+ * in flight in the whole cluster, so a file sharing the cluster with another
+ * file's open transactions saw its pulls come back empty.
+ */
+export const TEST_CLUSTERS = 2;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -27,30 +36,38 @@ function withDatabase(url: string, database: string): string {
  */
 export default async function setup(project: TestProject) {
   const logger = createLogger('warn');
-  let adminUrl = process.env.TEST_DATABASE_URL;
-  let embedded: EmbeddedPostgres | undefined;
-  let dir: string | undefined;
-  if (!adminUrl) {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-test-'));
-    fs.chmodSync(dir, 0o755); // the cluster runs as `postgres` when we are root
-    embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', logger });
-    adminUrl = embedded.adminConnectionString;
+  const external = process.env.TEST_DATABASE_URL;
+  const dirs: string[] = [];
+  const clusters: EmbeddedPostgres[] = [];
+  const adminUrls: string[] = [];
+  if (external) adminUrls.push(external);
+  else {
+    await Promise.all(Array.from({ length: TEST_CLUSTERS }, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-test-'));
+      fs.chmodSync(dir, 0o755); // the cluster runs as `postgres` when we are root
+      dirs.push(dir);
+      const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', logger });
+      clusters.push(embedded);
+      adminUrls.push(embedded.adminConnectionString);
+    }));
   }
   const template = `comptoir_template_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${template}`);
-  await admin.query(`create database ${template}`);
-  await migrate(withDatabase(adminUrl, template), logger);
-  await admin.end();
+  await Promise.all(adminUrls.map(async (adminUrl) => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`drop database if exists ${template}`);
+    await admin.query(`create database ${template}`);
+    await migrate(withDatabase(adminUrl, template), logger);
+    await admin.end();
+  }));
 
-  project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgAdminUrls', adminUrls);
   project.provide('pgTemplate', template);
 
   return async () => {
-    if (embedded) await embedded.stop();
-    else {
-      const c = new pg.Client({ connectionString: adminUrl });
+    for (const embedded of clusters) await embedded.stop();
+    if (external) {
+      const c = new pg.Client({ connectionString: external });
       await c.connect();
       const left = await c.query<{ datname: string }>(
         `select datname from pg_database where datname like $1 or datname = $2`,
@@ -59,6 +76,6 @@ export default async function setup(project: TestProject) {
       for (const { datname } of left.rows) await c.query(`drop database if exists ${datname} with (force)`);
       await c.end();
     }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   };
 }

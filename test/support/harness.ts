@@ -27,9 +27,15 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** This worker's cluster (test/support/global-setup.ts): files running at once never share one. */
+export function adminUrlOfWorker(): string {
+  const urls = inject('pgAdminUrls');
+  return urls[(Number(process.env.VITEST_POOL_ID ?? '1') - 1) % urls.length]!;
+}
+
 /** A database of this test file's own, cloned from the migrated template. */
 export async function freshDatabase(): Promise<{ url: string; name: string }> {
-  const adminUrl = inject('pgAdminUrl');
+  const adminUrl = adminUrlOfWorker();
   const template = inject('pgTemplate');
   const name = `${template}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
