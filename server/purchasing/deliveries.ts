@@ -27,6 +27,7 @@ import {
 } from './queries.js';
 import type { CreateDeliveryInput, DeliveryLineInput, UpdateDeliveryInput, ValidateDeliveryInput } from './schemas.js';
 import { documentNumber, moveOrder, statusText, type PurchasingSeats } from './service.js';
+import { byLot, lotKey } from '../domain/lot-order.js';
 
 const OPEN: readonly string[] = ['sent', 'partially_received'];
 
@@ -172,7 +173,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
         if (lines.length === 0) throw new AppError(422, 'delivery_empty', 'purchase.delivery_empty');
         const day = today();
         const confirmed = new Map(input.lines.map((l) => [l.id, l.confirmShortDated]));
-        const heldLots = new Map((await seats.stock.heldLots(tx, [...lines].sort(byLot))).map((b) => [`${b.productId}\u0000${b.lotNumber}`, b]));
+        const heldLots = new Map((await seats.stock.heldLots(tx, [...lines].sort(byLot))).map((b) => [lotKey(b), b]));
         for (const l of lines) {
           const at = { row: l.lineNo, lotNumber: l.lotNumber, expiry: formatDateFr(l.expirationDate) };
           const check = receivedLotCheck(l.expirationDate, day, settings.shortDatedMonths);
@@ -182,7 +183,7 @@ export function deliveriesService({ db, shop, now, bus }: Deps, seats: Purchasin
             if (!l.confirmShortDated) throw new AppError(422, 'short_dated', 'purchase.line_short_dated', { ...at, months: settings.shortDatedMonths }, { lineId: l.id });
             if (!hasRole(actor.role, 'pharmacist')) throw new AppError(403, 'forbidden', 'purchase.short_dated_pharmacist');
           }
-          const held = heldLots.get(`${l.productId}\u0000${l.lotNumber}`);
+          const held = heldLots.get(lotKey(l));
           if (held && held.expirationDate !== l.expirationDate) {
             throw new AppError(409, 'lot_expiry_differs', 'purchase.line_lot_other_expiry', { ...at, held: formatDateFr(held.expirationDate) }, { lineId: l.id });
           }
@@ -262,10 +263,3 @@ export function discrepancySheet(
 }
 
 export type DeliveriesService = ReturnType<typeof deliveriesService>;
-
-/** Lots taken in one fixed order (product, lot): two receipts of the same lots never wait on each other in a cycle. */
-function byLot(a: { productId: string; lotNumber: string }, b: { productId: string; lotNumber: string }): number {
-  const ka = `${a.productId}\u0000${a.lotNumber}`;
-  const kb = `${b.productId}\u0000${b.lotNumber}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}

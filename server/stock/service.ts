@@ -1,6 +1,7 @@
 import type { Actor, Deps } from '../context.js';
 import { boxOf, inBaseUnits, productOfCode, productsForSale, type ProductWithPacks } from '../catalog/lookup.js';
 import { formatUnits } from '../domain/packs.js';
+import { byLot, lotKey } from '../domain/lot-order.js';
 import { uniqueViolation } from '../db/errors.js';
 import { addDays, dateInZone } from '../domain/dates.js';
 import type { Db, Tx } from '../db/pool.js';
@@ -187,14 +188,12 @@ export function stockService({ db, shop, now, bus }: Deps) {
    * goes line by line.
    */
   async function receiveManyIn(tx: Tx, given: readonly (ReceiveBatchInput & LotOrigin)[], actor: Actor): Promise<BatchView[]> {
-    const key = (l: { productId: string; lotNumber: string }) => `${l.productId}\u0000${l.lotNumber}`;
-    const byKey = (a: { productId: string; lotNumber: string }, b: { productId: string; lotNumber: string }) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
     const oneByOne = async () => {
       const out: BatchView[] = [];
       for (const g of given) out.push(await receiveIn(tx, g, actor));
       return out;
     };
-    if (new Set(given.map(key)).size !== given.length) return oneByOne();
+    if (new Set(given.map(lotKey)).size !== given.length) return oneByOne();
     const day = today();
     const products = new Map((await productsForSale(tx, [...new Set(given.map((g) => g.productId))])).map((p) => [p.id, p]));
     const inputs = given.map((g) => {
@@ -202,17 +201,17 @@ export function stockService({ db, shop, now, bus }: Deps) {
       if (!product) throw notFound('product.not_found');
       return { ...g, quantity: inBaseUnits(product, g.packId, g.quantity, g.looseUnits) };
     });
-    const sorted = [...inputs].sort(byKey);
+    const sorted = [...inputs].sort(byLot);
     await lockLots(tx, sorted);
-    const held = new Map((await lockBatchesByLots(tx, shop.id, sorted)).map((b) => [key(b), b]));
+    const held = new Map((await lockBatchesByLots(tx, shop.id, sorted)).map((b) => [lotKey(b), b]));
     for (const input of inputs) {
-      const existing = held.get(key(input));
+      const existing = held.get(lotKey(input));
       if (existing && existing.expirationDate !== input.expirationDate) throw new AppError(409, 'lot_taken', 'batch.lot_taken', { lotNumber: input.lotNumber });
     }
-    const recalls = new Map((await recallsOfLots(tx, sorted.filter((i) => !held.has(key(i))))).map((r) => [key(r), r]));
+    const recalls = new Map((await recallsOfLots(tx, sorted.filter((i) => !held.has(lotKey(i))))).map((r) => [lotKey(r), r]));
     const hlc = await stampTransaction(tx, now());
-    const fresh = await insertBatches(tx, sorted.filter((i) => !held.has(key(i))).map((input) => {
-      const recall = recalls.get(key(input));
+    const fresh = await insertBatches(tx, sorted.filter((i) => !held.has(lotKey(i))).map((input) => {
+      const recall = recalls.get(lotKey(input));
       return {
         id: newId(), shopId: shop.id, productId: input.productId, lotNumber: input.lotNumber, expirationDate: input.expirationDate,
         initialQty: input.quantity, quantity: 0, unitCost: input.unitCost, receivedDate: input.receivedDate ?? day,
@@ -221,9 +220,9 @@ export function stockService({ db, shop, now, bus }: Deps) {
         fieldClocks: { lotNumber: hlc, expirationDate: hlc, unitCost: hlc, status: hlc, statusReason: hlc },
       };
     }));
-    const lotOf = new Map([...held.values(), ...fresh].map((b) => [key(b), b]));
+    const lotOf = new Map([...held.values(), ...fresh].map((b) => [lotKey(b), b]));
     const movements = await insertMovements(tx, sorted.map((input) => ({
-      id: newId(), shopId: shop.id, batchId: lotOf.get(key(input))!.id, kind: 'receipt' as const, delta: input.quantity,
+      id: newId(), shopId: shop.id, batchId: lotOf.get(lotKey(input))!.id, kind: 'receipt' as const, delta: input.quantity,
       countedQty: null, reason: null, saleItemId: null, userId: actor.id, hlc,
     })));
     await applyDeltas(tx, movements.map((m) => ({ batchId: m.batchId, delta: m.delta })));
@@ -234,16 +233,16 @@ export function stockService({ db, shop, now, bus }: Deps) {
     ]);
     // A lot received again costs the average of its receipts, as in receiveIn (a few lots of a note at most).
     for (const input of sorted) {
-      const existing = held.get(key(input));
+      const existing = held.get(lotKey(input));
       if (!existing || input.unitCost === null) continue;
       const unitCost = weightedCost({ units: await receivedUnits(tx, existing.id) - input.quantity, unitCost: existing.unitCost }, { units: input.quantity, unitCost: input.unitCost });
       const { batch: costed, change } = await editLot(tx, existing, { expirationDate: existing.expirationDate, unitCost, status: existing.status, statusReason: existing.statusReason }, now());
       if (change) await appendOutbox(tx, [{ entity: 'batch', entityId: existing.id, op: 'update', payload: { shopId: shop.id, ...change.payload }, hlc: change.hlc }]);
       // Its quantity as before this receipt, as the others': the view adds the units received.
-      lotOf.set(key(input), { ...costed, quantity: existing.quantity });
+      lotOf.set(lotKey(input), { ...costed, quantity: existing.quantity });
     }
     return inputs.map((input) => {
-      const b = lotOf.get(key(input))!;
+      const b = lotOf.get(lotKey(input))!;
       return view({ ...publicBatch(b), quantity: b.quantity + input.quantity }, day);
     });
   }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staffService } from '../../server/staff/service.js';
-import { seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { seedProduct, testHq, testShop, type TestHq, type TestShop, staffBrowser } from '../support/harness.js';
 
 // Issue 21: head office's « Achats » — every shop's orders and deliveries, and the supplier credits still expected.
 let hq: TestHq;
@@ -11,12 +11,6 @@ const suppliers: Record<string, string> = {};
 const PASSWORD = 'un-mot-de-passe-solide';
 const actor = (t: TestShop) => ({ id: t.userIds.pharmacist, name: 'Test pharmacist', role: 'pharmacist' as const });
 
-async function staffBrowser(login: string) {
-  const agent = request.agent(hq.app);
-  const res = await agent.post('/connexion').type('form').send({ login, password: PASSWORD });
-  expect(res.status).toBe(303);
-  return agent;
-}
 
 /** One shop's purchasing: an order of 50 at 1 000, 30 of it received (invoice 31 000), 4 sent back; a second order left as a draft. */
 async function buy(shop: TestShop, supplierName: string, credited: boolean) {
@@ -52,7 +46,7 @@ beforeAll(async () => {
 
 describe('head office’s Achats page', () => {
   it('lists every shop’s sent orders and validated deliveries, and the credits still expected, in French', async () => {
-    const moussa = await staffBrowser('moussa');
+    const moussa = (await staffBrowser(hq, 'moussa', PASSWORD)).agent;
     const res = await moussa.get('/achats');
     expect(res.status).toBe(200);
     expect(res.text).toContain('>Achats</a>');
@@ -71,7 +65,7 @@ describe('head office’s Achats page', () => {
   });
 
   it('filters by shop, supplier, period and state', async () => {
-    const moussa = await staffBrowser('moussa');
+    const moussa = (await staffBrowser(hq, 'moussa', PASSWORD)).agent;
     const byShop = await moussa.get('/achats?boutique=THS02');
     expect(byShop.text).toContain('BC-THS02-000001');
     expect(byShop.text).not.toContain('BC-DKR01-000001');
@@ -88,7 +82,7 @@ describe('head office’s Achats page', () => {
   });
 
   it('exports each table with the same filters as CSV (and XLSX)', async () => {
-    const moussa = await staffBrowser('moussa');
+    const moussa = (await staffBrowser(hq, 'moussa', PASSWORD)).agent;
     const orders = await moussa.get('/achats/commandes.csv?boutique=DKR01');
     expect(orders.status).toBe(200);
     expect(orders.headers['content-disposition']).toBe('attachment; filename="commandes-fournisseur-DKR01.csv"');

@@ -1,9 +1,7 @@
-import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../server/ids.js';
 import { staffService } from '../../server/staff/service.js';
-import { csrfToken } from '../../server/web/context.js';
-import { testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { testHq, testShop, type TestHq, type TestShop, staffBrowser } from '../support/harness.js';
 
 // Issue 21: suppliers are chain-wide; head office makes and edits its own (API and « Fournisseurs de la chaîne »), they go down
 // to every shop; a shop's supplier stays that shop's to edit.
@@ -11,14 +9,6 @@ let hq: TestHq;
 let shop: TestShop;
 const PASSWORD = 'un-mot-de-passe-solide';
 
-/** A browser session at head office: its cookie and the form token its pages carry. */
-async function staffBrowser(login: string) {
-  const agent = request.agent(hq.app);
-  const res = await agent.post('/connexion').type('form').send({ login, password: PASSWORD });
-  expect(res.status).toBe(303);
-  const token = /comptoir_siege=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
-  return { agent, csrf: csrfToken(decodeURIComponent(token)) };
-}
 
 beforeAll(async () => {
   hq = await testHq();
@@ -58,7 +48,7 @@ describe('the chain’s suppliers at head office', () => {
     expect(refused.body.error.message).toBe('Grossiste du quartier a été créé par une boutique : c’est à elle de le modifier.');
     expect(await hq.db.one('select name from suppliers where id = $1', [supplier.id])).toEqual({ name: 'Grossiste du quartier' });
 
-    const page = await (await staffBrowser('moussa')).agent.get('/achats/fournisseurs');
+    const page = await (await staffBrowser(hq, 'moussa', PASSWORD)).agent.get('/achats/fournisseurs');
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/Grossiste du quartier<\/a>.*la boutique SUP01/s);
     expect(page.text).toMatch(/Laborex Sénégal<\/a>.*le siège/s);
@@ -76,7 +66,7 @@ describe('the chain’s suppliers at head office', () => {
   });
 
   it('lets an administrator make a supplier from the page, and not a reader', async () => {
-    const { agent: awa, csrf } = await staffBrowser('awa');
+    const { agent: awa, csrf } = await staffBrowser(hq, 'awa', PASSWORD);
     const made = await awa.post('/achats/fournisseurs').set('X-CSRF-Token', csrf).type('form')
       .send({ id: newId(), name: 'Copharmed', phone: '', email: '', address: 'Abidjan', taxId: 'CC-1234', deliveryDays: 'lundi', leadTimeDays: '3', paymentTerms: '' });
     expect(made.status).toBe(303);
@@ -84,7 +74,7 @@ describe('the chain’s suppliers at head office', () => {
     expect(one.text).toContain('Fournisseur enregistré');
     expect(await hq.db.one("select lead_time_days, tax_id, origin_shop_id from suppliers where name = 'Copharmed'")).toEqual({ leadTimeDays: 3, taxId: 'CC-1234', originShopId: null });
 
-    const moussa = await staffBrowser('moussa');
+    const moussa = await staffBrowser(hq, 'moussa', PASSWORD);
     const refused = await moussa.agent.post('/achats/fournisseurs').set('X-CSRF-Token', moussa.csrf).type('form').send({ name: 'Pirate' });
     expect(refused.status).toBe(403);
     expect(await hq.db.rows("select 1 from suppliers where name = 'Pirate'")).toEqual([]);

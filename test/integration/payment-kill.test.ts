@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csrfToken } from '../../server/web/context.js';
 import { PINS, seedBatch, seedProduct, testShop } from '../support/harness.js';
-import { freePort, startServer, tempDataDir, waitHealthy, type RunningServer } from '../support/process.js';
+import { freePort, type RunningServer, startServer, tempDataDir, until, waitHealthy } from '../support/process.js';
 
 // Issue 22: a payment on account taken while the power goes (kill -9 of the server mid-request), then the server restarted and
 // the till's form sent again: the payment is recorded once or not at all, and the page says which.
@@ -20,16 +20,6 @@ afterAll(async () => {
 
 const POSTE = 'Caisse 1';
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a payment on account during a power cut', () => {
   it('killed before its commit is not recorded (no number taken) and is recorded once when sent again; killed after it, sent again, the page says it was already recorded', { timeout: 180_000 }, async () => {

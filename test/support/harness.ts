@@ -18,6 +18,7 @@ import { outboxHead } from '../../server/outbox/queries.js';
 import { insertUser } from '../../server/users/queries.js';
 import { hashPin } from '../../server/users/pin.js';
 import { newId } from '../../server/ids.js';
+import { csrfToken } from '../../server/web/context.js';
 
 export const PINS: Record<UserRole, string> = { cashier: '1111', pharmacist: '2222', manager: '3333', admin: '4444' };
 
@@ -261,4 +262,13 @@ export async function pushBodyOf(shop: TestShop) {
     hlc: rows.at(-1)!.hlc,
     changes: rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entityId, op: r.op, hlc: r.hlc, tx: r.txId, data: r.payload })),
   };
+}
+
+/** A head-office staff member signed in on its pages: the cookie-keeping agent and the form token its pages carry. */
+export async function staffBrowser(hq: Pick<TestHq, 'app'>, login: string, password: string): Promise<{ agent: ReturnType<typeof request.agent>; csrf: string }> {
+  const agent = request.agent(hq.app);
+  const res = await agent.post('/connexion').type('form').send({ login, password });
+  if (res.status !== 303) throw new Error(`sign-in of ${login} answered ${res.status}`);
+  const token = /comptoir_siege=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
+  return { agent, csrf: csrfToken(decodeURIComponent(token)) };
 }

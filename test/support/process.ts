@@ -65,3 +65,24 @@ export async function waitHealthy(port: number, server: RunningServer, timeoutMs
   }
   throw new Error(`no answer on /healthz within ${timeoutMs} ms:\n${server.output()}`);
 }
+
+/** Asks again until `probe` answers something, or fails naming what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000, everyMs = 200): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A JSON call to a server process started by startServer, with its session cookie; the answer's new cookie comes back. */
+export async function serverApi(port: number, method: string, path: string, body?: unknown, cookie?: string) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any, cookie: res.headers.get('set-cookie')?.split(';')[0] };
+}

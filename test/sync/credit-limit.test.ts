@@ -1,8 +1,6 @@
-import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staffService } from '../../server/staff/service.js';
-import { csrfToken } from '../../server/web/context.js';
-import { seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop } from '../support/harness.js';
+import { seedBatch, seedProduct, testHq, testShop, type TestHq, type TestShop, staffBrowser } from '../support/harness.js';
 
 // Issue 22: head office may change a customer's credit limit; it travels down the shop's feed, a shop's later push never raises it, the shop may lower it.
 const PASSWORD = 'un-mot-de-passe-solide';
@@ -13,13 +11,6 @@ let other: TestShop;
 let product: string;
 let awa: string;
 
-async function staffBrowser(login: string) {
-  const agent = request.agent(hq.app);
-  const res = await agent.post('/connexion').type('form').send({ login, password: PASSWORD });
-  expect(res.status).toBe(303);
-  const token = /comptoir_siege=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
-  return { agent, csrf: csrfToken(decodeURIComponent(token)) };
-}
 
 /** French numbers are spaced with a no-break space. */
 const spaced = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -51,7 +42,7 @@ beforeAll(async () => {
 
 describe('a credit limit head office sets', () => {
   it('is set from the shop’s page at head office by an administrator, refused to a read-only account and to a negative amount, and reaches the shop’s till on its next pull', async () => {
-    const page = await staffBrowser('fatou');
+    const page = await staffBrowser(hq, 'fatou', PASSWORD);
     const shown = await page.agent.get('/boutiques/LIM01');
     expect(shown.status).toBe(200);
     expect(shown.text).toContain('Awa Diop');
@@ -59,7 +50,7 @@ describe('a credit limit head office sets', () => {
 
     const negative = await page.agent.post(`/boutiques/LIM01/clients/${awa}/plafond`).set('HX-Request', 'true').set('X-CSRF-Token', page.csrf).type('form').send({ creditLimit: '-5' });
     expect(negative.status).toBe(422);
-    const reader = await staffBrowser('ibou');
+    const reader = await staffBrowser(hq, 'ibou', PASSWORD);
     const refused = await reader.agent.post(`/boutiques/LIM01/clients/${awa}/plafond`).set('X-CSRF-Token', reader.csrf).type('form').send({ creditLimit: '1000' });
     expect(refused.status).toBe(403);
     expect(await limitAt(hq.db, awa)).toBe(20_000);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testHq } from '../support/harness.js';
-import { freePort, startServer, tempDataDir, waitHealthy, type RunningServer } from '../support/process.js';
+import { freePort, type RunningServer, serverApi, startServer, tempDataDir, until, waitHealthy } from '../support/process.js';
 
 // Issue 21: a delivery note validated twice at once, then killed (kill -9) in the middle of « Valider » and tried again:
 // each lot and movement exists once, at the shop and at head office.
@@ -15,25 +15,6 @@ afterAll(async () => {
   await Promise.all(children.map((c) => c.exited));
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-async function api(port: number, method: string, path: string, body?: unknown, cookie?: string) {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('a delivery note validated twice, and killed during « Valider »', () => {
   it('writes each lot and movement once at the shop and at head office', { timeout: 180_000 }, async () => {
@@ -49,7 +30,7 @@ describe('a delivery note validated twice, and killed during « Valider »', () 
       const s = startServer(env);
       children.push(s);
       await waitHealthy(port, s);
-      return { server: s, cookie: (await api(port, 'POST', '/api/session', { pin: '2468' })).cookie! };
+      return { server: s, cookie: (await serverApi(port, 'POST', '/api/session', { pin: '2468' })).cookie! };
     };
     const db = new pg.Client({ connectionString: url });
     await db.connect();
@@ -57,23 +38,23 @@ describe('a delivery note validated twice, and killed during « Valider »', () 
     const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows;
 
     let { server, cookie } = await start();
-    const supplier = (await api(port, 'POST', '/api/suppliers', { name: 'Laborex Sénégal' }, cookie)).body;
+    const supplier = (await serverApi(port, 'POST', '/api/suppliers', { name: 'Laborex Sénégal' }, cookie)).body;
     const products: string[] = [];
     for (const [i, name] of ['Paracétamol 500 mg', 'Amoxicilline 1 g', 'Oméprazole 20 mg'].entries()) {
-      const p = await api(port, 'POST', '/api/products', { sku: `DLK-${i}`, name, unitPrice: 1000 + i }, cookie);
+      const p = await serverApi(port, 'POST', '/api/products', { sku: `DLK-${i}`, name, unitPrice: 1000 + i }, cookie);
       expect(p.status, JSON.stringify(p.body)).toBe(201);
       products.push(p.body.id);
     }
     const lines = products.map((productId, i) => ({ productId, lotNumber: `LOT-${i}`, expirationDate: '2029-05-31', quantity: 10 + i, unitCost: 400 + i }));
     const note = async (deliveryNote: string) => {
-      const d = await api(port, 'POST', '/api/deliveries', { supplierId: supplier.id, deliveryNote, lines }, cookie);
+      const d = await serverApi(port, 'POST', '/api/deliveries', { supplierId: supplier.id, deliveryNote, lines }, cookie);
       expect(d.status, JSON.stringify(d.body)).toBe(201);
       return d.body.id as string;
     };
 
     // Two clicks at once on « Valider »: one writes, the other finds it validated.
     const first = await note('BL-1');
-    const both = await Promise.all([1, 2].map(() => api(port, 'POST', `/api/deliveries/${first}/validate`, {}, cookie)));
+    const both = await Promise.all([1, 2].map(() => serverApi(port, 'POST', `/api/deliveries/${first}/validate`, {}, cookie)));
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(await rows('select lot_number, quantity from product_batches order by lot_number')).toEqual([
       { lot_number: 'LOT-0', quantity: 10 }, { lot_number: 'LOT-1', quantity: 11 }, { lot_number: 'LOT-2', quantity: 12 },
@@ -84,7 +65,7 @@ describe('a delivery note validated twice, and killed during « Valider »', () 
     const second = await note('BL-2');
     await db.query('begin');
     await db.query('lock table sync_outbox in share mode');
-    const valider = api(port, 'POST', `/api/deliveries/${second}/validate`, {}, cookie).catch((err: Error) => err);
+    const valider = serverApi(port, 'POST', `/api/deliveries/${second}/validate`, {}, cookie).catch((err: Error) => err);
     const watch = new pg.Client({ connectionString: url });
     await watch.connect();
     clients.push(watch);
@@ -102,16 +83,16 @@ describe('a delivery note validated twice, and killed during « Valider »', () 
 
     // Restarted and tried again: validated once; a third try writes nothing.
     ({ server, cookie } = await start());
-    expect((await api(port, 'POST', `/api/deliveries/${second}/validate`, {}, cookie)).status).toBe(200);
-    expect((await api(port, 'POST', `/api/deliveries/${second}/validate`, {}, cookie)).status).toBe(200);
+    expect((await serverApi(port, 'POST', `/api/deliveries/${second}/validate`, {}, cookie)).status).toBe(200);
+    expect((await serverApi(port, 'POST', `/api/deliveries/${second}/validate`, {}, cookie)).status).toBe(200);
     expect(await rows('select lot_number, quantity from product_batches order by lot_number')).toEqual([
       { lot_number: 'LOT-0', quantity: 20 }, { lot_number: 'LOT-1', quantity: 22 }, { lot_number: 'LOT-2', quantity: 24 },
     ]);
     const moves = await rows(`select id from stock_movements where kind = 'receipt' order by id`);
     expect(moves).toHaveLength(6);
 
-    await api(port, 'POST', '/api/sync/run', undefined, cookie);
-    await until('the outbox drained', async () => ((await api(port, 'GET', '/api/sync/status', undefined, cookie)).body?.pendingChanges === 0 ? true : undefined));
+    await serverApi(port, 'POST', '/api/sync/run', undefined, cookie);
+    await until('the outbox drained', async () => ((await serverApi(port, 'GET', '/api/sync/status', undefined, cookie)).body?.pendingChanges === 0 ? true : undefined));
     // At head office: the same lots, quantities and movements, once each, and both deliveries.
     const lots = await rows('select id, quantity from product_batches order by id');
     expect(await hq.db.rows('select id, quantity from product_batches where id = any($1::uuid[]) order by id', [lots.map((l) => l.id)])).toEqual(lots);

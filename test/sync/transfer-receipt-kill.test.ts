@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, seedBatch, seedProduct, testHq, testShop } from '../support/harness.js';
-import { freePort, startServer, tempDataDir, waitHealthy, type RunningServer } from '../support/process.js';
+import { freePort, type RunningServer, serverApi, startServer, tempDataDir, until, waitHealthy } from '../support/process.js';
 
 // Issue 23: the receiving shop's server killed (kill -9) in the middle of « Valider », restarted, and the receipt tried again.
 const dirs: string[] = [];
@@ -16,25 +16,6 @@ afterAll(async () => {
   await Promise.all(children.map((c) => c.exited));
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-async function api(port: number, method: string, path: string, body?: unknown, cookie?: string) {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('the receiving shop killed during « Valider »', () => {
   it('restarted and retried, each lot and movement exists once at the receiver and at head office, and the sender sees the receipt once', { timeout: 180_000 }, async () => {
@@ -81,7 +62,7 @@ describe('the receiving shop killed during « Valider »', () => {
       const s = startServer(env);
       children.push(s);
       await waitHealthy(port, s);
-      return { server: s, cookie: (await api(port, 'POST', '/api/session', { pin: '2468' })).cookie! };
+      return { server: s, cookie: (await serverApi(port, 'POST', '/api/session', { pin: '2468' })).cookie! };
     };
     const b = new pg.Client({ connectionString: dbB });
     await b.connect();
@@ -98,14 +79,14 @@ describe('the receiving shop killed during « Valider »', () => {
     await a.services.sync.runNow({ force: true });
 
     let { server, cookie } = await start();
-    await api(port, 'POST', '/api/sync/run', undefined, cookie);
-    await until('the shipment at B', async () => ((await api(port, 'GET', `/api/transfers/${t.id}`, undefined, cookie)).body?.status === 'shipped' ? true : undefined));
+    await serverApi(port, 'POST', '/api/sync/run', undefined, cookie);
+    await until('the shipment at B', async () => ((await serverApi(port, 'GET', `/api/transfers/${t.id}`, undefined, cookie)).body?.status === 'shipped' ? true : undefined));
     const receipt = { lines: [{ lineId: t.lines[0]!.id, receivedQty: 12 }, { lineId: t.lines[1]!.id, receivedQty: 6, note: 'Une boîte manquante' }] };
 
     // « Valider »: held at the receipt's insert (its lots and movements already written in the transaction), then kill -9.
     await b.query('begin');
     await b.query('lock table transfer_receipts in share mode');
-    const valider = api(port, 'POST', `/api/transfers/${t.id}/receive`, receipt, cookie).catch((err: Error) => err);
+    const valider = serverApi(port, 'POST', `/api/transfers/${t.id}/receive`, receipt, cookie).catch((err: Error) => err);
     // Watched from another connection: inside a transaction, pg_stat_activity stays as first read.
     const watch = new pg.Client({ connectionString: dbB });
     await watch.connect();
@@ -127,7 +108,7 @@ describe('the receiving shop killed during « Valider »', () => {
     // Restarted, head office out of reach: the retry is received; killed again before its push.
     link = 'down';
     ({ server, cookie } = await start());
-    const retried = await api(port, 'POST', `/api/transfers/${t.id}/receive`, receipt, cookie);
+    const retried = await serverApi(port, 'POST', `/api/transfers/${t.id}/receive`, receipt, cookie);
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     expect(retried.body).toMatchObject({ status: 'received', receipt: { receivedUnits: 18 } });
     server.child.kill('SIGKILL');
@@ -137,11 +118,11 @@ describe('the receiving shop killed during « Valider »', () => {
     // Restarted with the link back: the receipt pushes once; the person who never saw the answer tries again and is told.
     link = 'up';
     ({ server, cookie } = await start());
-    const third = await api(port, 'POST', `/api/transfers/${t.id}/receive`, receipt, cookie);
+    const third = await serverApi(port, 'POST', `/api/transfers/${t.id}/receive`, receipt, cookie);
     expect(third.status).toBe(409);
     expect(third.body.error.message).toMatch(/déjà été réceptionné/);
-    await api(port, 'POST', '/api/sync/run', undefined, cookie);
-    await until('B’s outbox drained', async () => ((await api(port, 'GET', '/api/sync/status', undefined, cookie)).body?.pendingChanges === 0 ? true : undefined));
+    await serverApi(port, 'POST', '/api/sync/run', undefined, cookie);
+    await until('B’s outbox drained', async () => ((await serverApi(port, 'GET', '/api/sync/status', undefined, cookie)).body?.pendingChanges === 0 ? true : undefined));
 
     // At B: one lot per line, one movement each, the quantities received.
     const lotsB = await atB(`select b.id, b.lot_number, b.quantity from product_batches b order by b.lot_number`);
