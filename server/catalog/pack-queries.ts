@@ -26,16 +26,11 @@ const columns = 'k.id, k.product_id, k.name, k.units, k.unit_price, k.gtin, k.se
 const rowColumns = `${columns}, k.origin_shop_id, k.hlc, k.field_clocks, k.field_origins`;
 
 /**
- * A product's packs as one JSON array (unit pack first, then by size), for
- * a query that reads products: one round trip for a product and its packs.
- * Keys are camelCase already: the row mapper only renames top-level columns.
+ * A product's packs with the merge's clocks as one JSON array, for head
+ * office's snapshot of the catalogue. The till's reads take the copy each
+ * product keeps (`products.packs_json`, migration 0036): the same array
+ * without the clocks, unit pack first, then by size.
  */
-export const packsJson = (product: string) => `coalesce((select json_agg(json_build_object(
-    'id', k.id, 'productId', k.product_id, 'name', k.name, 'units', k.units, 'unitPrice', k.unit_price, 'gtin', k.gtin,
-    'sellable', k.sellable, 'retired', k.retired, 'createdAt', k.created_at, 'updatedAt', k.updated_at) order by k.units, k.created_at, k.id)
-  from product_packs k where k.product_id = ${product}), '[]'::json)`;
-
-/** The same with the merge's clocks, for head office's snapshot of the catalogue. */
 export const packRowsJson = (product: string) => `coalesce((select json_agg(json_build_object(
     'id', k.id, 'productId', k.product_id, 'name', k.name, 'units', k.units, 'unitPrice', k.unit_price, 'gtin', k.gtin,
     'sellable', k.sellable, 'retired', k.retired, 'createdAt', k.created_at, 'updatedAt', k.updated_at,

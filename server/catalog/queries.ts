@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import { packRowsJson, packsJson, type Pack, type PackRow } from './pack-queries.js';
+import { packRowsJson, type Pack, type PackRow } from './pack-queries.js';
 
 export interface Product {
   id: string;
@@ -70,7 +70,7 @@ export async function lockProduct(db: Queryable, id: string): Promise<ProductRow
 /** The product (with its packs) one of whose packs a scanned GTIN names, compared on 14 digits, and that pack. */
 export async function productOfPackGtin(db: Queryable, gtin14: string): Promise<(ProductWithPacks & { scannedPackId: string }) | undefined> {
   return db.one(
-    `select ${columns}, ${packsJson('p.id')} as packs, k.id as scanned_pack_id
+    `select ${columns}, p.packs_json as packs, k.id as scanned_pack_id
      from product_packs k join products p on p.id = k.product_id
      where k.gtin is not null and lpad(k.gtin, 14, '0') = $1`,
     [gtin14],
@@ -83,7 +83,7 @@ export async function productIdBySku(db: Queryable, sku: string): Promise<string
 
 /** Products with their packs, in one query (a sale's, a cart's). */
 export async function productsWithPacks(db: Queryable, ids: readonly string[]): Promise<ProductWithPacks[]> {
-  return db.rows<ProductWithPacks>(`select ${columns}, ${packsJson('p.id')} as packs from products p where p.id = any($1::uuid[])`, [ids]);
+  return db.rows<ProductWithPacks>(`select ${columns}, p.packs_json as packs from products p where p.id = any($1::uuid[])`, [ids]);
 }
 
 export async function updateProductFields(
@@ -119,7 +119,7 @@ const sellable = `coalesce((select sum(b.quantity) from product_batches b
 
 export async function productWithStock(db: Queryable, q: { id: string; shopId: string; today: string }): Promise<ProductWithStock | undefined> {
   return db.one<ProductWithStock>(
-    `select ${columns}, ${sellable} as sellable_quantity, ${packsJson('p.id')} as packs from products p where p.id = $3`,
+    `select ${columns}, ${sellable} as sellable_quantity, p.packs_json as packs from products p where p.id = $3`,
     [q.shopId, q.today, q.id],
   );
 }
@@ -127,7 +127,7 @@ export async function productWithStock(db: Queryable, q: { id: string; shopId: s
 /** Products this shop sells below its minimum stock (sellable units), the emptiest first. */
 export async function productsBelowMinimum(db: Queryable, q: { shopId: string; today: string; limit: number }): Promise<ProductWithStock[]> {
   return db.rows<ProductWithStock>(
-    `select * from (select ${columns}, ${sellable} as sellable_quantity, ${packsJson('p.id')} as packs
+    `select * from (select ${columns}, ${sellable} as sellable_quantity, p.packs_json as packs
        from products p where p.active and p.min_stock is not null) x
      where x.sellable_quantity < x.min_stock
      order by x.sellable_quantity::float8 / greatest(x.min_stock, 1), x.name collate french limit $3`,
@@ -144,7 +144,7 @@ export async function searchProducts(
   q: { patterns: string[]; exact: string; shopId: string; today: string; limit: number; includeInactive: boolean },
 ): Promise<ProductWithStock[]> {
   return db.rows<ProductWithStock>(
-    `select ${columns}, ${sellable} as sellable_quantity, ${packsJson('p.id')} as packs
+    `select ${columns}, ${sellable} as sellable_quantity, p.packs_json as packs
      from products p
      where p.search_text like all($3::text[]) and ($6 or p.active)
      order by (p.sku = $4 or coalesce(p.gtin = $4, false)) desc, p.name collate french, p.sku

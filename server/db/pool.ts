@@ -104,7 +104,8 @@ export function createDb({ connectionString, max = 10, logger }: DbOptions): Db 
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, options: '-c idle_in_transaction_session_timeout=120000' });
   // An idle client can lose its connection (server restart); without this
   // listener the process would crash on the 'error' event.
-  pool.on('error', (err) => logger.warn({ err }, 'idle database client failed'));
+  // Only the error's own words: pg hangs the whole client (its prepared statements, its buffers) on it.
+  pool.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'));
   const base = queryable(timed(logger, pool));
 
   return {
