@@ -1864,6 +1864,8 @@ commande l’utilise.`,
   'conflict.field.staffActive': 'actif',
   'conflict.reason.staff_set_by_hq': '{entity} : {remoteNode} a voulu changer {field} en {remote} ; la valeur fixée par le siège est gardée ({local}).',
   'boot.wrong_shop': 'Ce dossier de données appartient à la boutique {here}, mais SHOP_CODE vaut {wanted}. Une boutique ne change pas de code : remettez SHOP_CODE={here}, ou démarrez {wanted} avec son propre DATA_DIR (ou DATABASE_URL).',
+  // staff3
+  'sync.entity.staff': '{n} personne(s) du personnel',
 } as const;
 
 export type MessageKey = keyof typeof fr;
