@@ -22,3 +22,8 @@ create index hq_staff_origin on hq_staff (origin_shop_id, created_at) where orig
 -- head office's answer to the next nightly resend (docs/sync.md).
 alter table users add column made_here boolean not null default true;
 update users set made_here = false where not pin_set or first_pin_code_hash is not null;
+
+-- A rebuild carries a first-PIN code head office handed out and that has not
+-- expired: its hash is read from the person's last `staff` feed row for that
+-- shop (head office keeps no code elsewhere). Few rows, found by this index.
+create index change_feed_staff on change_feed (shop_id, entity_id, id) where entity = 'staff';

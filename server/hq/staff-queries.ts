@@ -70,15 +70,24 @@ export async function updateHqStaff(db: Queryable, id: string, s: { name: string
 }
 
 /**
- * A page of one shop's people as a rebuild reads them: id order, never a PIN (head office holds none), and
- * whether that shop made them (its nightly run then compares and resends them).
+ * A page of one shop's people as a rebuild reads them: id order, never a PIN (head office holds none),
+ * whether that shop made them (its nightly run then compares and resends them), and the first-PIN code
+ * head office last handed out for them, while it has not expired (its SHA-256 and expiry, as the feed
+ * carried them to that shop: a rebuild must not make a code handed out the day before useless).
  */
 export async function staffPage(
   db: Queryable, shopId: string, after: string, limit: number,
-): Promise<{ id: string; name: string; role: UserRole; active: boolean; madeHere: boolean }[]> {
+): Promise<{ id: string; name: string; role: UserRole; active: boolean; madeHere: boolean; firstPinCode: { hash: string; expiresAt: string } | null }[]> {
   return db.rows(
-    `select s.id, s.name, s.role, s.active, s.origin_shop_id is not distinct from $1::uuid as made_here
-     from hq_staff s where $1::uuid = any(s.shop_ids) and s.id > $2::uuid order by s.id limit $3`,
+    `select s.id, s.name, s.role, s.active, s.origin_shop_id is not distinct from $1::uuid as made_here,
+       case when s.active and (f.payload #>> '{firstPinCode,expiresAt}')::timestamptz > now() then f.payload -> 'firstPinCode' end as first_pin_code
+     from hq_staff s
+     left join lateral (
+       select c.payload from change_feed c
+       where c.entity = 'staff' and c.shop_id = $1::uuid and c.entity_id = s.id and c.payload ? 'firstPinCode'
+       order by c.id desc limit 1
+     ) f on true
+     where $1::uuid = any(s.shop_ids) and s.id > $2::uuid order by s.id limit $3`,
     [shopId, after, limit],
   );
 }

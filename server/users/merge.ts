@@ -15,7 +15,8 @@ export const pulledStaffSchema = z.object({
   role: z.enum(['cashier', 'pharmacist', 'manager', 'admin']),
   active: z.boolean(),
   /** A one-time code for the person's first PIN (its SHA-256 only), handed out by head office. */
-  firstPinCode: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), expiresAt: z.iso.datetime({ offset: true }) }).optional(),
+  // A rebuild's page says null for none.
+  firstPinCode: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), expiresAt: z.iso.datetime({ offset: true }) }).nullish().transform((c) => c ?? undefined),
   /** This shop made them: its nightly run compares them with head office and resends them (absent from an older head office). */
   madeHere: z.boolean().optional(),
 });
