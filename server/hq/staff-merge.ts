@@ -64,8 +64,10 @@ export class StaffMerge {
     }
     // The shop gets head office's person back: its copy converges (a deactivation undone there is undone again) instead
     // of differing at every nightly digest; and a person it did not make is named so (migration 0032 guessed at the shop).
-    if (kept || held.originShopId !== seat.shopId) {
-      const now = (await hqStaffById(tx, d.id))!;
+    // Never to re-activate someone the shop deactivated: a deactivation always wins, there too (the disagreement stays in
+    // the conflict log for an administrator).
+    const now = (await hqStaffById(tx, d.id))!;
+    if ((kept || held.originShopId !== seat.shopId) && !(now.active && !d.active)) {
       this.run.emit({ shopId: seat.shopId, originShopId: null, entity: 'staff', entityId: d.id, hlc, payload: staffWire(now, seat.shopId) });
     }
   }

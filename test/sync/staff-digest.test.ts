@@ -104,3 +104,24 @@ describe('a person the shop holds as its own that head office made (a guess of m
     expect(await hq.db.rows('select field from sync_conflicts')).toEqual([]);
   });
 });
+
+describe('a person the shop deactivated that head office keeps active (it set them, for two shops)', () => {
+  it('stays deactivated at the shop after its next pull and nightly run: head office’s answer never re-activates, the disagreement is logged', { timeout: 60_000 }, async () => {
+    const hq = await testHq();
+    await hq.listen();
+    const a = await testShop({ code: 'STF03', hq: { url: hq.url, token: await hq.registerShop('STF03') } });
+    await hq.registerShop('STF04');
+    const made = await a.services.users.createUser({ name: 'Daba Thiam', role: 'cashier', pin: '7474' });
+    await a.services.sync.runNow({ force: true });
+    await hq.admin('patch', `/api/staff/${made.id}`).send({ shops: ['STF03', 'STF04'] }).expect(200);
+    await a.services.sync.runNow({ force: true });
+
+    await a.services.users.setActive(made.id, false, 'Test manager');
+    await a.services.sync.runNow({ force: true });
+    await a.services.nightly.run();
+    expect(await a.db.one('select active from users where id = $1', [made.id])).toEqual({ active: false });
+    expect(await person(hq.db, made.id)).toMatchObject({ active: true });
+    const logged = await hq.db.rows<{ field: string; remoteValue: unknown }>('select field, remote_value from sync_conflicts where entity_id = $1', [made.id]);
+    expect(logged.map((c) => [c.field, c.remoteValue])).toContainEqual(['staffActive', false]);
+  });
+});
