@@ -123,5 +123,8 @@ describe('a person the shop deactivated that head office keeps active (it set th
     expect(await person(hq.db, made.id)).toMatchObject({ active: true });
     const logged = await hq.db.rows<{ field: string; remoteValue: unknown }>('select field, remote_value from sync_conflicts where entity_id = $1', [made.id]);
     expect(logged.map((c) => [c.field, c.remoteValue])).toContainEqual(['staffActive', false]);
+    const shown = await hq.admin('get', '/api/conflicts').query({ shop: 'STF03' }).expect(200);
+    expect((shown.body as { entityId: string; message: string }[]).find((c) => c.entityId === made.id)?.message)
+      .toBe('Personne du personnel : la boutique STF03 a voulu changer actif en non ; la valeur fixée par le siège est gardée (oui).');
   });
 });
