@@ -252,6 +252,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
   r.get('/personnel', personnel.list);
   r.post('/personnel', admin, personnel.add);
   r.post('/personnel/:id/desactiver', admin, personnel.deactivate);
+  r.post('/personnel/:id/modifier', admin, personnel.change);
   r.post('/personnel/:id/code', admin, personnel.firstPinCode);
   // Values held for a far-future clock: read by all, decided by an admin.
   if (held) {

@@ -413,7 +413,7 @@ export function hqService({ db, logger, now }: HqDeps) {
       const from = days[0]!;
       const to = days.at(-1)!;
       if (daysBetween(from, to) > 62) throw new AppError(400, 'digest_span', 'sync.digest_span');
-      const mine = await digestsOf(db, shop, days);
+      const mine = await digestsOf(db, shop, days, 'hq');
       const entities = differingEntities(body.days, mine, DIGESTED_NAMES);
       const differing = entities.map((e) => e.day);
       if (!body.report) {

@@ -3,6 +3,7 @@ import type { UserRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 import type { MergeRun } from '../outbox/merge-run.js';
 import { hqStaffById, insertStaffFromShop, updateStaffFromShop } from './staff-queries.js';
+import { staffWire } from './staff.js';
 
 /** A person as a shop pushes them (server/users/service.ts): never a PIN nor its hash. */
 export interface StaffUpWire {
@@ -55,9 +56,19 @@ export class StaffMerge {
       ['role', held.role, d.role],
       ...(held.active && !d.active && onlyHere ? [] : [['staffActive', held.active, d.active] as [string, unknown, unknown]]),
     ];
+    let kept = false;
     for (const [field, local, remote] of wanted) {
       if (local === remote) continue;
+      kept = true;
       this.run.log('staff', d.id, { field, localValue: local, remoteValue: remote, localClock: held.hlc, remoteClock: hlc, winner: 'local', reason: 'staff_set_by_hq' });
+    }
+    // The shop gets head office's person back: its copy converges (a deactivation undone there is undone again) instead
+    // of differing at every nightly digest; and a person it did not make is named so (migration 0032 guessed at the shop).
+    // Never to re-activate someone the shop deactivated: a deactivation always wins, there too (the disagreement stays in
+    // the conflict log for an administrator).
+    const now = (await hqStaffById(tx, d.id))!;
+    if ((kept || held.originShopId !== seat.shopId) && !(now.active && !d.active)) {
+      this.run.emit({ shopId: seat.shopId, originShopId: null, entity: 'staff', entityId: d.id, hlc, payload: staffWire(now, seat.shopId) });
     }
   }
 }

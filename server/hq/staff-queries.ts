@@ -12,11 +12,13 @@ export interface HqStaffRow {
   setByHq: boolean;
   /** The clock of the last change taken from a shop (null: head office's own). */
   hlc: string | null;
+  /** The shop whose push first brought them (null: made at head office): the only shop that resends them each night. */
+  originShopId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const columns = 's.id, s.name, s.role, s.shop_ids, s.active, s.set_by_hq, s.hlc, s.created_at, s.updated_at';
+const columns = 's.id, s.name, s.role, s.shop_ids, s.active, s.set_by_hq, s.hlc, s.origin_shop_id, s.created_at, s.updated_at';
 
 /** Inserts unless the id exists; undefined when it did (the caller answers the existing row). */
 export async function insertHqStaff(db: Queryable, s: { id: string; name: string; role: UserRole; shopIds: string[] }): Promise<HqStaffRow | undefined> {
@@ -48,8 +50,8 @@ export async function insertStaffFromShop(
   s: { id: string; name: string; role: UserRole; shopId: string; active: boolean; hlc: string; createdAt: Date },
 ): Promise<void> {
   await db.exec(
-    `insert into hq_staff (id, name, role, shop_ids, active, set_by_hq, hlc, created_at)
-     values ($1, $2, $3, array[$4::uuid], $5, false, $6, $7) on conflict (id) do nothing`,
+    `insert into hq_staff (id, name, role, shop_ids, active, set_by_hq, hlc, created_at, origin_shop_id)
+     values ($1, $2, $3, array[$4::uuid], $5, false, $6, $7, $4) on conflict (id) do nothing`,
     [s.id, s.name, s.role, s.shopId, s.active, s.hlc, s.createdAt],
   );
 }
@@ -67,10 +69,44 @@ export async function updateHqStaff(db: Queryable, id: string, s: { name: string
   ))!;
 }
 
-/** A page of one shop's people as a rebuild reads them: id order, never a PIN (head office holds none). */
-export async function staffPage(db: Queryable, shopId: string, after: string, limit: number): Promise<{ id: string; name: string; role: UserRole; active: boolean }[]> {
+/**
+ * A page of one shop's people as a rebuild reads them: id order, never a PIN (head office holds none),
+ * whether that shop made them (its nightly run then compares and resends them), and the first-PIN code
+ * head office last handed out for them, while it has not expired (its SHA-256 and expiry, as the feed
+ * carried them to that shop: a rebuild must not make a code handed out the day before useless).
+ */
+export async function staffPage(
+  db: Queryable, shopId: string, after: string, limit: number,
+): Promise<{ id: string; name: string; role: UserRole; active: boolean; madeHere: boolean; firstPinCode: { hash: string; expiresAt: string } | null }[]> {
   return db.rows(
-    `select s.id, s.name, s.role, s.active from hq_staff s where $1::uuid = any(s.shop_ids) and s.id > $2::uuid order by s.id limit $3`,
+    `select s.id, s.name, s.role, s.active, s.origin_shop_id is not distinct from $1::uuid as made_here,
+       case when s.active and (f.payload #>> '{firstPinCode,expiresAt}')::timestamptz > now() then f.payload -> 'firstPinCode' end as first_pin_code
+     from hq_staff s
+     left join lateral (
+       select c.payload from change_feed c
+       where c.entity = 'staff' and c.shop_id = $1::uuid and c.entity_id = s.id and c.payload ? 'firstPinCode'
+       order by c.id desc limit 1
+     ) f on true
+     where $1::uuid = any(s.shop_ids) and s.id > $2::uuid order by s.id limit $3`,
     [shopId, after, limit],
+  );
+}
+
+/**
+ * The nightly digest of the people a shop made, by the day the shop made them
+ * (head office keeps the shop's date from the wire), as that shop holds them:
+ * active there only while they still work there (head office sends a person
+ * it moves away inactive to the shop they left). The same sums as the shop's
+ * (server/users/queries.ts, `staffMadeHereDigest`).
+ */
+export async function staffOriginDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(s.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count,
+       count(*) filter (where s.active and $1::uuid = any(s.shop_ids))::float8 as sum,
+       md5(string_agg(s.id::text || ':' || s.role || ':' || (s.active and $1::uuid = any(s.shop_ids))::text, ',' order by s.id)) as hash
+     from hq_staff s where s.origin_shop_id = $1
+       and s.created_at >= ($3::date)::timestamp at time zone $2 and s.created_at < ($4::date + 1)::timestamp at time zone $2
+     group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
   );
 }

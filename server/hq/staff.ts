@@ -30,7 +30,14 @@ export interface StaffWire {
   active: boolean;
   /** A one-time code for the first PIN: its SHA-256 only (the code is shown once at head office, never stored). */
   firstPinCode?: { hash: string; expiresAt: string };
+  /** That shop made them: its nightly run compares and resends them (head office's own people are not). */
+  madeHere: boolean;
 }
+
+/** A person as one shop receives them on its pull. */
+export const staffWire = (row: HqStaffRow, shopId: string, firstPinCode?: { hash: string; expiresAt: string }): StaffWire => ({
+  id: row.id, name: row.name, role: row.role, active: row.active, ...(firstPinCode ? { firstPinCode } : {}), madeHere: row.originShopId === shopId,
+});
 
 /** How long a first-PIN code may wait to be used. */
 export const FIRST_PIN_CODE_DAYS = 7;
@@ -47,14 +54,13 @@ export function hqStaffService({ db, now, logger }: { db: Db; now: () => Date; l
     return new Map((await allShops(db)).map((s) => [s.id, s.code]));
   }
   const present = (row: HqStaffRow, codes: Map<string, string>): StaffMember => {
-    const { shopIds, hlc: _hlc, ...rest } = row;
+    const { shopIds, hlc: _hlc, originShopId: _origin, ...rest } = row;
     return { ...rest, shops: shopIds.map((id) => codes.get(id) ?? id).sort() };
   };
 
   async function feed(tx: Tx, row: HqStaffRow, firstPinCode?: { hash: string; expiresAt: string }): Promise<void> {
     const hlc = await stampTransaction(tx, now());
-    const payload: StaffWire = { id: row.id, name: row.name, role: row.role, active: row.active, ...(firstPinCode ? { firstPinCode } : {}) };
-    await appendFeed(tx, row.shopIds.map((shopId) => ({ shopId, originShopId: null, entity: 'staff' as const, entityId: row.id, hlc, payload })));
+    await appendFeed(tx, row.shopIds.map((shopId) => ({ shopId, originShopId: null, entity: 'staff' as const, entityId: row.id, hlc, payload: staffWire(row, shopId, firstPinCode) })));
   }
 
   async function shopIdsOf(codes: readonly string[]): Promise<string[]> {

@@ -1864,6 +1864,16 @@ commande l’utilise.`,
   'conflict.field.staffActive': 'actif',
   'conflict.reason.staff_set_by_hq': '{entity} : {remoteNode} a voulu changer {field} en {remote} ; la valeur fixée par le siège est gardée ({local}).',
   'boot.wrong_shop': 'Ce dossier de données appartient à la boutique {here}, mais SHOP_CODE vaut {wanted}. Une boutique ne change pas de code : remettez SHOP_CODE={here}, ou démarrez {wanted} avec son propre DATA_DIR (ou DATABASE_URL).',
+  // staff3
+  'sync.entity.staff': '{n} personne(s) du personnel',
+  'hq.staff.change': 'Modifier',
+  'audit.hq_staff_changed': 'personne modifiée au siège (rôle, boutiques)',
+  'hq.staff.change_legend': 'Rôle et boutiques de {name}',
+  'hq.staff.changed': '{name} : rôle {role}, boutiques : {shops}. Le siège décide désormais de son rôle et de ses boutiques ; ses boutiques le reçoivent à leur prochaine synchronisation.',
+  'hq.staff.unchanged': '{name} : rien de changé.',
+  'hq.staff.role_invalid': 'Rôle inconnu : choisissez caisse, pharmacien, responsable ou administrateur.',
+  'hq.staff.shops_required': 'Cochez au moins une boutique.',
+  'hq.staff.shop_invalid': 'Code de boutique invalide : 2 à 12 lettres majuscules ou chiffres.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

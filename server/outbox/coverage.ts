@@ -30,6 +30,8 @@ export interface DayRange {
   timezone: string;
   from: string;
   to: string;
+  /** Which end computes it: the same rows, kept in different tables only for staff (`users` here, `hq_staff` there). */
+  at: 'shop' | 'hq';
 }
 
 export interface ResendQuery {

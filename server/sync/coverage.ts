@@ -65,8 +65,8 @@ export const SNAPSHOT_PARTS: readonly SnapshotPart[] = COVERED.flatMap((c) => c.
 export const snapshotPart = (name: string): SnapshotPart | undefined => SNAPSHOT_PARTS.find((p) => p.part === name);
 
 /** Every covered entity's digest of these days of a shop: the same at both ends. */
-export async function digestsOf(db: Queryable, shop: { id: string; timezone: string }, days: readonly string[]): Promise<DayDigest[]> {
-  const q = { shopId: shop.id, timezone: shop.timezone, from: days[0]!, to: days.at(-1)! };
+export async function digestsOf(db: Queryable, shop: { id: string; timezone: string }, days: readonly string[], at: 'shop' | 'hq'): Promise<DayDigest[]> {
+  const q = { shopId: shop.id, timezone: shop.timezone, from: days[0]!, to: days.at(-1)!, at };
   const per: Record<string, Awaited<ReturnType<NonNullable<Covered['digest']>>>> = {};
   for (const c of DIGESTED) per[c.entity] = await c.digest!(db, q);
   return assembleDigests(days, per);

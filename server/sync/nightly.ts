@@ -145,11 +145,11 @@ export function nightlyService({ db, logger, shop, now, hq }: Pick<Deps, 'db' | 
       try {
         let rowsRefused = await drain();
         await sync.pullNow({ force: true });
-        const first = await client.digest({ days: await digestsOf(db, shop, days) });
+        const first = await client.digest({ days: await digestsOf(db, shop, days, 'shop') });
         const resent = await resend(first.entities ?? first.differing.map((day) => ({ day, entities: COVERED.map((c) => c.entity) })));
         const rowsResent = Object.values(resent).reduce((a, b) => a + b, 0);
         if (rowsResent > 0) rowsRefused += await drain();
-        const second = await client.digest({ days: await digestsOf(db, shop, days), report: { daysChecked: days.length, rowsResent, resent } });
+        const second = await client.digest({ days: await digestsOf(db, shop, days, 'shop'), report: { daysChecked: days.length, rowsResent, resent } });
         const result: NightlyResult = { at, daysChecked: days.length, rowsResent, resent, mismatches: second.differing.length, error: null };
         await recordNightly(db, result);
         const level = second.differing.length > 0 ? 'warn' : 'info';

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { Tx } from '../db/pool.js';
 import { DUMMY_HASH } from './pin.js';
-import { deleteSessionsOf, upsertUserFromHq } from './queries.js';
+import { deleteSessionsOf, upsertUserFromHq, type User } from './queries.js';
+
+/** A person as this shop pushes them (head office's `StaffUpWire`): never a PIN nor its hash. */
+export const staffUp = (user: User) => ({
+  id: user.id, shopId: user.shopId, name: user.name, role: user.role, active: user.active, createdAt: user.createdAt.toISOString(),
+});
 
 /** A person as head office's feed carries them to this shop: never a PIN nor a hash. */
 export const pulledStaffSchema = z.object({
@@ -10,7 +15,10 @@ export const pulledStaffSchema = z.object({
   role: z.enum(['cashier', 'pharmacist', 'manager', 'admin']),
   active: z.boolean(),
   /** A one-time code for the person's first PIN (its SHA-256 only), handed out by head office. */
-  firstPinCode: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), expiresAt: z.iso.datetime({ offset: true }) }).optional(),
+  // A rebuild's page says null for none.
+  firstPinCode: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), expiresAt: z.iso.datetime({ offset: true }) }).nullish().transform((c) => c ?? undefined),
+  /** This shop made them: its nightly run compares them with head office and resends them (absent from an older head office). */
+  madeHere: z.boolean().optional(),
 });
 
 export type PulledStaff = z.infer<typeof pulledStaffSchema>;

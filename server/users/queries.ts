@@ -134,7 +134,12 @@ export async function openSessions(db: Queryable, shopId: string, now: Date): Pr
  */
 export async function upsertUserFromHq(
   db: Queryable,
-  u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string; firstPinCode?: { hash: string; expiresAt: string } | undefined },
+  u: {
+    id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string;
+    firstPinCode?: { hash: string; expiresAt: string } | undefined;
+    /** Head office says this shop made them (absent from an older head office: a new person is taken as head office's). */
+    madeHere?: boolean | undefined;
+  },
 ): Promise<{ wasActive: boolean | undefined }> {
   const result = await upsertPerson(db, u);
   // A one-time code head office handed out: kept (its hash) until used or replaced, for a person still without a PIN.
@@ -144,16 +149,19 @@ export async function upsertUserFromHq(
   return result;
 }
 
-async function upsertPerson(db: Queryable, u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string }): Promise<{ wasActive: boolean | undefined }> {
+async function upsertPerson(
+  db: Queryable, u: { id: string; shopId: string; name: string; role: UserRole; active: boolean; dummyHash: string; madeHere?: boolean | undefined },
+): Promise<{ wasActive: boolean | undefined }> {
   const before = await db.one<{ active: boolean }>('select active from users where id = $1 for update', [u.id]);
   if (!before) {
     await db.exec(
-      'insert into users (id, shop_id, name, role, active, pin_hash, pin_set) values ($1, $2, $3, $4, $5, $6, false)',
-      [u.id, u.shopId, u.name, u.role, u.active, u.dummyHash],
+      'insert into users (id, shop_id, name, role, active, pin_hash, pin_set, made_here) values ($1, $2, $3, $4, $5, $6, false, $7)',
+      [u.id, u.shopId, u.name, u.role, u.active, u.dummyHash, u.madeHere ?? false],
     );
     return { wasActive: undefined };
   }
-  await db.exec('update users set name = $2, role = $3, active = $4 where id = $1', [u.id, u.name, u.role, u.active]);
+  // Head office's word on who made them corrects a guess (migration 0032): the nightly digest compares only this shop's own.
+  await db.exec('update users set name = $2, role = $3, active = $4, made_here = coalesce($5, made_here) where id = $1', [u.id, u.name, u.role, u.active, u.madeHere ?? null]);
   return { wasActive: before.active };
 }
 
@@ -187,4 +195,23 @@ export async function managerForRebuild(db: Queryable, shopId: string): Promise<
 /** Whether the shop has an active manager who can sign in (a PIN set here). */
 export async function hasSignableManager(db: Queryable, shopId: string): Promise<boolean> {
   return !!(await db.one(`select 1 from users where shop_id = $1 and active and pin_set and role in ('manager', 'admin') limit 1`, [shopId]));
+}
+
+// ---- coverage: the nightly digest and the resend of the people this shop made (server/hq/staff-reconcile.ts) ----
+
+const madeHereRange = 'u.shop_id = $1 and u.made_here and u.created_at >= ($3::date)::timestamp at time zone $2 and u.created_at < ($4::date + 1)::timestamp at time zone $2';
+
+/** By the day they were made here: count, how many are active, each one's id, role and active (head office's `staffOriginDigest`). */
+export async function staffMadeHereDigest(db: Queryable, q: { shopId: string; timezone: string; from: string; to: string }) {
+  return db.rows<{ day: string; count: number; sum: number; hash: string }>(
+    `select to_char(u.created_at at time zone $2, 'YYYY-MM-DD') as day, count(*)::int as count, count(*) filter (where u.active)::float8 as sum,
+       md5(string_agg(u.id::text || ':' || u.role || ':' || u.active::text, ',' order by u.id)) as hash
+     from users u where ${madeHereRange} group by 1`,
+    [q.shopId, q.timezone, q.from, q.to],
+  );
+}
+
+/** The people made here on a day, oldest first, as they travel: never a PIN nor its hash. */
+export async function staffMadeHereOfDay(db: Queryable, q: { shopId: string; timezone: string; day: string }): Promise<User[]> {
+  return db.rows<User>(`select ${columns} from users u where ${madeHereRange} order by u.created_at, u.id`, [q.shopId, q.timezone, q.day, q.day]);
 }

@@ -9,6 +9,7 @@ import { securityService, type Bucket, type SecurityService } from '../security/
 import { DUMMY_HASH, generatePin, hashPin, verifyPin } from './pin.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
+import { staffUp } from './merge.js';
 import type { Tx } from '../db/pool.js';
 import {
   activeUsersWithSecrets,
@@ -102,8 +103,7 @@ export function usersService(deps: Deps, security: SecurityService = securitySer
    */
   async function travel(tx: Tx, user: User, op: 'insert' | 'update'): Promise<void> {
     const hlc = await stampTransaction(tx, now());
-    const payload = { id: user.id, shopId: user.shopId, name: user.name, role: user.role, active: user.active, createdAt: user.createdAt.toISOString() };
-    await appendOutbox(tx, [{ entity: 'staff', entityId: user.id, op, payload, hlc }]);
+    await appendOutbox(tx, [{ entity: 'staff', entityId: user.id, op, payload: staffUp(user), hlc }]);
   }
 
   async function insertTravelling(input: { name: string; role: UserRole; pinHash: string }): Promise<User> {

@@ -113,6 +113,8 @@ export async function testShop(opts: ShopOptions = {}): Promise<TestShop> {
       // through the service travels up on the push, and would be in every test's outbox).
       userIds[role] = (await insertUser(db, { id: newId(), shopId: shop.id, name: `Test ${role}`, role, pinHash: await hashPin(PINS[role]) })).id;
     }
+    // Nor people this shop made as the nightly digest counts them: it would resend them to every test's head office.
+    await db.exec('update users set made_here = false where shop_id = $1', [shop.id]);
   }
   const { app } = createApp({ role: 'shop', db, logger, shop, now: clock.now, services });
   let closed = false;
