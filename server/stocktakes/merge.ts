@@ -3,7 +3,7 @@ import type { OutboxEntry } from '../outbox/queries.js';
 import { stocktakeAdjustment } from '../domain/ledger.js';
 import { forbidden, type StockMerge } from '../stock/merge.js';
 import type { Movement } from '../stock/queries.js';
-import { insertCountsIfAbsent, insertSnapshotLines, insertStocktake, stocktakeOwner, type StocktakeCount, type StocktakeSummary } from './queries.js';
+import { COUNTS_PER_CHANGE, insertCountsIfAbsent, insertSnapshotLines, insertStocktake, stocktakeOwner, type StocktakeCount, type StocktakeSummary } from './queries.js';
 
 /** A finalised stocktake as it crosses the wire: the document, its counts and its variance. */
 export interface StocktakeWire {
@@ -35,13 +35,7 @@ export interface StocktakeCountsWire {
   countMovements?: CountMovements | undefined;
 }
 
-/**
- * Counts (and snapshot lines) per change. A whole pharmacy's stocktake counts
- * thousands of lots: in one change it outweighed a push (768 KB of JSON, 1 MB
- * at head office) and was refused with 413 on every try. 500 counts are about
- * 200 KB.
- */
-export const COUNTS_PER_CHANGE = 500;
+export { COUNTS_PER_CHANGE };
 
 /** The changes a finalised stocktake travels as: the document with its first counts, then the rest in slices. */
 export function stocktakeChanges(
@@ -61,6 +55,19 @@ export function stocktakeChanges(
     });
   }
   return entries;
+}
+
+/**
+ * The outbox rows of a stocktake just finalised: the changes of
+ * stocktakeChanges, each naming its slice, read from the counts and the
+ * snapshot when pushed (outboxHead, stocktakeSliceSql) rather than written
+ * out in « Clôturer »'s transaction.
+ */
+export function stocktakeOutbox(doc: { id: string; shopId: string }, sizes: { counts: number; lines: number }, hlc: string, countMovements: CountMovements): OutboxEntry[] {
+  const slices = Math.max(1, Math.ceil(Math.max(sizes.counts, sizes.lines) / COUNTS_PER_CHANGE));
+  return Array.from({ length: slices }, (_, slice): OutboxEntry => (slice === 0
+    ? { entity: 'stocktake', entityId: doc.id, op: 'insert', hlc, payload: { ...doc, countMovements, slice } }
+    : { entity: 'stocktake_counts', entityId: doc.id, op: 'insert', hlc, payload: { id: doc.id, shopId: doc.shopId, countMovements, slice } }));
 }
 
 /**

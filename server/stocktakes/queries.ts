@@ -216,6 +216,40 @@ export async function insertCountsIfAbsent(db: Queryable, counts: readonly Stock
   );
 }
 
+/**
+ * Counts (and snapshot lines) per change. A whole pharmacy's stocktake counts
+ * thousands of lots: in one change it outweighed a push (768 KB of JSON, 1 MB
+ * at head office) and was refused with 413 on every try. 500 counts are about
+ * 200 KB.
+ */
+export const COUNTS_PER_CHANGE = 500;
+
+/**
+ * A finalised stocktake's outbox rows name their slice (`slice`: the n-th 500
+ * counts and snapshot lines, in lot order) instead of holding it: the counts
+ * of 5 000 lots as JSON were most of « Clôturer » (2 MB parsed into jsonb in
+ * its transaction). The push reads them as they travel from the counts and
+ * lines, which a finalised stocktake never changes. This is that payload, as
+ * SQL over an outbox row `o` (its `payload` and `entity_id`): the counts'
+ * fields and their JSON as StocktakeWire says, the same as stocktakeChanges.
+ */
+export function stocktakeSliceSql(o: string, per = COUNTS_PER_CHANGE): string {
+  const slice = `(${o}.payload->>'slice')::int`;
+  return `case when ${o}.entity in ('stocktake', 'stocktake_counts') and ${o}.payload ? 'slice' then (${o}.payload - 'slice') || jsonb_build_object(
+    'counts', (select coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'stocktakeId', c.stocktake_id, 'batchId', c.batch_id, 'countedQty', c.counted_qty,
+        'ledgerQty', c.ledger_qty, 'hlc', c.hlc, 'userId', c.user_id, 'superseded', c.superseded, 'movementId', c.movement_id,
+        'createdAt', to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by c.batch_id), '[]'::jsonb)
+      from (select * from stocktake_counts c where c.stocktake_id = ${o}.entity_id and not c.superseded order by c.batch_id offset ${slice} * ${per} limit ${per}) c),
+    'lines', (select coalesce(jsonb_agg(jsonb_build_object('batchId', l.batch_id, 'snapshotQty', l.snapshot_qty) order by l.batch_id), '[]'::jsonb)
+      from (select * from stocktake_lines l where l.stocktake_id = ${o}.entity_id order by l.batch_id offset ${slice} * ${per} limit ${per}) l))
+  else ${o}.payload end`;
+}
+
+/** How many current counts and snapshot lines a stocktake holds: how many slices it travels in. */
+export async function stocktakeSizes(db: Queryable, stocktakeId: string): Promise<{ lines: number }> {
+  return (await db.one<{ lines: number }>('select count(*)::int as lines from stocktake_lines where stocktake_id = $1', [stocktakeId]))!;
+}
+
 // ---- coverage: the nightly digest, the resend and the rebuild (server/stocktakes/reconcile.ts) ----
 
 const dayRange = (col: string) => `${col} >= ($3::date)::timestamp at time zone $2 and ${col} < ($4::date + 1)::timestamp at time zone $2`;
