@@ -1864,6 +1864,23 @@ commande l’utilise.`,
   'conflict.field.staffActive': 'actif',
   'conflict.reason.staff_set_by_hq': '{entity} : {remoteNode} a voulu changer {field} en {remote} ; la valeur fixée par le siège est gardée ({local}).',
   'boot.wrong_shop': 'Ce dossier de données appartient à la boutique {here}, mais SHOP_CODE vaut {wanted}. Une boutique ne change pas de code : remettez SHOP_CODE={here}, ou démarrez {wanted} avec son propre DATA_DIR (ou DATABASE_URL).',
+  // moves3: head office's requisitions page, a rebuild's requisitions (issue 23)
+  'requisition.hq.nav': 'Demandes',
+  'requisition.hq.intro': 'Les demandes de produits entre boutiques de la chaîne, telles que le siège les a reçues. Chacune appartient à la boutique qui demande : rien ne se modifie ici.',
+  'requisition.hq.state': 'État',
+  'requisition.hq.all_states': 'Tous les états',
+  'requisition.hq.state_unknown': 'État inconnu : en attente, traitée ou annulée.',
+  'requisition.hq.count': '{n} demande(s).',
+  'requisition.hq.truncated': 'Seules les {n} plus récentes sont affichées : choisissez une boutique ou un état.',
+  'requisition.hq.number': 'Demande',
+  'requisition.hq.asking': 'Boutique qui demande',
+  'requisition.hq.asked': 'Boutique sollicitée',
+  'requisition.hq.asked_at': 'Demandée le',
+  'requisition.hq.units': 'Unités demandées',
+  'requisition.hq.answer': 'Réponse',
+  'requisition.hq.transfer': 'Transfert {number}',
+  'requisition.hq.shipped_at': 'expédié le {at}',
+  'requisition.hq.cancelled_at': 'le {at}',
 } as const;
 
 export type MessageKey = keyof typeof fr;
