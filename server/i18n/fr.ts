@@ -1742,7 +1742,7 @@ commande l’utilise.`,
   'ui.stocktakes.shelve': 'Ranger',
   'ui.stocktakes.shelved': '{name} rangé dans la zone « {zone} ».',
   'ui.stocktakes.no_zones': 'Aucune zone pour l’instant.',
-  'cli.rebuilt_moves': 'Et : {transfers} transfert(s) entre boutiques, {receipts} réception(s) de transfert, {stocktakes} inventaire(s) clôturé(s).',
+  'cli.rebuilt_moves': 'Et : {transfers} transfert(s) entre boutiques, {receipts} réception(s) de transfert, {requisitions} demande(s) de produits, {stocktakes} inventaire(s) clôturé(s).',
   // credit2
   'sync.entity.customer': '{n} client(s)',
   'sync.entity.account_entry': '{n} écriture(s) de compte client',
