@@ -164,7 +164,7 @@ async function run(argv: string[]): Promise<number> {
         const r = await initFromHq({ db: b.db, logger: b.logger, shop: b.shop!, now: () => new Date(), ...(b.config.hqUrl && b.config.hqToken ? { hq: { url: b.config.hqUrl, token: b.config.hqToken } } : {}) }, { force: values.force ?? false });
         print(t('cli.rebuilt', { products: r.products, lots: r.lots, movements: r.movements, sales: r.sales, lastReceipt: r.lastReceipt }));
         print(t('cli.rebuilt_more', { sessions: r.rows.sessions ?? 0, returns: r.rows.returns ?? 0, cash: r.rows['cash-movements'] ?? 0 }));
-        print(t('cli.rebuilt_moves', { transfers: r.rows.transfers ?? 0, receipts: r.rows['transfer-receipts'] ?? 0, stocktakes: r.rows.stocktakes ?? 0 }));
+        print(t('cli.rebuilt_moves', { transfers: r.rows.transfers ?? 0, receipts: r.rows['transfer-receipts'] ?? 0, requisitions: r.rows.requisitions ?? 0, stocktakes: r.rows.stocktakes ?? 0 }));
         print(t('cli.rebuilt_accounts', { customers: r.rows.customers ?? 0, entries: r.rows['account-entries'] ?? 0, expenses: r.rows.expenses ?? 0 }));
         if (r.drifted.length > 0) print(t('cli.rebuilt_drift', { n: r.drifted.length }));
         print(t('cli.rebuilt_staff', { n: r.rows.staff ?? 0 }));

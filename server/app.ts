@@ -23,6 +23,8 @@ import { staffPages } from './hq/staff-pages.js';
 import { heldPages } from './hq/held-pages.js';
 import { purchasingHqPages } from './purchasing/hq-pages.js';
 import { expensesHqPages } from './expenses/hq-pages.js';
+import { requisitionsHqPages } from './requisitions/hq-pages.js';
+import { requisitionsAtHq } from './requisitions/service.js';
 import { expensesAtHq } from './expenses/service.js';
 import { purchasingAtHq } from './purchasing/service.js';
 import { securityService, tokenThrottle } from './security/service.js';
@@ -94,7 +96,8 @@ export function createApp(opts: AppOptions): { app: Express; services: Services 
     app.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/favicon.svg'));
     app.use(sameOrigin, loadSession(staff.userOfSession, STAFF_COOKIE), hqPageRoutes(pages, hqPageContext(timezone), accessPages(office, staff, views), reportPages(reports, archive, views, office.shopChoices), staffPages(hq.staff, office.shopChoices, views, timezone),
       purchasingHqPages(purchasingAtHq({ db: opts.db, now: opts.now, timezone }), office.shopChoices, views, hq.suppliers),
-      expensesHqPages(expensesAtHq({ db: opts.db }), office.shopChoices, views, { now: opts.now, timezone }), heldPages(hq.heldValues, views, timezone)));
+      expensesHqPages(expensesAtHq({ db: opts.db }), office.shopChoices, views, { now: opts.now, timezone }), heldPages(hq.heldValues, views, timezone),
+      requisitionsHqPages(requisitionsAtHq({ db: opts.db }), office.shopChoices, views)));
     app.use(pageErrorHandler(views));
     app.use(notFoundHandler);
     app.use(errorHandler(opts.logger.child({ component: 'http' }), renderErrorPage(views)));

@@ -28,6 +28,7 @@ import { stockPages } from './stock/pages.js';
 import { supplierPages } from './suppliers/pages.js';
 import { stocktakesPages } from './stocktakes/pages.js';
 import { transfersPages } from './transfers/pages.js';
+import type { RequisitionsHqPages } from './requisitions/hq-pages.js';
 import { conflictPages, syncNowPage } from './sync/pages.js';
 import { tillPages } from './till/pages.js';
 import { userPages } from './users/pages.js';
@@ -185,7 +186,7 @@ export function shopPages(s: Services, views: Views, deps: { db: Db; shop: ShopC
 }
 
 /** Head office's pages (French URLs); `lecture` reads everything, only `admin` changes anything. */
-export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages, expenses?: ExpensesHqPages, held?: HeldPages): Router {
+export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: AccessPages, reports: ReportPages, personnel: StaffPages, purchasing: PurchasingHqPages, expenses?: ExpensesHqPages, held?: HeldPages, requisitions?: RequisitionsHqPages): Router {
   const admin = requireRole('admin');
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }), refuseUnstorableText, checkCsrf, hqContext);
@@ -280,5 +281,7 @@ export function hqPageRoutes(pages: HqPages, hqContext: RequestHandler, access: 
       r.get(`/depenses/${path}.xlsx`, expenses.export(kind));
     }
   }
+  // Issue 23: every shop's requisitions, read-only.
+  if (requisitions) r.get('/demandes', requisitions.page);
   return r;
 }

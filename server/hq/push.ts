@@ -80,6 +80,11 @@ function clockFault(shop: HqShop, c: Change): { where: string; clock: string } |
   };
   if (!own(c.hlc)) return { where: `changes[${c.seq}].hlc`, clock: c.hlc };
   if (c.kind === 'movement:insert' && !own(c.data.hlc)) return { where: `changes[${c.seq}].data.hlc`, clock: c.data.hlc };
+  if ((c.kind === 'stocktake:insert' || c.kind === 'stocktake_counts:insert') && c.data.countMovements) {
+    // Each such count becomes a movement under its clock: the shop's own, as a movement's must be.
+    const i = c.data.counts.findIndex((k) => !k.superseded && k.movementId !== null && !own(k.hlc));
+    if (i >= 0) return { where: `changes[${c.seq}].data.counts[${i}].hlc`, clock: c.data.counts[i]!.hlc };
+  }
   if (c.kind === 'product:update' || c.kind === 'batch:update' || c.kind === 'supplier:update' || c.kind === 'product_supplier:update' || c.kind === 'product_pack:update') {
     const fields: readonly string[] = {
       'product:update': PRODUCT_FIELDS, 'batch:update': BATCH_FIELDS, 'supplier:update': SUPPLIER_FIELDS, 'product_supplier:update': LINK_FIELDS, 'product_pack:update': PACK_FIELDS,
@@ -143,10 +148,11 @@ export async function applyPush(
   const merges = {
     tx, catalog, stock, sales, cash, security: new SecurityMerge(run), hqStamped: clocks.hqStamped,
     suppliers: new SupplierMerge(run), purchasing: new PurchasingMerge(run),
-    transfers: new TransferMerge(run, () => new Date(at.nowWall)), stocktakes: new StocktakeMerge(run), requisitions: new RequisitionMerge(run),
+    transfers: new TransferMerge(run, () => new Date(at.nowWall)), stocktakes: new StocktakeMerge(run, stock), requisitions: new RequisitionMerge(run),
     accounts: new AccountsMerge(run, sales, cash), expenses: new ExpensesMerge(run, cash), staff: new StaffMerge(run),
   };
-  await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId] : [])));
+  await stock.lockBatches(changes.flatMap((c) => (c.kind === 'batch:insert' || c.kind === 'batch:update' ? [c.data.id] : c.kind === 'movement:insert' ? [c.data.batchId]
+    : c.kind === 'stocktake:insert' || c.kind === 'stocktake_counts:insert' ? StocktakeMerge.lotsMoved(c.data) : [])));
   const flush = async () => {
     await sales.flush();
     await stock.flush();

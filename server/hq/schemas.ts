@@ -227,9 +227,11 @@ const stocktakeInsert = z.object({
     superseded: z.boolean(), movementId: z.uuid().nullable(), createdAt: timestamp,
   })).max(20000),
   lines: z.array(z.object({ batchId: z.uuid(), snapshotQty: int32 })).max(20000).optional(),
+  // Head office writes the count movements from the counts (a shop older than it sends them one by one).
+  countMovements: z.object({ createdAt: timestamp, userId: z.uuid().nullable(), reason: text().max(40).nullable() }).optional(),
 });
 
-const stocktakeCountsInsert = stocktakeInsert.pick({ id: true, shopId: true, counts: true, lines: true }).extend({
+const stocktakeCountsInsert = stocktakeInsert.pick({ id: true, shopId: true, counts: true, lines: true, countMovements: true }).extend({
   counts: stocktakeInsert.shape.counts.max(1000),
   lines: z.array(z.object({ batchId: z.uuid(), snapshotQty: int32 })).max(1000).optional(),
 });

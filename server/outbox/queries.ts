@@ -1,4 +1,6 @@
 import type { Queryable, Tx } from '../db/pool.js';
+// A stocktake's rows name their slice of counts, read here as they travel (server/stocktakes/queries.ts).
+import { stocktakeSliceSql } from '../stocktakes/queries.js';
 
 export type OutboxEntity = 'product' | 'product_pack' | 'batch' | 'movement' | 'sale' | 'sale_item' | 'till_session' | 'cash_movement' | 'sale_return' | 'security_alert'
   | 'supplier' | 'product_supplier' | 'purchase_order' | 'delivery' | 'supplier_return' | 'transfer' | 'transfer_receipt' | 'requisition' | 'stocktake' | 'stocktake_counts'
@@ -80,9 +82,9 @@ export interface OutboxRow {
 /** The oldest changes, with every row of each local transaction among them (never half of one). */
 export async function outboxHead(db: Queryable, window: number): Promise<OutboxRow[]> {
   return db.rows<OutboxRow>(
-    `select seq, entity, entity_id, op, payload, hlc, tx_id::text as tx_id from sync_outbox
-     where tx_id in (select tx_id from (select tx_id from sync_outbox order by seq limit $1) w)
-     order by seq`,
+    `select o.seq, o.entity, o.entity_id, o.op, ${stocktakeSliceSql('o')} as payload, o.hlc, o.tx_id::text as tx_id from sync_outbox o
+     where o.tx_id in (select tx_id from (select tx_id from sync_outbox order by seq limit $1) w)
+     order by o.seq`,
     [window],
   );
 }
@@ -123,8 +125,9 @@ export async function setAside(db: Queryable, refused: readonly { seq: number; c
 
 export async function refusedChanges(db: Queryable): Promise<RefusedChange[]> {
   return db.rows<RefusedChange>(
-    `select seq, entity, entity_id, op, payload, hlc, tx_id::text as tx_id, code, reason, created_at, refused_at
-     from sync_refused order by seq`,
+    `select o.seq, o.entity, o.entity_id, o.op, ${stocktakeSliceSql('o')} as payload, o.hlc, o.tx_id::text as tx_id, o.code, o.reason,
+       o.created_at, o.refused_at
+     from sync_refused o order by o.seq`,
   );
 }
 

@@ -137,3 +137,25 @@ export async function chainRequisitions(db: Queryable, q: { shopId?: string | un
     [q.shopId ?? null, q.limit],
   );
 }
+
+/** The state head office shows: cancelled stays cancelled; answered once a transfer (not cancelled) names it. */
+const stateSql = `case when r.status = 'cancelled' then 'cancelled' when a.transfer_id is not null then 'answered' else 'open' end`;
+
+/**
+ * Head office's page: every shop's requisitions, newest first, filtered by a
+ * shop (asking or asked) and a state; `total` is how many match, the page
+ * shows the first `limit`.
+ */
+export async function chainRequisitionsPage(
+  db: Queryable,
+  q: { shopCode?: string | undefined; state?: 'open' | 'answered' | 'cancelled' | undefined; limit: number },
+): Promise<(RequisitionRow & { state: 'open' | 'answered' | 'cancelled'; transferShippedAt: Date | null; total: number })[]> {
+  return db.rows(
+    `select ${columns}, a.*, ${stateSql} as state, (select t.shipped_at from transfers t where t.id = a.transfer_id) as transfer_shipped_at,
+       count(*) over ()::int as total
+     from requisitions r ${answer}
+     where ($1::text is null or r.shop_code = $1 or r.from_shop_code = $1) and ($2::text is null or ${stateSql} = $2)
+     order by r.created_at desc, r.id desc limit $3`,
+    [q.shopCode ?? null, q.state ?? null, q.limit],
+  );
+}

@@ -12,6 +12,7 @@ import type { RequisitionUpdateWire, RequisitionWire } from './merge.js';
 import {
   cancelRequisition,
   chainRequisitions,
+  chainRequisitionsPage,
   fefoLots,
   insertRequisitionIfAbsent,
   nextRequisitionNumber,
@@ -143,5 +144,16 @@ export function requisitionsAtHq({ db }: { db: Queryable }) {
     async list(q: { shopId?: string | undefined; limit: number }): Promise<RequisitionView[]> {
       return (await chainRequisitions(db, q)).map((r) => view(r, q.shopId ?? null));
     },
+
+    /** Head office's « Demandes de produits » page: the first `limit` matching, and how many match. */
+    async page(q: { shopCode?: string | undefined; state?: 'open' | 'answered' | 'cancelled' | undefined; limit: number }) {
+      const rows = await chainRequisitionsPage(db, q);
+      return {
+        total: rows[0]?.total ?? 0,
+        rows: rows.map(({ total: _t, ...r }) => ({ ...r, status: r.state, wantedUnits: r.lines.reduce((n, l) => n + l.quantity, 0) })),
+      };
+    },
   };
 }
+
+export type RequisitionsAtHq = ReturnType<typeof requisitionsAtHq>;

@@ -189,6 +189,11 @@ export async function writeCounts(
   return movements;
 }
 
+/** Lots' cached quantities moved by movements the caller wrote itself (a stocktake's, written from its counts); locked by the caller. */
+export async function applyLotDeltas(tx: Tx, deltas: readonly { batchId: string; delta: number }[]): Promise<void> {
+  await applyDeltas(tx, deltas);
+}
+
 /** A stocktake's snapshot: the shop's lots with stock, all or of these products, with their quantity now. */
 export const lotsToCount = (db: Queryable, shopId: string, productIds: readonly string[] | null) => lotQuantities(db, shopId, productIds);
 

@@ -101,14 +101,19 @@ export async function nextStocktakeNumber(db: Queryable, shopId: string, shopCod
   return `${shopCode}-INV${String(n).padStart(4, '0')}`;
 }
 
-/** A new count of a lot replaces the earlier ones of the same stocktake. */
-export async function insertCount(db: Queryable, c: Omit<StocktakeCount, 'createdAt' | 'superseded' | 'movementId'>): Promise<StocktakeCount> {
-  await db.exec('update stocktake_counts set superseded = true where stocktake_id = $1 and batch_id = $2 and not superseded', [c.stocktakeId, c.batchId]);
+/**
+ * A new count of a lot replaces the earlier ones of the same stocktake. It
+ * comes with the id its `count` movement will take at « Clôturer », so that
+ * finalising writes the movements from the counts without linking them after
+ * (an UPDATE of every count of the shop); a replaced count gives its id up.
+ */
+export async function insertCount(db: Queryable, c: Omit<StocktakeCount, 'createdAt' | 'superseded'> & { movementId: string }): Promise<StocktakeCount> {
+  await db.exec('update stocktake_counts set superseded = true, movement_id = null where stocktake_id = $1 and batch_id = $2 and not superseded', [c.stocktakeId, c.batchId]);
   await db.exec('insert into stocktake_lines (stocktake_id, batch_id, snapshot_qty) values ($1, $2, 0) on conflict do nothing', [c.stocktakeId, c.batchId]);
   return (await db.one<StocktakeCount>(
-    `insert into stocktake_counts as c (id, stocktake_id, batch_id, counted_qty, ledger_qty, hlc, user_id) values ($1, $2, $3, $4, $5, $6, $7)
+    `insert into stocktake_counts as c (id, stocktake_id, batch_id, counted_qty, ledger_qty, hlc, user_id, movement_id) values ($1, $2, $3, $4, $5, $6, $7, $8)
      returning ${countColumns}`,
-    [c.id, c.stocktakeId, c.batchId, c.countedQty, c.ledgerQty, c.hlc, c.userId],
+    [c.id, c.stocktakeId, c.batchId, c.countedQty, c.ledgerQty, c.hlc, c.userId, c.movementId],
   ))!;
 }
 
@@ -123,6 +128,35 @@ export async function uncountedLots(db: Queryable, stocktakeId: string): Promise
      order by l.batch_id`,
     [stocktakeId],
   )).map((r) => r.batchId);
+}
+
+/** Counts that will write no movement (a later single count of their lot stands): their reserved ids are given up. */
+export async function unlinkMovements(db: Queryable, stocktakeId: string, batchIds: readonly string[]): Promise<void> {
+  if (batchIds.length === 0) return;
+  await db.exec('update stocktake_counts set movement_id = null where stocktake_id = $1 and not superseded and batch_id = any($2::uuid[])', [stocktakeId, batchIds]);
+}
+
+/**
+ * « Clôturer »: one `count` movement per current count that holds its
+ * movement's id, written from the counts in the database (nothing of 5 000
+ * lots goes over the wire to be written back): the adjustment is the count
+ * minus the ledger at the moment of counting, dated by the count's clock.
+ * Returns when they were written (the transaction's time), which head office
+ * gives the same movements.
+ */
+export async function insertCountMovements(
+  db: Queryable,
+  q: { stocktakeId: string; shopId: string; reason: string; userId: string },
+): Promise<{ written: number; createdAt: Date }> {
+  return (await db.one<{ written: number; createdAt: Date }>(
+    `with m as (
+       insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, sale_item_id, user_id, hlc)
+       select c.movement_id, $2, c.batch_id, 'count', c.counted_qty - c.ledger_qty, c.counted_qty, $3, null, $4, c.hlc
+       from stocktake_counts c where c.stocktake_id = $1 and not c.superseded and c.movement_id is not null
+       returning 1)
+     select (select count(*) from m)::int as written, now() as created_at`,
+    [q.stocktakeId, q.shopId, q.reason, q.userId],
+  ))!;
 }
 
 export async function linkMovements(db: Queryable, links: readonly { countId: string; movementId: string }[]): Promise<void> {
@@ -180,6 +214,40 @@ export async function insertCountsIfAbsent(db: Queryable, counts: readonly Stock
       counts.map((c) => c.movementId), counts.map((c) => new Date(c.createdAt)),
     ],
   );
+}
+
+/**
+ * Counts (and snapshot lines) per change. A whole pharmacy's stocktake counts
+ * thousands of lots: in one change it outweighed a push (768 KB of JSON, 1 MB
+ * at head office) and was refused with 413 on every try. 500 counts are about
+ * 200 KB.
+ */
+export const COUNTS_PER_CHANGE = 500;
+
+/**
+ * A finalised stocktake's outbox rows name their slice (`slice`: the n-th 500
+ * counts and snapshot lines, in lot order) instead of holding it: the counts
+ * of 5 000 lots as JSON were most of « Clôturer » (2 MB parsed into jsonb in
+ * its transaction). The push reads them as they travel from the counts and
+ * lines, which a finalised stocktake never changes. This is that payload, as
+ * SQL over an outbox row `o` (its `payload` and `entity_id`): the counts'
+ * fields and their JSON as StocktakeWire says, the same as stocktakeChanges.
+ */
+export function stocktakeSliceSql(o: string, per = COUNTS_PER_CHANGE): string {
+  const slice = `(${o}.payload->>'slice')::int`;
+  return `case when ${o}.entity in ('stocktake', 'stocktake_counts') and ${o}.payload ? 'slice' then (${o}.payload - 'slice') || jsonb_build_object(
+    'counts', (select coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'stocktakeId', c.stocktake_id, 'batchId', c.batch_id, 'countedQty', c.counted_qty,
+        'ledgerQty', c.ledger_qty, 'hlc', c.hlc, 'userId', c.user_id, 'superseded', c.superseded, 'movementId', c.movement_id,
+        'createdAt', to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by c.batch_id), '[]'::jsonb)
+      from (select * from stocktake_counts c where c.stocktake_id = ${o}.entity_id and not c.superseded order by c.batch_id offset ${slice} * ${per} limit ${per}) c),
+    'lines', (select coalesce(jsonb_agg(jsonb_build_object('batchId', l.batch_id, 'snapshotQty', l.snapshot_qty) order by l.batch_id), '[]'::jsonb)
+      from (select * from stocktake_lines l where l.stocktake_id = ${o}.entity_id order by l.batch_id offset ${slice} * ${per} limit ${per}) l))
+  else ${o}.payload end`;
+}
+
+/** How many current counts and snapshot lines a stocktake holds: how many slices it travels in. */
+export async function stocktakeSizes(db: Queryable, stocktakeId: string): Promise<{ lines: number }> {
+  return (await db.one<{ lines: number }>('select count(*)::int as lines from stocktake_lines where stocktake_id = $1', [stocktakeId]))!;
 }
 
 // ---- coverage: the nightly digest, the resend and the rebuild (server/stocktakes/reconcile.ts) ----

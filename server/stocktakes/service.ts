@@ -8,18 +8,20 @@ import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
-import { stocktakeChanges } from './merge.js';
-import { lockLotByNumber, lockLotsOf, lotsToCount, receiveUnits, recountedAfter, writeCounts } from '../stock/lot-moves.js';
+import { stocktakeOutbox } from './merge.js';
+import { applyLotDeltas, lockLotByNumber, lockLotsOf, lotsToCount, receiveUnits, recountedAfter, writeCounts } from '../stock/lot-moves.js';
 import {
   closeStocktake,
   currentCounts,
   insertCount,
   insertSnapshot,
   insertStocktake,
+  insertCountMovements,
   linkMovements,
+  unlinkMovements,
   nextStocktakeNumber,
   reportLines,
-  snapshotOf,
+  stocktakeSizes,
   stocktakeById,
   stocktakesOf,
   uncountedLots,
@@ -118,7 +120,7 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
         const lot = (await lockLotsOf(tx, shop.id, [batchId])).get(batchId)!;
         if (s.scope.productIds && !s.scope.productIds.includes(lot.productId)) throw new AppError(422, 'out_of_scope', 'stocktake.out_of_scope');
         const hlc = await stampTransaction(tx, now());
-        return insertCount(tx, { id: newId(), stocktakeId: id, batchId, countedQty: input.countedQty, ledgerQty: lot.quantity, hlc, userId: actor.id });
+        return insertCount(tx, { id: newId(), stocktakeId: id, batchId, countedQty: input.countedQty, ledgerQty: lot.quantity, hlc, userId: actor.id, movementId: newId() });
       });
       bus?.committed('batch');
       return counted;
@@ -156,8 +158,14 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
         const later = await recountedAfter(tx, counts.map((c) => ({ batchId: c.batchId, hlc: c.hlc })));
         const kept = counts.filter((c) => !later.has(c.batchId));
         const reason = `${s.number}`;
-        const written = await writeCounts(tx, shop.id, kept.map((c) => ({ batchId: c.batchId, countedQty: c.countedQty, delta: stocktakeAdjustment(c.countedQty, c.ledgerQty), hlc: c.hlc, reason })), actor);
-        await linkMovements(tx, kept.map((c, i) => ({ countId: c.id, movementId: written[i]!.id })));
+        // Each count came with its movement's id; a count entered before that (a shop upgraded mid-stocktake) gets one now.
+        const unlinked = kept.filter((c) => c.movementId === null).map((c) => ({ countId: c.id, movementId: newId() }));
+        await linkMovements(tx, unlinked);
+        await unlinkMovements(tx, id, [...later]);
+        const movementOf = new Map([...kept.map((c) => [c.id, c.movementId] as const), ...unlinked.map((l) => [l.countId, l.movementId] as const)]);
+        const moved = await insertCountMovements(tx, { stocktakeId: id, shopId: shop.id, reason, userId: actor.id });
+        // A count that matches the ledger changes no lot: its row is left alone (most lots of a stocktake match; each update rewrites the row and its indexes).
+        await applyLotDeltas(tx, kept.map((c) => ({ batchId: c.batchId, delta: stocktakeAdjustment(c.countedQty, c.ledgerQty) })).filter((d) => d.delta !== 0));
         const zeroHlc = zeroed.length > 0 ? await stampTransaction(tx, now()) : '';
         const zeros = zeroed.filter((b) => lots.get(b)!.quantity !== 0);
         await writeCounts(tx, shop.id, zeros.map((b) => ({ batchId: b, countedQty: 0, delta: -lots.get(b)!.quantity, hlc: zeroHlc, reason })), actor);
@@ -172,10 +180,9 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
         };
         const hlc = await stampTransaction(tx, now());
         await closeStocktake(tx, id, { status: 'finalised', by: actor.id, summary, hlc, at: now() });
-        // The counts as now linked to their movements, without reading 5 000 rows back.
-        const movementOf = new Map(kept.map((c, i) => [c.id, written[i]!.id]));
-        const final = counts.map((c) => ({ ...c, movementId: movementOf.get(c.id) ?? c.movementId }));
-        await appendOutbox(tx, stocktakeChanges(await mine(id, false, tx), final, await snapshotOf(tx, id), hlc));
+        // Its count movements travel as its counts (head office writes them from these): not one change each.
+        const countMovements = { createdAt: moved.createdAt.toISOString(), userId: actor.id, reason };
+        await appendOutbox(tx, stocktakeOutbox(await mine(id, false, tx), { counts: counts.length, lines: (await stocktakeSizes(tx, id)).lines }, hlc, countMovements));
       });
       bus?.committed('batch');
       return report(id);

@@ -66,11 +66,15 @@ try {
     const { stocktake } = await services.stocktakes.open({}, actor);
     await db.withTransaction(async (tx) => {
       const hlc = await stampTransaction(tx, new Date());
+      // Each count with the id its movement will take, as a count entered at a terminal has (UUID v7, as newId makes).
+      const ids = Array.from({ length: stocktake.lines.length }, () => [newId(), newId()] as const);
       await tx.exec(
-        `insert into stocktake_counts (id, stocktake_id, batch_id, counted_qty, ledger_qty, hlc, user_id)
-         select gen_random_uuid(), l.stocktake_id, l.batch_id, b.quantity + case when (row_number() over (order by b.id)) % 10 = 0 then 1 else 0 end, b.quantity, $2, $3
-         from stocktake_lines l join product_batches b on b.id = l.batch_id where l.stocktake_id = $1`,
-        [stocktake.id, hlc, actor.id],
+        `insert into stocktake_counts (id, stocktake_id, batch_id, counted_qty, ledger_qty, hlc, user_id, movement_id)
+         select i.id, l.stocktake_id, l.batch_id, l.quantity + case when l.n % 10 = 0 then 1 else 0 end, l.quantity, $2, $3, i.movement_id
+         from (select l.stocktake_id, l.batch_id, b.quantity, row_number() over (order by b.id) as n
+               from stocktake_lines l join product_batches b on b.id = l.batch_id where l.stocktake_id = $1) l
+         join unnest($4::uuid[], $5::uuid[]) with ordinality as i(id, movement_id, n) on i.n = l.n`,
+        [stocktake.id, hlc, actor.id, ids.map((x) => x[0]), ids.map((x) => x[1])],
       );
     });
     const started = performance.now();

@@ -31,6 +31,8 @@ describe('npx comptoir shop init-from-hq', () => {
 
     const rebuilt = await comptoir(['shop', 'init-from-hq'], env);
     expect(rebuilt.out).toContain('Personnel revenu du siège : 2 personne(s), sans code PIN.');
+    // Issue 23: the summary counts what moved between shops, requisitions included.
+    expect(rebuilt.out).toContain('Et : 0 transfert(s) entre boutiques, 0 réception(s) de transfert, 0 demande(s) de produits, 0 inventaire(s) clôturé(s).');
     const pin = /Code PIN de Awa Sarr \(responsable\) : (\d{6})/.exec(rebuilt.out)?.[1];
     expect(pin, rebuilt.out).toBeDefined();
     expect(rebuilt.code).toBe(0);
