@@ -83,8 +83,11 @@ try {
   const commit = (dir: string) => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).toString().trim();
   process.stdout.write(`\n${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   process.stdout.write(`other: ${ref ?? tree} (${commit(tree)}), this: ${commit(here)}; ${rounds} rounds of ${blockSize} operations a side, interleaved\n\n`);
-  process.stdout.write('| path | other (ms) | this (ms) | this ÷ other |\n|---|---|---|---|\n');
+  // Each side's paths are also given as ratios to its own baseline (the same-run ratios `npm run bench` prints):
+  // the two clusters' disks do not flush at exactly the same speed.
+  process.stdout.write('| path | other (ms) | this (ms) | this ÷ other | ratio to own baseline, other → this |\n|---|---|---|---|---|\n');
   let counter = 0;
+  let baseline: [number, number] | undefined;
   for (const name of Object.keys(self.ops)) {
     const times: Record<string, number[]> = { other: [], this: [] };
     for (const s of sides) for (let i = 0; i < blockSize; i++) await s.ops[name]!(counter++); // warm-up
@@ -98,7 +101,9 @@ try {
     }
     const a = median(times.other!);
     const b = median(times.this!);
-    process.stdout.write(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(b / a).toFixed(2)} |\n`);
+    baseline ??= [a, b];
+    const own = `${(a / baseline[0]).toFixed(2)} → ${(b / baseline[1]).toFixed(2)} (${((b / baseline[1]) / (a / baseline[0])).toFixed(2)})`;
+    process.stdout.write(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(b / a).toFixed(2)} | ${own} |\n`);
   }
 } finally {
   for (const s of sides) await s.stop();
