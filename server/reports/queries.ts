@@ -69,7 +69,9 @@ export async function replaceDay(
   db: Queryable,
   q: { shopId: string; day: string; margins: readonly ProductMargin[]; hours: readonly { hour: number; sales: number; total: number }[] },
 ): Promise<void> {
-  await db.exec('delete from hq_daily_margins where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
+  const before = await db.rows<{ productId: string; quantity: number }>(
+    'delete from hq_daily_margins where shop_id = $1 and day = $2::date returning product_id, quantity', [q.shopId, q.day],
+  );
   await db.exec('delete from hq_hourly_takings where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
   const m = q.margins;
   await db.exec(
@@ -83,7 +85,32 @@ export async function replaceDay(
      select $1, $2::date, * from unnest($3::smallint[], $4::int[], $5::bigint[])`,
     [q.shopId, q.day, q.hours.map((h) => h.hour), q.hours.map((h) => h.sales), q.hours.map((h) => h.total)],
   );
+  // Only the products whose units of the day changed (or that came or went) move their kept last sale and 56-day sums.
+  const was = new Map(before.map((r) => [r.productId, r.quantity]));
+  const changed = new Set(m.filter((r) => was.get(r.productId) !== r.quantity).map((r) => r.productId));
+  const now = new Set(m.map((r) => r.productId));
+  for (const r of before) if (!now.has(r.productId)) changed.add(r.productId);
+  if (changed.size > 0) await keepProductSales(db, q.shopId, [...changed]);
 }
+
+/** The kept last sale and 56-day sums of these products of a shop, recomputed from the per-day margins (migration 0033). */
+export async function keepProductSales(db: Queryable, shopId: string, productIds: readonly string[]): Promise<void> {
+  await db.exec('select hq_keep_product_sales($1, $2::uuid[])', [shopId, productIds]);
+}
+
+/**
+ * The kept month-end quantities of these lots, from the month of each one's
+ * earliest new movement onward (migration 0033): the push's movements
+ * change the end of their month and of every month after it.
+ */
+export async function keepMonthEnds(db: Queryable, moved: ReadonlyMap<string, Date>): Promise<void> {
+  if (moved.size === 0) return;
+  const ids = [...moved.keys()].sort();
+  await db.exec('select hq_keep_month_ends($1::uuid[], $2::timestamptz[])', [ids, ids.map((id) => moved.get(id)!)]);
+}
+
+/** The days the kept 56-day sums cover: the risk page's rate (DEFAULT_RISK.rateDays) must be it. */
+export const KEPT_SOLD_DAYS = 56;
 
 export interface MarginRow {
   day: string;
@@ -236,22 +263,68 @@ export interface StockAtRisk {
   recentlySold: number;
 }
 
-/** Each shop's products in stock, with when each last sold and what it sold lately (from the per-day margins). */
-export async function stockWithSales(db: Queryable, q: { today: string; rateDays: number; shopId?: string | undefined }): Promise<StockAtRisk[]> {
+/**
+ * Each shop's products in stock, with when each last sold and what it sold
+ * over the 56 days to `today`, from the kept per-product sums (migration
+ * 0033): one indexed read, however many days head office holds.
+ * sold[k] runs from last_day − 55 to last_day − 56 + k; the days to `today`
+ * are the running sum at today − last_day + 56 less the one at
+ * today − last_day, each clamped to the array (an index of 0 is none: 0).
+ */
+export async function stockWithSales(db: Queryable, q: { today: string; shopId?: string | undefined }): Promise<StockAtRisk[]> {
   return db.rows<StockAtRisk>(
     `with stock as (
        select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum(quantity * unit_cost), 0)::float8 as value,
          coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
-       from product_batches where quantity > 0 and ($3::uuid is null or shop_id = $3) group by shop_id, product_id)
+       from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id)
      select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty,
-       to_char(last.day, 'YYYY-MM-DD') as last_sold, coalesce(recent.sold, 0)::int as recently_sold
+       to_char(k.last_sold, 'YYYY-MM-DD') as last_sold,
+       (coalesce(k.sold[least(greatest($1::date - k.last_day + 56, 0), 56)], 0)
+        - coalesce(k.sold[least(greatest($1::date - k.last_day, 0), 56)], 0))::int as recently_sold
      from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
-     left join lateral (select max(m.day) as day from hq_daily_margins m
-                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.quantity > 0) last on true
-     left join lateral (select sum(m.quantity) as sold from hq_daily_margins m
-                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.day > $1::date - $2::int and m.day <= $1::date) recent on true
+     left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id
      order by st.value desc, s.code, p.name collate french`,
-    [q.today, q.rateDays, q.shopId ?? null],
+    [q.today, q.shopId ?? null],
+  );
+}
+
+/**
+ * A shop's lots at the end of each of these months ('YYYY-MM-01'), from the
+ * kept month-end quantities: for each month, each lot's latest row up to it
+ * (a month the lot did not move keeps the quantity it ended the last one
+ * with). Lots at zero are left out.
+ */
+export async function lotsAtMonthEnds(db: Queryable, q: { shopId: string; months: readonly string[] }) {
+  return db.rows<{ month: string; batchId: string; expirationDate: string; status: ValuationLine['status']; quantity: number; unitCost: number | null }>(
+    `select to_char(e.month, 'YYYY-MM') as month, b.id as batch_id, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date, b.status,
+       q.quantity, b.unit_cost::float8 as unit_cost
+     from unnest($2::date[]) e(month)
+     cross join lateral (select distinct on (k.batch_id) k.batch_id, k.quantity from hq_lot_month_ends k
+                         where k.shop_id = $1 and k.month <= e.month order by k.batch_id, k.month desc) q
+     join product_batches b on b.id = q.batch_id
+     where q.quantity <> 0`,
+    [q.shopId, q.months],
+  );
+}
+
+/**
+ * Every shop's stock at cost today from the lots' cached quantities (each
+ * the replay of its ledger, settled by every push), summed per shop the way
+ * domain/valuation.ts sums lots: expired the day after its expiry date (the
+ * shop's calendar), else sellable when active and set aside otherwise; lots
+ * with no cost counted apart in units.
+ */
+export async function stockTotalsNow(db: Queryable, shops: readonly { id: string; today: string }[]) {
+  return db.rows<{ shopId: string; sellable: number; expired: number; blocked: number; unknownCostQty: number }>(
+    `select b.shop_id,
+       coalesce(sum(b.quantity * b.unit_cost) filter (where b.expiration_date >= t.today and b.status = 'active'), 0)::float8 as sellable,
+       coalesce(sum(b.quantity * b.unit_cost) filter (where b.expiration_date < t.today), 0)::float8 as expired,
+       coalesce(sum(b.quantity * b.unit_cost) filter (where b.expiration_date >= t.today and b.status <> 'active'), 0)::float8 as blocked,
+       coalesce(sum(b.quantity) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
+     from unnest($1::uuid[], $2::date[]) t(shop_id, today) join product_batches b on b.shop_id = t.shop_id
+     where b.quantity <> 0
+     group by b.shop_id`,
+    [shops.map((s) => s.id), shops.map((s) => s.today)],
   );
 }
 
