@@ -10,15 +10,18 @@
 -- without having to know them (they stay empty at a shop).
 
 -- Per shop and product: the last day it sold (net of returns) and what it sold
--- over the 56 days up to its last day with any margins row, as running sums,
--- so « sold over the 56 days to D » is two array reads for any D:
--- sold[k] = net units sold from last_day − 55 through last_day − 56 + k (k = 1..56).
+-- over the 63 days up to its last day with any margins row, as running sums,
+-- so « sold over the 56 days to D » is two array reads:
+-- sold[k] = net units sold from last_day − 62 through last_day − 63 + k (k = 1..63).
+-- Exact for any D from last_day − 7 on (the week more than the 56 days: a
+-- shop's day ahead of head office's calendar, a till's clock a little ahead);
+-- the pages ask today.
 create table hq_product_sales (
   shop_id uuid not null,
   product_id uuid not null,
   last_day date not null,
   last_sold date,
-  sold int[] not null check (cardinality(sold) = 56),
+  sold int[] not null check (cardinality(sold) = 63),
   primary key (shop_id, product_id)
 );
 
@@ -29,8 +32,8 @@ create function hq_keep_product_sales(p_shop uuid, p_products uuid[]) returns vo
   insert into hq_product_sales (shop_id, product_id, last_day, last_sold, sold)
   select p_shop, p.product_id, l.day, s.day,
     array(select (sum(coalesce(d.quantity, 0)) over (order by g.k))::int
-          from generate_series(1, 56) g(k)
-          left join hq_daily_margins d on d.shop_id = p_shop and d.product_id = p.product_id and d.day = l.day - 56 + g.k
+          from generate_series(1, 63) g(k)
+          left join hq_daily_margins d on d.shop_id = p_shop and d.product_id = p.product_id and d.day = l.day - 63 + g.k
           order by g.k)
   from unnest(p_products) p(product_id)
   cross join lateral (select m.day from hq_daily_margins m where m.shop_id = p_shop and m.product_id = p.product_id

@@ -267,9 +267,10 @@ export interface StockAtRisk {
  * Each shop's products in stock, with when each last sold and what it sold
  * over the 56 days to `today`, from the kept per-product sums (migration
  * 0033): one indexed read, however many days head office holds.
- * sold[k] runs from last_day − 55 to last_day − 56 + k; the days to `today`
- * are the running sum at today − last_day + 56 less the one at
- * today − last_day, each clamped to the array (an index of 0 is none: 0).
+ * sold[k] runs from last_day − 62 to last_day − 63 + k; the 56 days to
+ * `today` are the running sum at today − last_day + 63 less the one at
+ * today − last_day + 7, each clamped to the array (an index of 0 is none:
+ * 0). Exact for a `today` no more than 7 days before the product's last day.
  */
 export async function stockWithSales(db: Queryable, q: { today: string; shopId?: string | undefined }): Promise<StockAtRisk[]> {
   return db.rows<StockAtRisk>(
@@ -279,8 +280,8 @@ export async function stockWithSales(db: Queryable, q: { today: string; shopId?:
        from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id)
      select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty,
        to_char(k.last_sold, 'YYYY-MM-DD') as last_sold,
-       (coalesce(k.sold[least(greatest($1::date - k.last_day + 56, 0), 56)], 0)
-        - coalesce(k.sold[least(greatest($1::date - k.last_day, 0), 56)], 0))::int as recently_sold
+       (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
+        - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
      from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
      left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id
      order by st.value desc, s.code, p.name collate french`,
