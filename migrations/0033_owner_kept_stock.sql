@@ -81,6 +81,13 @@ create function hq_keep_month_ends(p_batches uuid[], p_since timestamptz[]) retu
     order by x.hlc collate "C" desc, x.id desc limit 1) c on true;
 $$;
 
+-- Marges and the top-20 charts of the whole chain sum a period's margins per
+-- product: ~1.2 M rows a month at 200 products a shop-day. Read from the
+-- index alone (no table visit), in place of the day-only index of 0020.
+create index hq_daily_margins_day_product on hq_daily_margins (day, product_id)
+  include (shop_id, quantity, takings, cost, known_takings, unknown_cost_qty);
+drop index hq_daily_margins_day;
+
 -- Backfill of what head office already holds: one call each over every row.
 select hq_keep_product_sales(shop_id, array_agg(product_id))
 from (select distinct shop_id, product_id from hq_daily_margins) p group by shop_id;
