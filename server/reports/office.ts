@@ -183,7 +183,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const shop = await shopOf(q.shop);
       const day = shop ? dateInZone(now(), shop.timezone) : today();
       const rules = { ...DEFAULT_RISK, deadDays: q.deadDays ?? DEFAULT_RISK.deadDays, today: day };
-      const { dead, overstock } = await reports.stockRisk({ ...rules, shopId: shop?.id });
+      const { dead, overstock, deadCount, deadValue, overstockCount, overstockValue } = await reports.stockRisk({ ...rules, shopId: shop?.id, limit: RISK_ROWS });
       const since = `${monthOf(day, -(VALUE_MONTHS - 1))}-01`;
       const offs = await reports.writeOffs({ since, shopId: shop?.id });
       const losses = Array.from({ length: VALUE_MONTHS }, (_, k) => monthOf(day, k - (VALUE_MONTHS - 1))).map((month) => {
@@ -200,8 +200,8 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const value = (rows: readonly { value: number }[]) => rows.reduce((n, r) => n + r.value, 0);
       return {
         shop: shop?.code, today: day, rules, listed: RISK_ROWS,
-        dead: await withPackLabels(db, dead.slice(0, RISK_ROWS)), deadCount: dead.length, deadValue: value(dead),
-        overstock: await withPackLabels(db, overstock.slice(0, RISK_ROWS)), overstockCount: overstock.length, overstockValue: value(overstock),
+        dead: await withPackLabels(db, dead), deadCount, deadValue,
+        overstock: await withPackLabels(db, overstock), overstockCount, overstockValue,
         losses, lossValue: losses.reduce((n, l) => n + l.expired.value + l.damaged.value + l.recalled.value, 0),
       };
     },

@@ -289,6 +289,49 @@ export async function stockWithSales(db: Queryable, q: { today: string; shopId?:
   );
 }
 
+export interface RiskRow extends StockAtRisk {
+  risk: 'dead' | 'overstock';
+  /** How many products, and their value at cost, are at this risk in all (the rows are the first `limit`). */
+  riskCount: number;
+  riskValue: number;
+}
+
+/**
+ * The products at risk, classified in SQL by the rules of domain/stock-risk.ts
+ * (dead: never sold, or not since today − (deadDays − 1); else overstock:
+ * more than coverDays of cover at the 56 days' rate), the most valuable
+ * `limit` of each with each class's count and value: a chain's 60 000
+ * products in stock never travel to be counted. The service runs the domain
+ * rule again over the rows (the same split) and a property test holds the
+ * two together.
+ */
+export async function stockAtRisk(db: Queryable, q: { today: string; deadDays: number; coverDays: number; limit: number; shopId?: string | undefined }): Promise<RiskRow[]> {
+  return db.rows<RiskRow>(
+    `with stock as (
+       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum(quantity * unit_cost), 0)::float8 as value,
+         coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
+       from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id),
+     r as (
+       select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty, k.last_sold,
+         (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
+          - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
+       from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
+       left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id),
+     c as (
+       select r.*, case when r.last_sold is null or r.last_sold < $1::date - ($3::int - 1) then 'dead'
+                        when r.recently_sold > 0 and round(r.quantity * 56::numeric / r.recently_sold) > $4::int then 'overstock' end as risk
+       from r),
+     ranked as (
+       select c.*, row_number() over (partition by risk order by value desc, shop_code, product_name collate french) as n,
+         count(*) over (partition by risk)::int as risk_count, sum(value) over (partition by risk)::float8 as risk_value
+       from c where risk is not null)
+     select shop_code, product_id, product_name, quantity, value, unknown_cost_qty, to_char(last_sold, 'YYYY-MM-DD') as last_sold, recently_sold,
+       risk, risk_count, risk_value
+     from ranked where n <= $5 order by risk, n`,
+    [q.today, q.shopId ?? null, q.deadDays, q.coverDays, q.limit],
+  );
+}
+
 /**
  * A shop's lots at the end of each of these months ('YYYY-MM-01'), from the
  * kept month-end quantities: for each month, each lot's latest row up to it

@@ -330,7 +330,14 @@ describe('what head office keeps for the owner’s pages', () => {
           const at = addDays(today, -offset);
           const rules = { today: at, deadDays: 90, coverDays: 180, rateDays: 56 };
           const rows = await stockWithSales(t.db, { today: at, shopId: kept.id });
-          const risk = await reports.stockRisk({ ...rules, shopId: kept.id });
+          const risk = await reports.stockRisk({ ...rules, shopId: kept.id, limit: 2 });
+          // The page's counts and values, classified in SQL, are the domain's over every product in stock.
+          const all = stockRisk(rows, rules);
+          const value = (r: readonly { value: number }[]) => r.reduce((n, x) => n + x.value, 0);
+          expect([risk.deadCount, risk.deadValue, risk.overstockCount, risk.overstockValue]).toEqual([all.dead.length, value(all.dead), all.overstock.length, value(all.overstock)]);
+          // At most `limit` of each are listed, the most valuable.
+          expect(risk.dead.map((r) => r.productId)).toEqual(all.dead.slice(0, 2).map((r) => r.productId));
+          expect(risk.overstock.map((r) => [r.productId, r.cover])).toEqual(all.overstock.slice(0, 2).map((r) => [r.productId, r.cover]));
           for (const productId of products) {
             let lastSold: string | null = null;
             let recentlySold = 0;
@@ -344,8 +351,8 @@ describe('what head office keeps for the owner’s pages', () => {
             expect({ lastSold: row.lastSold, recentlySold: row.recentlySold }).toEqual({ lastSold, recentlySold });
             // And the page's split of it: dead, overstock or neither, as the rules say of those figures.
             const expected = stockRisk([{ productId, quantity: 50, lastSold, recentlySold }], rules);
-            expect(risk.dead.some((r) => r.productId === productId)).toBe(expected.dead.length > 0);
-            expect(risk.overstock.some((r) => r.productId === productId)).toBe(expected.overstock.length > 0);
+            expect(all.dead.some((r) => r.productId === productId)).toBe(expected.dead.length > 0);
+            expect(all.overstock.some((r) => r.productId === productId)).toBe(expected.overstock.length > 0);
           }
         }
       }),
