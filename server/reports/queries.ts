@@ -69,8 +69,10 @@ export async function replaceDay(
   db: Queryable,
   q: { shopId: string; day: string; margins: readonly ProductMargin[]; hours: readonly { hour: number; sales: number; total: number }[] },
 ): Promise<void> {
-  const before = await db.rows<{ productId: string; quantity: number }>(
-    'delete from hq_daily_margins where shop_id = $1 and day = $2::date returning product_id, quantity', [q.shopId, q.day],
+  const before = await db.rows<ProductMargin>(
+    `delete from hq_daily_margins where shop_id = $1 and day = $2::date
+     returning product_id, quantity, takings::float8 as takings, cost::float8 as cost, known_takings::float8 as known_takings, unknown_cost_qty`,
+    [q.shopId, q.day],
   );
   await db.exec('delete from hq_hourly_takings where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
   const m = q.margins;
@@ -91,6 +93,37 @@ export async function replaceDay(
   const now = new Set(m.map((r) => r.productId));
   for (const r of before) if (!now.has(r.productId)) changed.add(r.productId);
   if (changed.size > 0) await keepProductSales(db, q.shopId, [...changed]);
+  await addToChainDay(db, q.day, before, m);
+}
+
+/**
+ * The chain's per-day sums (migration 0033) take what this shop-day changed:
+ * new less old, per product, in product order (two shops' pushes lock the
+ * same rows in the same order, never in a cycle). Last in the push's work
+ * on a day, so those rows are held only until its commit.
+ */
+async function addToChainDay(db: Queryable, day: string, before: readonly ProductMargin[], after: readonly ProductMargin[]): Promise<void> {
+  const delta = new Map<string, ProductMargin>();
+  const add = (r: ProductMargin, sign: 1 | -1) => {
+    const d = delta.get(r.productId) ?? { productId: r.productId, quantity: 0, takings: 0, cost: 0, knownTakings: 0, unknownCostQty: 0 };
+    d.quantity += sign * r.quantity; d.takings += sign * r.takings; d.cost += sign * r.cost;
+    d.knownTakings += sign * r.knownTakings; d.unknownCostQty += sign * r.unknownCostQty;
+    delta.set(r.productId, d);
+  };
+  for (const r of before) add(r, -1);
+  for (const r of after) add(r, 1);
+  const rows = [...delta.values()]
+    .filter((d) => d.quantity !== 0 || d.takings !== 0 || d.cost !== 0 || d.knownTakings !== 0 || d.unknownCostQty !== 0)
+    .sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  if (rows.length === 0) return;
+  await db.exec(
+    `insert into hq_chain_daily_margins as c (day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
+     select $1::date, * from unnest($2::uuid[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[]) order by 1, 2
+     on conflict (day, product_id) do update set quantity = c.quantity + excluded.quantity, takings = c.takings + excluded.takings,
+       cost = c.cost + excluded.cost, known_takings = c.known_takings + excluded.known_takings, unknown_cost_qty = c.unknown_cost_qty + excluded.unknown_cost_qty`,
+    [day, rows.map((r) => r.productId), rows.map((r) => r.quantity), rows.map((r) => r.takings), rows.map((r) => r.cost),
+      rows.map((r) => r.knownTakings), rows.map((r) => r.unknownCostQty)],
+  );
 }
 
 /** The kept last sale and 56-day sums of these products of a shop, recomputed from the per-day margins (migration 0033). */
@@ -147,13 +180,30 @@ export interface ProductTotal {
   unknownCostQty: number;
 }
 
-/** Per product over a period (every shop, or one), summed in SQL: what the top-20 chart and the margins page read. */
+/**
+ * Per product over a period (every shop, or one), summed in SQL: what the
+ * top-20 chart and the margins page read. The whole chain's from its own
+ * per-day sums (a month is ~12 000 rows, not 1.2 M).
+ */
 export async function productTotals(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<ProductTotal[]> {
+  if (!q.shopId) {
+    return db.rows<ProductTotal>(
+      `select t.product_id, p.name as product_name, t.quantity, t.takings, t.cost, t.known_takings, t.unknown_cost_qty
+       from (select product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
+               sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty
+             from hq_chain_daily_margins where day between $1::date and $2::date group by product_id) t
+       join products p on p.id = t.product_id
+       -- A product whose chain sums came back to zero (its sales voided) is no line.
+       where t.quantity <> 0 or t.takings <> 0 or t.cost <> 0 or t.known_takings <> 0 or t.unknown_cost_qty <> 0
+       order by t.takings desc`,
+      [q.from, q.to],
+    );
+  }
   return db.rows<ProductTotal>(
     `select t.product_id, p.name as product_name, t.quantity, t.takings, t.cost, t.known_takings, t.unknown_cost_qty
      from (select product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
              sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty
-           from hq_daily_margins where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3)
+           from hq_daily_margins where day between $1::date and $2::date and shop_id = $3
            group by product_id) t
      join products p on p.id = t.product_id
      order by t.takings desc`,

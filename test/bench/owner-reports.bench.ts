@@ -68,6 +68,10 @@ try {
   await step('kept per product: last sale and 56-day sums (migration 0033 backfill)', `
     select hq_keep_product_sales(shop_id, array_agg(product_id))
     from (select distinct shop_id, product_id from hq_daily_margins) p group by shop_id`);
+  await step('kept for the chain: margins per day and product (migration 0033 backfill)', `
+    insert into hq_chain_daily_margins (day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
+    select day, product_id, sum(quantity), sum(takings), sum(cost), sum(known_takings), sum(unknown_cost_qty)
+    from hq_daily_margins group by day, product_id`);
   await step('kept per lot: month-end quantities (migration 0033 backfill)', `
     select hq_keep_month_ends(array_agg(batch_id), array_agg(since))
     from (select batch_id, min(created_at) as since from stock_movements group by batch_id) m`);

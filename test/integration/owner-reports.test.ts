@@ -224,6 +224,8 @@ describe('margins of days received before they were kept', () => {
     // As after migration 0020 on a head office that already held these sales.
     await hq.db.exec('delete from hq_daily_margins');
     await hq.db.exec('delete from hq_hourly_takings');
+    // Nor the chain's sums of them (migration 0033), which the backfill adds to as a push does.
+    await hq.db.exec('delete from hq_chain_daily_margins');
     expect(await backfillReports(hq.db)).toBe(1);
     expect(await read()).toEqual(kept);
     expect(await backfillReports(hq.db)).toBe(0);
@@ -251,15 +253,18 @@ describe('what head office keeps for the chain-wide pages (migration 0033)', () 
     const read = async () => ({
       ends: await hq.db.rows('select * from hq_lot_month_ends order by batch_id, month'),
       sales: await hq.db.rows('select * from hq_product_sales order by shop_id, product_id'),
+      chain: await hq.db.rows('select * from hq_chain_daily_margins order by day, product_id'),
     });
     const kept = await read();
     expect(kept.ends.length).toBeGreaterThan(0);
     expect(kept.sales.length).toBe(2);
+    expect(kept.chain.length).toBe(2);
     // As on a head office that held these rows before 0033: its last statements, the backfill, run again over emptied tables.
     const sql = fs.readFileSync(new URL('../../migrations/0033_owner_kept_stock.sql', import.meta.url), 'utf8');
     await hq.db.exec('delete from hq_lot_month_ends');
     await hq.db.exec('delete from hq_product_sales');
-    for (const statement of sql.slice(sql.indexOf('-- Backfill')).split(';').map((x) => x.trim()).filter((x) => /^select/m.test(x))) await hq.db.exec(statement);
+    await hq.db.exec('delete from hq_chain_daily_margins');
+    for (const statement of sql.slice(sql.indexOf('-- Backfill')).split(';').map((x) => x.trim()).filter((x) => /^(select|insert)/m.test(x))) await hq.db.exec(statement);
     expect(await read()).toEqual(kept);
   });
 });

@@ -326,6 +326,12 @@ describe('what head office keeps for the owner’s pages', () => {
           await t.db.withTransaction((tx) => replaceDay(tx, { shopId: kept.id, day, margins, hours: [] }));
           days.set(day, new Map(margins.map((m) => [m.productId, m.quantity])));
         }
+        // The chain's per-day sums, kept by adding each rewrite's difference, are the per-shop rows summed (this shop's and the earlier properties' shop's).
+        const chain = await t.db.rows('select to_char(day, \'YYYY-MM-DD\') as day, product_id, quantity, takings::float8 as takings, cost::float8 as cost, known_takings::float8 as known_takings, unknown_cost_qty from hq_chain_daily_margins where quantity <> 0 or takings <> 0 or cost <> 0 or known_takings <> 0 or unknown_cost_qty <> 0 order by 1, 2');
+        const summed = await t.db.rows(`select * from (select to_char(day, 'YYYY-MM-DD') as day, product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
+            sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty from hq_daily_margins group by 1, 2) x
+          where quantity <> 0 or takings <> 0 or cost <> 0 or known_takings <> 0 or unknown_cost_qty <> 0 order by 1, 2`);
+        expect(chain).toEqual(summed);
         for (const offset of asked) {
           const at = addDays(today, -offset);
           const rules = { today: at, deadDays: 90, coverDays: 180, rateDays: 56 };
