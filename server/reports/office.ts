@@ -197,7 +197,6 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
           unknownCostQty: rows.reduce((n, o) => n + o.unknownCostQty, 0),
         };
       });
-      const value = (rows: readonly { value: number }[]) => rows.reduce((n, r) => n + r.value, 0);
       return {
         shop: shop?.code, today: day, rules, listed: RISK_ROWS,
         dead: await withPackLabels(db, dead), deadCount, deadValue,

@@ -316,7 +316,8 @@ export interface StockAtRisk {
 /**
  * Each shop's products in stock, with when each last sold and what it sold
  * over the 56 days to `today`, from the kept per-product sums (migration
- * 0033): one indexed read, however many days head office holds.
+ * 0033), every one of them: the plain read `stockAtRisk` classifies, which
+ * the property test holds it to.
  * sold[k] runs from last_day − 62 to last_day − 63 + k; the 56 days to
  * `today` are the running sum at today − last_day + 63 less the one at
  * today − last_day + 7, each clamped to the array (an index of 0 is none:
