@@ -357,28 +357,33 @@ export interface RiskRow extends StockAtRisk {
  * two together.
  */
 export async function stockAtRisk(db: Queryable, q: { today: string; deadDays: number; coverDays: number; limit: number; shopId?: string | undefined }): Promise<RiskRow[]> {
+  // Summed in float8 (exact for integers below 2^53), never numeric: a chain's 60 000 lots are summed at every view.
   return db.rows<RiskRow>(
     `with stock as (
-       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum(quantity * unit_cost), 0)::float8 as value,
+       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum((quantity * unit_cost)::float8), 0) as value,
          coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
        from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id),
      r as (
-       select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty, k.last_sold,
+       select st.shop_id, st.product_id, st.quantity, st.value, st.unknown_cost_qty, k.last_sold,
          (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
           - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
-       from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
-       left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id),
-     c as (
+       from stock st left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id),
+     c as materialized (
        select r.*, case when r.last_sold is null or r.last_sold < $1::date - ($3::int - 1) then 'dead'
                         when r.recently_sold > 0 and round(r.quantity * 56::numeric / r.recently_sold) > $4::int then 'overstock' end as risk
        from r),
-     ranked as (
-       select c.*, row_number() over (partition by risk order by value desc, shop_code, product_name collate french) as n,
-         count(*) over (partition by risk)::int as risk_count, sum(value) over (partition by risk)::float8 as risk_value
-       from c where risk is not null)
-     select shop_code, product_id, product_name, quantity, value, unknown_cost_qty, to_char(last_sold, 'YYYY-MM-DD') as last_sold, recently_sold,
-       risk, risk_count, risk_value
-     from ranked where n <= $5 order by risk, n`,
+     totals as (select risk, count(*)::int as risk_count, sum(value)::float8 as risk_value from c where risk is not null group by risk),
+     -- The most valuable of each list: a top-N sort each, the names read for those rows only.
+     listed as (
+       (select c.*, s.code as shop_code, p.name as product_name from c join shops s on s.id = c.shop_id join products p on p.id = c.product_id
+        where c.risk = 'dead' order by c.value desc, s.code, p.name collate french limit $5)
+       union all
+       (select c.*, s.code as shop_code, p.name as product_name from c join shops s on s.id = c.shop_id join products p on p.id = c.product_id
+        where c.risk = 'overstock' order by c.value desc, s.code, p.name collate french limit $5))
+     select l.shop_code, l.product_id, l.product_name, l.quantity, l.value, l.unknown_cost_qty, to_char(l.last_sold, 'YYYY-MM-DD') as last_sold,
+       l.recently_sold, l.risk, t.risk_count, t.risk_value
+     from listed l join totals t on t.risk = l.risk
+     order by l.risk, l.value desc, l.shop_code, l.product_name collate french`,
     [q.today, q.shopId ?? null, q.deadDays, q.coverDays, q.limit],
   );
 }
