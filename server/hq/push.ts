@@ -22,6 +22,7 @@ import { formatDateTimeFr } from '../domain/dates.js';
 import { FAR_FUTURE_MS } from '../domain/merge.js';
 import { jumpedNumbers, receiptSequence } from '../domain/receipt-number.js';
 import { newId } from '../ids.js';
+import { keepStockMonths } from '../reports/service.js';
 import { heldOrDiscarded, insertHeldSales } from './held-queries.js';
 import type { HqShop } from './queries.js';
 import type { Change } from './schemas.js';
@@ -282,6 +283,8 @@ export async function applyPush(
   }
   await writeStaged();
   await stock.settleQuantities();
+  // The owner's 12-month stock value reads month-end quantities the push keeps (migration 0033).
+  await keepStockMonths(tx, stock.movedSince());
   await run.finish();
   return { refused: refused.sort((a, b) => a.seq - b.seq), conflicts: run.conflicts.length, held };
 }

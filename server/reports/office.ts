@@ -97,11 +97,30 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const list = q.shop ? [await shops.byCode(q.shop)] : await shops.all();
       const out = [];
       for (const s of list) {
-        const v = await reports.valuation(s, q.date ?? dateInZone(now(), s.timezone));
+        const day = dateInZone(now(), s.timezone);
+        // Today's is the lots' cached quantities (the ledger rule settles them at every push); a past date replays the ledger.
+        const v = !q.date || q.date === day ? await reports.valuationNow(s, day) : await reports.valuation(s, q.date);
         // One shop's lots are said in packs too; the chain's are thousands of lots, read by scripts: base units only.
         out.push(q.shop ? { ...v, lines: await withPackLabels(db, v.lines) } : v);
       }
       return { date: q.date ?? today(), shops: out };
+    },
+
+    /**
+     * Valeur du stock of the chain: each shop's totals without its lots. For
+     * today, one read of every shop's cached quantities; for a past date, each
+     * shop's ledger replayed (as the API does).
+     */
+    async valuationTotals(q: { date?: string | undefined }) {
+      const list = await shops.all();
+      const days = list.map((s) => ({ ...s, today: dateInZone(now(), s.timezone) }));
+      if (!q.date || days.every((s) => s.today === q.date)) return { date: q.date ?? today(), shops: await reports.totalsNow(days) };
+      const out = [];
+      for (const s of list) {
+        const { lines: _lines, ...v } = await reports.valuation(s, q.date);
+        out.push(v);
+      }
+      return { date: q.date, shops: out };
     },
 
     /**
@@ -164,7 +183,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const shop = await shopOf(q.shop);
       const day = shop ? dateInZone(now(), shop.timezone) : today();
       const rules = { ...DEFAULT_RISK, deadDays: q.deadDays ?? DEFAULT_RISK.deadDays, today: day };
-      const { dead, overstock } = await reports.stockRisk({ ...rules, shopId: shop?.id });
+      const { dead, overstock, deadCount, deadValue, overstockCount, overstockValue } = await reports.stockRisk({ ...rules, shopId: shop?.id, limit: RISK_ROWS });
       const since = `${monthOf(day, -(VALUE_MONTHS - 1))}-01`;
       const offs = await reports.writeOffs({ since, shopId: shop?.id });
       const losses = Array.from({ length: VALUE_MONTHS }, (_, k) => monthOf(day, k - (VALUE_MONTHS - 1))).map((month) => {
@@ -178,11 +197,10 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
           unknownCostQty: rows.reduce((n, o) => n + o.unknownCostQty, 0),
         };
       });
-      const value = (rows: readonly { value: number }[]) => rows.reduce((n, r) => n + r.value, 0);
       return {
         shop: shop?.code, today: day, rules, listed: RISK_ROWS,
-        dead: await withPackLabels(db, dead.slice(0, RISK_ROWS)), deadCount: dead.length, deadValue: value(dead),
-        overstock: await withPackLabels(db, overstock.slice(0, RISK_ROWS)), overstockCount: overstock.length, overstockValue: value(overstock),
+        dead: await withPackLabels(db, dead), deadCount, deadValue,
+        overstock: await withPackLabels(db, overstock), overstockCount, overstockValue,
         losses, lossValue: losses.reduce((n, l) => n + l.expired.value + l.damaged.value + l.recalled.value, 0),
       };
     },

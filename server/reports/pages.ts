@@ -114,7 +114,8 @@ export function reportPages(reports: OwnerReports, archive: MonthlyArchive, view
 
     valuation: page(async (req, res) => {
       const q = parse(valuationPageSchema, req.query);
-      const data = await reports.valuation({ shop: q.boutique, date: q.date });
+      // The chain's page shows each shop's totals only: read without its lots.
+      const data = q.boutique ? await reports.valuation({ shop: q.boutique, date: q.date }) : await reports.valuationTotals({ date: q.date });
       const totals = data.shops.reduce(
         (s, v) => ({ sellable: s.sellable + v.sellable, expired: s.expired + v.expired, blocked: s.blocked + v.blocked, unknownCostQty: s.unknownCostQty + v.unknownCostQty }),
         { sellable: 0, expired: 0, blocked: 0, unknownCostQty: 0 },

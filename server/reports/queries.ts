@@ -69,7 +69,11 @@ export async function replaceDay(
   db: Queryable,
   q: { shopId: string; day: string; margins: readonly ProductMargin[]; hours: readonly { hour: number; sales: number; total: number }[] },
 ): Promise<void> {
-  await db.exec('delete from hq_daily_margins where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
+  const before = await db.rows<ProductMargin>(
+    `delete from hq_daily_margins where shop_id = $1 and day = $2::date
+     returning product_id, quantity, takings::float8 as takings, cost::float8 as cost, known_takings::float8 as known_takings, unknown_cost_qty`,
+    [q.shopId, q.day],
+  );
   await db.exec('delete from hq_hourly_takings where shop_id = $1 and day = $2::date', [q.shopId, q.day]);
   const m = q.margins;
   await db.exec(
@@ -83,7 +87,63 @@ export async function replaceDay(
      select $1, $2::date, * from unnest($3::smallint[], $4::int[], $5::bigint[])`,
     [q.shopId, q.day, q.hours.map((h) => h.hour), q.hours.map((h) => h.sales), q.hours.map((h) => h.total)],
   );
+  // Only the products whose units of the day changed (or that came or went) move their kept last sale and 56-day sums.
+  const was = new Map(before.map((r) => [r.productId, r.quantity]));
+  const changed = new Set(m.filter((r) => was.get(r.productId) !== r.quantity).map((r) => r.productId));
+  const now = new Set(m.map((r) => r.productId));
+  for (const r of before) if (!now.has(r.productId)) changed.add(r.productId);
+  if (changed.size > 0) await keepProductSales(db, q.shopId, [...changed]);
+  await addToChainDay(db, q.day, before, m);
 }
+
+/**
+ * The chain's per-day sums (migration 0033) take what this shop-day changed:
+ * new less old, per product, in product order (two shops' pushes lock the
+ * same rows in the same order, never in a cycle). Last in the push's work
+ * on a day, so those rows are held only until its commit.
+ */
+async function addToChainDay(db: Queryable, day: string, before: readonly ProductMargin[], after: readonly ProductMargin[]): Promise<void> {
+  const delta = new Map<string, ProductMargin>();
+  const add = (r: ProductMargin, sign: 1 | -1) => {
+    const d = delta.get(r.productId) ?? { productId: r.productId, quantity: 0, takings: 0, cost: 0, knownTakings: 0, unknownCostQty: 0 };
+    d.quantity += sign * r.quantity; d.takings += sign * r.takings; d.cost += sign * r.cost;
+    d.knownTakings += sign * r.knownTakings; d.unknownCostQty += sign * r.unknownCostQty;
+    delta.set(r.productId, d);
+  };
+  for (const r of before) add(r, -1);
+  for (const r of after) add(r, 1);
+  const rows = [...delta.values()]
+    .filter((d) => d.quantity !== 0 || d.takings !== 0 || d.cost !== 0 || d.knownTakings !== 0 || d.unknownCostQty !== 0)
+    .sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  if (rows.length === 0) return;
+  await db.exec(
+    `insert into hq_chain_daily_margins as c (day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
+     select $1::date, * from unnest($2::uuid[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[]) order by 1, 2
+     on conflict (day, product_id) do update set quantity = c.quantity + excluded.quantity, takings = c.takings + excluded.takings,
+       cost = c.cost + excluded.cost, known_takings = c.known_takings + excluded.known_takings, unknown_cost_qty = c.unknown_cost_qty + excluded.unknown_cost_qty`,
+    [day, rows.map((r) => r.productId), rows.map((r) => r.quantity), rows.map((r) => r.takings), rows.map((r) => r.cost),
+      rows.map((r) => r.knownTakings), rows.map((r) => r.unknownCostQty)],
+  );
+}
+
+/** The kept last sale and 56-day sums of these products of a shop, recomputed from the per-day margins (migration 0033). */
+export async function keepProductSales(db: Queryable, shopId: string, productIds: readonly string[]): Promise<void> {
+  await db.exec('select hq_keep_product_sales($1, $2::uuid[])', [shopId, productIds]);
+}
+
+/**
+ * The kept month-end quantities of these lots, from the month of each one's
+ * earliest new movement onward (migration 0033): the push's movements
+ * change the end of their month and of every month after it.
+ */
+export async function keepMonthEnds(db: Queryable, moved: ReadonlyMap<string, Date>): Promise<void> {
+  if (moved.size === 0) return;
+  const ids = [...moved.keys()].sort();
+  await db.exec('select hq_keep_month_ends($1::uuid[], $2::timestamptz[])', [ids, ids.map((id) => moved.get(id)!)]);
+}
+
+/** The days the kept 56-day sums cover: the risk page's rate (DEFAULT_RISK.rateDays) must be it. */
+export const KEPT_SOLD_DAYS = 56;
 
 export interface MarginRow {
   day: string;
@@ -120,13 +180,30 @@ export interface ProductTotal {
   unknownCostQty: number;
 }
 
-/** Per product over a period (every shop, or one), summed in SQL: what the top-20 chart and the margins page read. */
+/**
+ * Per product over a period (every shop, or one), summed in SQL: what the
+ * top-20 chart and the margins page read. The whole chain's from its own
+ * per-day sums (a month is ~12 000 rows, not 1.2 M).
+ */
 export async function productTotals(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<ProductTotal[]> {
+  if (!q.shopId) {
+    return db.rows<ProductTotal>(
+      `select t.product_id, p.name as product_name, t.quantity, t.takings, t.cost, t.known_takings, t.unknown_cost_qty
+       from (select product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
+               sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty
+             from hq_chain_daily_margins where day between $1::date and $2::date group by product_id) t
+       join products p on p.id = t.product_id
+       -- A product whose chain sums came back to zero (its sales voided) is no line.
+       where t.quantity <> 0 or t.takings <> 0 or t.cost <> 0 or t.known_takings <> 0 or t.unknown_cost_qty <> 0
+       order by t.takings desc`,
+      [q.from, q.to],
+    );
+  }
   return db.rows<ProductTotal>(
     `select t.product_id, p.name as product_name, t.quantity, t.takings, t.cost, t.known_takings, t.unknown_cost_qty
      from (select product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
              sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty
-           from hq_daily_margins where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3)
+           from hq_daily_margins where day between $1::date and $2::date and shop_id = $3
            group by product_id) t
      join products p on p.id = t.product_id
      order by t.takings desc`,
@@ -236,22 +313,118 @@ export interface StockAtRisk {
   recentlySold: number;
 }
 
-/** Each shop's products in stock, with when each last sold and what it sold lately (from the per-day margins). */
-export async function stockWithSales(db: Queryable, q: { today: string; rateDays: number; shopId?: string | undefined }): Promise<StockAtRisk[]> {
+/**
+ * Each shop's products in stock, with when each last sold and what it sold
+ * over the 56 days to `today`, from the kept per-product sums (migration
+ * 0033), every one of them: the plain read `stockAtRisk` classifies, which
+ * the property test holds it to.
+ * sold[k] runs from last_day − 62 to last_day − 63 + k; the 56 days to
+ * `today` are the running sum at today − last_day + 63 less the one at
+ * today − last_day + 7, each clamped to the array (an index of 0 is none:
+ * 0). Exact for a `today` no more than 7 days before the product's last day.
+ */
+export async function stockWithSales(db: Queryable, q: { today: string; shopId?: string | undefined }): Promise<StockAtRisk[]> {
   return db.rows<StockAtRisk>(
     `with stock as (
        select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum(quantity * unit_cost), 0)::float8 as value,
          coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
-       from product_batches where quantity > 0 and ($3::uuid is null or shop_id = $3) group by shop_id, product_id)
+       from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id)
      select s.code as shop_code, st.product_id, p.name as product_name, st.quantity, st.value, st.unknown_cost_qty,
-       to_char(last.day, 'YYYY-MM-DD') as last_sold, coalesce(recent.sold, 0)::int as recently_sold
+       to_char(k.last_sold, 'YYYY-MM-DD') as last_sold,
+       (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
+        - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
      from stock st join shops s on s.id = st.shop_id join products p on p.id = st.product_id
-     left join lateral (select max(m.day) as day from hq_daily_margins m
-                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.quantity > 0) last on true
-     left join lateral (select sum(m.quantity) as sold from hq_daily_margins m
-                        where m.shop_id = st.shop_id and m.product_id = st.product_id and m.day > $1::date - $2::int and m.day <= $1::date) recent on true
+     left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id
      order by st.value desc, s.code, p.name collate french`,
-    [q.today, q.rateDays, q.shopId ?? null],
+    [q.today, q.shopId ?? null],
+  );
+}
+
+export interface RiskRow extends StockAtRisk {
+  risk: 'dead' | 'overstock';
+  /** How many products, and their value at cost, are at this risk in all (the rows are the first `limit`). */
+  riskCount: number;
+  riskValue: number;
+}
+
+/**
+ * The products at risk, classified in SQL by the rules of domain/stock-risk.ts
+ * (dead: never sold, or not since today − (deadDays − 1); else overstock:
+ * more than coverDays of cover at the 56 days' rate), the most valuable
+ * `limit` of each with each class's count and value: a chain's 60 000
+ * products in stock never travel to be counted. The service runs the domain
+ * rule again over the rows (the same split) and a property test holds the
+ * two together.
+ */
+export async function stockAtRisk(db: Queryable, q: { today: string; deadDays: number; coverDays: number; limit: number; shopId?: string | undefined }): Promise<RiskRow[]> {
+  // Summed in float8 (exact for integers below 2^53), never numeric: a chain's 60 000 lots are summed at every view.
+  return db.rows<RiskRow>(
+    `with stock as (
+       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum((quantity * unit_cost)::float8), 0) as value,
+         coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
+       from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id),
+     r as (
+       select st.shop_id, st.product_id, st.quantity, st.value, st.unknown_cost_qty, k.last_sold,
+         (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
+          - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
+       from stock st left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id),
+     c as materialized (
+       select r.*, case when r.last_sold is null or r.last_sold < $1::date - ($3::int - 1) then 'dead'
+                        when r.recently_sold > 0 and round(r.quantity * 56::numeric / r.recently_sold) > $4::int then 'overstock' end as risk
+       from r),
+     totals as (select risk, count(*)::int as risk_count, sum(value)::float8 as risk_value from c where risk is not null group by risk),
+     -- The most valuable of each list: a top-N sort each, the names read for those rows only.
+     listed as (
+       (select c.*, s.code as shop_code, p.name as product_name from c join shops s on s.id = c.shop_id join products p on p.id = c.product_id
+        where c.risk = 'dead' order by c.value desc, s.code, p.name collate french limit $5)
+       union all
+       (select c.*, s.code as shop_code, p.name as product_name from c join shops s on s.id = c.shop_id join products p on p.id = c.product_id
+        where c.risk = 'overstock' order by c.value desc, s.code, p.name collate french limit $5))
+     select l.shop_code, l.product_id, l.product_name, l.quantity, l.value, l.unknown_cost_qty, to_char(l.last_sold, 'YYYY-MM-DD') as last_sold,
+       l.recently_sold, l.risk, t.risk_count, t.risk_value
+     from listed l join totals t on t.risk = l.risk
+     order by l.risk, l.value desc, l.shop_code, l.product_name collate french`,
+    [q.today, q.shopId ?? null, q.deadDays, q.coverDays, q.limit],
+  );
+}
+
+/**
+ * A shop's lots at the end of each of these months ('YYYY-MM-01'), from the
+ * kept month-end quantities: for each month, each lot's latest row up to it
+ * (a month the lot did not move keeps the quantity it ended the last one
+ * with). Lots at zero are left out.
+ */
+export async function lotsAtMonthEnds(db: Queryable, q: { shopId: string; months: readonly string[] }) {
+  return db.rows<{ month: string; batchId: string; expirationDate: string; status: ValuationLine['status']; quantity: number; unitCost: number | null }>(
+    `select to_char(e.month, 'YYYY-MM') as month, b.id as batch_id, to_char(b.expiration_date, 'YYYY-MM-DD') as expiration_date, b.status,
+       q.quantity, b.unit_cost::float8 as unit_cost
+     from unnest($2::date[]) e(month)
+     cross join lateral (select distinct on (k.batch_id) k.batch_id, k.quantity from hq_lot_month_ends k
+                         where k.shop_id = $1 and k.month <= e.month order by k.batch_id, k.month desc) q
+     join product_batches b on b.id = q.batch_id
+     where q.quantity <> 0`,
+    [q.shopId, q.months],
+  );
+}
+
+/**
+ * Every shop's stock at cost today from the lots' cached quantities (each
+ * the replay of its ledger, settled by every push), summed per shop the way
+ * domain/valuation.ts sums lots: expired the day after its expiry date (the
+ * shop's calendar), else sellable when active and set aside otherwise; lots
+ * with no cost counted apart in units.
+ */
+export async function stockTotalsNow(db: Queryable, shops: readonly { id: string; today: string }[]) {
+  return db.rows<{ shopId: string; sellable: number; expired: number; blocked: number; unknownCostQty: number }>(
+    `select b.shop_id,
+       coalesce(sum(b.quantity * b.unit_cost) filter (where b.expiration_date >= t.today and b.status = 'active'), 0)::float8 as sellable,
+       coalesce(sum(b.quantity * b.unit_cost) filter (where b.expiration_date < t.today), 0)::float8 as expired,
+       coalesce(sum(b.quantity * b.unit_cost) filter (where b.expiration_date >= t.today and b.status <> 'active'), 0)::float8 as blocked,
+       coalesce(sum(b.quantity) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
+     from unnest($1::uuid[], $2::date[]) t(shop_id, today) join product_batches b on b.shop_id = t.shop_id
+     where b.quantity <> 0
+     group by b.shop_id`,
+    [shops.map((s) => s.id), shops.map((s) => s.today)],
   );
 }
 

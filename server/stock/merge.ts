@@ -52,6 +52,8 @@ export const unknownEntity = (entity: string, id: string) => new AppError(422, '
 export class StockMerge {
   private readonly batches = new Map<string, BatchRow>();
   private readonly touched = new Set<string>();
+  /** Head office: each lot a new movement was written for, with the earliest such movement's time (its kept month ends start there). */
+  private readonly moved = new Map<string, Date>();
   private readonly newMovements;
 
   constructor(private readonly run: MergeRun) {
@@ -82,6 +84,7 @@ export class StockMerge {
     this.batches.clear();
     await this.lockBatches(ids);
     for (const id of [...this.touched]) if (!this.batches.has(id)) this.touched.delete(id);
+    for (const id of [...this.moved.keys()]) if (!this.batches.has(id)) this.moved.delete(id);
   }
 
   /** A lot of the pushing shop, or a refusal (403 for another shop's: that is no mistake but an attack). */
@@ -170,7 +173,12 @@ export class StockMerge {
     if (movements.length === 0) return;
     const written = new Set(await insertMovementsIfAbsent(this.run.tx, movements));
     const held = movements.filter((m) => !written.has(m.id));
-    for (const m of movements) if (written.has(m.id)) this.touched.add(m.batchId);
+    for (const m of movements) {
+      if (!written.has(m.id)) continue;
+      this.touched.add(m.batchId);
+      const since = this.moved.get(m.batchId);
+      if (!since || m.createdAt < since) this.moved.set(m.batchId, m.createdAt);
+    }
     if (held.length === 0) return;
     const existing = new Map((await movementsByIds(this.run.tx, held.map((m) => m.id))).map((m) => [m.id, m]));
     for (const m of held) {
@@ -186,6 +194,11 @@ export class StockMerge {
     if (differs.length > 0) {
       this.run.log('movement', d.id, { field: differs.join(','), localValue: pickFields(first, differs), remoteValue: pickFields(d, differs), localClock: first.hlc, remoteClock: d.hlc, winner: 'local', reason: 'duplicate_differs' });
     }
+  }
+
+  /** Head office: the lots this run wrote movements of, each with its earliest (a group rolled back may leave one: recomputing it is harmless). */
+  movedSince(): ReadonlyMap<string, Date> {
+    return this.moved;
   }
 
   /**

@@ -38,13 +38,17 @@ try {
   const scale = scaleFromEnv();
   print(`\nGenerating ${scale.shops} shops × ${scale.days} days × ${scale.salesPerDay} sales (3 lines each):`);
   await generateChain(db, scale, print);
-  // What the pushes keep (server/reports/service.ts refreshReports), summed here in one pass rather than shop-day by shop-day.
-  await step('margins per shop, day and product', `
+  // What the pushes keep (server/reports/service.ts refreshReports), at the size of a chain that sells ~200 products a shop-day:
+  // bench:hq's sales name only 3 lots a shop, so the margins are synthetic (each shop's first BENCH_MARGIN_PRODUCTS lots' products,
+  // 1 to 8 units a day at 300 FCFA, at the lot's cost), not summed from its lines.
+  const marginProducts = Number(process.env.BENCH_MARGIN_PRODUCTS ?? 200);
+  await step(`margins per shop, day and product (${marginProducts} products a shop-day)`, `
     insert into hq_daily_margins (shop_id, day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
-    select s.shop_id, (s.created_at at time zone 'Africa/Dakar')::date, i.product_id, sum(i.quantity), sum(i.line_total),
-      sum(i.quantity * b.unit_cost), sum(i.line_total), 0
-    from sales s join sale_items i on i.sale_id = s.id join product_batches b on b.id = i.batch_id
-    where s.status = 'completed' group by 1, 2, 3`);
+    select b.shop_id, current_date - d, b.product_id, x.q, x.q * 300, x.q * b.unit_cost, x.q * 300, 0
+    from (select shop_id, product_id, unit_cost, row_number() over (partition by shop_id order by id) as k from product_batches) b
+    cross join generate_series(0, ${scale.days - 1}) d
+    cross join lateral (select 1 + ((hashtext(b.product_id::text) + d) & 7) as q) x
+    where b.k <= ${marginProducts}`);
   await step('takings per hour', `
     insert into hq_hourly_takings (shop_id, day, hour, sales, total)
     select shop_id, (created_at at time zone 'Africa/Dakar')::date, extract(hour from created_at at time zone 'Africa/Dakar')::int, count(*), sum(total)
@@ -60,6 +64,17 @@ try {
     select gen_random_uuid(), s.shop_id, i.batch_id, 'sale', -i.quantity, i.id, s.hlc, s.created_at
     from sales s join sale_items i on i.sale_id = s.id
     where s.shop_id = (select id from shops order by code limit 1) and s.status = 'completed'`);
+  // What migration 0033 backfills on a head office holding all this (its own statements): what the pushes keep from then on.
+  await step('kept per product: last sale and 56-day sums (migration 0033 backfill)', `
+    select hq_keep_product_sales(shop_id, array_agg(product_id))
+    from (select distinct shop_id, product_id from hq_daily_margins) p group by shop_id`);
+  await step('kept for the chain: margins per day and product (migration 0033 backfill)', `
+    insert into hq_chain_daily_margins (day, product_id, quantity, takings, cost, known_takings, unknown_cost_qty)
+    select day, product_id, sum(quantity), sum(takings), sum(cost), sum(known_takings), sum(unknown_cost_qty)
+    from hq_daily_margins group by day, product_id`);
+  await step('kept per lot: month-end quantities (migration 0033 backfill)', `
+    select hq_keep_month_ends(array_agg(batch_id), array_agg(since))
+    from (select batch_id, min(created_at) as since from stock_movements group by batch_id) m`);
   await db.exec('vacuum analyze');
 
   const password = 'mot-de-passe-du-banc';

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -223,9 +224,48 @@ describe('margins of days received before they were kept', () => {
     // As after migration 0020 on a head office that already held these sales.
     await hq.db.exec('delete from hq_daily_margins');
     await hq.db.exec('delete from hq_hourly_takings');
+    // Nor the chain's sums of them (migration 0033), which the backfill adds to as a push does.
+    await hq.db.exec('delete from hq_chain_daily_margins');
     expect(await backfillReports(hq.db)).toBe(1);
     expect(await read()).toEqual(kept);
     expect(await backfillReports(hq.db)).toBe(0);
+  });
+});
+
+describe('what head office keeps for the chain-wide pages (migration 0033)', () => {
+  it('holds after the push each lot’s quantity at the end of this month and each product’s last sale, and the chain’s Valeur du stock of today from the cached quantities', async () => {
+    const month = `${day.slice(0, 7)}-01`;
+    const ends = await hq.db.rows<{ batchId: string; quantity: number }>(
+      `select batch_id, quantity from hq_lot_month_ends where month = $1::date order by quantity`, [month],
+    );
+    // Vogalène 5, Smecta 10 − 1, Doliprane 20 − 3 + 1 − 2.
+    expect(ends.map((e) => e.quantity)).toEqual([5, 9, 16]);
+    expect(ends.find((e) => e.batchId === ids.lotA)?.quantity).toBe(16);
+    const sold = await hq.db.rows<{ productId: string; lastSold: string }>(`select product_id, to_char(last_sold, 'YYYY-MM-DD') as last_sold from hq_product_sales`);
+    expect(new Map(sold.map((r) => [r.productId, r.lastSold]))).toEqual(new Map([[ids.a, day], [ids.b, day]]));
+    const agent = await browser();
+    const page = await agent.get('/valeur-stock');
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/data-shop="DKR01">[\s\S]*?class="num sellable">11\s100\sFCFA<[\s\S]*?class="num unknown">9</);
+  });
+
+  it('are backfilled by the migration’s own statements from what head office held, the same as the pushes kept them', async () => {
+    const read = async () => ({
+      ends: await hq.db.rows('select * from hq_lot_month_ends order by batch_id, month'),
+      sales: await hq.db.rows('select * from hq_product_sales order by shop_id, product_id'),
+      chain: await hq.db.rows('select * from hq_chain_daily_margins order by day, product_id'),
+    });
+    const kept = await read();
+    expect(kept.ends.length).toBeGreaterThan(0);
+    expect(kept.sales.length).toBe(2);
+    expect(kept.chain.length).toBe(2);
+    // As on a head office that held these rows before 0033: its last statements, the backfill, run again over emptied tables.
+    const sql = fs.readFileSync(new URL('../../migrations/0033_owner_kept_stock.sql', import.meta.url), 'utf8');
+    await hq.db.exec('delete from hq_lot_month_ends');
+    await hq.db.exec('delete from hq_product_sales');
+    await hq.db.exec('delete from hq_chain_daily_margins');
+    for (const statement of sql.slice(sql.indexOf('-- Backfill')).split(';').map((x) => x.trim()).filter((x) => /^(select|insert)/m.test(x))) await hq.db.exec(statement);
+    expect(await read()).toEqual(kept);
   });
 });
 

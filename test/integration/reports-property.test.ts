@@ -8,8 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../server/domain/dates.js';
 import { AppError } from '../../server/errors.js';
 import { newId } from '../../server/ids.js';
-import { refreshReports, reportsAtHq } from '../../server/reports/service.js';
-import { ledgerQuantities } from '../../server/stock/queries.js';
+import { replaceDay, stockWithSales } from '../../server/reports/queries.js';
+import { keepStockMonths, monthOf, refreshReports, reportsAtHq } from '../../server/reports/service.js';
+import { stockRisk } from '../../server/domain/stock-risk.js';
+import { ledgerQuantities, setQuantities } from '../../server/stock/queries.js';
 import { cashierActor, managerActor, seedProduct, testShop, type TestShop } from '../support/harness.js';
 
 let t: TestShop;
@@ -185,6 +187,182 @@ describe('margins', () => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+});
+
+/**
+ * What head office keeps for the chain-wide pages (migration 0033) against
+ * the computation it replaces, on a shop of its own (so earlier properties'
+ * lots, never kept, stay out of it) in a zone three hours east of UTC (its
+ * months end at 21:00 UTC the day before).
+ */
+describe('what head office keeps for the owner’s pages', () => {
+  const kept = { id: newId(), code: 'PRP02', name: 'Gardée', timezone: 'Africa/Nairobi' };
+  /** The instant the shop's calendar day `date` ends (UTC+3, no summer time). */
+  const endOf = (date: string) => Date.parse(`${addDays(date, 1)}T00:00:00+03:00`);
+  beforeAll(async () => {
+    await t.db.exec(`insert into shops (id, code, name, timezone) values ($1, $2, $3, $4)`, [kept.id, kept.code, kept.name, kept.timezone]);
+  });
+
+  it('gives, after pushes of receipts, sales, returns, adjustments and counts in any order and at any date, each past month’s end the replayed ledger’s value, and today the cached quantities’ value', async () => {
+    const product = await seedProduct(t, { name: 'Paracétamol 500 mg' });
+    const reports = reportsAtHq({ db: t.db });
+    const lots: { id: string; cost: number | null; expiry: string }[] = [];
+    const moves: (Move & { lotId: string })[] = [];
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({
+          lot: fc.nat(1),
+          kind: fc.constantFrom('receipt', 'sale', 'return', 'adjustment', 'count') as fc.Arbitrary<Move['kind']>,
+          size: fc.integer({ min: 1, max: 30 }),
+          // Over four months or so: several month ends, and movements on the last evening of a month (UTC) that fall in the next (Nairobi).
+          day: fc.integer({ min: 0, max: 130 }),
+          minute: fc.constantFrom(0, 600, 1260, 1300, 1439),
+          skewMin: fc.integer({ min: -90, max: 90 }),
+          push: fc.nat(3),
+        }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }), { minLength: 2, maxLength: 2 }),
+        fc.array(fc.integer({ min: -150, max: 30 }), { minLength: 2, maxLength: 2 }),
+        async (generated, costs, expiryOffsets) => {
+          run++;
+          // Each run adds two lots to the shop's earlier ones: the month ends must hold for all of them.
+          const mine: string[] = [];
+          for (let k = 0; k < 2; k++) {
+            const id = newId();
+            mine.push(id);
+            lots.push({ id, cost: costs[k]!, expiry: addDays(today, expiryOffsets[k]!) });
+            await t.db.exec(
+              `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date, hlc)
+               values ($1, $2, $3, $4, $5, 0, 0, $6, $7, '001700000000000:000000:PRP02')`,
+              [id, kept.id, product.id, `K${run}-${k}`, addDays(today, expiryOffsets[k]!), costs[k], addDays(today, -130)],
+            );
+          }
+          const fresh = generated.map((g) => {
+            const at = Date.parse(`${addDays(today, -g.day)}T00:00:00Z`) + g.minute * 60_000;
+            const sign = g.kind === 'sale' ? -1 : g.kind === 'adjustment' && g.size % 2 ? -1 : 1;
+            return {
+              id: newId(), lot: g.lot % 2, lotId: mine[g.lot % 2]!, kind: g.kind, push: g.push, delta: g.kind === 'count' ? 0 : sign * g.size,
+              countedQty: g.kind === 'count' ? g.size : null, createdAt: new Date(Math.min(at, Date.now() - 1000)),
+              hlc: `${String(at + g.skewMin * 60_000).padStart(15, '0')}:000000:PRP02`,
+            };
+          });
+          // Four pushes, each with movements of any date (a shop offline for weeks sends old ones late), kept as the push keeps them.
+          for (let push = 0; push < 4; push++) {
+            const batch = fresh.filter((m) => m.push === push);
+            if (batch.length === 0) continue;
+            await t.db.withTransaction(async (tx) => {
+              for (const m of batch) {
+                await tx.exec(
+                  `insert into stock_movements (id, shop_id, batch_id, kind, delta, counted_qty, reason, hlc, created_at) values ($1, $2, $3, $4, $5, $6, 'test', $7, $8)`,
+                  [m.id, kept.id, m.lotId, m.kind, m.delta, m.countedQty, m.hlc, m.createdAt],
+                );
+              }
+              const touched = [...new Set(batch.map((m) => m.lotId))];
+              await setQuantities(tx, await ledgerQuantities(tx, touched));
+              const moved = new Map<string, Date>();
+              for (const m of batch) if (!moved.has(m.lotId) || m.createdAt < moved.get(m.lotId)!) moved.set(m.lotId, m.createdAt);
+              await keepStockMonths(tx, moved);
+            });
+          }
+          moves.push(...fresh);
+          const months = await reports.stockValueByMonth(kept, today, 6);
+          expect(months).toHaveLength(6);
+          for (const [k, m] of months.entries()) {
+            // The month's last day, or today for the last one; each lot replayed by the test's own rule up to its end.
+            expect(m.date).toBe(k === 5 ? today : addDays(`${monthOf(today, k - 4)}-01`, -1));
+            const expected = { sellable: 0, expired: 0, blocked: 0 };
+            for (const lot of lots) {
+              const q = replay(moves.filter((x) => x.lotId === lot.id && x.createdAt.getTime() < endOf(m.date)));
+              if (lot.cost !== null) expected[lot.expiry < m.date ? 'expired' : 'sellable'] += q * lot.cost;
+            }
+            expect({ sellable: m.sellable, expired: m.expired, blocked: m.blocked }).toEqual(expected);
+            // And the same as the replay in SQL that a past date's valuation does.
+            const v = await reports.valuation(kept, m.date);
+            expect({ sellable: m.sellable, expired: m.expired, blocked: m.blocked }).toEqual({ sellable: v.sellable, expired: v.expired, blocked: v.blocked });
+          }
+          // Today from the cached quantities: the same as the replay, lot by lot, and the chain's totals of it.
+          const now = await reports.valuationNow(kept, today);
+          const replayed = await reports.valuation(kept, today);
+          expect(now.lines.map((l) => [l.batchId, l.quantity, l.state]).sort()).toEqual(replayed.lines.map((l) => [l.batchId, l.quantity, l.state]).sort());
+          const [totals] = await reports.totalsNow([{ ...kept, today }]);
+          expect(totals).toEqual({ code: kept.code, name: kept.name, sellable: replayed.sellable, expired: replayed.expired, blocked: replayed.blocked, unknownCostQty: replayed.unknownCostQty });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  // Asked up to 7 days before the last day written (the kept sums' slack) and up to 10 after: the pages ask today.
+  it('gives, after any days’ margins written and written again, each product’s last sale and units sold over the 56 days to the day asked as the per-day rows say', async () => {
+    const products: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const p = await seedProduct(t, { name: `Gardé ${k}` });
+      products.push(p.id);
+      // In stock, so Stock à risque lists it.
+      await t.db.exec(
+        `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date, hlc)
+         values ($1, $2, $3, $4, '2030-01-31', 50, 50, 100, $5, '001700000000000:000000:PRP02')`,
+        [newId(), kept.id, p.id, `S-${k}`, addDays(today, -200)],
+      );
+    }
+    const reports = reportsAtHq({ db: t.db });
+    /** What the per-day table holds, as the test writes it: day → product → units. */
+    const days = new Map<string, Map<string, number>>();
+    const dayArb = fc.record({
+      day: fc.integer({ min: 0, max: 150 }),
+      // A product absent from the day (its sale voided, or never sold), or its net units, returns netting out (0 or below).
+      units: fc.array(fc.option(fc.integer({ min: -2, max: 6 }), { nil: null }), { minLength: 3, maxLength: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(dayArb, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: -10, max: 7 }), { minLength: 1, maxLength: 4 }), async (writes, asked) => {
+        for (const w of writes) {
+          const day = addDays(today, -w.day);
+          const margins = products.flatMap((productId, k) => {
+            const units = w.units[k];
+            return units === null || units === undefined ? [] : [{ productId, quantity: units, takings: units * 500, cost: units * 100, knownTakings: units * 500, unknownCostQty: 0 }];
+          });
+          await t.db.withTransaction((tx) => replaceDay(tx, { shopId: kept.id, day, margins, hours: [] }));
+          days.set(day, new Map(margins.map((m) => [m.productId, m.quantity])));
+        }
+        // The chain's per-day sums, kept by adding each rewrite's difference, are the per-shop rows summed (this shop's and the earlier properties' shop's).
+        const chain = await t.db.rows('select to_char(day, \'YYYY-MM-DD\') as day, product_id, quantity, takings::float8 as takings, cost::float8 as cost, known_takings::float8 as known_takings, unknown_cost_qty from hq_chain_daily_margins where quantity <> 0 or takings <> 0 or cost <> 0 or known_takings <> 0 or unknown_cost_qty <> 0 order by 1, 2');
+        const summed = await t.db.rows(`select * from (select to_char(day, 'YYYY-MM-DD') as day, product_id, sum(quantity)::int as quantity, sum(takings)::float8 as takings, sum(cost)::float8 as cost,
+            sum(known_takings)::float8 as known_takings, sum(unknown_cost_qty)::int as unknown_cost_qty from hq_daily_margins group by 1, 2) x
+          where quantity <> 0 or takings <> 0 or cost <> 0 or known_takings <> 0 or unknown_cost_qty <> 0 order by 1, 2`);
+        expect(chain).toEqual(summed);
+        for (const offset of asked) {
+          const at = addDays(today, -offset);
+          const rules = { today: at, deadDays: 90, coverDays: 180, rateDays: 56 };
+          const rows = await stockWithSales(t.db, { today: at, shopId: kept.id });
+          const risk = await reports.stockRisk({ ...rules, shopId: kept.id, limit: 2 });
+          // The page's counts and values, classified in SQL, are the domain's over every product in stock.
+          const all = stockRisk(rows, rules);
+          const value = (r: readonly { value: number }[]) => r.reduce((n, x) => n + x.value, 0);
+          expect([risk.deadCount, risk.deadValue, risk.overstockCount, risk.overstockValue]).toEqual([all.dead.length, value(all.dead), all.overstock.length, value(all.overstock)]);
+          // At most `limit` of each are listed, the most valuable.
+          expect(risk.dead.map((r) => r.productId)).toEqual(all.dead.slice(0, 2).map((r) => r.productId));
+          expect(risk.overstock.map((r) => [r.productId, r.cover])).toEqual(all.overstock.slice(0, 2).map((r) => [r.productId, r.cover]));
+          for (const productId of products) {
+            let lastSold: string | null = null;
+            let recentlySold = 0;
+            for (const [day, units] of days) {
+              const u = units.get(productId);
+              if (u === undefined) continue;
+              if (u > 0 && (lastSold === null || day > lastSold)) lastSold = day;
+              if (day > addDays(at, -56) && day <= at) recentlySold += u;
+            }
+            const row = rows.find((r) => r.productId === productId)!;
+            expect({ lastSold: row.lastSold, recentlySold: row.recentlySold }).toEqual({ lastSold, recentlySold });
+            // And the page's split of it: dead, overstock or neither, as the rules say of those figures.
+            const expected = stockRisk([{ productId, quantity: 50, lastSold, recentlySold }], rules);
+            expect(all.dead.some((r) => r.productId === productId)).toBe(expected.dead.length > 0);
+            expect(all.overstock.some((r) => r.productId === productId)).toBe(expected.overstock.length > 0);
+          }
+        }
+      }),
+      { numRuns: 40 },
     );
   });
 });
