@@ -182,6 +182,12 @@ export function syncService(
       const suppliers = new SupplierMerge(run);
       const transfers = new TransferMerge(run, now);
       const requisitions = new RequisitionMerge(run);
+      // The page's lots first, in the sales' order (sync.md « Lock order »): no sale waits on the page while holding a lot it needs.
+      await stock.lockForPage({
+        batchIds: changes.filter((c) => c.entity === 'batch').map((c) => String(c.data.id)),
+        recalled: changes.filter((c) => c.entity === 'recall').map((c) => ({ productId: String(c.data.productId), lotNumber: String(c.data.lotNumber) })),
+        transferIds: changes.filter((c) => c.entity === 'transfer_receipt').map((c) => String(c.data.transferId)),
+      });
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
