@@ -15,7 +15,7 @@ import { cashierActor, seedBatch, seedProduct, testHq, testShop, type TestHq, ty
 
 const PRODUCTS = 16;
 const TILLS = 8;
-const ROUNDS = 8;
+const ROUNDS = 6;
 
 let hq: TestHq;
 let shop: TestShop;
