@@ -148,17 +148,19 @@ export class CatalogMerge {
    * head office's values taken field by field. Its packs ride along (`packs`).
    */
   async pulled(d: Record<string, unknown>, hlc: string): Promise<void> {
-    await this.pulledFields(d, hlc);
-    if (Array.isArray(d.packs)) for (const k of d.packs as Record<string, unknown>[]) await this.packs.pulled({ productId: d.id, ...k }, hlc);
+    // A product not here after its fields (an edit of one this shop never had) has no packs here either.
+    if (!(await this.pulledFields(d, hlc))) return;
+    if (Array.isArray(d.packs)) for (const k of d.packs as Record<string, unknown>[]) await this.packs.pulled({ productId: d.id, ...k }, hlc, { productHere: true });
   }
 
-  private async pulledFields(d: Record<string, unknown>, hlc: string): Promise<void> {
+  /** Whether the product is here once its fields are applied. */
+  private async pulledFields(d: Record<string, unknown>, hlc: string): Promise<boolean> {
     const seat = this.run.seat;
     const id = String(d.id);
     const clocks = (d.fieldClocks ?? {}) as Record<string, string>;
     const existing = await lockProduct(this.run.tx, id);
     if (!existing) {
-      if (typeof d.sku !== 'string') return; // an edit of a product this shop never had: its creation comes in the feed
+      if (typeof d.sku !== 'string') return false; // an edit of a product this shop never had: its creation comes in the feed
       let sku = d.sku;
       const gtinWanted = typeof d.gtin === 'string' ? d.gtin : null;
       const clash = await productClash(this.run.tx, { id, sku, gtin: gtinWanted });
@@ -171,7 +173,7 @@ export class CatalogMerge {
         fieldClocks: Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, clocks[f] ?? hlc])),
       });
       this.run.changed.add('product');
-      return;
+      return true;
     }
     // Head office refused this shop's value of these fields: taken back only where the shop still holds that value.
     const refused = (d.refusedClocks ?? {}) as Record<string, string>;
@@ -183,6 +185,7 @@ export class CatalogMerge {
     );
     for (const decision of m.decisions) this.run.log('product', id, decision);
     await this.write(existing, m);
+    return true;
   }
 
   /** A shop rebuilt from head office: the catalogue as head office holds it. */

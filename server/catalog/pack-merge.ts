@@ -112,14 +112,15 @@ export class PackMerge {
   }
 
   /** A shop: a pack as head office has it (from its product's feed entry). */
-  async pulled(d: Record<string, unknown>, hlc: string): Promise<void> {
+  async pulled(d: Record<string, unknown>, hlc: string, opts: { productHere?: boolean } = {}): Promise<void> {
     const seat = this.run.seat;
     const id = String(d.id);
     const clocks = (d.fieldClocks ?? {}) as Record<string, string>;
     const existing = await lockPack(this.run.tx, id);
     if (!existing) {
       // An edit of a pack this shop never had: its creation is in the feed, or the product is not here yet.
-      if (typeof d.units !== 'number' || !(await productById(this.run.tx, String(d.productId)))) return;
+      // Its product just applied (productHere) is not read again: a first pull's every pack is new.
+      if (typeof d.units !== 'number' || !(opts.productHere || (await productById(this.run.tx, String(d.productId))))) return;
       const gtin = typeof d.gtin === 'string' && !(await gtinHeld(this.run.tx, d.gtin, id)) ? d.gtin : null;
       await insertPack(this.run.tx, {
         id, productId: String(d.productId), name: String(d.name), units: d.units, unitPrice: Number(d.unitPrice), gtin,

@@ -49,8 +49,9 @@ export async function packById(db: Queryable, id: string): Promise<PackRow | und
   return db.one<PackRow>(`select ${rowColumns} from product_packs k where k.id = $1`, [id]);
 }
 
+/** For no key update, as lockProduct: a sale's line naming the pack does not wait on its edit. */
 export async function lockPack(db: Queryable, id: string): Promise<PackRow | undefined> {
-  return db.one<PackRow>(`select ${rowColumns} from product_packs k where k.id = $1 for update`, [id]);
+  return db.one<PackRow>(`select ${rowColumns} from product_packs k where k.id = $1 for no key update`, [id]);
 }
 
 export async function packsOfProducts(db: Queryable, productIds: readonly string[]): Promise<Pack[]> {

@@ -59,10 +59,15 @@ export async function productById(db: Queryable, id: string): Promise<ProductRow
   );
 }
 
+/**
+ * For no key update: its writers change name, price, activity, never its id,
+ * so a sale or a cart line naming the product (their foreign key's key share)
+ * need not wait for an edit or a pulled page, nor meet one in a deadlock.
+ */
 export async function lockProduct(db: Queryable, id: string): Promise<ProductRow | undefined> {
   return db.one<ProductRow>(
     `select ${columns}, p.search_text, p.origin_shop_id, p.hlc, p.field_clocks, p.field_origins, p.claimed_gtin
-     from products p where p.id = $1 for update`,
+     from products p where p.id = $1 for no key update`,
     [id],
   );
 }

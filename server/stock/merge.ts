@@ -1,4 +1,5 @@
 import { adoptFromHq, boundShopClock, mergeShopWrite, mergedRow, pickFields, storedFields, type MergeResult } from '../domain/merge.js';
+import { byLot } from '../domain/lot-order.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { MergeRun } from '../outbox/merge-run.js';
@@ -13,6 +14,8 @@ import {
   lockBatchesAnyShop,
   lockBatchesOfLotIn,
   lockLot,
+  lockLots,
+  lockLotsOfPage,
   movementsByIds,
   ledgerQuantities,
   recallOf,
@@ -216,6 +219,18 @@ export class StockMerge {
         this.run.log('batch', q.batchId, { field: 'quantity', localValue: q.quantity, remoteValue: before, localClock: null, remoteClock: null, winner: 'remote', reason: 'negative_stock' });
       }
     }
+  }
+
+  /**
+   * A shop, before a pulled page writes anything: the recalls' lot locks in
+   * lot order (as a delivery takes them), then every lot row the page may
+   * write in id order (as a sale takes them). A page that took its lots one by
+   * one in the feed's order met the tills' sales in deadlocks.
+   */
+  async lockForPage(page: { batchIds: readonly string[]; recalled: readonly { productId: string; lotNumber: string }[]; transferIds: readonly string[] }): Promise<void> {
+    const seat = this.shop;
+    if (page.recalled.length > 0) await lockLots(this.run.tx, [...page.recalled].sort(byLot));
+    await lockLotsOfPage(this.run.tx, seat.shopId, page);
   }
 
   /** A shop: its lot as head office has it (an edit at head office, or head office's decision on ours). */

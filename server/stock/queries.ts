@@ -113,6 +113,28 @@ export async function lockBatchByLot(
   );
 }
 
+/**
+ * Every lot of this shop that a pulled page may write, locked before the page
+ * writes anything and in id order, the order a sale locks its lots in: lots
+ * named by the page's lot edits, the lots its recalls stop, and the lots of
+ * the transfers whose receipts it brings (a cancel overruled takes units out).
+ */
+export async function lockLotsOfPage(
+  db: Queryable,
+  shopId: string,
+  page: { batchIds: readonly string[]; recalled: readonly { productId: string; lotNumber: string }[]; transferIds: readonly string[] },
+): Promise<void> {
+  if (page.batchIds.length + page.recalled.length + page.transferIds.length === 0) return;
+  await db.exec(
+    `select 1 from product_batches b
+     where b.shop_id = $1 and (b.id = any($2::uuid[])
+       or (b.product_id, b.lot_number) in (select * from unnest($3::uuid[], $4::text[]))
+       or b.id in (select l.batch_id from transfer_lines l where l.transfer_id = any($5::uuid[])))
+     order by b.id for update`,
+    [shopId, page.batchIds, page.recalled.map((r) => r.productId), page.recalled.map((r) => r.lotNumber), page.transferIds],
+  );
+}
+
 export async function batchById(db: Queryable, shopId: string, id: string): Promise<Batch | undefined> {
   return db.one<Batch>(`select ${columns} from product_batches b where b.shop_id = $1 and b.id = $2`, [shopId, id]);
 }

@@ -87,9 +87,11 @@ export function nextPushBatch(rows: readonly OutboxRow[], maxRawBytes = MAX_RAW_
 }
 
 /**
- * A page applied while the tills sell can meet a sale in a deadlock
- * (test/bench/link.bench.ts found one during a first pull); PostgreSQL ends
- * one of the two, and when it is the page, the page is applied again (it is
+ * A page takes its locks in the sales' order (StockMerge.lockForPage, the
+ * products' no-key locks), so it does not meet a sale in a deadlock
+ * (test/sync/pull-sale-locks.test.ts); another local writer with an order of
+ * its own (a delivery's lots by lot number) still may. PostgreSQL ends one of
+ * the two, and when it is the page, the page is applied again (it is
  * idempotent), a few times, rather than failing the pull.
  */
 async function retriedOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
@@ -182,6 +184,12 @@ export function syncService(
       const suppliers = new SupplierMerge(run);
       const transfers = new TransferMerge(run, now);
       const requisitions = new RequisitionMerge(run);
+      // The page's lots first, in the sales' order (sync.md « Lock order »): no sale waits on the page while holding a lot it needs.
+      await stock.lockForPage({
+        batchIds: changes.filter((c) => c.entity === 'batch').map((c) => String(c.data.id)),
+        recalled: changes.filter((c) => c.entity === 'recall').map((c) => ({ productId: String(c.data.productId), lotNumber: String(c.data.lotNumber) })),
+        transferIds: changes.filter((c) => c.entity === 'transfer_receipt').map((c) => String(c.data.transferId)),
+      });
       for (const c of changes) {
         if (c.entity === 'product') await catalog.pulled(c.data, c.hlc);
         else if (c.entity === 'batch') await stock.batchPulled(c.data, c.hlc);
