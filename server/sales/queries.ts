@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { Payment, SaleMethod } from '../domain/tender.js';
+import { unitPackId } from '../ids.js';
 import type { Movement } from '../stock/lots.js';
 
 export type { PaymentMethod } from '../domain/tender.js';
@@ -440,6 +441,10 @@ export async function writeSale(
   },
 ): Promise<void> {
   const { sale: s, items, movements: ms, outbox } = w;
+  // A line of the unit pack keeps no pack_id (migration 0016's « no pack: the unit pack », read back as its id):
+  // every product has its unit pack by a trigger, so the line's product key proves it, and the line does not also
+  // take a key lock on the pack's row (a fifth of what packs had added to a 5-line sale). What travels names it.
+
   await db.exec(
     `with sale as (
        insert into sales (id, shop_id, number, cashier_id, cashier_name, total, tendered, change, payment_method, hlc, created_at, updated_at,
@@ -470,7 +475,7 @@ export async function writeSale(
       items.map((i) => i.unitPrice), items.map((i) => i.lineTotal), items.map((i) => i.discount), items.map((i) => i.discountLabel),
       ms.map((m) => m.id), ms.map((m) => m.batchId), ms.map((m) => m.delta), ms.map((m) => m.saleItemId),
       outbox.map((e) => e.entity), outbox.map((e) => e.entityId), outbox.map((e) => e.op), outbox.map((e) => JSON.stringify(e.payload)),
-      outbox.map((e) => e.hlc), ...packColumns(items),
+      outbox.map((e) => e.hlc), ...packColumns(items.map((i) => (i.packId === unitPackId(i.productId) ? { ...i, packId: null } : i))),
     ],
   );
 }
