@@ -3,7 +3,7 @@ import { statementDate, statementLabel, type StatementLine } from '../domain/acc
 import type { IsoDate } from '../domain/dates.js';
 import { formatFcfa } from '../domain/money.js';
 import { t } from '../i18n/fr.js';
-import { fonts } from '../receipts/pdf.js';
+import { useFonts } from '../web/fonts.js';
 
 export interface StatementDocument {
   shop: { name: string; lines: string[] };
@@ -22,8 +22,7 @@ const money = (n: number) => formatFcfa(n).replace(/\u202f/g, '\u00a0');
 /** A customer's statement for a period, on A4: opening balance, each entry with the balance after it, closing balance. */
 export async function statementPdf(d: StatementDocument): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: 50, font: null as unknown as string, info: { Title: t('credit.statement_title'), Author: 'Comptoir' } });
-  doc.registerFont('regular', fonts.regular as unknown as Buffer);
-  doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  useFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { fonts } from '../receipts/pdf.js';
+import { useFonts } from '../web/fonts.js';
 
 /** A purchase document as printed: who sends it to whom, its table and its totals, every word already French. */
 export interface PurchaseDocModel {
@@ -21,8 +21,7 @@ const MARGIN = 40;
 /** An A4 page (more when the table runs on), in the receipts' font so every accented name prints. */
 export async function purchaseDocPdf(m: PurchaseDocModel): Promise<Buffer> {
   const doc = new PDFDocument({ size: A4, margin: MARGIN, font: null as unknown as string, info: { Title: `${m.title} ${m.number}`, Author: 'Comptoir' } });
-  doc.registerFont('regular', fonts.regular as unknown as Buffer);
-  doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  useFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -1,17 +1,7 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { ReceiptModel } from '../domain/receipt.js';
-
-const require = createRequire(import.meta.url);
-// A TTF with every glyph a name typed at head office may hold (é, œ, ·, ×…);
-// pdfkit's built-in fonts are WinAnsi only. Parsed once (pdfkit takes a
-// fontkit font as it is), subset per document: parsing was most of a render.
-const loadFont = (file: string) => fontkit.create(fs.readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))) as fontkit.Font;
-/** Parsed once for every PDF the shop makes (receipts, purchase documents). */
-export const fonts = { regular: loadFont('DejaVuSans.ttf'), bold: loadFont('DejaVuSans-Bold.ttf') };
+import { useFonts } from '../web/fonts.js';
 
 const MM = 72 / 25.4;
 const MARGIN = 3 * MM;
@@ -116,9 +106,7 @@ function render(m: ReceiptModel, width: ReceiptWidth): PDFKit.PDFDocument {
   const widthPt = width * MM;
   // font: null: no Helvetica parsed from its AFM for each document (a tenth of a render); ours is set before any text.
   const doc = new PDFDocument({ size: [widthPt, TALL], margin: 0, autoFirstPage: true, font: null as unknown as string, info: { Title: m.title, Author: 'Comptoir' } });
-  // pdfkit's types only name paths and buffers; its code also takes a parsed fontkit font.
-  doc.registerFont('regular', fonts.regular as unknown as Buffer);
-  doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  useFonts(doc);
   const end = Math.ceil(draw(doc, m, widthPt, sizes[width]));
   if (m.voided) stamp(doc, m.voided, widthPt, end, sizes[width]);
   // A PDF page's y axis goes up: the box from TALL − end to TALL is exactly the content. One layout pass

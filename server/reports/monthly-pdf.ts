@@ -3,18 +3,12 @@
  * figures, svg-to-pdfkit draws the very SVG charts the pages show (vector,
  * so they print sharp). DejaVu Sans, as the receipts, for every name typed.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { formatDateFr } from '../domain/dates.js';
 import { formatFcfa } from '../domain/money.js';
 import { t, type MessageKey } from '../i18n/fr.js';
-
-const require = createRequire(import.meta.url);
-const loadFont = (file: string) => fontkit.create(fs.readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))) as fontkit.Font;
-let fonts: { regular: fontkit.Font; bold: fontkit.Font } | undefined;
+import { useFonts } from '../web/fonts.js';
 
 export interface MonthlyReport {
   shop: { code: string; name: string };
@@ -33,10 +27,8 @@ const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 42;
 
 export function monthlyReportPdf(r: MonthlyReport): Promise<Buffer> {
-  fonts ??= { regular: loadFont('DejaVuSans.ttf'), bold: loadFont('DejaVuSans-Bold.ttf') };
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: t('report.monthly.title', { shop: r.shop.code, month: monthFr(r.month) }), Author: 'Comptoir' } });
-  doc.registerFont('regular', fonts.regular as never);
-  doc.registerFont('bold', fonts.bold as never);
+  useFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));

@@ -1,21 +1,13 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
-
-const require = createRequire(import.meta.url);
-const loadFont = (file: string) => fontkit.create(fs.readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))) as fontkit.Font;
-let fonts: { regular: fontkit.Font; bold: fontkit.Font } | undefined;
+import { useFonts } from './fonts.js';
 
 /**
  * An A4 document (a transfer note, a count sheet) with the fonts every name
  * typed at head office needs; `draw` lays it out, the buffer comes back.
  */
 export async function a4Pdf(title: string, draw: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
-  fonts ??= { regular: loadFont('DejaVuSans.ttf'), bold: loadFont('DejaVuSans-Bold.ttf') };
   const doc = new PDFDocument({ size: 'A4', margin: 40, font: null as unknown as string, info: { Title: title, Author: 'Comptoir' } });
-  doc.registerFont('regular', fonts.regular as unknown as Buffer);
-  doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  useFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
