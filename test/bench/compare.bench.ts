@@ -83,26 +83,34 @@ try {
   const commit = (dir: string) => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).toString().trim();
   process.stdout.write(`\n${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   process.stdout.write(`other: ${ref ?? tree} (${commit(tree)}), this: ${commit(here)}; ${rounds} rounds of ${blockSize} operations a side, interleaved\n\n`);
-  // Each side's paths are also given as ratios to its own baseline (the same-run ratios `npm run bench` prints):
-  // the two clusters' disks do not flush at exactly the same speed.
+  // Each side's paths are also given as ratios to its own baseline (the same-run ratios `npm run bench` prints), the
+  // baseline's blocks measured in the same rounds as the path's: the two clusters' disks do not flush at exactly the
+  // same speed, and a machine's load changes between the first path and the last.
   process.stdout.write('| path | other (ms) | this (ms) | this ÷ other | ratio to own baseline, other → this |\n|---|---|---|---|---|\n');
   let counter = 0;
-  let baseline: [number, number] | undefined;
+  const BASELINE = 'baseline: one-row write transaction';
+  const block = async (s: Side, name: string) => {
+    const started = performance.now();
+    for (let i = 0; i < blockSize; i++) await s.ops[name]!(counter++);
+    return (performance.now() - started) / blockSize;
+  };
   for (const name of Object.keys(self.ops)) {
     const times: Record<string, number[]> = { other: [], this: [] };
+    const base: Record<string, number[]> = { other: [], this: [] };
     for (const s of sides) for (let i = 0; i < blockSize; i++) await s.ops[name]!(counter++); // warm-up
     for (let r = 0; r < rounds; r++) {
       // Which side goes first alternates, so neither always follows the other's writes.
       for (const s of r % 2 === 0 ? [other, self] : [self, other]) {
-        const started = performance.now();
-        for (let i = 0; i < blockSize; i++) await s.ops[name]!(counter++);
-        times[s.label]!.push((performance.now() - started) / blockSize);
+        if (name !== BASELINE) base[s.label]!.push(await block(s, BASELINE));
+        times[s.label]!.push(await block(s, name));
       }
     }
     const a = median(times.other!);
     const b = median(times.this!);
-    baseline ??= [a, b];
-    const own = `${(a / baseline[0]).toFixed(2)} → ${(b / baseline[1]).toFixed(2)} (${((b / baseline[1]) / (a / baseline[0])).toFixed(2)})`;
+    const own = name === BASELINE ? '1.00 → 1.00 (1.00)' : (() => {
+      const [ra, rb] = [a / median(base.other!), b / median(base.this!)];
+      return `${ra.toFixed(2)} → ${rb.toFixed(2)} (${(rb / ra).toFixed(2)})`;
+    })();
     process.stdout.write(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(b / a).toFixed(2)} | ${own} |\n`);
   }
 } finally {
