@@ -42,6 +42,8 @@ async function side(label: string, tree: string): Promise<Side> {
   const { createLogger } = await load('server/logger.ts');
   const { benchDatabase, benchShop } = await load('test/bench/database.ts');
   const { seedDemo } = await load('server/demo/seed.ts');
+  const { sessionHash } = await load('server/users/service.ts');
+  const { BENCH_MANAGER_PIN } = await load('test/bench/database.ts');
   const logger = createLogger('warn');
   const bench = await benchDatabase(`compare-${label}`, logger);
   const { shop, services, actor } = await benchShop(bench.db, logger, 'BENCH');
@@ -52,6 +54,9 @@ async function side(label: string, tree: string): Promise<Side> {
     await services.stock.receiveBatch({ productId: id, lotNumber: `BENCH-${id.slice(-6)}`, expirationDate: '2030-12-31', quantity: 100_000, unitCost: null }, actor);
   }
   const product = (i: number) => sellable[i % sellable.length]!;
+  // A till's cart (a signed-in session), filled by scanning the products' barcodes as growth.bench.ts does.
+  const cart = sessionHash((await services.users.login({ pin: BENCH_MANAGER_PIN }, 'bench')).token);
+  const gtins: string[] = products.filter((p: { gtin: string | null; sellableQuantity: number }) => p.gtin && p.sellableQuantity > 0).map((p: { gtin: string }) => p.gtin);
   return {
     label,
     stop: () => bench.stop(),
@@ -67,6 +72,11 @@ async function side(label: string, tree: string): Promise<Side> {
         ),
       'product search, 2 words': () => services.catalog.searchProducts('paracetamol 500', 20),
       'lots of a product (FEFO list)': (i) => services.stock.batchesOfProduct(product(i)),
+      'scan (barcode → cart)': async (i) => {
+        await services.till.scan(cart, gtins[i % gtins.length]!);
+        if (i % 20 === 19) await services.till.clear(cart);
+        return services.till.cart(cart);
+      },
     },
   };
 }
