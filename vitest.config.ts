@@ -11,6 +11,10 @@ export default defineConfig({
     // (test/support/global-setup.ts): one at a time, vitest's default on 2 cores, took 19 minutes.
     fileParallelism: true,
     maxWorkers: 2,
+    // A worker imports the server once for all its files, not once a file (that was ~230 s of the run's CPU):
+    // files share module state, so none may leave a fake clock, a mock or a changed environment behind, and
+    // what a process keeps for its life must hold for any order of work (the PDFs' faces: server/web/fonts.ts).
+    isolate: false,
     // Browser and sync assertions poll; on a loaded CI machine a round trip can take over the default second.
     expect: { poll: { timeout: 8000, interval: 50 } },
   },
