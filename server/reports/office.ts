@@ -52,13 +52,18 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
   }
   const shopOf = async (code: string | undefined) => (code ? shops.byCode(code) : undefined);
 
-  /** Net takings per day over a period (every shop, or one), gross and refunds by method. */
-  async function dailyNet(q: { from: string; to: string; shopId?: string | undefined }) {
+  /**
+   * Net takings per day over a period (every shop, or one), and by method over
+   * the days from `methodsFrom` on: a chart of this period against the one
+   * before it is one read of both.
+   */
+  async function dailyNet(q: { from: string; to: string; shopId?: string | undefined }, methodsFrom = q.from) {
     const byDay = new Map<string, number>();
     const methods = { cash: 0, mobile_money: 0, card: 0 };
     const refunds = { cash: 0, mobile_money: 0, card: 0 };
-    for (const r of await sales.takings(q)) {
+    for (const r of await sales.takingsPerDay(q)) {
       byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.total - r.refunds);
+      if (r.day < methodsFrom) continue;
       methods.cash += r.cash; methods.mobile_money += r.mobileMoney; methods.card += r.card;
       refunds.cash += r.cashRefunds; refunds.mobile_money += r.mobileMoneyRefunds; refunds.card += r.cardRefunds;
     }
@@ -153,8 +158,8 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const stock = await reports.valuation(shop, to);
       const offs = (await reports.writeOffs({ since: from, shopId: shop.id })).filter((o) => o.month === month);
       const previousFrom = `${monthOf(from, -1)}-01`;
-      const previous = await dailyNet({ from: previousFrom, to: addDays(from, -1), shopId: shop.id });
-      const current = await dailyNet({ from, to, shopId: shop.id });
+      // This month and the one before in one read (the days are apart).
+      const net = await dailyNet({ from: previousFrom, to, shopId: shop.id }, from);
       return {
         shop, month, from, to,
         takings: {
@@ -173,7 +178,9 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
         topProducts: await withPackMargins(db, products.slice(0, 10)),
         days: Array.from({ length: daysBetween(from, to) + 1 }, (_, k) => {
           const d = addDays(from, k);
-          return { label: formatDateFr(d).slice(0, 5), current: current.byDay.get(d) ?? 0, previous: previous.byDay.get(addDays(previousFrom, k)) ?? 0 };
+          // A longer month's last days have no day of the month before (read together, its next days are this month's).
+          const p = addDays(previousFrom, k);
+          return { label: formatDateFr(d).slice(0, 5), current: net.byDay.get(d) ?? 0, previous: p < from ? net.byDay.get(p) ?? 0 : 0 };
         }),
       };
     },
@@ -211,10 +218,11 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
       const p = period(q);
       const span = daysBetween(p.from, p.to) + 1;
       const before = { from: addDays(p.from, -span), to: addDays(p.from, -1) };
-      const [current, previous] = [await dailyNet({ ...p, shopId: shop?.id }), await dailyNet({ ...before, shopId: shop?.id })];
+      // Both periods in one read: the days are apart, the methods' shares are this period's.
+      const net = await dailyNet({ from: before.from, to: p.to, shopId: shop?.id }, p.from);
       const days = Array.from({ length: span }, (_, k) => {
         const day = addDays(p.from, k);
-        return { day, label: formatDateFr(day).slice(0, 5), current: current.byDay.get(day) ?? 0, previous: previous.byDay.get(addDays(before.from, k)) ?? 0 };
+        return { day, label: formatDateFr(day).slice(0, 5), current: net.byDay.get(day) ?? 0, previous: net.byDay.get(addDays(before.from, k)) ?? 0 };
       });
       const hours = await reports.byHour({ ...p, shopId: shop?.id });
       const products = await reports.products({ ...p, shopId: shop?.id });
@@ -228,7 +236,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
         periodTotal: days.reduce((n, d) => n + d.current, 0),
         previousTotal: days.reduce((n, d) => n + d.previous, 0),
         hours: Array.from({ length: 24 }, (_, hour) => hours.find((h) => h.hour === hour) ?? { hour, sales: 0, total: 0 }),
-        methods: PAYMENT_METHODS.map((method) => ({ method, net: current.byMethod[method].net })),
+        methods: PAYMENT_METHODS.map((method) => ({ method, net: net.byMethod[method].net })),
         topByTakings: products.slice(0, TOP_PRODUCTS),
         topByMargin: byMargin.slice(0, TOP_PRODUCTS),
         expiring: months.map((month) => {

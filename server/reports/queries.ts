@@ -275,12 +275,16 @@ export async function lotsNow(db: Queryable, shopId: string): Promise<ValuationL
 /** The value at cost of the stock expiring in each month from..to, per shop (lots with no cost counted apart in units). */
 export async function expiringByMonth(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }) {
   return db.rows<{ month: string; shopCode: string; value: number; units: number; unknownCostQty: number }>(
-    `select to_char(date_trunc('month', b.expiration_date), 'YYYY-MM') as month, s.code as shop_code,
-       coalesce(sum(b.quantity * b.unit_cost), 0)::float8 as value, sum(b.quantity)::int as units,
-       coalesce(sum(b.quantity) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
-     from product_batches b join shops s on s.id = b.shop_id
-     where b.quantity > 0 and b.expiration_date between $1::date and $2::date and ($3::uuid is null or b.shop_id = $3)
-     group by 1, 2 order by 1, 2`,
+    // Summed per month and shop id first, then named and sorted: grouping the chain's 27 000 lots by text keys sorted them all.
+    `select to_char(x.month, 'YYYY-MM') as month, s.code as shop_code, x.value, x.units, x.unknown_cost_qty
+     from (select date_trunc('month', b.expiration_date) as month, b.shop_id,
+             coalesce(sum(b.quantity * b.unit_cost), 0)::float8 as value, sum(b.quantity)::int as units,
+             coalesce(sum(b.quantity) filter (where b.unit_cost is null), 0)::int as unknown_cost_qty
+           from product_batches b
+           where b.quantity > 0 and b.expiration_date between $1::date and $2::date and ($3::uuid is null or b.shop_id = $3)
+           group by 1, 2) x
+     join shops s on s.id = x.shop_id
+     order by 1, 2`,
     [q.from, q.to, q.shopId ?? null],
   );
 }
@@ -358,28 +362,36 @@ export interface RiskRow extends StockAtRisk {
  */
 export async function stockAtRisk(db: Queryable, q: { today: string; deadDays: number; coverDays: number; limit: number; shopId?: string | undefined }): Promise<RiskRow[]> {
   // Summed in float8 (exact for integers below 2^53), never numeric: a chain's 60 000 lots are summed at every view.
+  // The cover test is the domain's Math.round(q × 56 / sold) > coverDays said in integers (q × 56 / sold ≥ coverDays + ½):
+  // exact, and no numeric division per product.
+  // Only the products at risk are kept (materialised once, read three times); each list takes the top `limit` by value with
+  // its ties before the names are joined (the order's next keys), so 20 000 rows are not named to list 500.
   return db.rows<RiskRow>(
     `with stock as (
        select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum((quantity * unit_cost)::float8), 0) as value,
          coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
        from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id),
-     r as (
-       select st.shop_id, st.product_id, st.quantity, st.value, st.unknown_cost_qty, k.last_sold,
-         (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
-          - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
-       from stock st left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id),
      c as materialized (
-       select r.*, case when r.last_sold is null or r.last_sold < $1::date - ($3::int - 1) then 'dead'
-                        when r.recently_sold > 0 and round(r.quantity * 56::numeric / r.recently_sold) > $4::int then 'overstock' end as risk
-       from r),
-     totals as (select risk, count(*)::int as risk_count, sum(value)::float8 as risk_value from c where risk is not null group by risk),
-     -- The most valuable of each list: a top-N sort each, the names read for those rows only.
-     listed as (
-       (select c.*, s.code as shop_code, p.name as product_name from c join shops s on s.id = c.shop_id join products p on p.id = c.product_id
-        where c.risk = 'dead' order by c.value desc, s.code, p.name collate french limit $5)
+       select * from (
+         select st.shop_id, st.product_id, st.quantity, st.value, st.unknown_cost_qty, k.last_sold, x.recently_sold,
+           case when k.last_sold is null or k.last_sold < $1::date - ($3::int - 1) then 'dead'
+                when x.recently_sold > 0 and 112 * st.quantity::bigint >= (2 * $4::bigint + 1) * x.recently_sold then 'overstock' end as risk
+         from stock st left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id
+         cross join lateral (select (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
+                                     - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold) x) r
+       where risk is not null),
+     totals as (select risk, count(*)::int as risk_count, sum(value)::float8 as risk_value from c group by risk),
+     -- The most valuable of each list: a top-N sort each by value (its ties kept), then named and put in the page's order.
+     top as (
+       (select * from c where risk = 'dead' order by value desc fetch first $5 rows with ties)
        union all
-       (select c.*, s.code as shop_code, p.name as product_name from c join shops s on s.id = c.shop_id join products p on p.id = c.product_id
-        where c.risk = 'overstock' order by c.value desc, s.code, p.name collate french limit $5))
+       (select * from c where risk = 'overstock' order by value desc fetch first $5 rows with ties)),
+     listed as (
+       select * from (
+         select t.*, s.code as shop_code, p.name as product_name,
+           row_number() over (partition by t.risk order by t.value desc, s.code, p.name collate french) as k
+         from top t join shops s on s.id = t.shop_id join products p on p.id = t.product_id) n
+       where k <= $5)
      select l.shop_code, l.product_id, l.product_name, l.quantity, l.value, l.unknown_cost_qty, to_char(l.last_sold, 'YYYY-MM-DD') as last_sold,
        l.recently_sold, l.risk, t.risk_count, t.risk_value
      from listed l join totals t on t.risk = l.risk

@@ -395,6 +395,27 @@ export async function takingsByShopDay(db: Queryable, q: { from: string; to: str
   );
 }
 
+/** What the chain (or one shop) took in per calendar day, every shop summed: a day's row, not one per shop (a chart's days). */
+export type DayTakings = Pick<DailyTakings, 'day' | 'total' | 'refunds' | 'cash' | 'mobileMoney' | 'card' | 'cashRefunds' | 'mobileMoneyRefunds' | 'cardRefunds'>;
+
+/**
+ * Head office: takings per calendar day, every shop summed (or one shop's).
+ * The Tableau de bord of the chain needs the days, not the 6 200 shop-days
+ * of a month with their shops' names.
+ */
+export async function takingsByDay(db: Queryable, q: { from: string; to: string; shopId?: string | undefined }): Promise<DayTakings[]> {
+  const method = (col: string, m: string) => `coalesce(sum(${col}) filter (where payment_method = '${m}'), 0)::float8`;
+  return db.rows<DayTakings>(
+    `select to_char(day, 'YYYY-MM-DD') as day, sum(total)::float8 as total, sum(refunds)::float8 as refunds,
+       ${method('total', 'cash')} as cash, ${method('total', 'mobile_money')} as mobile_money, ${method('total', 'card')} as card,
+       ${method('refunds', 'cash')} as cash_refunds, ${method('refunds', 'mobile_money')} as mobile_money_refunds, ${method('refunds', 'card')} as card_refunds
+     from hq_daily_takings
+     where day between $1::date and $2::date and ($3::uuid is null or shop_id = $3)
+     group by day order by day`,
+    [q.from, q.to, q.shopId ?? null],
+  );
+}
+
 /** Head office: one sale of any shop, with the shop it belongs to. */
 export async function saleAnyShop(db: Queryable, id: string): Promise<(Sale & { shopCode: string; shopName: string; timezone: string }) | undefined> {
   return db.one(

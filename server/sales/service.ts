@@ -27,6 +27,7 @@ import {
   type SaleItem,
   saleAnyShop,
   takingsByShopDay,
+  takingsByDay,
   salesOfSession,
   articlesOfSession,
   writeSale,
@@ -442,6 +443,9 @@ export function salesAtHq({ db }: { db: Db }) {
 
     /** Takings per shop and day over a period, from head office's per-day sums. */
     takings: (q: { from: string; to: string; shopId?: string | undefined }) => takingsByShopDay(db, q),
+
+    /** Takings per calendar day over a period, every shop summed (or one shop's). */
+    takingsPerDay: (q: { from: string; to: string; shopId?: string | undefined }) => takingsByDay(db, q),
 
     /** One sale of any shop with its lines (lot and expiry as sold) and its returns. */
     async sale(id: string) {

@@ -1,6 +1,10 @@
 /**
  * A migrated database for a benchmark: an embedded PostgreSQL in a fresh
  * temporary folder (or TEST_DATABASE_URL), dropped with its folder at the end.
+ * With `keepDir`, the cluster lives in that folder and is left there at the
+ * end, so a bench whose data takes minutes to generate can be run again over
+ * it (the bench decides whether what it finds is complete; the migrations run
+ * again, as on an upgraded head office).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,8 +18,12 @@ import { createServices } from '../../server/services.js';
 import { ensureShop } from '../../server/shops/service.js';
 import { freePort } from '../support/process.js';
 
-export async function benchDatabase(name: string, logger: Logger): Promise<{ db: Db; url: string; stop(): Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `comptoir-bench-${name}-`));
+export async function benchDatabase(
+  name: string, logger: Logger, opts: { keepDir?: string } = {},
+): Promise<{ db: Db; url: string; kept: boolean; stop(opts?: { remove?: boolean }): Promise<void> }> {
+  const kept = opts.keepDir !== undefined;
+  const dir = kept ? path.resolve(opts.keepDir!) : fs.mkdtempSync(path.join(os.tmpdir(), `comptoir-bench-${name}-`));
+  fs.mkdirSync(dir, { recursive: true });
   fs.chmodSync(dir, 0o755); // the embedded PostgreSQL runs as `postgres` when we are root
   const external = process.env.TEST_DATABASE_URL;
   const pg = external ? undefined : await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'bench', logger });
@@ -23,11 +31,11 @@ export async function benchDatabase(name: string, logger: Logger): Promise<{ db:
   await migrate(url, logger);
   const db = createDb({ connectionString: url, logger });
   return {
-    db, url,
-    async stop() {
+    db, url, kept,
+    async stop({ remove = !kept } = {}) {
       await db.close();
       await pg?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (remove) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
