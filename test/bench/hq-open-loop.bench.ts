@@ -19,6 +19,7 @@
  * session) is applied, out of the measure. The whole-day burst (200 shops'
  * days at once: < 2 min, ≥ 0.2 × COPY) is bench:ingest's.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { shopIdFor } from '../../server/ids.js';
 import { createLogger } from '../../server/logger.js';
@@ -32,6 +33,29 @@ const PERIOD_MS = 60_000;
 const PRODUCTS = 24;
 const LOTS_PER_SHOP = 6;
 const GOAL_P95_MS = 100;
+const ALONE = Math.min(30, SHOPS);
+const TICK_MS = 10; // Linux's clock tick (USER_HZ 100)
+
+/** CPU a process has used (user + system), and that of its children it has reaped. */
+function cpuMs(pid: number, reaped = false): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  return (f[11]! + f[12]! + (reaped ? f[13]! + f[14]! : 0)) * TICK_MS;
+}
+
+/** PostgreSQL's CPU: the postmaster, its live backends and the ones that ended. */
+function clusterCpuMs(postmaster: number): number {
+  let ms = cpuMs(postmaster, true);
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(f[1]) === postmaster) ms += cpuMs(Number(d));
+    } catch {
+      /* a process that ended meanwhile */
+    }
+  }
+  return ms;
+}
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const pct = (xs: readonly number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const logger = createLogger('error');
@@ -65,7 +89,7 @@ try {
 
   // Each shop registered and its opening (lots, receipts, cash session) applied before the run, out of its measure.
   const opened = Date.now() - 5 * PERIOD_MS;
-  const shops = [];
+  const shops: { i: number; code: string; ledger: ShopLedger; token: string; pushes: { at: number; body: Buffer; sales: number }[] }[] = [];
   for (let i = 0; i < SHOPS; i++) {
     const code = `H${String(i).padStart(4, '0')}`;
     const ledger = new ShopLedger(code, shopIdFor(code));
@@ -75,26 +99,27 @@ try {
       const answer = await hq.push(token, gzippedPush(code, changes));
       if (!answer.ok || answer.refused > 0) throw new Error(`${code}'s opening push was not applied; head office said:\n${hq.said()}`);
     }
-    shops.push({ i, code, ledger, token, pushes: [] as { at: number; body: Buffer; sales: number }[] });
+    shops.push({ i, code, ledger, token, pushes: [] });
   }
   // The run's clock, fixed now so that every push's sales are dated in the minute before it is sent.
-  const leadMs = 3_000;
+  const leadMs = 8_000;
   const t0 = performance.now() + leadMs;
   const wall0 = Date.now() + leadMs;
-  for (const { i, code, ledger, pushes } of shops) {
-    for (let k = 0, at = (i * PERIOD_MS) / SHOPS; at < SECONDS * 1000; k++, at += PERIOD_MS) {
-      const sent = wall0 + at;
-      const changes = [];
-      const sales = 1 + ((i + k) % 3);
-      for (let s = 0; s < sales; s++) {
-        const lots = [0, 1, 2].map((j) => ledger.lots[(s + j + k) % LOTS_PER_SHOP]!);
-        changes.push(...ledger.sale(sent - PERIOD_MS + (s + 1) * 15_000, lots));
-      }
-      if ((i + k) % 10 === 0) changes.push(...ledger.cashOut(sent - 1_000, 2_500, 'Fournisseur'));
-      const [only, ...more] = cutPushes(changes);
-      if (more.length > 0) throw new Error('a minute of a shop should fit one push');
-      pushes.push({ at, body: gzippedPush(code, only!), sales });
+  /** What shop `i` made in the minute before `sent` (its `k`-th minute): 1–3 sales of 3 lines, a cash-out one minute in ten. */
+  const minute = (shop: (typeof shops)[number], k: number, sent: number, spacingMs = 15_000) => {
+    const changes = [];
+    const sales = 1 + ((shop.i + k) % 3);
+    for (let s = 0; s < sales; s++) {
+      const lots = [0, 1, 2].map((j) => shop.ledger.lots[(s + j + k) % LOTS_PER_SHOP]!);
+      changes.push(...shop.ledger.sale(sent - (sales - s + 1) * spacingMs, lots));
     }
+    if ((shop.i + k) % 10 === 0) changes.push(...shop.ledger.cashOut(sent - spacingMs / 2, 2_500, 'Fournisseur'));
+    const [only, ...more] = cutPushes(changes);
+    if (more.length > 0) throw new Error('a minute of a shop should fit one push');
+    return { body: gzippedPush(shop.code, only!), sales };
+  };
+  for (const shop of shops) {
+    for (let k = 0, at = (shop.i * PERIOD_MS) / SHOPS; at < SECONDS * 1000; k++, at += PERIOD_MS) shop.pushes.push({ at, ...minute(shop, k, wall0 + at) });
   }
   const planned = shops.flatMap((s) => s.pushes.map((p) => ({ ...p, token: s.token })));
   const bytes = planned.reduce((n, p) => n + p.body.length, 0);
@@ -103,6 +128,13 @@ try {
   if (performance.now() > t0) throw new Error(`setting up took longer than its ${leadMs} ms lead: the first pushes would be late`);
 
   const logFrom = hq.process.output().length;
+  const postmaster = Number(fs.readFileSync(`/proc/${(await bench.db.one<{ pid: number }>('select pg_backend_pid() as pid'))!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  // What head office spends with no push at all (its job runner, its queue's polling), over the setup's last seconds: left out of a push's CPU.
+  const idle = { hq: cpuMs(hq.process.child.pid!), pg: clusterCpuMs(postmaster), at: performance.now() };
+  await new Promise((r) => setTimeout(r, Math.max(0, t0 - performance.now() - 50)));
+  const idleS = (performance.now() - idle.at) / 1000;
+  const cpuBefore = { hq: cpuMs(hq.process.child.pid!), pg: clusterCpuMs(postmaster) };
+  const idleRate = { hq: (cpuBefore.hq - idle.hq) / idleS, pg: (cpuBefore.pg - idle.pg) / idleS };
   const latencies: number[] = [];
   let failed = 0;
   let refused = 0;
@@ -122,9 +154,20 @@ try {
     }, Math.max(0, when - performance.now()));
   })));
   const ranS = (performance.now() - t0) / 1000;
+  const cpu = { hq: cpuMs(hq.process.child.pid!) - cpuBefore.hq - idleRate.hq * ranS, pg: clusterCpuMs(postmaster) - cpuBefore.pg - idleRate.pg * ranS };
   const loadAfter = os.loadavg()[0]!;
   const applied = (await bench.db.one<{ n: number }>('select count(*)::int as n from sales'))!.n - before;
   const expected = planned.reduce((n, p) => n + p.sales, 0);
+  // The same pushes with nothing else in flight (a shop's next minute, one at a time): what the open loop's traffic adds, in the same run.
+  const aloneMs: number[] = [];
+  for (const shop of shops.slice(0, ALONE)) {
+    const { body } = minute(shop, shop.pushes.length, Date.now(), 500);
+    await new Promise((r) => setTimeout(r, 200));
+    const t = performance.now();
+    const answer = await hq.push(shop.token, body);
+    aloneMs.push(performance.now() - t);
+    if (!answer.ok || answer.refused > 0) failed++;
+  }
   const profile = process.env.BENCH_LOG === 'debug' ? statementProfile(hq.process.output().slice(logFrom), latencies.length) : [];
   await hq.stop();
 
@@ -135,6 +178,8 @@ try {
   print(`  ${latencies.length} answered in ${ranS.toFixed(0)} s, ${failed} failed${errors.size ? ` (${[...errors].map(([e, n]) => `${n} × ${e}`).join('; ')})` : ''}, ${refused} changes refused; ${applied} sales applied of ${expected}`);
   print(`  the machine's load average: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
   print(`push latency (planned time → answer read): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
+  print(`  one at a time, nothing else in flight (${aloneMs.length} pushes after the run): p50 ${pct(aloneMs, 0.5).toFixed(1)} ms, p95 ${pct(aloneMs, 0.95).toFixed(1)} ms`);
+  print(`  CPU a push during the run: head office's process ${(cpu.hq / latencies.length).toFixed(1)} ms, PostgreSQL ${(cpu.pg / latencies.length).toFixed(1)} ms (${((cpu.hq + cpu.pg) / (ranS * 10)).toFixed(0)} % of one core), head office idle left out (${idleRate.hq.toFixed(0)} + ${idleRate.pg.toFixed(0)} ms a second)`);
   print(`  goal p95 < ${GOAL_P95_MS} ms: ${p95 < GOAL_P95_MS && failed === 0 && applied === expected ? 'met' : 'NOT MET'}`);
   print(`the whole-day burst (< 2 min, ≥ 0.2 × COPY) is measured by npm run bench:ingest`);
   if (profile.length > 0) {
