@@ -84,9 +84,9 @@ export async function recordContact(
   db: Queryable,
   shopId: string,
   c: { kind: 'push' | 'pull'; skewMs: number | null; shopHlc: string | null; changes: number; report?: ShopReport | undefined; lastReceipt?: number },
-): Promise<void> {
+): Promise<{ lastReceipt: number }> {
   const r = c.report ?? {};
-  await db.exec(
+  const row = await db.one<{ lastReceipt: number }>(
     `insert into hq_shop_sync as h (shop_id, last_contact_at, last_push_at, last_pull_at, clock_skew_ms, last_shop_hlc, changes_received,
        pending_changes, oldest_pending_age_s, refused_changes, app_version, last_receipt, last_backup_at, last_backup_status, last_backup_error)
      values ($1, now(), case when $2 = 'push' then now() end, case when $2 = 'pull' then now() end, $3, $4, $5, $6, $7, $8, $9, coalesce($10, 0),
@@ -105,10 +105,13 @@ export async function recordContact(
        last_receipt = greatest(h.last_receipt, coalesce($10, 0)),
        last_backup_at = coalesce($11, h.last_backup_at),
        last_backup_status = coalesce($12, h.last_backup_status),
-       last_backup_error = case when $12 is null then h.last_backup_error else $13 end`,
+       last_backup_error = case when $12 is null then h.last_backup_error else $13 end
+     returning last_receipt`,
     [shopId, c.kind, c.skewMs, c.shopHlc, c.changes, r.pendingChanges ?? null, r.oldestPendingAgeSeconds ?? null, r.refusedChanges ?? null,
       r.appVersion ?? null, c.lastReceipt ?? null, r.backup?.lastOkAt ?? null, r.backup?.lastStatus ?? null, r.backup?.lastError ?? null],
   );
+  // The shop's high water of receipt numbers as this contact leaves it.
+  return { lastReceipt: row!.lastReceipt };
 }
 
 export async function adminTokenHash(db: Queryable): Promise<string | undefined> {

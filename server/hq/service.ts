@@ -32,7 +32,7 @@ import { differingEntities } from '../domain/digest.js';
 import { transferSuggestions } from '../domain/transfer-suggestions.js';
 import { daysBetween } from '../domain/dates.js';
 import { refreshDailyTakings } from '../sales/reconcile.js';
-import { backfillReports, refreshLotCost, refreshReports } from '../reports/service.js';
+import { backfillReports, daysTouched, refreshLotCost, refreshReports } from '../reports/service.js';
 import { expiryScan, ledgerCheck } from '../stock/reconcile.js';
 import { DIGESTED_NAMES, digestsOf, snapshotPart } from '../sync/coverage.js';
 import {
@@ -167,20 +167,23 @@ export function hqService({ db, logger, now }: HqDeps) {
         const salesTouched = applies.filter((c) => c.kind === 'sale:insert' || c.kind === 'sale:update').map((c) => c.id);
         // A return is counted on its own day (the drawer it came out of): that day's net changes.
         const returnsTouched = applies.filter((c) => c.kind === 'sale_return:insert').map((c) => c.id);
-        if (salesTouched.length + returnsTouched.length > 0) {
-          await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched });
-        }
+        // The days these fall on, read once for the takings and the margins (each used to read them again).
+        const days = salesTouched.length + returnsTouched.length > 0
+          ? await daysTouched(tx, { timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched })
+          : [];
+        if (days.length > 0) await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days });
         // A lot's corrected cost changes the margins of every day it was sold on.
         const costsTouched = applies.filter((c) => c.kind === 'batch:update' && c.data.unitCost !== undefined).map((c) => c.id);
-        if (salesTouched.length + returnsTouched.length + costsTouched.length > 0) {
-          await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: salesTouched, returnIds: returnsTouched, batchIds: costsTouched });
+        if (days.length + costsTouched.length > 0) {
+          await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, days, batchIds: costsTouched });
         }
         const lastReceipt = applies.reduce((max, c) => (c.kind === 'sale:insert' ? Math.max(max, receiptSequence(c.data.number)) : max), 0);
         // The shop counted its outbox before sending: what this push carried is no longer waiting.
         const left = body.status?.pendingChanges === undefined ? undefined : Math.max(0, body.status.pendingChanges - body.changes.length);
         const report = body.status && left !== undefined ? { ...body.status, pendingChanges: left, oldestPendingAgeSeconds: left === 0 ? null : body.status.oldestPendingAgeSeconds } : body.status;
-        await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report, lastReceipt });
-        return { hlc: receivedClock, acked: accepted.map((c) => c.seq), ...applied };
+        // The high water as this push leaves it, read back from its own write (a read after the commit cost a statement more).
+        const highWater = await recordContact(tx, shop.id, { kind: 'push', skewMs, shopHlc: body.hlc, changes: body.changes.length, report, lastReceipt });
+        return { hlc: receivedClock, acked: accepted.map((c) => c.seq), highWater, ...applied };
       });
       if (Math.abs(skewMs) > SKEW_WARNING_MS) logger.warn({ shop: shop.code, skewMs }, 'shop clock is off');
       if (result.refused.length > 0) logger.warn({ shop: shop.code, refused: result.refused.length, first: result.refused[0] }, 'push changes refused');
@@ -188,7 +191,7 @@ export function hqService({ db, logger, now }: HqDeps) {
       const { acked } = result;
       return {
         acked, ackSeq: acked.length ? Math.max(...acked) : null, refused: result.refused, held: result.held, hlc: result.hlc, conflicts: result.conflicts,
-        ...(await shopHighWater(db, shop.id)),
+        ...result.highWater,
       };
     },
 

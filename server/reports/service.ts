@@ -28,6 +28,9 @@ import {
   writeOffsByMonth,
 } from './queries.js';
 
+/** The shop's days these sales and returns fall on: read once by a push for both its takings and its margins. */
+export const daysTouched = (tx: Queryable, q: { timezone: string; saleIds: readonly string[]; returnIds: readonly string[] }) => daysOf(tx, q);
+
 /**
  * Head office's margins and hourly takings of the days these sales, returns
  * or lots (a corrected unit cost) fall on, summed again from the rows of each
