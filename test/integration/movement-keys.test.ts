@@ -6,8 +6,9 @@ import { seedBatch, seedProduct, testShop, type TestShop } from '../support/harn
  * What the database itself keeps of the ledger, whoever writes it (a
  * service, a merge, a restore, a script): every movement names a lot that
  * exists and belongs to the movement's shop, and a lot with movements can
- * neither go nor change shop. One foreign key (migration 0037) says it, in
- * place of one on the lot and one on the shop.
+ * neither go nor change shop. Migration 0037's triggers say it, once a
+ * statement, in place of two foreign keys checked row by row; a refusal is
+ * still a foreign key's error (23503).
  */
 let shop: TestShop;
 let otherShopId: string;
