@@ -21,6 +21,7 @@ import {
   unlinkMovements,
   nextStocktakeNumber,
   recountedLots,
+  refreshSnapshotStatistics,
   reportLines,
   stocktakeById,
   stocktakesOf,
@@ -30,6 +31,9 @@ import {
 } from './queries.js';
 import type { CountInput, FinaliseInput, OpenStocktakeInput } from './schemas.js';
 import { productExists, productsInZone, setProductZone, zoneOf, zones } from './zone-queries.js';
+
+/** From this many lots, opening a stocktake takes the statistics of its snapshot again (refreshSnapshotStatistics); below, the planner's guess does no harm. */
+const BIG_SNAPSHOT = 1000;
 
 /**
  * Stocktakes (« inventaires »): a manager opens one (the whole shop or a
@@ -67,8 +71,9 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
     async open(input: OpenStocktakeInput, actor: Actor): Promise<{ stocktake: Awaited<ReturnType<typeof report>>; created: boolean }> {
       if (input.id && (await stocktakeById(db, shop.id, input.id))) return { stocktake: await report(input.id), created: false };
       const id = input.id ?? newId();
+      let lines: number;
       try {
-        await db.withTransaction(async (tx) => {
+        lines = await db.withTransaction(async (tx) => {
           const zone = input.scope?.zone;
           if (zone && input.scope?.productIds?.length) throw new AppError(422, 'scope_both', 'stocktake.scope_both');
           // A zone's products as they are shelved now: a product shelved there later is outside this stocktake.
@@ -84,11 +89,13 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
             createdAt: now(),
           });
           await insertSnapshot(tx, id, lots);
+          return lots.length;
         });
       } catch (err) {
         if (uniqueViolation(err) === 'stocktakes_one_open') throw new AppError(409, 'stocktake_open', 'stocktake.one_open');
         throw err;
       }
+      if (lines >= BIG_SNAPSHOT) await refreshSnapshotStatistics(db);
       return { stocktake: await report(id), created: true };
     },
 
