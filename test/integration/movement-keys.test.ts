@@ -32,6 +32,16 @@ beforeAll(async () => {
 
 const movement = (batchId: string, shopId: string) =>
   shop.db.exec(`insert into stock_movements (id, shop_id, batch_id, kind, delta, hlc) values ($1, $2, $3, 'adjustment', -1, '0')`, [newId(), shopId, batchId]);
+/** A lot of this shop with no movement (written directly: every service writes one with its lot). */
+async function bareLot(lotNumber: string): Promise<string> {
+  const id = newId();
+  await shop.db.exec(
+    `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, received_date, hlc)
+     select $1, $2, product_id, $3, expiration_date, 0, 0, current_date, '0' from product_batches where id = $4`,
+    [id, shop.shop.id, lotNumber, lot],
+  );
+  return id;
+}
 const movementsOf = async (batchId: string) => (await shop.db.one<{ n: number }>('select count(*)::int as n from stock_movements where batch_id = $1', [batchId]))!.n;
 
 describe('the ledger’s keys in the database', () => {
@@ -70,5 +80,44 @@ describe('the ledger’s keys in the database', () => {
 
   it('refuses deleting a shop whose lots hold its movements', async () => {
     await expect(shop.db.exec('delete from shops where id = $1', [shop.shop.id])).rejects.toMatchObject({ code: '23503' });
+  });
+  it('refuses deleting a lot while a movement of it is being written, once that movement commits', async () => {
+    const bare = await bareLot('RACE-1');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const writer = shop.db.withTransaction(async (tx) => {
+      await tx.exec(`insert into stock_movements (id, shop_id, batch_id, kind, delta, hlc) values ($1, $2, $3, 'adjustment', 0, '0')`, [newId(), shop.shop.id, bare]);
+      wrote();
+      await gate;
+    });
+    await written;
+    const deleting = shop.db.exec('delete from product_batches where id = $1', [bare]).then(() => 'deleted', (e: { code?: string }) => e.code);
+    await new Promise((r) => setTimeout(r, 300)); // the delete waits for the lot the movement's check locked
+    release();
+    await writer;
+    expect(await deleting).toBe('23503');
+    expect(await movementsOf(bare)).toBe(1);
+  });
+
+  it('refuses a movement of a lot being deleted, once the delete commits, and writes none', async () => {
+    const bare = await bareLot('RACE-2');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let deleted!: () => void;
+    const gone = new Promise<void>((r) => (deleted = r));
+    const deleter = shop.db.withTransaction(async (tx) => {
+      await tx.exec('delete from product_batches where id = $1', [bare]);
+      deleted();
+      await gate;
+    });
+    await gone;
+    const writing = movement(bare, shop.shop.id).then(() => 'written', (e: { code?: string }) => e.code);
+    await new Promise((r) => setTimeout(r, 300)); // the movement's check waits for the lot being deleted
+    release();
+    await deleter;
+    expect(await writing).toBe('23503');
+    expect(await movementsOf(bare)).toBe(0);
   });
 });
