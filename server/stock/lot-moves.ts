@@ -9,7 +9,6 @@ import { productById } from '../catalog/queries.js';
 import {
   applyDeltas,
   batchRowsByIds,
-  countedAfter,
   lotQuantities,
   insertBatch,
   insertMovements,
@@ -189,16 +188,8 @@ export async function writeCounts(
   return movements;
 }
 
-/** Lots' cached quantities moved by movements the caller wrote itself (a stocktake's, written from its counts); locked by the caller. */
-export async function applyLotDeltas(tx: Tx, deltas: readonly { batchId: string; delta: number }[]): Promise<void> {
-  await applyDeltas(tx, deltas);
-}
-
 /** A stocktake's snapshot: the shop's lots with stock, all or of these products, with their quantity now. */
 export const lotsToCount = (db: Queryable, shopId: string, productIds: readonly string[] | null) => lotQuantities(db, shopId, productIds);
-
-/** Lots counted again (a single count) after a stocktake counted them: that later count stands. */
-export const recountedAfter = (db: Queryable, after: readonly { batchId: string; hlc: string }[]) => countedAfter(db, after);
 
 /** A lot of this shop by product and lot number, locked: a count typed or scanned names it so. */
 export async function lockLotByNumber(tx: Tx, shopId: string, productId: string, lotNumber: string): Promise<PublicBatch | undefined> {

@@ -362,17 +362,6 @@ export async function lotQuantities(db: Queryable, shopId: string, productIds: r
   );
 }
 
-/** Of these lots, those with a count movement dated after the given clock: a later count replaced that one. */
-export async function countedAfter(db: Queryable, after: readonly { batchId: string; hlc: string }[]): Promise<Set<string>> {
-  if (after.length === 0) return new Set();
-  const rows = await db.rows<{ batchId: string }>(
-    `select distinct m.batch_id from stock_movements m join unnest($1::uuid[], $2::text[]) as c(batch_id, hlc) on c.batch_id = m.batch_id
-     where m.kind = 'count' and m.hlc collate "C" > c.hlc collate "C"`,
-    [after.map((a) => a.batchId), after.map((a) => a.hlc)],
-  );
-  return new Set(rows.map((r) => r.batchId));
-}
-
 export async function productIdByCode(db: Queryable, code: string): Promise<string | undefined> {
   return (await db.one<{ id: string }>(`select id from products where sku = $1 or lpad(gtin, 14, '0') = lpad($1, 14, '0') limit 1`, [code]))?.id;
 }

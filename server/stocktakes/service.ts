@@ -2,26 +2,27 @@ import type { Actor, Deps } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
 import type { Queryable } from '../db/pool.js';
 import { dateInZone } from '../domain/dates.js';
-import { stocktakeAdjustment } from '../domain/ledger.js';
 import { varianceReport } from '../domain/stocktake.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stampTransaction } from '../outbox/clock.js';
 import { appendOutbox } from '../outbox/queries.js';
 import { stocktakeOutbox } from './merge.js';
-import { applyLotDeltas, lockLotByNumber, lockLotsOf, lotsToCount, receiveUnits, recountedAfter, writeCounts } from '../stock/lot-moves.js';
+import { lockLotByNumber, lockLotsOf, lotsToCount, receiveUnits, writeCounts } from '../stock/lot-moves.js';
 import {
   closeStocktake,
-  currentCounts,
+  countsWithoutMovement,
   insertCount,
   insertSnapshot,
   insertStocktake,
   insertCountMovements,
   linkMovements,
+  lockStocktakeLots,
   unlinkMovements,
   nextStocktakeNumber,
+  recountedLots,
+  refreshSnapshotStatistics,
   reportLines,
-  stocktakeSizes,
   stocktakeById,
   stocktakesOf,
   uncountedLots,
@@ -30,6 +31,9 @@ import {
 } from './queries.js';
 import type { CountInput, FinaliseInput, OpenStocktakeInput } from './schemas.js';
 import { productExists, productsInZone, setProductZone, zoneOf, zones } from './zone-queries.js';
+
+/** From this many lots, opening a stocktake takes the statistics of its snapshot again (refreshSnapshotStatistics); below, the planner's guess does no harm. */
+const BIG_SNAPSHOT = 1000;
 
 /**
  * Stocktakes (« inventaires »): a manager opens one (the whole shop or a
@@ -67,8 +71,9 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
     async open(input: OpenStocktakeInput, actor: Actor): Promise<{ stocktake: Awaited<ReturnType<typeof report>>; created: boolean }> {
       if (input.id && (await stocktakeById(db, shop.id, input.id))) return { stocktake: await report(input.id), created: false };
       const id = input.id ?? newId();
+      let lines: number;
       try {
-        await db.withTransaction(async (tx) => {
+        lines = await db.withTransaction(async (tx) => {
           const zone = input.scope?.zone;
           if (zone && input.scope?.productIds?.length) throw new AppError(422, 'scope_both', 'stocktake.scope_both');
           // A zone's products as they are shelved now: a product shelved there later is outside this stocktake.
@@ -84,11 +89,13 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
             createdAt: now(),
           });
           await insertSnapshot(tx, id, lots);
+          return lots.length;
         });
       } catch (err) {
         if (uniqueViolation(err) === 'stocktakes_one_open') throw new AppError(409, 'stocktake_open', 'stocktake.one_open');
         throw err;
       }
+      if (lines >= BIG_SNAPSHOT) await refreshSnapshotStatistics(db);
       return { stocktake: await report(id), created: true };
     },
 
@@ -152,37 +159,30 @@ export function stocktakesService({ db, shop, now, bus }: Deps) {
       await db.withTransaction(async (tx) => {
         const s = await mine(id, true, tx);
         if (s.status !== 'open') throw new AppError(409, 'stocktake_closed', 'stocktake.closed', { number: s.number });
-        const counts = await currentCounts(tx, id);
+        // Set-based from here: the counts of 5 000 lots stay in the database (locked, checked, written and summed there), not sent to Node and back.
         const zeroed = input.zeroUncounted ? await uncountedLots(tx, id) : [];
-        const lots = await lockLotsOf(tx, shop.id, [...counts.map((c) => c.batchId), ...zeroed]);
-        const later = await recountedAfter(tx, counts.map((c) => ({ batchId: c.batchId, hlc: c.hlc })));
-        const kept = counts.filter((c) => !later.has(c.batchId));
+        const lots = await lockStocktakeLots(tx, { shopId: shop.id, stocktakeId: id, zeroed });
+        const later = [...(await recountedLots(tx, id))];
         const reason = `${s.number}`;
         // Each count came with its movement's id; a count entered before that (a shop upgraded mid-stocktake) gets one now.
-        const unlinked = kept.filter((c) => c.movementId === null).map((c) => ({ countId: c.id, movementId: newId() }));
-        await linkMovements(tx, unlinked);
-        await unlinkMovements(tx, id, [...later]);
-        const movementOf = new Map([...kept.map((c) => [c.id, c.movementId] as const), ...unlinked.map((l) => [l.countId, l.movementId] as const)]);
+        await linkMovements(tx, (await countsWithoutMovement(tx, id, later)).map((countId) => ({ countId, movementId: newId() })));
+        await unlinkMovements(tx, id, later);
         const moved = await insertCountMovements(tx, { stocktakeId: id, shopId: shop.id, reason, userId: actor.id });
-        // A count that matches the ledger changes no lot: its row is left alone (most lots of a stocktake match; each update rewrites the row and its indexes).
-        await applyLotDeltas(tx, kept.map((c) => ({ batchId: c.batchId, delta: stocktakeAdjustment(c.countedQty, c.ledgerQty) })).filter((d) => d.delta !== 0));
         const zeroHlc = zeroed.length > 0 ? await stampTransaction(tx, now()) : '';
         const zeros = zeroed.filter((b) => lots.get(b)!.quantity !== 0);
         await writeCounts(tx, shop.id, zeros.map((b) => ({ batchId: b, countedQty: 0, delta: -lots.get(b)!.quantity, hlc: zeroHlc, reason })), actor);
-        const cost = (b: string) => lots.get(b)!.unitCost ?? 0;
         const summary: StocktakeSummary = {
-          lotsCounted: kept.length,
+          lotsCounted: moved.written,
           lotsZeroed: zeros.length,
-          lotsRecounted: later.size,
-          varianceUnits: kept.reduce((t, c) => t + c.countedQty - c.ledgerQty, 0) - zeros.reduce((t, b) => t + lots.get(b)!.quantity, 0),
-          varianceValue:
-            kept.reduce((t, c) => t + (c.countedQty - c.ledgerQty) * cost(c.batchId), 0) - zeros.reduce((t, b) => t + lots.get(b)!.quantity * cost(b), 0),
+          lotsRecounted: later.length,
+          varianceUnits: moved.varianceUnits - zeros.reduce((t, b) => t + lots.get(b)!.quantity, 0),
+          varianceValue: moved.varianceValue - zeros.reduce((t, b) => t + lots.get(b)!.quantity * (lots.get(b)!.unitCost ?? 0), 0),
         };
         const hlc = await stampTransaction(tx, now());
         await closeStocktake(tx, id, { status: 'finalised', by: actor.id, summary, hlc, at: now() });
         // Its count movements travel as its counts (head office writes them from these): not one change each.
         const countMovements = { createdAt: moved.createdAt.toISOString(), userId: actor.id, reason };
-        await appendOutbox(tx, stocktakeOutbox(await mine(id, false, tx), { counts: counts.length, lines: (await stocktakeSizes(tx, id)).lines }, hlc, countMovements));
+        await appendOutbox(tx, stocktakeOutbox(await mine(id, false, tx), { counts: moved.counts, lines: moved.lines }, hlc, countMovements));
       });
       bus?.committed('batch');
       return report(id);
