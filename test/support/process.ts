@@ -7,14 +7,30 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port for a server a test starts (a child process, an embedded PostgreSQL),
+ * picked below the kernel's ephemeral range and found free. A port the kernel
+ * hands out for `listen(0)` could be handed out again before the child binds it
+ * (seconds later): supertest listens on port 0 for every request, and the test
+ * then took an in-process app's /healthz for its child's, and its sign-in for
+ * the child's (a sign-in with no cookie, a connection refused).
+ */
+export async function freePort(): Promise<number> {
+  const range = fs.existsSync('/proc/sys/net/ipv4/ip_local_port_range') ? fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8') : '32768';
+  const top = Math.min(Number(range.trim().split(/\s+/)[0]) || 32768, 32768);
+  const bottom = Math.max(1024, top - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${bottom} and ${top}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
