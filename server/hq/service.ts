@@ -351,8 +351,9 @@ export function hqService({ db, logger, now }: HqDeps) {
         const refusal = applied.refused[0];
         if (refusal) throw new AppError(409, 'held_refused', 'hq.held.refused', { reason: refusal.message });
         await decideHeldSales(tx, id, { status: 'released', by });
-        await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: held.saleIds });
-        await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, saleIds: held.saleIds });
+        const days = await daysTouched(tx, { timezone: shop.timezone, saleIds: held.saleIds, returnIds: [] });
+        await refreshDailyTakings(tx, { shopId: shop.id, timezone: shop.timezone, days });
+        await refreshReports(tx, { shopId: shop.id, timezone: shop.timezone, days });
         await raiseLastReceipt(tx, shop.id, Math.max(...held.numbers.map(receiptSequence)));
         return held;
       });

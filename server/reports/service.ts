@@ -28,23 +28,20 @@ import {
   writeOffsByMonth,
 } from './queries.js';
 
-/** The shop's days these sales and returns fall on: read once by a push for both its takings and its margins. */
+/** The shop's days these sales and returns fall on: read once by a push (or a release) for both its takings and its margins. */
 export const daysTouched = (tx: Queryable, q: { timezone: string; saleIds: readonly string[]; returnIds: readonly string[] }) => daysOf(tx, q);
 
 /**
- * Head office's margins and hourly takings of the days these sales, returns
- * or lots (a corrected unit cost) fall on, summed again from the rows of each
- * day, in the caller's transaction (the push's, the digest's): the per-day
+ * Head office's margins and hourly takings of these days (those the caller's
+ * sales and returns fall on: daysTouched) and of the days these lots (a
+ * corrected unit cost) were sold on, summed again from the rows of each day, in the caller's transaction (the push's, the digest's): the per-day
  * tables never drift for long from what they sum.
  */
 export async function refreshReports(
   tx: Queryable,
-  q: { shopId: string; timezone: string; saleIds?: readonly string[]; returnIds?: readonly string[]; days?: readonly string[]; batchIds?: readonly string[] },
+  q: { shopId: string; timezone: string; days?: readonly string[]; batchIds?: readonly string[] },
 ): Promise<void> {
   const days = new Set(q.days ?? []);
-  if (q.saleIds?.length || q.returnIds?.length) {
-    for (const d of await daysOf(tx, { timezone: q.timezone, saleIds: q.saleIds ?? [], returnIds: q.returnIds ?? [] })) days.add(d);
-  }
   if (q.batchIds?.length) for (const d of await daysOfLots(tx, { shopId: q.shopId, timezone: q.timezone, batchIds: q.batchIds })) days.add(d);
   for (const day of [...days].sort()) {
     await lockDay(tx, q.shopId, day);

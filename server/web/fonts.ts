@@ -39,7 +39,7 @@ let faces: { regular: fontkit.Font; bold: fontkit.Font } | undefined;
  * are WinAnsi only. Parsed once per process (pdfkit takes a parsed fontkit
  * font as it is) and subset per document: parsing was most of a render.
  */
-export function pdfFonts(): { regular: fontkit.Font; bold: fontkit.Font } {
+function pdfFonts(): { regular: fontkit.Font; bold: fontkit.Font } {
   faces ??= { regular: prepared('DejaVuSans.ttf'), bold: prepared('DejaVuSans-Bold.ttf') };
   return faces;
 }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Queryable } from '../../server/db/pool.js';
 import { newId } from '../../server/ids.js';
 import { seedBatch, seedProduct, testShop, type TestShop } from '../support/harness.js';
 
@@ -30,8 +31,23 @@ beforeAll(async () => {
   );
 });
 
-const movement = (batchId: string, shopId: string) =>
-  shop.db.exec(`insert into stock_movements (id, shop_id, batch_id, kind, delta, hlc) values ($1, $2, $3, 'adjustment', -1, '0')`, [newId(), shopId, batchId]);
+const movement = (batchId: string, shopId: string, db: Queryable = shop.db) =>
+  db.exec(`insert into stock_movements (id, shop_id, batch_id, kind, delta, hlc) values ($1, $2, $3, 'adjustment', -1, '0')`, [newId(), shopId, batchId]);
+
+/** One side of a race: a transaction that does `first`, then stays open (its locks held) until `release()`. */
+async function holding(first: (tx: Queryable) => Promise<unknown>): Promise<{ release: () => void; done: Promise<void> }> {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let started!: () => void;
+  const ready = new Promise<void>((r) => (started = r));
+  const done = shop.db.withTransaction(async (tx) => {
+    await first(tx);
+    started();
+    await gate;
+  });
+  await ready;
+  return { release, done };
+}
 /** A lot of this shop with no movement (written directly: every service writes one with its lot). */
 async function bareLot(lotNumber: string): Promise<string> {
   const id = newId();
@@ -83,40 +99,22 @@ describe('the ledger’s keys in the database', () => {
   });
   it('refuses deleting a lot while a movement of it is being written, once that movement commits', async () => {
     const bare = await bareLot('RACE-1');
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let wrote!: () => void;
-    const written = new Promise<void>((r) => (wrote = r));
-    const writer = shop.db.withTransaction(async (tx) => {
-      await tx.exec(`insert into stock_movements (id, shop_id, batch_id, kind, delta, hlc) values ($1, $2, $3, 'adjustment', 0, '0')`, [newId(), shop.shop.id, bare]);
-      wrote();
-      await gate;
-    });
-    await written;
+    const writer = await holding((tx) => movement(bare, shop.shop.id, tx));
     const deleting = shop.db.exec('delete from product_batches where id = $1', [bare]).then(() => 'deleted', (e: { code?: string }) => e.code);
     await new Promise((r) => setTimeout(r, 300)); // the delete waits for the lot the movement's check locked
-    release();
-    await writer;
+    writer.release();
+    await writer.done;
     expect(await deleting).toBe('23503');
     expect(await movementsOf(bare)).toBe(1);
   });
 
   it('refuses a movement of a lot being deleted, once the delete commits, and writes none', async () => {
     const bare = await bareLot('RACE-2');
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let deleted!: () => void;
-    const gone = new Promise<void>((r) => (deleted = r));
-    const deleter = shop.db.withTransaction(async (tx) => {
-      await tx.exec('delete from product_batches where id = $1', [bare]);
-      deleted();
-      await gate;
-    });
-    await gone;
+    const deleter = await holding((tx) => tx.exec('delete from product_batches where id = $1', [bare]));
     const writing = movement(bare, shop.shop.id).then(() => 'written', (e: { code?: string }) => e.code);
     await new Promise((r) => setTimeout(r, 300)); // the movement's check waits for the lot being deleted
-    release();
-    await deleter;
+    deleter.release();
+    await deleter.done;
     expect(await writing).toBe('23503');
     expect(await movementsOf(bare)).toBe(0);
   });
