@@ -25,6 +25,7 @@ import { shopIdFor } from '../../server/ids.js';
 import { createLogger } from '../../server/logger.js';
 import { benchDatabase } from './database.js';
 import { cutPushes, gzippedPush, ShopLedger, startHeadOffice } from './shop-pushes.js';
+import { pct } from './stats.js';
 
 const SHOPS = Number(process.env.BENCH_SHOPS ?? 200);
 // Three minutes: 600 pushes at 200 shops, enough for a p99 of its own.
@@ -57,7 +58,6 @@ function clusterCpuMs(postmaster: number): number {
   return ms;
 }
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const pct = (xs: readonly number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const logger = createLogger('error');
 
 /** Head office's debug log of the run, summed per statement: the top ones by time, per push. */

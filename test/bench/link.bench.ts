@@ -21,6 +21,7 @@ import type { CallRecord } from '../../server/sync/client.js';
 import { linkSupport } from '../support/netns.js';
 import { linkWorld, type LinkWorld } from '../support/link-world.js';
 import { benchDatabase, benchShop } from './database.js';
+import { pct } from './stats.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const support = linkSupport();
@@ -37,7 +38,6 @@ const hqDb = await benchDatabase('link-hq', logger);
 let world: LinkWorld | undefined;
 const calls: CallRecord[] = [];
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 
 try {
   await initClock(hqDb.db, 'HQ');

@@ -25,6 +25,7 @@ import { initClock } from '../../server/outbox/clock.js';
 import { csrfToken } from '../../server/web/context.js';
 import { freePort, startServer, tempDataDir, waitHealthy, type RunningServer } from '../support/process.js';
 import { BENCH_MANAGER_PIN, benchDatabase, benchShop } from './database.js';
+import { pct } from './stats.js';
 
 // Over a minute and a quarter: the shop's job runner pushes and pulls once a minute, so each run holds at least one of each.
 const SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 75);
@@ -35,7 +36,6 @@ const CODE = 'OPN01';
 const adminToken = 'bench-admin-token-0123456789abcdef';
 const logger = createLogger('error');
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 const shopDb = await benchDatabase('open-shop', logger);
 const hqDb = await benchDatabase('open-hq', logger);
