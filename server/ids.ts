@@ -21,7 +21,20 @@ export function unitPackId(productId: string): string {
   return nameBasedId(`comptoir-unit-pack:${productId.toLowerCase()}`);
 }
 
+// A sale or a cart asks for its lines' unit packs on every request: the hash is kept, not made again each time.
+const namedIds = new Map<string, string>();
+
 function nameBasedId(name: string): string {
+  let id = namedIds.get(name);
+  if (id === undefined) {
+    if (namedIds.size >= 50_000) namedIds.clear();
+    id = hashedId(name);
+    namedIds.set(name, id);
+  }
+  return id;
+}
+
+function hashedId(name: string): string {
   const h = createHash('sha256').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x80;
   h[8] = (h[8]! & 0x3f) | 0x80;

@@ -371,14 +371,19 @@ export async function stockAtRisk(db: Queryable, q: { today: string; deadDays: n
        select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum((quantity * unit_cost)::float8), 0) as value,
          coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
        from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id),
+     -- The 56 days' sums read from each kept row's array as it is scanned: the join then hashes two dates and a number
+     -- a product, not its 63-day array (12 MB for a chain, which spilled).
+     sold as (
+       select k.shop_id, k.product_id, k.last_sold,
+         (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
+          - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold
+       from hq_product_sales k where $2::uuid is null or k.shop_id = $2),
      c as materialized (
        select * from (
-         select st.shop_id, st.product_id, st.quantity, st.value, st.unknown_cost_qty, k.last_sold, x.recently_sold,
+         select st.shop_id, st.product_id, st.quantity, st.value, st.unknown_cost_qty, k.last_sold, coalesce(k.recently_sold, 0) as recently_sold,
            case when k.last_sold is null or k.last_sold < $1::date - ($3::int - 1) then 'dead'
-                when x.recently_sold > 0 and 112 * st.quantity::bigint >= (2 * $4::bigint + 1) * x.recently_sold then 'overstock' end as risk
-         from stock st left join hq_product_sales k on k.shop_id = st.shop_id and k.product_id = st.product_id
-         cross join lateral (select (coalesce(k.sold[least(greatest($1::date - k.last_day + 63, 0), 63)], 0)
-                                     - coalesce(k.sold[least(greatest($1::date - k.last_day + 7, 0), 63)], 0))::int as recently_sold) x) r
+                when k.recently_sold > 0 and 112 * st.quantity::bigint >= (2 * $4::bigint + 1) * k.recently_sold then 'overstock' end as risk
+         from stock st left join sold k on k.shop_id = st.shop_id and k.product_id = st.product_id) r
        where risk is not null),
      totals as (select risk, count(*)::int as risk_count, sum(value)::float8 as risk_value from c group by risk),
      -- The most valuable of each list: a top-N sort each by value (its ties kept), then named and put in the page's order.
