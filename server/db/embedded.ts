@@ -23,6 +23,11 @@ export interface EmbeddedPostgresOptions {
   startTimeoutMs?: number;
   /** The CLI: when the server already runs this cluster, connect to it instead of refusing. */
   shareRunning?: boolean;
+  /**
+   * Settings given after SD_CARD_SETTINGS, so they win: the test suite's
+   * throwaway clusters (a shop's cluster never has any).
+   */
+  settings?: readonly string[];
 }
 
 export interface EmbeddedPostgres {
@@ -344,7 +349,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const child: ChildProcess = spawn(
     bin.postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200',
-      ...SD_CARD_SETTINGS.flatMap((s) => ['-c', s])],
+      ...[...SD_CARD_SETTINGS, ...(opts.settings ?? [])].flatMap((s) => ['-c', s])],
     { ...user, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_ALL: 'C' } },
   );
   fs.closeSync(logFd);

@@ -46,7 +46,11 @@ export default async function setup(project: TestProject) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comptoir-test-'));
       fs.chmodSync(dir, 0o755); // the cluster runs as `postgres` when we are root
       dirs.push(dir);
-      const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', logger });
+      // Throwaway clusters of 130 short-lived databases: autovacuum would visit each in turn for nothing, and no fsync
+      // (commits still wait for the WAL's write: synchronous_commit stays on, as statements.test.ts checks).
+      const embedded = await startEmbeddedPostgres({
+        dataDir: dir, port: await freePort(), database: 'postgres', logger, settings: ['autovacuum=off', 'fsync=off', 'full_page_writes=off'],
+      });
       clusters.push(embedded);
       adminUrls.push(embedded.adminConnectionString);
     }));
