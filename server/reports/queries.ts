@@ -142,6 +142,12 @@ export async function keepMonthEnds(db: Queryable, moved: ReadonlyMap<string, Da
   await db.exec('select hq_keep_month_ends($1::uuid[], $2::timestamptz[])', [ids, ids.map((id) => moved.get(id)!)]);
 }
 
+/** The kept stock of the shops' products these lots are of, recomputed from their lots (migration 0038). */
+export async function keepProductStock(db: Queryable, batchIds: readonly string[]): Promise<void> {
+  if (batchIds.length === 0) return;
+  await db.exec('select hq_keep_product_stock($1::uuid[])', [[...batchIds].sort()]);
+}
+
 /** The days the kept 56-day sums cover: the risk page's rate (DEFAULT_RISK.rateDays) must be it. */
 export const KEPT_SOLD_DAYS = 56;
 
@@ -352,7 +358,8 @@ export interface RiskRow extends StockAtRisk {
 }
 
 /**
- * The products at risk, classified in SQL by the rules of domain/stock-risk.ts
+ * The products at risk, from the kept stock per shop and product (migration
+ * 0038) and the kept sales (0033), classified in SQL by the rules of domain/stock-risk.ts
  * (dead: never sold, or not since today − (deadDays − 1); else overstock:
  * more than coverDays of cover at the 56 days' rate), the most valuable
  * `limit` of each with each class's count and value: a chain's 60 000
@@ -361,16 +368,14 @@ export interface RiskRow extends StockAtRisk {
  * two together.
  */
 export async function stockAtRisk(db: Queryable, q: { today: string; deadDays: number; coverDays: number; limit: number; shopId?: string | undefined }): Promise<RiskRow[]> {
-  // Summed in float8 (exact for integers below 2^53), never numeric: a chain's 60 000 lots are summed at every view.
   // The cover test is the domain's Math.round(q × 56 / sold) > coverDays said in integers (q × 56 / sold ≥ coverDays + ½):
   // exact, and no numeric division per product.
   // Only the products at risk are kept (materialised once, read three times); each list takes the top `limit` by value with
   // its ties before the names are joined (the order's next keys), so 20 000 rows are not named to list 500.
   return db.rows<RiskRow>(
     `with stock as (
-       select shop_id, product_id, sum(quantity)::int as quantity, coalesce(sum((quantity * unit_cost)::float8), 0) as value,
-         coalesce(sum(quantity) filter (where unit_cost is null), 0)::int as unknown_cost_qty
-       from product_batches where quantity > 0 and ($2::uuid is null or shop_id = $2) group by shop_id, product_id),
+       select shop_id, product_id, quantity, value, unknown_cost_qty
+       from hq_product_stock where quantity > 0 and ($2::uuid is null or shop_id = $2)),
      -- The 56 days' sums read from each kept row's array as it is scanned: the join then hashes two dates and a number
      -- a product, not its 63-day array (12 MB for a chain, which spilled).
      sold as (

@@ -11,6 +11,7 @@ import {
   daysWithoutReports,
   expiringByMonth,
   keepMonthEnds,
+  keepProductStock,
   KEPT_SOLD_DAYS,
   lockDay,
   lotCosts,
@@ -42,7 +43,11 @@ export async function refreshReports(
   q: { shopId: string; timezone: string; days?: readonly string[]; batchIds?: readonly string[] },
 ): Promise<void> {
   const days = new Set(q.days ?? []);
-  if (q.batchIds?.length) for (const d of await daysOfLots(tx, { shopId: q.shopId, timezone: q.timezone, batchIds: q.batchIds })) days.add(d);
+  if (q.batchIds?.length) {
+    // A corrected cost changes the value of its product's stock too.
+    await keepProductStock(tx, q.batchIds);
+    for (const d of await daysOfLots(tx, { shopId: q.shopId, timezone: q.timezone, batchIds: q.batchIds })) days.add(d);
+  }
   for (const day of [...days].sort()) {
     await lockDay(tx, q.shopId, day);
     const at = { shopId: q.shopId, timezone: q.timezone, day };
@@ -61,12 +66,15 @@ export async function refreshReports(
 }
 
 /**
- * The month-end quantities of the lots a push wrote movements of, in the
- * push's transaction (after the lots' quantities are settled): the 12-month
- * stock value reads them instead of replaying the ledger twelve times.
+ * The month-end quantities of the lots a push wrote movements of, and the
+ * stock of their products, in the push's transaction (after the lots'
+ * quantities are settled): the 12-month stock value reads the first instead
+ * of replaying the ledger twelve times, Stock à risque the second instead of
+ * summing every lot of the chain.
  */
 export async function keepStockMonths(tx: Queryable, moved: ReadonlyMap<string, Date>): Promise<void> {
   await keepMonthEnds(tx, moved);
+  await keepProductStock(tx, [...moved.keys()]);
 }
 
 /** A head-office unit-cost correction: the margins of the days that lot was sold or returned on. */

@@ -269,6 +269,34 @@ describe('what head office keeps for the chain-wide pages (migration 0033)', () 
   });
 });
 
+describe('the stock per shop and product head office keeps for Stock à risque (migration 0038)', () => {
+  const kept = async () => new Map((await hq.db.rows<{ productId: string; quantity: number; value: number; unknownCostQty: number }>(
+    'select product_id, quantity, value, unknown_cost_qty from hq_product_stock order by product_id',
+  )).map((r) => [r.productId, [r.quantity, r.value, r.unknownCostQty]]));
+
+  it('holds after the push each product’s units, value at cost and units of no known cost as its lots sum them, and follows a cost head office corrects', async () => {
+    // Doliprane 16 × 600, Smecta 9 of no cost, Vogalène 5 × 300.
+    expect(await kept()).toEqual(new Map([[ids.a, [16, 9600, 0]], [ids.b, [9, 0, 9]], [ids.c, [5, 1500, 0]]]));
+    await hq.admin('patch', `/api/batches/${ids.lotB}`).send({ unitCost: 700 }).expect(200);
+    expect((await kept()).get(ids.b)).toEqual([9, 6300, 0]);
+    const agent = await browser();
+    const page = await agent.get('/stock-a-risque?boutique=DKR01');
+    expect(page.status).toBe(200);
+    // Vogalène, never sold, is dead stock at its kept value.
+    expect(page.text).toMatch(new RegExp(`data-product="${ids.c}">[\\s\\S]*?${formatFcfa(1500)}`));
+    await hq.admin('patch', `/api/batches/${ids.lotB}`).send({ unitCost: null }).expect(200);
+    expect((await kept()).get(ids.b)).toEqual([9, 0, 9]);
+  });
+
+  it('is backfilled by its migration’s own statement from the lots head office held, the same as the pushes kept it', async () => {
+    const before = await kept();
+    const sql = fs.readFileSync(new URL('../../migrations/0038_hq_product_stock.sql', import.meta.url), 'utf8');
+    await hq.db.exec('delete from hq_product_stock');
+    await hq.db.exec(sql.slice(sql.indexOf('-- Backfill')).split('\n').filter((l) => !l.startsWith('--')).join('\n'));
+    expect(await kept()).toEqual(before);
+  });
+});
+
 describe('the sales journal', () => {
   it('lists every line of every sale and the returns as negative lines, with time, cashier, discounts and payments, as XLSX and CSV', async () => {
     const agent = await browser();

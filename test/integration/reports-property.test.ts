@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../server/domain/dates.js';
 import { AppError } from '../../server/errors.js';
 import { newId } from '../../server/ids.js';
-import { replaceDay, stockWithSales } from '../../server/reports/queries.js';
+import { keepProductStock, replaceDay, stockWithSales } from '../../server/reports/queries.js';
 import { keepStockMonths, monthOf, refreshReports, reportsAtHq } from '../../server/reports/service.js';
 import { stockRisk } from '../../server/domain/stock-risk.js';
 import { ledgerQuantities, setQuantities } from '../../server/stock/queries.js';
@@ -297,16 +297,19 @@ describe('what head office keeps for the owner’s pages', () => {
   // Asked up to 7 days before the last day written (the kept sums' slack) and up to 10 after: the pages ask today.
   it('gives, after any days’ margins written and written again, each product’s last sale and units sold over the 56 days to the day asked as the per-day rows say', async () => {
     const products: string[] = [];
+    const lots: string[] = [];
     for (let k = 0; k < 3; k++) {
       const p = await seedProduct(t, { name: `Gardé ${k}` });
       products.push(p.id);
-      // In stock, so Stock à risque lists it.
+      lots.push(newId());
+      // In stock, so Stock à risque lists it (its stock kept as a push keeps it).
       await t.db.exec(
         `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date, hlc)
          values ($1, $2, $3, $4, '2030-01-31', 50, 50, 100, $5, '001700000000000:000000:PRP02')`,
-        [newId(), kept.id, p.id, `S-${k}`, addDays(today, -200)],
+        [lots.at(-1), kept.id, p.id, `S-${k}`, addDays(today, -200)],
       );
     }
+    await keepProductStock(t.db, lots);
     const reports = reportsAtHq({ db: t.db });
     /** What the per-day table holds, as the test writes it: day → product → units. */
     const days = new Map<string, Map<string, number>>();

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../server/domain/dates.js';
 import { DEFAULT_RISK, stockRisk } from '../../server/domain/stock-risk.js';
 import { newId } from '../../server/ids.js';
-import { replaceDay, stockWithSales } from '../../server/reports/queries.js';
+import { keepProductStock, replaceDay, stockWithSales } from '../../server/reports/queries.js';
 import { reportsAtHq } from '../../server/reports/service.js';
 import { seedProduct, testShop, type TestShop } from '../support/harness.js';
 
@@ -30,15 +30,19 @@ describe('Stock à risque at the cover limit', () => {
       { name: 'Arrondi en deçà', quantity: 361, sold: 112 + 1 },
     ];
     const ids: string[] = [];
+    const lots: string[] = [];
     for (const c of cases) {
       const p = await seedProduct(t, { name: c.name });
       ids.push(p.id);
+      lots.push(newId());
       await t.db.exec(
         `insert into product_batches (id, shop_id, product_id, lot_number, expiration_date, initial_qty, quantity, unit_cost, received_date, hlc)
          values ($1, $2, $3, $4, '2030-01-31', $5, $5, 100, $6, '001700000000000:000000:CVR01')`,
-        [newId(), shop.id, p.id, `C-${c.name}`, c.quantity, addDays(today, -200)],
+        [lots.at(-1), shop.id, p.id, `C-${c.name}`, c.quantity, addDays(today, -200)],
       );
     }
+    // Written here as a push would have: its stock kept with it.
+    await keepProductStock(t.db, lots);
     // 56 days of 2 units each, and the third product one unit more on the last day.
     for (let k = 0; k < 56; k++) {
       const day = addDays(today, -k);
