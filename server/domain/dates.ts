@@ -38,6 +38,18 @@ export function formatDateFr(date: IsoDate): string {
 
 const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>();
 
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** 14:05 in the shop's time zone: a journal's line, tens of thousands a month, so one formatted string, not its parts. */
+export function formatTimeFr(instant: Date, timeZone: string): string {
+  let f = timeFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    timeFormatters.set(timeZone, f);
+  }
+  return f.format(instant);
+}
+
 /** 26/11/2026 14:05 in the shop's time zone; built from parts so no ICU spacing leaks in. */
 export function formatDateTimeFr(instant: Date, timeZone: string): string {
   let f = dateTimeFormatters.get(timeZone);

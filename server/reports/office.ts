@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool.js';
-import { addDays, dateInZone, daysBetween, formatDateFr, formatDateTimeFr } from '../domain/dates.js';
+import { addDays, dateInZone, daysBetween, formatDateFr, formatTimeFr } from '../domain/dates.js';
 import { groupThousands } from '../domain/money.js';
 import { t, type MessageKey } from '../i18n/fr.js';
 import { DEFAULT_RISK } from '../domain/stock-risk.js';
@@ -250,7 +250,7 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
   };
 
   async function* journalRows(shop: ReportShop, p: { from: string; to: string }): AsyncGenerator<JournalRow> {
-    const time = (at: Date) => formatDateTimeFr(at, shop.timezone).slice(11);
+    const time = (at: Date) => formatTimeFr(at, shop.timezone);
     for (let day = p.from; day <= p.to; day = addDays(day, 1)) {
       const sold = (await sales.salesOfShop(shop, { from: day, to: day, limit: 100_000 })).reverse();
       for (const s of sold) {
@@ -259,8 +259,9 @@ export function ownerReports({ db, now, timezone, shops }: { db: Db; now: () => 
           .join(' ; ');
         const kind = t(s.status === 'voided' ? 'report.journal.voided' : 'report.journal.sale');
         const ticket = s.discount - s.items.reduce((n, i) => n + i.discount, 0);
+        const at = time(s.createdAt);
         for (const [k, i] of s.items.entries()) {
-          yield [day, time(s.createdAt), s.number, kind, s.cashierName, i.productName, i.lotNumber, i.quantity, i.unitPrice, i.discount, i.lineTotal,
+          yield [day, at, s.number, kind, s.cashierName, i.productName, i.lotNumber, i.quantity, i.unitPrice, i.discount, i.lineTotal,
             k === 0 ? ticket : null, k === 0 ? s.total + s.rounding : null, k === 0 ? payments : null, null];
         }
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dateInZone, daysBetween, formatDateFr, isIsoDate } from '../../server/domain/dates.js';
+import { addDays, dateInZone, daysBetween, formatDateFr, formatDateTimeFr, formatTimeFr, isIsoDate } from '../../server/domain/dates.js';
 import { isValidGtin } from '../../server/domain/gtin.js';
 import { formatFcfa, groupThousands, lineTotal } from '../../server/domain/money.js';
 import { formatReceiptNumber } from '../../server/domain/receipt-number.js';
@@ -27,6 +27,17 @@ describe('dates', () => {
     const instant = new Date('2026-11-26T23:30:00Z');
     expect(dateInZone(instant, 'Africa/Dakar')).toBe('2026-11-26');
     expect(dateInZone(instant, 'Africa/Nairobi')).toBe('2026-11-27');
+  });
+
+  it('prints a time of day in the shop’s zone as the date and time does, hours from 00 to 23', () => {
+    for (const iso of ['2026-11-26T14:05:59Z', '2026-11-26T00:00:00Z', '2026-11-26T23:59:00Z', '2026-03-29T01:30:00Z']) {
+      for (const zone of ['Africa/Dakar', 'Europe/Paris', 'Asia/Kolkata']) {
+        const at = new Date(iso);
+        expect(formatTimeFr(at, zone)).toBe(formatDateTimeFr(at, zone).slice(11));
+        expect(formatTimeFr(at, zone)).toMatch(/^([01]\d|2[0-3]):[0-5]\d$/);
+      }
+    }
+    expect(formatTimeFr(new Date('2026-11-26T00:07:00Z'), 'Africa/Dakar')).toBe('00:07');
   });
 
   it('validates real calendar dates only', () => {
