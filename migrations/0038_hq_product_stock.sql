@@ -18,19 +18,26 @@ create table hq_product_stock (
 );
 
 -- Recomputes the rows of the shops' products these lots are of, from every
--- lot of each (a product whose lots are all empty loses its row). Summed in
--- float8, exact for integers below 2^53, as the page always summed them.
+-- lot of each (a product whose lots are all empty keeps a row at zero).
+-- Summed in float8, exact for integers below 2^53, as the page always summed
+-- them. The lots are first locked for share, in id order as every writer
+-- locks lots: a push still settling them (or another keeper) is waited for,
+-- and the sum, a statement of its own, reads what it committed; two keepers
+-- of one product then write one after the other (on conflict), never a sum
+-- read before the other's lots changed.
 create function hq_keep_product_stock(p_batches uuid[]) returns void language sql as $$
-  delete from hq_product_stock k
-  using (select distinct shop_id, product_id from product_batches where id = any (p_batches)) t
-  where k.shop_id = t.shop_id and k.product_id = t.product_id;
-  insert into hq_product_stock (shop_id, product_id, quantity, value, unknown_cost_qty)
-  select b.shop_id, b.product_id, sum(b.quantity)::int, coalesce(sum((b.quantity * b.unit_cost)::float8), 0),
+  select 1 from product_batches b
+  join (select distinct shop_id, product_id from product_batches where id = any (p_batches)) t
+    on b.shop_id = t.shop_id and b.product_id = t.product_id
+  order by b.id for share of b;
+  insert into hq_product_stock as k (shop_id, product_id, quantity, value, unknown_cost_qty)
+  select t.shop_id, t.product_id, coalesce(sum(b.quantity), 0)::int, coalesce(sum((b.quantity * b.unit_cost)::float8), 0),
     coalesce(sum(b.quantity) filter (where b.unit_cost is null), 0)::int
   from (select distinct shop_id, product_id from product_batches where id = any (p_batches)) t
-  join product_batches b on b.shop_id = t.shop_id and b.product_id = t.product_id
-  where b.quantity > 0
-  group by b.shop_id, b.product_id;
+  left join product_batches b on b.shop_id = t.shop_id and b.product_id = t.product_id and b.quantity > 0
+  group by t.shop_id, t.product_id
+  on conflict (shop_id, product_id) do update
+    set quantity = excluded.quantity, value = excluded.value, unknown_cost_qty = excluded.unknown_cost_qty;
 $$;
 
 -- Backfill of what head office already holds.
